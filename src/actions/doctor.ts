@@ -1,0 +1,132 @@
+/** `stockpipe doctor`: one probe per endpoint, a table of results, and the likely fix for each failure. */
+import type { CommandContext } from "../commands/context";
+import { RuntimeError, errorMessage } from "../errors";
+import { printRows } from "../ui/output";
+import { withSpinner } from "../ui/spinner";
+
+interface Check {
+  name: string;
+  endpoint: string;
+  required: boolean;
+  probe(): Promise<string>;
+  fix: string;
+}
+
+export interface CheckResult {
+  check: string;
+  endpoint: string;
+  ok: boolean;
+  version: string;
+  rttMs?: number;
+  fix: string;
+}
+
+function origin(ctx: CommandContext, path: string): string {
+  return ctx.loaded.origins.get(path) ?? "default";
+}
+
+function checks(ctx: CommandContext): Check[] {
+  const c = ctx.config;
+  const list: Check[] = [
+    {
+      name: "kafka",
+      endpoint: c.kafka.brokers.join(","),
+      required: true,
+      fix: `no Kafka at ${c.kafka.brokers.join(",")} (kafka.brokers from ${origin(ctx, "kafka.brokers")}): run \`stockpipe local up\` or set STOCKPIPE_KAFKA_BROKERS`,
+      async probe() {
+        const { createKafka } = await import("../kafka/client");
+        const admin = createKafka(c, { retries: 0 }).admin();
+        try {
+          await admin.connect();
+          const cluster = await admin.describeCluster();
+          return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
+        } finally {
+          await admin.disconnect().catch(() => {});
+        }
+      },
+    },
+    {
+      name: "cassandra",
+      endpoint: c.cassandra.contactPoints.join(","),
+      required: true,
+      fix: `no Cassandra at ${c.cassandra.contactPoints.join(",")} (cassandra.contactPoints from ${origin(ctx, "cassandra.contactPoints")}): run \`stockpipe local up\` or set STOCKPIPE_CASSANDRA_CONTACT_POINTS`,
+      async probe() {
+        const { createCassandraClient } = await import("../sinks/cassandra/client");
+        const client = createCassandraClient(c, { connectTimeoutMs: 3000 });
+        try {
+          const rs = await client.execute("SELECT release_version FROM system.local");
+          return `Cassandra ${rs.first()?.get("release_version") ?? "?"}`;
+        } finally {
+          await client.shutdown().catch(() => {});
+        }
+      },
+    },
+    {
+      name: "s3",
+      endpoint: `${c.s3.endpoint === "aws" ? `AWS S3 ${c.s3.region}` : c.s3.endpoint} s3://${c.s3.bucket}`,
+      required: true,
+      fix: `S3 at ${c.s3.endpoint} (s3.endpoint from ${origin(ctx, "s3.endpoint")}) with bucket ${c.s3.bucket}: run \`stockpipe local up\`, or check s3.endpoint, the credentials and that the bucket exists`,
+      async probe() {
+        const { HeadBucketCommand } = await import("@aws-sdk/client-s3");
+        const { createS3Client } = await import("../sinks/s3/client");
+        const s3 = createS3Client(c);
+        try {
+          const out = await s3.send(new HeadBucketCommand({ Bucket: c.s3.bucket }));
+          return `bucket ${c.s3.bucket} found${out.BucketRegion ? ` in ${out.BucketRegion}` : ""}`;
+        } catch (err) {
+          const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+          if (e.$metadata?.httpStatusCode === 404) throw new Error(`bucket ${c.s3.bucket} does not exist`);
+          if (e.$metadata?.httpStatusCode === 403) throw new Error(`access to bucket ${c.s3.bucket} denied (check the credentials)`);
+          throw err;
+        } finally {
+          s3.destroy();
+        }
+      },
+    },
+  ];
+  const athenaConfigured = [...ctx.loaded.origins].some(([path, o]) => path.startsWith("athena.") && o !== "default");
+  if (athenaConfigured) {
+    list.push({
+      name: "athena",
+      endpoint: c.athena.endpoint === "aws" ? `AWS Athena ${c.athena.region}` : c.athena.endpoint,
+      required: true,
+      fix: `Athena workgroup ${c.athena.workgroup} in ${c.athena.region}: check athena.region, athena.workgroup and the AWS credentials`,
+      async probe() {
+        const { AthenaClient, GetWorkGroupCommand } = await import("@aws-sdk/client-athena");
+        const athena = new AthenaClient({ region: c.athena.region, endpoint: c.athena.endpoint === "aws" ? undefined : c.athena.endpoint, maxAttempts: 1 });
+        try {
+          const wg = await athena.send(new GetWorkGroupCommand({ WorkGroup: c.athena.workgroup }));
+          return `workgroup ${wg.WorkGroup?.Name ?? c.athena.workgroup} ${wg.WorkGroup?.State ?? ""}`.trim();
+        } finally {
+          athena.destroy();
+        }
+      },
+    });
+  }
+  return list;
+}
+
+async function runCheck(check: Check): Promise<CheckResult> {
+  const started = performance.now();
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 10s")), 10_000).unref());
+  try {
+    const version = await Promise.race([check.probe(), timeout]);
+    return { check: check.name, endpoint: check.endpoint, ok: true, version, rttMs: Math.round(performance.now() - started), fix: "" };
+  } catch (err) {
+    return { check: check.name, endpoint: check.endpoint, ok: false, version: errorMessage(err).split("\n")[0]!.slice(0, 120), fix: check.fix };
+  }
+}
+
+export async function doctor(ctx: CommandContext, skip: string[]): Promise<void> {
+  const list = checks(ctx).filter((c) => !skip.includes(c.name));
+  const results = await withSpinner(`checking ${list.map((c) => c.name).join(", ")}`, () => Promise.all(list.map(runCheck)), (r) =>
+    `${r.filter((x) => x.ok).length} of ${r.length} checks passed`,
+  );
+  printRows(
+    results.map((r) => ({ ...r, status: r.ok ? "ok" : "FAIL" })),
+    [{ key: "check" }, { key: "status" }, { key: "endpoint" }, { key: "version", header: "version / error" }, { key: "rttMs", header: "rtt ms", align: "right" }, { key: "fix" }],
+    ctx.format,
+  );
+  const failed = results.filter((r, i) => !r.ok && list[i]!.required);
+  if (failed.length) throw new RuntimeError(`${failed.map((f) => f.check).join(", ")} failed`, { hint: failed[0]!.fix });
+}

@@ -1,0 +1,88 @@
+/** The config schema seen as a flat list of leaf fields: for env vars, `config show`, `config init`, docs. */
+import type { z } from "zod";
+import { configSchema, SECRET_PATHS } from "./schema";
+
+export type FieldKind = "string" | "number" | "boolean" | "enum" | "list" | "map";
+
+export interface Field {
+  path: string;
+  kind: FieldKind;
+  description: string;
+  defaultValue: unknown;
+  values?: string[];
+  secret: boolean;
+  env: string;
+}
+
+interface Def {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  entries?: Record<string, string>;
+  defaultValue?: unknown;
+}
+
+const def = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** `kafka.clientId` → `STOCKPIPE_KAFKA_CLIENT_ID` */
+export function envName(path: string): string {
+  return "STOCKPIPE_" + path.split(".").map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_");
+}
+
+function walk(schema: z.ZodType, path: string[], description: string | undefined, out: Field[]): void {
+  let s = schema;
+  let desc = description ?? s.description;
+  let defaultValue: unknown;
+  // Unwrap default/prefault/optional/pipe wrappers, keeping the outermost description and default.
+  for (;;) {
+    const d = def(s);
+    if (d.type === "default" && defaultValue === undefined) defaultValue = d.defaultValue;
+    const inner = d.type === "pipe" ? d.in : d.innerType;
+    if (!inner || !["default", "prefault", "optional", "nullable", "pipe"].includes(d.type)) break;
+    s = inner;
+    desc ??= s.description;
+  }
+  const d = def(s);
+  if (d.type === "object" && d.shape) {
+    for (const [key, child] of Object.entries(d.shape)) walk(child, [...path, key], undefined, out);
+    return;
+  }
+  const kind: FieldKind =
+    d.type === "array" ? "list" : d.type === "record" ? "map" : d.type === "enum" ? "enum" : d.type === "boolean" ? "boolean" : d.type === "number" ? "number" : "string";
+  const p = path.join(".");
+  out.push({
+    path: p,
+    kind,
+    description: desc ?? "",
+    defaultValue,
+    values: kind === "enum" && d.entries ? Object.values(d.entries) : undefined,
+    secret: SECRET_PATHS.has(p),
+    env: envName(p),
+  });
+}
+
+let cache: Field[] | undefined;
+export function fields(): Field[] {
+  if (!cache) {
+    cache = [];
+    walk(configSchema, [], undefined, cache);
+  }
+  return cache;
+}
+
+export function fieldByPath(path: string): Field | undefined {
+  return fields().find((f) => f.path === path);
+}
+
+/** Keys allowed directly under `prefix` ("" for the top level), for did-you-mean suggestions. */
+export function childKeys(prefix: string): string[] {
+  const keys = new Set<string>();
+  const depth = prefix ? prefix.split(".").length : 0;
+  for (const f of fields()) {
+    if (prefix && !f.path.startsWith(prefix + ".")) continue;
+    const seg = f.path.split(".")[depth];
+    if (seg) keys.add(seg);
+  }
+  return [...keys];
+}

@@ -1,0 +1,220 @@
+/**
+ * The one config schema: every field with its type, default and description. The loader, `config show`,
+ * `config init` and the README's reference are all generated from this file, so they cannot drift apart.
+ * Objects use `.prefault({})` so that a missing section is parsed, and gets its fields' defaults.
+ */
+import { z } from "zod";
+
+/** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,47}$/, "must be a lower-case identifier: a letter, then letters, digits or _ (48 at most)");
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9092");
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
+const endpoint = z
+  .string()
+  .regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region");
+const timeZone = z.string().refine(isTimeZone, "must be an IANA time zone such as America/New_York or Asia/Hong_Kong");
+const posInt = () => z.number().int().min(1);
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const kafka = z
+  .object({
+    brokers: z.array(hostPort).min(1).default(["127.0.0.1:9092"]).describe("Bootstrap brokers (host:port list)"),
+    clientId: z.string().min(1).default("stockpipe").describe("Client id sent to the brokers"),
+    topic: topicName.default("ticks").describe("Topic the ticks flow through"),
+    partitions: posInt().max(10_000).default(6).describe("Partitions for `topic create`"),
+    replicationFactor: posInt().max(32).default(1).describe("Replication factor for `topic create`"),
+    connectionTimeoutMs: posInt().default(3000).describe("Time to wait for a broker connection"),
+    ssl: z
+      .object({
+        enabled: z.boolean().default(false).describe("Connect with TLS"),
+        ca: z.string().optional().describe("PEM file of the CA to trust (default: the system's)"),
+        cert: z.string().optional().describe("PEM client certificate file, for mutual TLS"),
+        key: z.string().optional().describe("PEM client key file, for mutual TLS"),
+        rejectUnauthorized: z.boolean().default(true).describe("Verify the brokers' certificates"),
+      })
+      .strict()
+      .prefault({}),
+    sasl: z
+      .object({
+        mechanism: z
+          .enum(["none", "plain", "scram-sha-256", "scram-sha-512"])
+          .default("none")
+          .describe("SASL mechanism"),
+        username: z.string().optional().describe("SASL user name"),
+        password: z.string().optional().describe("SASL password (secret)"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+const cassandra = z
+  .object({
+    contactPoints: z.array(hostPort).min(1).default(["127.0.0.1:9042"]).describe("Contact points (host:port list)"),
+    localDataCenter: z.string().min(1).default("datacenter1").describe("Data center the driver treats as local"),
+    keyspace: identifier.default("stockpipe").describe("Keyspace of the tick tables"),
+    replication: z
+      .object({
+        class: z
+          .enum(["SimpleStrategy", "NetworkTopologyStrategy"])
+          .default("SimpleStrategy")
+          .describe("Keyspace replication strategy"),
+        factor: posInt().max(32).default(1).describe("Replication factor (SimpleStrategy)"),
+        dataCenters: z
+          .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a data center name"), posInt().max(32))
+          .default({})
+          .describe("Replication factor per data center (NetworkTopologyStrategy), e.g. dc1:3,dc2:3"),
+      })
+      .strict()
+      .prefault({}),
+    username: z.string().optional().describe("User name (PasswordAuthenticator)"),
+    password: z.string().optional().describe("Password (secret)"),
+    tls: z
+      .object({
+        enabled: z.boolean().default(false).describe("Connect with TLS"),
+        ca: z.string().optional().describe("PEM file of the CA to trust"),
+        rejectUnauthorized: z.boolean().default(true).describe("Verify the nodes' certificates"),
+      })
+      .strict()
+      .prefault({}),
+    ttlSeconds: z.number().int().min(0).default(0).describe("Default TTL of tick rows in seconds (0: keep forever)"),
+    requestTimeoutMs: posInt().default(12_000).describe("Per-request timeout"),
+  })
+  .strict()
+  .prefault({});
+
+const s3 = z
+  .object({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 of a-z 0-9 . -)")
+      .default("stockpipe")
+      .describe("Bucket of the data lake"),
+    prefix: z
+      .string()
+      .regex(/^([A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*)?$/, "must be key segments joined by '/', without leading or trailing '/'")
+      .default("lake")
+      .describe("Key prefix of the lake inside the bucket"),
+    region: z.string().min(1).default("us-east-1").describe("AWS region"),
+    endpoint: endpoint
+      .default("http://127.0.0.1:9000")
+      .describe("S3 endpoint URL, or `aws` for AWS itself (default: the local stack)"),
+    forcePathStyle: z.boolean().default(true).describe("Path-style addressing (needed by most S3-compatible servers)"),
+    accessKeyId: z.string().optional().describe("Access key id (default: the local stack's, or the AWS credential chain)"),
+    secretAccessKey: z.string().optional().describe("Secret access key (secret)"),
+    sessionToken: z.string().optional().describe("Session token (secret)"),
+  })
+  .strict()
+  .prefault({});
+
+const athena = z
+  .object({
+    region: z.string().min(1).default("us-east-1").describe("AWS region of Athena and Glue"),
+    workgroup: z.string().min(1).default("primary").describe("Athena workgroup"),
+    database: identifier.default("stockpipe").describe("Glue/Athena database"),
+    table: identifier.default("ticks").describe("Table over the lake"),
+    outputLocation: z
+      .string()
+      .regex(/^s3:\/\/[^/]+(\/.*)?$/, "must be an s3:// URL")
+      .optional()
+      .describe("Where Athena writes results (s3://bucket/path/); default: the workgroup's setting"),
+    endpoint: endpoint.default("aws").describe("Athena endpoint URL, or `aws`"),
+  })
+  .strict()
+  .prefault({});
+
+const producer = z
+  .object({
+    batchSize: posInt().max(100_000).default(2000).describe("Messages per produce request"),
+    lingerMs: z.number().int().min(0).max(60_000).default(10).describe("Longest wait to fill a batch"),
+    maxInFlight: posInt().max(64).default(4).describe("Produce requests in flight at once"),
+    acks: z.enum(["all", "leader", "none"]).default("all").describe("Acknowledgement required per batch"),
+    idempotent: z.boolean().default(false).describe("Idempotent producer (no duplicates from retries)"),
+    compression: z.enum(["none", "gzip"]).default("none").describe("Compression of produce requests"),
+    bufferMax: posInt().default(100_000).describe("Ticks buffered while the broker is away before reading pauses"),
+  })
+  .strict()
+  .prefault({});
+
+const consumer = z
+  .object({
+    group: z.string().min(1).optional().describe("Consumer group (default: stockpipe-<sink>)"),
+    from: z.string().min(1).default("earliest").describe("Where a new group starts: earliest, latest or an ISO time"),
+    batchSize: posInt().max(100_000).default(5000).describe("Rows per sink write"),
+    concurrency: posInt().max(1024).default(64).describe("Sink writes in flight at once"),
+    flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
+    flushBytes: posInt().default(64 * 1024 * 1024).describe("S3: bytes per file before it is rotated"),
+    flushIdleMs: posInt().default(10_000).describe("S3: flush a partition idle for this long"),
+  })
+  .strict()
+  .prefault({});
+
+const market = z
+  .object({
+    timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
+  })
+  .strict()
+  .prefault({});
+
+const local = z
+  .object({
+    dir: z.string().min(1).default("~/.stockpipe/local").describe("State, data and logs of the local stack"),
+    kafkaPort: posInt().max(65_535).default(9092).describe("Local Kafka port"),
+    cassandraPort: posInt().max(65_535).default(9042).describe("Local Cassandra CQL port"),
+    s3Port: posInt().max(65_535).default(9000).describe("Local S3 server port"),
+  })
+  .strict()
+  .prefault({});
+
+const log = z
+  .object({
+    level: z.enum(["error", "warn", "info", "debug"]).default("info").describe("Log level (debug adds stack traces)"),
+  })
+  .strict()
+  .prefault({});
+
+export const configSchema = z
+  .object({ kafka, cassandra, s3, athena, producer, consumer, market, local, log })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.kafka.sasl.mechanism !== "none") {
+      for (const key of ["username", "password"] as const) {
+        if (!c.kafka.sasl[key]) {
+          ctx.addIssue({ code: "custom", path: ["kafka", "sasl", key], message: `is required when kafka.sasl.mechanism is ${c.kafka.sasl.mechanism}` });
+        }
+      }
+    }
+    const r = c.cassandra.replication;
+    if (r.class === "NetworkTopologyStrategy" && Object.keys(r.dataCenters).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["cassandra", "replication", "dataCenters"], message: "needs at least one data center with NetworkTopologyStrategy, e.g. dc1:3" });
+    }
+    if (Boolean(c.cassandra.username) !== Boolean(c.cassandra.password)) {
+      ctx.addIssue({ code: "custom", path: ["cassandra", c.cassandra.username ? "password" : "username"], message: "cassandra.username and cassandra.password go together" });
+    }
+    if (Boolean(c.s3.accessKeyId) !== Boolean(c.s3.secretAccessKey)) {
+      ctx.addIssue({ code: "custom", path: ["s3", c.s3.accessKeyId ? "secretAccessKey" : "accessKeyId"], message: "s3.accessKeyId and s3.secretAccessKey go together" });
+    }
+  });
+
+/** What users write: every field optional. */
+export type Config = z.input<typeof configSchema>;
+/** What commands get: every default applied, every rule checked. */
+export type ResolvedConfig = z.output<typeof configSchema>;
+
+/** Fields never printed in clear. */
+export const SECRET_PATHS = new Set(["kafka.sasl.password", "cassandra.password", "s3.secretAccessKey", "s3.sessionToken"]);

@@ -1,0 +1,36 @@
+import { fields } from "./fields";
+
+/** A commented stockpipe.yaml listing every field with its default, generated from the schema. */
+export function starterYaml(): string {
+  const lines = [
+    "# stockpipe configuration. Every field is optional: the defaults target the local stack",
+    "# (`stockpipe local up`). Precedence: defaults < this file < STOCKPIPE_* environment < flags.",
+    "# Uncomment and edit what you need; `stockpipe config show` prints the result and where each value came from.",
+  ];
+  let section = "";
+  let sub = "";
+  for (const f of fields()) {
+    const parts = f.path.split(".");
+    if (parts[0] !== section) {
+      section = parts[0]!;
+      sub = "";
+      lines.push("", `${section}:`);
+    }
+    const indent = "  ".repeat(parts.length - 1);
+    if (parts.length === 3 && parts[1] !== sub) {
+      sub = parts[1]!;
+      lines.push(`  # ${sub}:`);
+    }
+    const value = f.defaultValue === undefined ? "" : " " + formatYaml(f.defaultValue);
+    const choices = f.values ? ` (${f.values.join(" | ")})` : "";
+    lines.push(`${indent}# ${f.description}${choices}. Env: ${f.env}`);
+    lines.push(`${indent}# ${parts[parts.length - 1]}:${value}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function formatYaml(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(", ")}]`;
+  if (typeof v === "object" && v !== null) return JSON.stringify(v);
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}

@@ -1,0 +1,28 @@
+/** kafkajs errors as one clear line naming the brokers, where they came from, and the fix. */
+import { RuntimeError, StockpipeError } from "../errors";
+import type { CommandContext } from "../commands/context";
+
+const UNREACHABLE = ["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSNonRetriableError", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError"];
+
+function rootCause(err: unknown): Error & { type?: string; name: string } {
+  let e = err as Error & { originalError?: Error; cause?: unknown; retriable?: boolean };
+  while (e && (e.name === "KafkaJSNumberOfRetriesExceeded" || e.name === "KafkaJSNonRetriableError") && (e.originalError || e.cause)) {
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return e;
+}
+
+export function kafkaError(err: unknown, ctx: CommandContext, doing: string): StockpipeError {
+  if (err instanceof StockpipeError) return err;
+  const cause = rootCause(err);
+  const brokers = ctx.config.kafka.brokers.join(",");
+  const origin = ctx.loaded.origins.get("kafka.brokers") ?? "default";
+  if (UNREACHABLE.includes(cause?.name) || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection timeout/.test(cause?.message ?? "")) {
+    return new RuntimeError(`cannot reach Kafka at ${brokers} (kafka.brokers from ${origin}) while trying to ${doing}: ${cause.message}`, {
+      hint: "run `stockpipe local up`, or point STOCKPIPE_KAFKA_BROKERS / --brokers at your cluster",
+      retriable: true,
+      cause: err,
+    });
+  }
+  return new RuntimeError(`Kafka refused to ${doing}: ${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`, { cause: err });
+}

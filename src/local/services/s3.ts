@@ -1,0 +1,69 @@
+/** S3Proxy with its filesystem-nio2 backend: an S3-compatible server keeping objects as files on disk. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { credentialsFile, ensureLocalCredentials, readLocalCredentials } from "../credentials";
+import type { LocalService, ServiceContext } from "./types";
+
+async function client(ctx: ServiceContext) {
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const creds = readLocalCredentials(ctx.stackDir);
+  if (!creds) throw new Error(`no local S3 credentials in ${credentialsFile(ctx.stackDir)}`);
+  return new S3Client({
+    region: ctx.config.s3.region,
+    endpoint: `http://127.0.0.1:${ctx.config.local.s3Port}`,
+    forcePathStyle: true,
+    credentials: creds,
+    maxAttempts: 1,
+  });
+}
+
+export const s3Service: LocalService = {
+  name: "s3",
+  module: "s3proxy",
+  description: "S3Proxy (filesystem-nio2)",
+  ports: (c) => [c.local.s3Port],
+  endpoint: (c) => `http://127.0.0.1:${c.local.s3Port}`,
+  startTimeoutMs: 60_000,
+  stopGraceMs: 10_000,
+
+  async prepare(ctx) {
+    mkdirSync(ctx.dirs.data, { recursive: true });
+    const creds = ensureLocalCredentials(ctx.stackDir);
+    const props = [
+      `s3proxy.endpoint=http://127.0.0.1:${ctx.config.local.s3Port}`,
+      "s3proxy.authorization=aws-v2-or-v4",
+      `s3proxy.identity=${creds.accessKeyId}`,
+      `s3proxy.credential=${creds.secretAccessKey}`,
+      "jclouds.provider=filesystem-nio2",
+      `jclouds.filesystem.basedir=${ctx.dirs.data}`,
+      "",
+    ].join("\n");
+    writeFileSync(join(ctx.dirs.root, "s3proxy.properties"), props, { mode: 0o600 });
+  },
+
+  javaArgs(ctx, classpath) {
+    return ["-Xms64m", "-Xmx512m", "-cp", classpath, "org.gaul.s3proxy.Main", "--properties", join(ctx.dirs.root, "s3proxy.properties")];
+  },
+
+  async probe(ctx) {
+    const { ListBucketsCommand } = await import("@aws-sdk/client-s3");
+    const s3 = await client(ctx);
+    try {
+      const out = await s3.send(new ListBucketsCommand({}));
+      return `S3Proxy, ${out.Buckets?.length ?? 0} bucket(s)`;
+    } finally {
+      s3.destroy();
+    }
+  },
+
+  async afterReady(ctx) {
+    const { CreateBucketCommand, HeadBucketCommand } = await import("@aws-sdk/client-s3");
+    const s3 = await client(ctx);
+    const Bucket = ctx.config.s3.bucket;
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket })));
+    } finally {
+      s3.destroy();
+    }
+  },
+};

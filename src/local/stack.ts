@@ -1,0 +1,153 @@
+/**
+ * The local stack: Kafka, Cassandra and an S3 server as real processes on 127.0.0.1, their state, data and
+ * logs under one folder (`local.dir`). `up` is idempotent; `down` stops only what the stack started.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ResolvedConfig } from "../config/schema";
+import { RuntimeError, errorMessage } from "../errors";
+import { resolveClasspath } from "./maven";
+import { serviceDirs } from "./paths";
+import { isAlive, portInUse, runningPid, startJava, stopPid, tailFile } from "./process";
+import { cassandraService } from "./services/cassandra";
+import { kafkaService } from "./services/kafka";
+import { s3Service } from "./services/s3";
+import type { LocalService, ServiceContext } from "./services/types";
+
+export const SERVICES: LocalService[] = [kafkaService, cassandraService, s3Service];
+export type ServiceName = LocalService["name"];
+
+export function findService(name: string): LocalService {
+  const s = SERVICES.find((x) => x.name === name);
+  if (!s) throw new RuntimeError(`unknown service "${name}": the local stack has ${SERVICES.map((x) => x.name).join(", ")}`);
+  return s;
+}
+
+export function context(config: ResolvedConfig, service: LocalService): ServiceContext {
+  return { config, stackDir: config.local.dir, dirs: serviceDirs(config.local.dir, service.name) };
+}
+
+export interface ServiceStatus {
+  service: ServiceName;
+  endpoint: string;
+  state: "running" | "starting" | "stopped";
+  pid?: number;
+  version?: string;
+  log: string;
+  /** When `up` did something: started or already running. */
+  action?: "started" | "already running";
+  seconds?: number;
+}
+
+export async function statusOf(config: ResolvedConfig, service: LocalService): Promise<ServiceStatus> {
+  const ctx = context(config, service);
+  const pid = runningPid(service.name, ctx.dirs);
+  const base = { service: service.name, endpoint: service.endpoint(config), log: ctx.dirs.log, pid };
+  try {
+    const version = await service.probe(ctx);
+    return { ...base, state: "running", version };
+  } catch {
+    return { ...base, state: pid ? "starting" : "stopped" };
+  }
+}
+
+export async function status(config: ResolvedConfig, only?: ServiceName[]): Promise<ServiceStatus[]> {
+  return Promise.all(SERVICES.filter((s) => !only || only.includes(s.name)).map((s) => statusOf(config, s)));
+}
+
+export interface UpEvents {
+  progress(service: ServiceName, message: string): void;
+}
+
+export async function up(config: ResolvedConfig, events: UpEvents, only?: ServiceName[]): Promise<ServiceStatus[]> {
+  mkdirSync(config.local.dir, { recursive: true });
+  const services = SERVICES.filter((s) => !only || only.includes(s.name));
+  const results = await Promise.allSettled(services.map((s) => upOne(config, s, events)));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new RuntimeError(failures.map((f) => errorMessage(f)).join("; "));
+  return results.map((r) => (r as PromiseFulfilledResult<ServiceStatus>).value);
+}
+
+async function upOne(config: ResolvedConfig, service: LocalService, events: UpEvents): Promise<ServiceStatus> {
+  const started = Date.now();
+  const ctx = context(config, service);
+  const say = (m: string) => events.progress(service.name, m);
+  const existing = runningPid(service.name, ctx.dirs);
+  if (existing) {
+    say("already started, waiting until it answers");
+    const version = await waitReady(service, ctx, existing, say);
+    await service.afterReady?.(ctx);
+    return { service: service.name, endpoint: service.endpoint(config), state: "running", pid: existing, version, log: ctx.dirs.log, action: "already running", seconds: secondsSince(started) };
+  }
+  for (const port of service.ports(config)) {
+    if (await portInUse(port)) {
+      throw new RuntimeError(`${service.name}: port ${port} on 127.0.0.1 is already in use by a process this stack did not start`, {
+        hint: `stop that process, or pick other ports with local.${service.name === "s3" ? "s3Port" : service.name === "kafka" ? "kafkaPort" : "cassandraPort"} (see \`stockpipe config show\`)`,
+      });
+    }
+  }
+  say("resolving from Maven (the first run downloads)");
+  const classpath = await resolveClasspath(service.module, ctx.dirs.classpathFile, (artifact) => say(`downloading ${artifact}`));
+  say("preparing");
+  await service.prepare(ctx, classpath);
+  say("starting");
+  const pid = await startJava(service.name, ctx.dirs, service.javaArgs(ctx, classpath));
+  const version = await waitReady(service, ctx, pid, say);
+  await service.afterReady?.(ctx);
+  return { service: service.name, endpoint: service.endpoint(config), state: "running", pid, version, log: ctx.dirs.log, action: "started", seconds: secondsSince(started) };
+}
+
+async function waitReady(service: LocalService, ctx: ServiceContext, pid: number, say: (m: string) => void): Promise<string> {
+  const deadline = Date.now() + service.startTimeoutMs;
+  let lastError = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await service.probe(ctx);
+    } catch (err) {
+      lastError = errorMessage(err);
+    }
+    if (!isAlive(pid)) {
+      const tail = tailFile(ctx.dirs.log, 5).join("\n    ");
+      throw new RuntimeError(`${service.name} exited while starting; the end of its log ${ctx.dirs.log}:\n    ${tail}`, {
+        hint: `read ${ctx.dirs.log} for the cause`,
+      });
+    }
+    if (Date.now() > deadline) {
+      throw new RuntimeError(`${service.name} did not answer within ${service.startTimeoutMs / 1000}s (last error: ${lastError})`, {
+        hint: `read ${ctx.dirs.log}; it is still running as pid ${pid} (\`stockpipe local down\` stops it)`,
+        retriable: true,
+      });
+    }
+    say(`waiting until it answers (${Math.round((Date.now() - deadline + service.startTimeoutMs) / 1000)}s)`);
+    await sleep(Math.min(1000, 200 * attempt));
+  }
+}
+
+export interface DownResult {
+  service: ServiceName;
+  result: "stopped" | "killed" | "not running";
+  pid?: number;
+}
+
+export async function down(config: ResolvedConfig, options: { purge?: boolean; only?: ServiceName[] } = {}): Promise<DownResult[]> {
+  const services = SERVICES.filter((s) => !options.only || options.only.includes(s.name));
+  const results = await Promise.all(
+    services.map(async (s): Promise<DownResult> => {
+      const ctx = context(config, s);
+      const pid = runningPid(s.name, ctx.dirs);
+      if (!pid) return { service: s.name, result: "not running" };
+      const result = await stopPid(pid, s.stopGraceMs);
+      rmSync(ctx.dirs.pidFile, { force: true });
+      return { service: s.name, result, pid };
+    }),
+  );
+  if (options.purge) {
+    for (const s of services) rmSync(context(config, s).dirs.data, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function secondsSince(t: number): number {
+  return Math.round((Date.now() - t) / 100) / 10;
+}

@@ -1,0 +1,29 @@
+/** The one place errors become output and exit codes. */
+import { CommanderError } from "commander";
+import { ConfigError, ExitCode, StockpipeError } from "../errors";
+import { chalk, logLevel } from "./log";
+
+export function handleError(err: unknown): never {
+  if (err instanceof CommanderError) {
+    // commander printed its own message (or the help) already.
+    const ok = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help";
+    process.exit(ok ? ExitCode.ok : ExitCode.usage);
+  }
+  const debug = logLevel() === "debug" || process.argv.includes("debug");
+  const line = (s: string) => process.stderr.write(s + "\n");
+  if (err instanceof StockpipeError) {
+    if (err instanceof ConfigError && err.problems.length > 0) {
+      line(`${chalk.red("error:")} ${err.message}:`);
+      for (const p of err.problems) line(`  - ${p}`);
+      if (err.hint) line(`  ${err.hint}`);
+    } else {
+      line(`${chalk.red("error:")} ${err.message}${err.hint ? ` — ${err.hint}` : ""}`);
+    }
+    if (debug) line(chalk.dim(err.stack ?? ""));
+    process.exit(err.exitCode);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  line(`${chalk.red("error:")} ${message}${debug ? "" : " — an unexpected failure; rerun with --log-level debug for the stack trace"}`);
+  if (debug && err instanceof Error) line(chalk.dim(err.stack ?? ""));
+  process.exit(ExitCode.runtime);
+}
