@@ -2,7 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { commandContext, flag, type CommandContext } from "../commands/context";
 import { RuntimeError, UsageError } from "../errors";
-import { createTopic, deleteTopic, describeTopic, listTopics } from "../kafka/topics";
+import { checkTopicName, createTopic, deleteTopic, describeTopic, listTopics } from "../kafka/topics";
 import { log } from "../ui/log";
 import { printRows } from "../ui/output";
 import { withSpinner } from "../ui/spinner";
@@ -12,6 +12,7 @@ export async function topicCreate(
   name: string | undefined,
   opts: { partitions?: string; replicationFactor?: string; topicConfig?: string[]; ifNotExists?: boolean },
 ): Promise<void> {
+  if (name !== undefined) checkTopicName(name);
   // -p and -r go through the config layer, so their validation and error messages are the config's.
   const ctx = commandContext(cmd, [
     ...flag("kafka.partitions", opts.partitions, "--partitions"),

@@ -127,7 +127,17 @@ function readConfigFile(path: string): Tree {
   if (!isTree(value)) {
     throw new ConfigError(`config file ${path} must be a YAML mapping of sections (kafka:, cassandra:, …), not a ${Array.isArray(value) ? "list" : typeof value}`);
   }
-  return value;
+  return withoutNulls(value);
+}
+
+/** A key left empty in YAML (`kafka:` with everything below commented out) means "not set", not null. */
+function withoutNulls(tree: Tree): Tree {
+  const out: Tree = {};
+  for (const [k, v] of Object.entries(tree)) {
+    if (v === null) continue;
+    out[k] = isTree(v) ? withoutNulls(v) : v;
+  }
+  return out;
 }
 
 function recordOrigins(tree: Tree, path: string[], origin: string, origins: Map<string, string>): void {

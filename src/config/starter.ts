@@ -5,7 +5,7 @@ export function starterYaml(): string {
   const lines = [
     "# stockpipe configuration. Every field is optional: the defaults target the local stack",
     "# (`stockpipe local up`). Precedence: defaults < this file < STOCKPIPE_* environment < flags.",
-    "# Uncomment and edit what you need; `stockpipe config show` prints the result and where each value came from.",
+    "# Lines with one # are settings: uncomment and edit what you need. `stockpipe config show` prints the result.",
   ];
   let section = "";
   let sub = "";
@@ -23,7 +23,7 @@ export function starterYaml(): string {
     }
     const value = f.defaultValue === undefined ? "" : " " + formatYaml(f.defaultValue);
     const choices = f.values ? ` (${f.values.join(" | ")})` : "";
-    lines.push(`${indent}# ${f.description}${choices}. Env: ${f.env}`);
+    lines.push(`${indent}## ${f.description}${choices}. Env: ${f.env}`);
     lines.push(`${indent}# ${parts[parts.length - 1]}:${value}`);
   }
   return lines.join("\n") + "\n";

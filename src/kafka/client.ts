@@ -1,6 +1,9 @@
 /** The kafkajs client from config. kafkajs' own logging goes to our debug log, never to the user's screen. */
 import { readFileSync } from "node:fs";
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
+import kafkajs, { type Kafka, type KafkaConfig, type SASLOptions } from "kafkajs";
+
+// kafkajs is CommonJS: its runtime values come through the default export.
+const { Kafka: KafkaClient, logLevel: KafkaLogLevel } = kafkajs;
 import type { ResolvedConfig } from "../config/schema";
 import { enabled, log } from "../ui/log";
 
@@ -28,5 +31,5 @@ export function createKafka(config: ResolvedConfig, options: { retries?: number 
     logLevel: enabled("debug") ? KafkaLogLevel.DEBUG : KafkaLogLevel.NOTHING,
     logCreator: () => (entry) => log.debug(`[kafkajs ${entry.namespace}] ${entry.log.message}`),
   };
-  return new Kafka(kafkaConfig);
+  return new KafkaClient(kafkaConfig);
 }

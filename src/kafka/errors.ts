@@ -24,5 +24,9 @@ export function kafkaError(err: unknown, ctx: CommandContext, doing: string): St
       cause: err,
     });
   }
-  return new RuntimeError(`Kafka refused to ${doing}: ${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`, { cause: err });
+  // createTopics and friends wrap the per-topic errors in a KafkaJSAggregateError.
+  const inner = (cause as { errors?: { message: string; type?: string }[] }).errors;
+  const detail = inner?.length ? inner.map((e) => `${e.message}${e.type ? ` (${e.type})` : ""}`).join("; ") : `${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`;
+  const hint = /INVALID_CONFIG/.test(detail) ? "check the --topic-config entries: names and values as in Kafka's topic configuration reference" : undefined;
+  return new RuntimeError(`Kafka refused to ${doing}: ${detail}`, { cause: err, hint });
 }

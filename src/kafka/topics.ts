@@ -1,5 +1,5 @@
 /** Topic administration: create, list, describe, delete. */
-import { ConfigResourceTypes, type Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import type { CommandContext } from "../commands/context";
 import { RuntimeError, UsageError } from "../errors";
 import { createKafka } from "./client";
@@ -105,7 +105,7 @@ export async function describeTopic(ctx: CommandContext, name: string): Promise<
     }
     const meta = await admin.fetchTopicMetadata({ topics: [name] });
     const offsets = await admin.fetchTopicOffsets(name);
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name }] });
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name }] });
     const configs: Record<string, string> = {};
     for (const e of described.resources[0]?.configEntries ?? []) {
       if (!e.isDefault && !e.isSensitive) configs[e.configName] = e.configValue;

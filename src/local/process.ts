@@ -82,7 +82,7 @@ export async function startJava(service: string, dirs: ServiceDirs, javaArgs: st
   return pid;
 }
 
-function javaCommand(): string {
+export function javaCommand(): string {
   return process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : "java";
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RuntimeError } from "../../errors";
+import { javaCommand } from "../process";
 import type { LocalService, ServiceContext } from "./types";
 
 const run = promisify(execFile);
@@ -66,7 +67,7 @@ export const kafkaService: LocalService = {
     // A cluster id is 16 random bytes, base64url without padding.
     const clusterId = randomBytes(16).toString("base64url");
     try {
-      await run("java", ["-cp", classpath, `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props], {
+      await run(javaCommand(), ["-cp", classpath, `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props], {
         maxBuffer: 4 * 1024 * 1024,
       });
     } catch (err) {

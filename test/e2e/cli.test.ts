@@ -1,0 +1,95 @@
+/** The built binary as a user runs it: help, exit codes, config errors, stdout/stderr separation. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stockpipe } from "../helpers";
+
+const COMMANDS = ["topic", "produce", "consume", "schema", "query", "local", "config", "doctor"];
+
+describe("stockpipe CLI shell", () => {
+  it("lists every command in --help, on stdout, exit 0", async () => {
+    const r = await stockpipe(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
+    expect(r.stdout).toContain("--log-level");
+    expect(r.stdout).toContain("--no-color");
+  });
+
+  it("gives every command and subcommand --help with an example", async () => {
+    const all = [...COMMANDS.map((c) => [c]), ["topic", "create"], ["topic", "list"], ["topic", "describe"], ["topic", "delete"], ["local", "up"], ["local", "status"], ["local", "down"], ["local", "logs"], ["local", "env"], ["config", "show"], ["config", "init"]];
+    const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
+    results.forEach((r, i) => {
+      expect(r.code, all[i]!.join(" ")).toBe(0);
+      expect(r.stdout, all[i]!.join(" ")).toMatch(/Examples?( \(once built\))?:\n  \$ .*stockpipe /);
+    });
+  });
+
+  it("exits 2 on usage errors", async () => {
+    const unknownCommand = await stockpipe(["bogus"]);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain("unknown command 'bogus'");
+    const badChoice = await stockpipe(["topic", "list", "-f", "xml"]);
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toContain("Allowed choices are table, json, csv");
+    const badName = await stockpipe(["topic", "create", "no/slashes"]);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toContain('invalid topic name "no/slashes"');
+  });
+
+  it("says plainly that unbuilt commands are not built, exit 1", async () => {
+    for (const c of ["produce", "consume", "schema", "query"]) {
+      const r = await stockpipe([c]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`\`stockpipe ${c}\` is not built yet`);
+    }
+  });
+
+  it("exits 3 on a bad stockpipe.yaml, listing every problem by path", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "stockpipe-e2e-"));
+    writeFileSync(join(cwd, "stockpipe.yaml"), "kafka:\n  brokers: [nohost]\n  partitons: 3\ncassandra:\n  keyspace: 'x y'\n");
+    const r = await stockpipe(["topic", "list"], { cwd });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("the configuration has 3 problems");
+    expect(r.stderr).toContain('kafka.brokers[0] = "nohost": must be host:port');
+    expect(r.stderr).toContain("kafka.partitons: unknown key (did you mean kafka.partitions?)");
+    expect(r.stderr).toContain('cassandra.keyspace = "x y"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("prints the resolved config with origins as JSON on stdout, secrets redacted", async () => {
+    const r = await stockpipe(["config", "show", "-f", "json"], {
+      env: { STOCKPIPE_KAFKA_TOPIC: "prices", STOCKPIPE_KAFKA_SASL_MECHANISM: "plain", STOCKPIPE_KAFKA_SASL_USERNAME: "u", STOCKPIPE_KAFKA_SASL_PASSWORD: "hunter2-secret" },
+    });
+    expect(r.code).toBe(0);
+    const shown = JSON.parse(r.stdout);
+    expect(shown["kafka.topic"]).toEqual({ value: "prices", origin: "env STOCKPIPE_KAFKA_TOPIC" });
+    expect(shown["kafka.sasl.password"]).toEqual({ value: "***", origin: "env STOCKPIPE_KAFKA_SASL_PASSWORD" });
+    expect(shown["kafka.partitions"]).toEqual({ value: 6, origin: "default" });
+    expect(r.stdout + r.stderr).not.toContain("hunter2-secret");
+  });
+
+  it("writes a starter config that then loads", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "stockpipe-e2e-"));
+    const init = await stockpipe(["config", "init"], { cwd });
+    expect(init.code).toBe(0);
+    const again = await stockpipe(["config", "init"], { cwd });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("stockpipe.yaml already exists");
+    const show = await stockpipe(["config", "show", "-f", "json"], { cwd });
+    expect(show.code).toBe(0);
+    expect(show.stderr).toContain(`config file: ${join(cwd, "stockpipe.yaml")}`);
+  });
+
+  it("prints no colour codes with NO_COLOR or --no-color, and no library warnings", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "stockpipe-e2e-"));
+    writeFileSync(join(cwd, "stockpipe.yaml"), "kafka:\n  partitions: -1\n");
+    for (const r of [await stockpipe(["topic", "list"], { cwd, env: { NO_COLOR: "1", FORCE_COLOR: "1" } }), await stockpipe(["--no-color", "topic", "list"], { cwd, env: { FORCE_COLOR: "1" } })]) {
+      expect(r.code).toBe(3);
+      expect(r.stderr).not.toMatch(/\x1b\[/);
+    }
+    const doctor = await stockpipe(["doctor", "--skip", "kafka,cassandra"]);
+    expect(doctor.stderr).not.toMatch(/Warning|DeprecationWarning|NodeVersionSupportWarning/);
+  });
+});

@@ -1,0 +1,84 @@
+/** `stockpipe topic …` and `stockpipe doctor` against the real local Kafka. */
+import { describe, expect, it } from "vitest";
+import { stockpipe, uniqueName } from "../helpers";
+
+describe("stockpipe topic", () => {
+  it("creates, describes, lists and deletes a topic", async () => {
+    const name = uniqueName("test-topic");
+    const created = await stockpipe(["topic", "create", name, "-p", "3", "--topic-config", "retention.ms=3600000", "--topic-config", "cleanup.policy=delete"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`created topic ${name} (3 partitions, replication 1)`);
+
+    const described = await stockpipe(["topic", "describe", name, "-f", "json"]);
+    expect(described.code, described.stderr).toBe(0);
+    const d = JSON.parse(described.stdout);
+    expect(d.topic).toBe(name);
+    expect(d.partitions.map((p: { partition: number }) => p.partition)).toEqual([0, 1, 2]);
+    for (const p of d.partitions) expect(p).toMatchObject({ leader: 1, replicas: [1], isr: [1], earliest: "0", latest: "0" });
+    expect(d.configs["retention.ms"]).toBe("3600000");
+
+    const listed = await stockpipe(["topic", "list", "-f", "json"]);
+    expect(JSON.parse(listed.stdout)).toContainEqual({ topic: name, partitions: 3, replicationFactor: 1, messages: 0 });
+
+    const again = await stockpipe(["topic", "create", name]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`topic ${name} already exists — pass --if-not-exists`);
+    const tolerated = await stockpipe(["topic", "create", name, "--if-not-exists"]);
+    expect(tolerated.code).toBe(0);
+
+    const unconfirmed = await stockpipe(["topic", "delete", name]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("pass --yes");
+
+    const deleted = await stockpipe(["topic", "delete", name, "--yes"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const gone = await stockpipe(["topic", "describe", name]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`topic ${name} does not exist`);
+  });
+
+  it("takes the topic, partitions and replication from config when not given", async () => {
+    const name = uniqueName("test-cfg");
+    const r = await stockpipe(["topic", "create"], { env: { STOCKPIPE_KAFKA_TOPIC: name, STOCKPIPE_KAFKA_PARTITIONS: "2" } });
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse((await stockpipe(["topic", "describe", name, "-f", "json"])).stdout);
+    expect(d.partitions).toHaveLength(2);
+    await stockpipe(["topic", "delete", name, "--yes"]);
+  });
+
+  it("rejects a bad topic config with Kafka's reason", async () => {
+    const r = await stockpipe(["topic", "create", uniqueName("test-bad"), "--topic-config", "retention.ms=soon"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Kafka refused to create topic .*Configuration is invalid \(INVALID_CONFIG\) — check the --topic-config entries/);
+  });
+
+  it("says in one line that an unreachable broker cannot be reached", async () => {
+    const started = Date.now();
+    const r = await stockpipe(["topic", "list", "-b", "127.0.0.1:1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([
+      expect.stringMatching(/^error: cannot reach Kafka at 127\.0\.0\.1:1 \(kafka\.brokers from flag --brokers\) .*stockpipe local up/),
+    ]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe("stockpipe doctor", () => {
+  it("passes against the local stack", async () => {
+    const r = await stockpipe(["doctor", "-f", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout);
+    expect(rows.map((x: { check: string; status: string }) => [x.check, x.status])).toEqual([["kafka", "ok"], ["cassandra", "ok"], ["s3", "ok"]]);
+    expect(rows[1].version).toMatch(/^Cassandra 5\.0\./);
+  });
+
+  it("fails with the fix for each endpoint that does not answer", async () => {
+    const r = await stockpipe(["doctor", "-f", "json"], { env: { STOCKPIPE_KAFKA_BROKERS: "127.0.0.1:1", STOCKPIPE_S3_BUCKET: "no-such-bucket-here" } });
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout);
+    expect(rows[0]).toMatchObject({ check: "kafka", status: "FAIL" });
+    expect(rows[0].fix).toContain("no Kafka at 127.0.0.1:1 (kafka.brokers from env STOCKPIPE_KAFKA_BROKERS): run `stockpipe local up` or set STOCKPIPE_KAFKA_BROKERS");
+    expect(rows[1]).toMatchObject({ check: "cassandra", status: "ok" });
+    expect(rows[2]).toMatchObject({ check: "s3", status: "FAIL", version: "bucket no-such-bucket-here does not exist" });
+  });
+});

@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    reporters: ["default", "./test/setup/summary-reporter.ts"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts", "src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          // Starts the local stack's services that are not running, and stops only those afterwards.
+          globalSetup: ["test/setup/stack.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          // The services are shared; files run one after another so timing-sensitive tests are not starved.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
