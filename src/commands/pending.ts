@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { RuntimeError } from "../errors";
 
 const PENDING: [string, string, string][] = [
-  ["produce", "stream ticks into Kafka from a CSV file, the market simulator or an HTTP feed", "stockpipe produce --source csv --file prices.csv"],
   ["consume", "drain the topic into Cassandra or the S3 lake, exactly once per tick", "stockpipe consume --sink cassandra --exit-at-end"],
   ["schema", "create the Cassandra tables or the Athena table over the lake", "stockpipe schema cassandra --dry-run"],
   ["query", "run CQL or SQL (Athena or local) and print the rows", 'stockpipe query "SELECT * FROM stockpipe.latest_ticks"'],

@@ -1,0 +1,117 @@
+/**
+ * Tick v1: the one message format on the topic. JSON, UTF-8, one tick per Kafka message, key = symbol.
+ * Type, validation, identity and codec live here and nowhere else.
+ */
+import { createHash } from "node:crypto";
+
+export const TICK_SCHEMA = "tick.v1";
+
+export interface Tick {
+  /** Upper case: AAPL, HSI, ^GSPC, 0700.HK */
+  symbol: string;
+  /** Event time, ISO-8601 UTC with milliseconds. */
+  ts: string;
+  /** Last price, > 0. */
+  price: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  close?: number;
+  adjClose?: number;
+  /** Whole number ≥ 0. */
+  volume?: number;
+  bid?: number;
+  ask?: number;
+  currency?: string;
+  /** Where it came from: csv:<file>, synthetic, http:<host>. */
+  source?: string;
+  /** Per-source sequence number. */
+  seq?: number;
+  /** Deterministic from (symbol, ts, source, seq): a re-sent tick is recognisably the same tick. */
+  id?: string;
+}
+
+export const PRICE_FIELDS = ["open", "high", "low", "close", "adjClose", "bid", "ask"] as const;
+/** The JSON key order of an encoded tick (stable, so the same tick is the same bytes). */
+export const TICK_FIELDS = ["symbol", "ts", "price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "currency", "source", "seq", "id"] as const;
+
+export const SYMBOL_PATTERN = /^[A-Z0-9^][A-Z0-9.^=_:/-]{0,31}$/;
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Why a tick is invalid, as a short category for counting plus a detail for the user. */
+export interface Invalid {
+  reason: string;
+  detail: string;
+}
+
+/** Checks a tick against v1; returns undefined when valid. */
+export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid | undefined {
+  if (typeof t.symbol !== "string" || t.symbol.trim() === "") return { reason: "missing symbol", detail: "missing symbol" };
+  if (!SYMBOL_PATTERN.test(t.symbol)) return { reason: "invalid symbol", detail: `invalid symbol ${JSON.stringify(t.symbol)} (upper case letters, digits and . ^ = _ : / -, 32 at most)` };
+  if (typeof t.ts !== "string" || !ISO_MS.test(t.ts) || Number.isNaN(Date.parse(t.ts))) return { reason: "invalid ts", detail: `ts ${JSON.stringify(t.ts)} is not ISO-8601 UTC with milliseconds` };
+  if (typeof t.price !== "number" || !Number.isFinite(t.price)) return { reason: "price not a number", detail: `price ${JSON.stringify(t.price)} is not a number` };
+  if (t.price <= 0) return { reason: "price not > 0", detail: `price must be > 0, got ${t.price}` };
+  for (const f of PRICE_FIELDS) {
+    const v = t[f];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isFinite(v)) return { reason: `${f} not a number`, detail: `${f} ${JSON.stringify(v)} is not a number` };
+    if (v < 0) return { reason: `${f} negative`, detail: `${f} must be ≥ 0, got ${v}` };
+  }
+  if (t.volume !== undefined) {
+    if (typeof t.volume !== "number" || !Number.isFinite(t.volume)) return { reason: "volume not a number", detail: `volume ${JSON.stringify(t.volume)} is not a number` };
+    if (t.volume < 0) return { reason: "volume negative", detail: `volume must be ≥ 0, got ${t.volume}` };
+    if (!Number.isSafeInteger(t.volume)) return { reason: "volume not a whole number", detail: `volume must be a whole number, got ${t.volume}` };
+  }
+  if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low) return { reason: "high < low", detail: `high ${t.high} is below low ${t.low}` };
+  if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency))) return { reason: "invalid currency", detail: `currency ${JSON.stringify(t.currency)} is not a 3-letter code` };
+  if (t.source !== undefined && typeof t.source !== "string") return { reason: "invalid source", detail: "source must be a string" };
+  if (t.seq !== undefined && (typeof t.seq !== "number" || !Number.isSafeInteger(t.seq) || t.seq < 0)) return { reason: "invalid seq", detail: `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0` };
+  if (t.id !== undefined && typeof t.id !== "string") return { reason: "invalid id", detail: "id must be a string" };
+  return undefined;
+}
+
+const ID_NAMESPACE = Buffer.from("5f1d0c1e8b7a4f7e9a3c2b1d0e9f8a7b", "hex");
+
+/** A UUID (version 5 layout) from the tick's identity: symbol, ts, source, seq. */
+export function tickId(t: Pick<Tick, "symbol" | "ts" | "source" | "seq">): string {
+  const h = createHash("sha1").update(ID_NAMESPACE).update(`${t.symbol}|${t.ts}|${t.source ?? ""}|${t.seq ?? ""}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** Fills in the id and returns the tick with its fields in the canonical order. */
+export function finalizeTick(t: Tick): Tick {
+  const out: Record<string, unknown> = {};
+  const withId = { ...t, id: t.id ?? tickId(t) };
+  for (const f of TICK_FIELDS) if (withId[f] !== undefined) out[f] = withId[f];
+  return out as unknown as Tick;
+}
+
+export function encodeTick(t: Tick): string {
+  return JSON.stringify(t);
+}
+
+export type Decoded = { ok: true; tick: Tick } | { ok: false; reason: string; detail: string };
+
+/** Decodes a Kafka message value: JSON, then the v1 rules; unknown fields are rejected. */
+export function decodeTick(value: Buffer | string | null | undefined): Decoded {
+  if (value === null || value === undefined) return { ok: false, reason: "null value", detail: "message has no value" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
+  const unknown = Object.keys(parsed).filter((k) => !(TICK_FIELDS as readonly string[]).includes(k));
+  if (unknown.length) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
+  const invalid = validateTick(parsed as Record<string, unknown>);
+  if (invalid) return { ok: false, ...invalid };
+  return { ok: true, tick: parsed as Tick };
+}
+
+export function toIsoMs(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,71 @@
+/** One CSV record → a valid tick or a rejection with its reason. */
+import { finalizeTick, toIsoMs, validateTick, type Tick } from "../../model/tick";
+import { parseMarketDate } from "../../model/time";
+import type { SourceItem } from "../types";
+import type { Layout, Mappable } from "./layout";
+
+const NULLS = new Set(["null", "nan", "n/a", "na", "none", "-", "#n/a", "nil", "undefined"]);
+const NUMBER = /^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
+const NUMERIC_FIELDS: Mappable[] = ["price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask"];
+
+export interface RowContext {
+  layout: Layout;
+  timeZone: string;
+  fixedSymbol?: string;
+  source: string;
+}
+
+function reject(reason: string, detail: string, line: number, raw: string): SourceItem {
+  return { kind: "rejected", reason, detail, line, raw };
+}
+
+function parseNumber(s: string): number | undefined {
+  const t = s.trim().replace(/^\$/, "");
+  return NUMBER.test(t) ? Number(t) : undefined;
+}
+
+export function rowToItem(record: string[], line: number, raw: string, seq: number, ctx: RowContext): SourceItem {
+  const { layout } = ctx;
+  if (record.length !== layout.header.length) {
+    return reject("wrong column count", `${record.length} columns where the header has ${layout.header.length}`, line, raw);
+  }
+  const cols = layout.columns;
+  for (const [field, idx] of Object.entries(cols) as [Mappable, number][]) {
+    const v = record[idx]!.trim();
+    if (NULLS.has(v.toLowerCase())) return reject("null placeholder", `${field} (${layout.header[idx]}) is a null placeholder ${JSON.stringify(v)}`, line, raw);
+  }
+  for (const idx of layout.numeric) {
+    const v = record[idx]!.trim();
+    if (v !== "" && parseNumber(v) === undefined) return reject(`${layout.header[idx]} not a number`, `${layout.header[idx]} ${JSON.stringify(v)} is not a number`, line, raw);
+  }
+  const symbolRaw = cols.symbol !== undefined ? record[cols.symbol]!.trim() : (ctx.fixedSymbol ?? "");
+  const tsRaw = record[cols.ts!]!.trim();
+  const eventMs = parseMarketDate(tsRaw, ctx.timeZone);
+  if (eventMs === undefined) return reject("unparseable date", `cannot read the date ${JSON.stringify(tsRaw)}`, line, raw);
+
+  const tick: Record<string, unknown> = { symbol: symbolRaw.toUpperCase(), ts: toIsoMs(eventMs) };
+  for (const field of NUMERIC_FIELDS) {
+    const idx = cols[field];
+    if (idx === undefined) continue;
+    const v = record[idx]!.trim();
+    if (v === "") {
+      if (field === "price") return reject("price not a number", "price is empty", line, raw);
+      continue;
+    }
+    const n = parseNumber(v);
+    if (n === undefined) return reject(`${field} not a number`, `${field} (${layout.header[idx]}) ${JSON.stringify(v)} is not a number`, line, raw);
+    tick[field] = n;
+  }
+  if (cols.currency !== undefined && record[cols.currency]!.trim()) tick.currency = record[cols.currency]!.trim().toUpperCase();
+  if (cols.seq !== undefined && record[cols.seq]!.trim()) {
+    const n = parseNumber(record[cols.seq]!);
+    if (n === undefined) return reject("seq not a number", `seq ${JSON.stringify(record[cols.seq])} is not a number`, line, raw);
+    tick.seq = n;
+  } else {
+    tick.seq = seq;
+  }
+  tick.source = ctx.source;
+  const invalid = validateTick(tick);
+  if (invalid) return reject(invalid.reason, invalid.detail, line, raw);
+  return { kind: "tick", tick: finalizeTick(tick as unknown as Tick), eventMs };
+}

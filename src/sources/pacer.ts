@@ -1,0 +1,28 @@
+/**
+ * Replay pacing: `speed` keeps the original gaps between event times, scaled (2 = twice as fast); `rate` caps
+ * ticks per second. Sleeps only when more than a few milliseconds ahead, so high rates do not pay a timer per tick.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+export class Pacer {
+  private firstEvent?: number;
+  private startWall = 0;
+  private count = 0;
+
+  constructor(private readonly speed: number | undefined, private readonly rate: number | undefined) {}
+
+  async wait(eventMs: number, signal: AbortSignal): Promise<void> {
+    if (this.speed === undefined && this.rate === undefined) return;
+    const now = performance.now();
+    if (this.firstEvent === undefined) {
+      this.firstEvent = eventMs;
+      this.startWall = now;
+    }
+    let target = now;
+    if (this.speed !== undefined) target = Math.max(target, this.startWall + (eventMs - this.firstEvent) / this.speed);
+    if (this.rate !== undefined) target = Math.max(target, this.startWall + (this.count * 1000) / this.rate);
+    this.count++;
+    const ahead = target - now;
+    if (ahead > 4) await sleep(ahead, undefined, { signal }).catch(() => {});
+  }
+}

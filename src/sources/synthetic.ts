@@ -1,0 +1,108 @@
+/**
+ * The market simulator: geometric Brownian motion per symbol, each with its own drift and volatility, bid/ask
+ * around the price and plausible volumes. Event time advances by 1/rate seconds per tick. With a seed the
+ * stream is the same byte for byte on every run.
+ */
+import { finalizeTick, type Tick } from "../model/tick";
+import type { Source, SourceItem } from "./types";
+
+export interface SyntheticOptions {
+  /** Explicit tickers, or a count of generated ones. */
+  symbols: string[] | number;
+  seed?: number;
+  /** Event-time ticks per second (the simulated market's pace). */
+  eventRate: number;
+  /** Event time of the first tick (epoch ms). */
+  startMs: number;
+}
+
+/** mulberry32: small, fast, good enough for simulation, and reproducible from a 32-bit seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal from two uniforms (Box–Muller). */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** `count` distinct 3-4 letter tickers, the same for the same count. */
+export function generatedTickers(count: number): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const rand = prng(0x5eed);
+  while (out.length < count) {
+    const len = 3 + (rand() < 0.4 ? 1 : 0);
+    let s = "";
+    for (let i = 0; i < len; i++) s += String.fromCharCode(65 + Math.floor(rand() * 26));
+    if (!seen.has(s)) {
+      seen.add(s);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+interface SymbolState {
+  symbol: string;
+  price: number;
+  drift: number;
+  vol: number;
+}
+
+const SECONDS_PER_YEAR = 252 * 6.5 * 3600;
+
+function roundPrice(p: number): number {
+  const step = p < 1 ? 10_000 : 100;
+  return Math.max(1 / step, Math.round(p * step) / step);
+}
+
+export class SyntheticSource implements Source {
+  readonly name = "synthetic";
+  constructor(private readonly o: SyntheticOptions) {}
+
+  async open(): Promise<void> {}
+
+  async *items(signal: AbortSignal): AsyncGenerator<SourceItem> {
+    const rand = prng(this.o.seed ?? (Math.random() * 2 ** 32) >>> 0);
+    const tickers = Array.isArray(this.o.symbols) ? this.o.symbols : generatedTickers(this.o.symbols);
+    const states: SymbolState[] = tickers.map((symbol) => ({
+      symbol,
+      price: 10 + rand() * 490,
+      drift: -0.05 + rand() * 0.2,
+      vol: 0.15 + rand() * 0.45,
+    }));
+    const stepMs = 1000 / this.o.eventRate;
+    // Each symbol trades about once per (symbols / rate) seconds: that is its time step.
+    const dt = (states.length / this.o.eventRate) / SECONDS_PER_YEAR;
+    for (let seq = 0; !signal.aborted; seq++) {
+      const s = states[Math.floor(rand() * states.length)]!;
+      s.price *= Math.exp((s.drift - (s.vol * s.vol) / 2) * dt + s.vol * Math.sqrt(dt) * gaussian(rand));
+      const price = roundPrice(s.price);
+      const halfSpread = Math.max(0.005, price * (0.00005 + rand() * 0.0005));
+      const eventMs = this.o.startMs + Math.floor(seq * stepMs);
+      const tick: Tick = {
+        symbol: s.symbol,
+        ts: new Date(eventMs).toISOString(),
+        price,
+        volume: Math.max(1, Math.round(Math.exp(4 + 1.2 * gaussian(rand)))),
+        bid: roundPrice(price - halfSpread),
+        ask: roundPrice(price + halfSpread),
+        currency: "USD",
+        source: "synthetic",
+        seq,
+      };
+      yield { kind: "tick", tick: finalizeTick(tick), eventMs };
+    }
+  }
+
+  async close(): Promise<void> {}
+}
