@@ -51,10 +51,12 @@ function offsetAt(ms: number, timeZone: string): number {
 /** Epoch ms of a wall-clock time in `timeZone` (for a time skipped by DST, the instant just after the gap). */
 export function zonedToEpoch(w: Wall, millis: number, timeZone: string): number {
   const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis);
-  let result = guess - offsetAt(guess, timeZone);
-  const second = offsetAt(result, timeZone);
-  if (guess - second !== result) result = guess - second;
-  return result;
+  const first = guess - offsetAt(guess, timeZone);
+  const offset = offsetAt(first, timeZone);
+  const second = guess - offset;
+  if (second === first || offsetAt(second, timeZone) === offset) return second;
+  // Neither offset gives back this wall time: it falls in a DST gap. Take the instant after the gap.
+  return Math.max(first, second);
 }
 
 /** The trading date (YYYY-MM-DD) of an instant in the market's time zone. */

@@ -5,7 +5,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
-import { Transform, type Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
 import { RuntimeError, UsageError } from "../../errors";
 import { finalizeTick } from "../../model/tick";
@@ -106,13 +106,26 @@ export class CsvSource implements Source {
     input.pipe(counter);
     if (iteration === 0) this.bytesRead = 0;
 
-    const firstChunk = await firstData(counter);
-    if (firstChunk === null) return;
-    const text = firstChunk.toString("utf8").replace(/^\uFEFF/, "");
+    // Peek at the first chunk to choose the delimiter, then hand the whole stream, that chunk first, to csv-parse.
+    const chunks = counter[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await chunks.next();
+    } catch (err) {
+      throw new RuntimeError(`cannot read ${this.o.file === "-" ? "stdin" : this.o.file}: ${(err as Error).message}`);
+    }
+    if (first.done) return;
+    const text = first.value.toString("utf8").replace(/^\uFEFF/, "");
     const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
     const parser = parse({ delimiter: detectDelimiter(firstLine), bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, raw: true, info: true });
-    counter.unshift(firstChunk);
-    counter.pipe(parser);
+    Readable.from(
+      (async function* () {
+        yield first.value;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+      })(),
+    )
+      .on("error", (err) => parser.destroy(err))
+      .pipe(parser);
     const abort = () => parser.destroy();
     signal.addEventListener("abort", abort, { once: true });
     let layout: Layout | undefined;
@@ -151,32 +164,4 @@ function shifted(item: SourceItem & { kind: "tick" }, byMs: number): SourceItem 
   const ts = new Date(eventMs).toISOString();
   const { id: _id, ...rest } = item.tick;
   return { kind: "tick", eventMs, tick: finalizeTick({ ...rest, ts }) };
-}
-
-function firstData(stream: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk !== null) {
-        cleanup();
-        resolve(chunk);
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new RuntimeError(`cannot read input: ${err.message}`));
-    };
-    const cleanup = () => {
-      stream.off("readable", onReadable);
-      stream.off("end", onEnd);
-      stream.off("error", onError);
-    };
-    stream.on("readable", onReadable);
-    stream.on("end", onEnd);
-    stream.on("error", onError);
-  });
 }

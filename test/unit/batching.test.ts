@@ -1,0 +1,97 @@
+/**
+ * The batching logic alone, with a recording sender in place of kafkajs (the real broker is exercised by the
+ * integration tests): batch sizes, linger, in-flight limit, retries, bounded buffer, order of content.
+ */
+import type { Message } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { BatchingProducer } from "../../src/kafka/producer";
+
+function recorder(options: { delayMs?: number; failFirst?: number; error?: Error } = {}) {
+  const batches: string[][] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let failures = options.failFirst ?? 0;
+  return {
+    batches,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    async send({ messages }: { messages: Message[] }) {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
+      inFlight--;
+      if (failures > 0) {
+        failures--;
+        throw options.error ?? new Error("broker away");
+      }
+      batches.push(messages.map((m) => String(m.value)));
+      return [];
+    },
+  };
+}
+
+const base = { topic: "t", batchSize: 10, lingerMs: 5, maxInFlight: 3, acks: -1 as const, compression: "none" as const, bufferMax: 1000 };
+
+describe("BatchingProducer", () => {
+  it("sends full batches and flushes the rest, every message once", async () => {
+    const r = recorder();
+    let delivered = 0;
+    const p = new BatchingProducer(r as never, { ...base, onDelivered: (n) => (delivered += n) });
+    for (let i = 0; i < 95; i++) await p.send({ value: String(i) });
+    await p.flush();
+    expect(r.batches.slice(0, 9).every((b) => b.length === 10)).toBe(true);
+    expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 95 }, (_, i) => i));
+    expect(delivered).toBe(95);
+    expect(p.pending).toBe(0);
+  });
+
+  it("sends a partial batch after the linger time without a flush", async () => {
+    const r = recorder();
+    const p = new BatchingProducer(r as never, { ...base, lingerMs: 20 });
+    await p.send({ value: "a" });
+    await p.send({ value: "b" });
+    expect(r.batches).toEqual([]);
+    await new Promise((res) => setTimeout(res, 60));
+    expect(r.batches).toEqual([["a", "b"]]);
+  });
+
+  it("keeps at most maxInFlight requests in flight", async () => {
+    const r = recorder({ delayMs: 10 });
+    const p = new BatchingProducer(r as never, { ...base, maxInFlight: 2 });
+    for (let i = 0; i < 200; i++) await p.send({ value: String(i) });
+    await p.flush();
+    expect(r.maxInFlight).toBe(2);
+    expect(r.batches.flat()).toHaveLength(200);
+  });
+
+  it("retries a failed batch until the broker takes it, losing nothing", async () => {
+    const r = recorder({ failFirst: 3 });
+    const retries: number[] = [];
+    const p = new BatchingProducer(r as never, { ...base, maxBackoffMs: 5, onRetry: (_e, attempt) => retries.push(attempt) });
+    for (let i = 0; i < 30; i++) await p.send({ value: String(i) });
+    await p.flush();
+    expect(retries.length).toBe(3);
+    expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it("bounds the buffer: send waits while bufferMax messages are unacknowledged", async () => {
+    const r = recorder({ delayMs: 30 });
+    const p = new BatchingProducer(r as never, { ...base, bufferMax: 20, maxInFlight: 1 });
+    let maxPending = 0;
+    for (let i = 0; i < 100; i++) {
+      await p.send({ value: String(i) });
+      maxPending = Math.max(maxPending, p.pending);
+    }
+    await p.flush();
+    expect(maxPending).toBeLessThanOrEqual(20);
+    expect(r.batches.flat()).toHaveLength(100);
+  });
+
+  it("fails on an error retrying cannot fix", async () => {
+    const r = recorder({ failFirst: 1, error: Object.assign(new Error("Message too large"), { name: "KafkaJSProtocolError", retriable: false }) });
+    const p = new BatchingProducer(r as never, { ...base, isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false });
+    for (let i = 0; i < 10; i++) await p.send({ value: String(i) });
+    await expect(p.flush()).rejects.toThrow("Kafka rejected a batch of 10 messages: Message too large");
+  });
+});
