@@ -2,7 +2,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { CommandContext } from "../commands/context";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
-import { connectTickProducer, tickMessage, type TickProducer } from "../kafka/tickProducer";
+import { connectTickProducer, type TickProducer } from "../kafka/tickProducer";
 import { encodeTick } from "../model/tick";
 import { parseDuration, parseMarketDate } from "../model/time";
 import { Pacer } from "../sources/pacer";
@@ -130,7 +130,7 @@ export async function produce(ctx: CommandContext, f: ProduceFlags): Promise<voi
       if (f.dryRun) {
         if (!process.stdout.write(encodeTick(item.tick) + "\n")) await new Promise<void>((r) => process.stdout.once("drain", () => r()));
       } else {
-        await producer!.batching.send(tickMessage(item.tick));
+        await producer!.batching.send(producer!.message(item.tick));
       }
       accepted++;
       if (limit !== undefined && accepted >= limit) {

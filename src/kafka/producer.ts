@@ -2,8 +2,12 @@
  * kafkajs has no linger: this batches messages itself (by count or by time), keeps several produce requests in
  * flight, and retries a failed batch with backoff for as long as the broker is away. Memory is bounded:
  * `send` waits while `bufferMax` messages are queued or in flight, so a reader slows down instead of dropping.
+ *
+ * Order: messages carry their partition, and each partition belongs to one lane; a lane has at most one
+ * request in flight and retries it before sending the next. So a symbol's ticks (one key, one partition) reach
+ * the broker in the order they were sent, even across retries, while `maxInFlight` lanes work in parallel.
  */
-import kafkajs, { type Message, type Producer } from "kafkajs";
+import kafkajs, { type Message } from "kafkajs";
 import { RuntimeError } from "../errors";
 
 const { CompressionTypes } = kafkajs;
@@ -12,6 +16,7 @@ export interface BatchingOptions {
   topic: string;
   batchSize: number;
   lingerMs: number;
+  /** Lanes, each with one request in flight. */
   maxInFlight: number;
   acks: -1 | 0 | 1;
   compression: "none" | "gzip";
@@ -25,17 +30,25 @@ export interface BatchingOptions {
   maxBackoffMs?: number;
 }
 
+interface Lane {
+  queue: Message[];
+  busy: boolean;
+}
+
+type Sender = { send(record: { topic: string; messages: Message[]; acks: number; compression: number }): Promise<unknown> };
+
 export class BatchingProducer {
-  private queue: Message[] = [];
-  private inFlight = 0;
+  private readonly lanes: Lane[];
   private buffered = 0;
+  private roundRobin = 0;
   private timer?: NodeJS.Timeout;
   private failure?: Error;
   private waiters: (() => void)[] = [];
-  private idle: (() => void)[] = [];
   private stopped = false;
 
-  constructor(private readonly producer: Pick<Producer, "send">, private readonly o: BatchingOptions) {}
+  constructor(private readonly producer: Sender, private readonly o: BatchingOptions) {
+    this.lanes = Array.from({ length: Math.max(1, o.maxInFlight) }, () => ({ queue: [], busy: false }));
+  }
 
   /** Messages accepted but not yet acknowledged. */
   get pending(): number {
@@ -45,21 +58,22 @@ export class BatchingProducer {
   async send(message: Message): Promise<void> {
     if (this.failure) throw this.failure;
     while (this.buffered >= this.o.bufferMax) {
-      await new Promise<void>((r) => this.waiters.push(r));
+      await this.changed();
       if (this.failure) throw this.failure;
     }
-    this.queue.push(message);
+    const laneIndex = message.partition !== undefined ? message.partition % this.lanes.length : this.roundRobin++ % this.lanes.length;
+    const lane = this.lanes[laneIndex]!;
+    lane.queue.push(message);
     this.buffered++;
-    if (this.queue.length >= this.o.batchSize) this.dispatch();
-    else if (!this.timer) this.timer = setTimeout(() => ((this.timer = undefined), this.dispatch(true)), this.o.lingerMs);
+    if (lane.queue.length >= this.o.batchSize) this.dispatch(lane);
+    else this.armTimer();
   }
 
   /** Sends what is queued and resolves when everything accepted so far is acknowledged. */
   async flush(): Promise<void> {
-    this.dispatch(true);
     while (this.buffered > 0 && !this.failure) {
-      await new Promise<void>((r) => this.idle.push(r));
-      this.dispatch(true);
+      for (const lane of this.lanes) this.dispatch(lane);
+      await this.changed();
     }
     if (this.failure) throw this.failure;
   }
@@ -71,22 +85,30 @@ export class BatchingProducer {
     return this.buffered;
   }
 
-  private dispatch(partial = false): void {
-    if (this.timer && (partial || this.queue.length >= this.o.batchSize)) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    while (this.inFlight < this.o.maxInFlight && this.queue.length > 0 && (partial || this.queue.length >= this.o.batchSize)) {
-      const batch = this.queue.splice(0, this.o.batchSize);
-      this.inFlight++;
-      void this.deliver(batch);
-    }
-    if (this.queue.length > 0 && !this.timer && this.inFlight < this.o.maxInFlight) {
-      this.timer = setTimeout(() => ((this.timer = undefined), this.dispatch(true)), this.o.lingerMs);
-    }
+  private changed(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
   }
 
-  private async deliver(batch: Message[]): Promise<void> {
+  private notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private armTimer(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const lane of this.lanes) this.dispatch(lane);
+    }, this.o.lingerMs);
+  }
+
+  private dispatch(lane: Lane): void {
+    if (lane.busy || lane.queue.length === 0 || this.stopped) return;
+    lane.busy = true;
+    const batch = lane.queue.splice(0, this.o.batchSize);
+    void this.deliver(lane, batch);
+  }
+
+  private async deliver(lane: Lane, batch: Message[]): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.producer.send({
@@ -99,7 +121,9 @@ export class BatchingProducer {
       } catch (err) {
         const error = err as Error;
         if (this.o.isRetriable && !this.o.isRetriable(error)) {
-          this.fail(new RuntimeError(`Kafka rejected a batch of ${batch.length} messages: ${error.message}`, { cause: error }));
+          this.failure ??= new RuntimeError(`Kafka rejected a batch of ${batch.length} messages: ${error.message}`, { cause: error });
+          lane.busy = false;
+          this.notify();
           return;
         }
         const delay = Math.min(this.o.maxBackoffMs ?? 10_000, 250 * 2 ** Math.min(attempt - 1, 6));
@@ -107,19 +131,12 @@ export class BatchingProducer {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    this.inFlight--;
+    lane.busy = false;
     if (this.stopped) return;
     this.buffered -= batch.length;
     this.o.onDelivered?.(batch.length);
-    for (const w of this.waiters.splice(0)) w();
-    this.dispatch();
-    if (this.buffered === 0 || this.inFlight === 0) for (const r of this.idle.splice(0)) r();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.inFlight--;
-    for (const w of this.waiters.splice(0)) w();
-    for (const r of this.idle.splice(0)) r();
+    if (lane.queue.length >= this.o.batchSize) this.dispatch(lane);
+    else if (lane.queue.length > 0) this.armTimer();
+    this.notify();
   }
 }

@@ -20,8 +20,24 @@ export function isRetriableKafkaError(err: unknown): boolean {
   return true;
 }
 
-export function tickMessage(tick: Tick): Message {
+/** Java-compatible partitioning (murmur2 of the key), done here so the batcher can keep each partition in order. */
+export function keyPartitioner(partitions: number): (key: string) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
+  const cache = new Map<string, number>();
+  return (key) => {
+    let p = cache.get(key);
+    if (p === undefined) {
+      p = partitioner({ topic: "", partitionMetadata, message: { key, value: null } });
+      if (cache.size < 100_000) cache.set(key, p);
+    }
+    return p;
+  };
+}
+
+export function tickMessage(tick: Tick, partition?: number): Message {
   return {
+    partition,
     key: tick.symbol,
     value: encodeTick(tick),
     headers: { schema: TICK_SCHEMA, "produced-at": (performance.timeOrigin + performance.now()).toFixed(3) },
@@ -30,6 +46,8 @@ export function tickMessage(tick: Tick): Message {
 
 export interface TickProducer {
   batching: BatchingProducer;
+  /** The message for a tick, with its partition assigned. */
+  message(tick: Tick): Message;
   disconnect(): Promise<void>;
 }
 
@@ -39,16 +57,20 @@ export async function connectTickProducer(
 ): Promise<TickProducer> {
   const p = ctx.config.producer;
   const kafka = createKafka(ctx.config, { retries: 3 });
+  let partitions = 1;
   const admin = kafka.admin();
   try {
     await admin.connect();
     const topics = await admin.listTopics();
+    partitions = ctx.config.kafka.partitions;
     if (!topics.includes(options.topic)) {
       if (!options.createTopic) {
         throw new RuntimeError(`topic ${options.topic} does not exist`, { hint: `run \`stockpipe topic create ${options.topic}\`, or pass --create-topic` });
       }
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: options.topic, numPartitions: ctx.config.kafka.partitions, replicationFactor: ctx.config.kafka.replicationFactor }] });
     }
+    const meta = await admin.fetchTopicMetadata({ topics: [options.topic] });
+    partitions = meta.topics[0]?.partitions.length || partitions;
   } catch (err) {
     throw kafkaError(err, ctx, `prepare topic ${options.topic}`);
   } finally {
@@ -78,5 +100,6 @@ export async function connectTickProducer(
     onDelivered: options.onDelivered,
     onRetry: options.onRetry,
   });
-  return { batching, disconnect: () => producer.disconnect().catch(() => {}) };
+  const partitionOf = keyPartitioner(partitions);
+  return { batching, message: (tick) => tickMessage(tick, partitionOf(tick.symbol)), disconnect: () => producer.disconnect().catch(() => {}) };
 }

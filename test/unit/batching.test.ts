@@ -49,8 +49,8 @@ describe("BatchingProducer", () => {
   it("sends a partial batch after the linger time without a flush", async () => {
     const r = recorder();
     const p = new BatchingProducer(r as never, { ...base, lingerMs: 20 });
-    await p.send({ value: "a" });
-    await p.send({ value: "b" });
+    await p.send({ value: "a", partition: 0 });
+    await p.send({ value: "b", partition: 0 });
     expect(r.batches).toEqual([]);
     await new Promise((res) => setTimeout(res, 60));
     expect(r.batches).toEqual([["a", "b"]]);
@@ -75,6 +75,17 @@ describe("BatchingProducer", () => {
     expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
+  it("keeps each partition's messages in order, even across retries", async () => {
+    const r = recorder({ failFirst: 2, delayMs: 3 });
+    const p = new BatchingProducer(r as never, { ...base, maxInFlight: 2, maxBackoffMs: 5 });
+    for (let i = 0; i < 300; i++) await p.send({ value: `${i % 3}:${i}`, partition: i % 3 });
+    await p.flush();
+    for (const part of [0, 1, 2]) {
+      const seen = r.batches.flat().filter((v) => v.startsWith(`${part}:`)).map((v) => Number(v.split(":")[1]));
+      expect(seen).toEqual(Array.from({ length: 100 }, (_, k) => k * 3 + part));
+    }
+  });
+
   it("bounds the buffer: send waits while bufferMax messages are unacknowledged", async () => {
     const r = recorder({ delayMs: 30 });
     const p = new BatchingProducer(r as never, { ...base, bufferMax: 20, maxInFlight: 1 });
@@ -91,7 +102,7 @@ describe("BatchingProducer", () => {
   it("fails on an error retrying cannot fix", async () => {
     const r = recorder({ failFirst: 1, error: Object.assign(new Error("Message too large"), { name: "KafkaJSProtocolError", retriable: false }) });
     const p = new BatchingProducer(r as never, { ...base, isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false });
-    for (let i = 0; i < 10; i++) await p.send({ value: String(i) });
+    for (let i = 0; i < 10; i++) await p.send({ value: String(i), partition: 0 });
     await expect(p.flush()).rejects.toThrow("Kafka rejected a batch of 10 messages: Message too large");
   });
 });

@@ -19,6 +19,11 @@ function reject(reason: string, detail: string, line: number, raw: string): Sour
   return { kind: "rejected", reason, detail, line, raw };
 }
 
+/** "price" or, when the column is named otherwise, "price (Close)". */
+function named(field: string, header: string): string {
+  return field.toLowerCase() === header.trim().toLowerCase() ? field : `${field} (${header})`;
+}
+
 function parseNumber(s: string): number | undefined {
   const t = s.trim().replace(/^\$/, "");
   return NUMBER.test(t) ? Number(t) : undefined;
@@ -32,7 +37,7 @@ export function rowToItem(record: string[], line: number, raw: string, seq: numb
   const cols = layout.columns;
   for (const [field, idx] of Object.entries(cols) as [Mappable, number][]) {
     const v = record[idx]!.trim();
-    if (NULLS.has(v.toLowerCase())) return reject("null placeholder", `${field} (${layout.header[idx]}) is a null placeholder ${JSON.stringify(v)}`, line, raw);
+    if (NULLS.has(v.toLowerCase())) return reject("null placeholder", `${named(field, layout.header[idx]!)} is a null placeholder ${JSON.stringify(v)}`, line, raw);
   }
   for (const idx of layout.numeric) {
     const v = record[idx]!.trim();
@@ -53,7 +58,7 @@ export function rowToItem(record: string[], line: number, raw: string, seq: numb
       continue;
     }
     const n = parseNumber(v);
-    if (n === undefined) return reject(`${field} not a number`, `${field} (${layout.header[idx]}) ${JSON.stringify(v)} is not a number`, line, raw);
+    if (n === undefined) return reject(`${field} not a number`, `${named(field, layout.header[idx]!)} ${JSON.stringify(v)} is not a number`, line, raw);
     tick[field] = n;
   }
   if (cols.currency !== undefined && record[cols.currency]!.trim()) tick.currency = record[cols.currency]!.trim().toUpperCase();
