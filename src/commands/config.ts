@@ -19,6 +19,15 @@ export function registerConfig(program: Command): void {
     });
 
   config
+    .command("reference")
+    .description("print every config field with its env var, default and description, as a Markdown table")
+    .addHelpText("after", examples("stockpipe config reference > CONFIG.md"))
+    .action(async () => {
+      const { referenceMarkdown } = await import("../config/starter");
+      process.stdout.write(referenceMarkdown());
+    });
+
+  config
     .command("init")
     .description("write a commented starter stockpipe.yaml (every field with its default)")
     .option("-o, --output <file>", "where to write it; - for stdout", "stockpipe.yaml")

@@ -34,3 +34,14 @@ function formatYaml(v: unknown): string {
   if (typeof v === "object" && v !== null) return JSON.stringify(v);
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
+
+/** The config reference as a Markdown table (README's "Configuration" section is this output). */
+export function referenceMarkdown(): string {
+  const rows = ["| field | env | default | description |", "|---|---|---|---|"];
+  for (const f of fields()) {
+    const def = f.defaultValue === undefined ? "" : `\`${formatYaml(f.defaultValue)}\``;
+    const choices = f.values ? ` (${f.values.join(", ")})` : "";
+    rows.push(`| \`${f.path}\` | \`${f.env}\` | ${def} | ${f.description.replace(/\|/g, "\\|")}${choices} |`);
+  }
+  return rows.join("\n") + "\n";
+}

@@ -3,7 +3,7 @@
  * around the price and plausible volumes. Event time advances by 1/rate seconds per tick. With a seed the
  * stream is the same byte for byte on every run.
  */
-import { finalizeTick, type Tick } from "../model/tick";
+import { tickId, type Tick } from "../model/tick";
 import type { Source, SourceItem } from "./types";
 
 export interface SyntheticOptions {
@@ -100,7 +100,9 @@ export class SyntheticSource implements Source {
         source: "synthetic",
         seq,
       };
-      yield { kind: "tick", tick: finalizeTick(tick), eventMs };
+      // Built in the canonical field order already: only the id is missing.
+      tick.id = tickId(tick);
+      yield { kind: "tick", tick, eventMs };
     }
   }
 
