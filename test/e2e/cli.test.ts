@@ -93,3 +93,13 @@ describe("stockpipe CLI shell", () => {
     expect(doctor.stderr).not.toMatch(/Warning|DeprecationWarning|NodeVersionSupportWarning/);
   });
 });
+
+describe("README", () => {
+  it("carries the current config reference", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const r = await stockpipe(["config", "reference"]);
+    expect(r.code).toBe(0);
+    expect(readme).toContain(r.stdout.trim());
+  });
+});
