@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
 
 const { Kafka, logLevel } = kafkajs;
-const HSI = join(ROOT, "..", "shared", "data", "indexProcessed-HSI.csv");
+const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
 const topics: string[] = [];
 

@@ -9,7 +9,7 @@ import { CsvSource, detectDelimiter } from "../../src/sources/csv/source";
 import type { Accepted, Rejected, SourceItem } from "../../src/sources/types";
 import { ROOT } from "../helpers";
 
-const HSI = join(ROOT, "..", "shared", "data", "indexProcessed-HSI.csv");
+const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");
 
 async function readCsv(text: string, options: { symbol?: string; map?: string; timeZone?: string } = {}): Promise<SourceItem[]> {
   const source = new CsvSource({ file: "-", stdin: Readable.from([Buffer.from(text)]), timeZone: options.timeZone ?? "America/New_York", map: parseMapOption(options.map), symbol: options.symbol, loop: false });
