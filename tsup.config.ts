@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/cli.ts"],
+  // The produce worker is its own entry: worker threads load it by file name.
+  entry: { cli: "src/cli.ts", producerWorker: "src/kafka/producerWorker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",

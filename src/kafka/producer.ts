@@ -15,6 +15,8 @@ const { CompressionTypes } = kafkajs;
 export interface BatchingOptions {
   topic: string;
   batchSize: number;
+  /** A batch is also cut at this many bytes (approximate), below the broker's message.max.bytes. */
+  maxBatchBytes?: number;
   lingerMs: number;
   /** Lanes, each with one request in flight. */
   maxInFlight: number;
@@ -30,14 +32,35 @@ export interface BatchingOptions {
   maxBackoffMs?: number;
 }
 
+/** What the produce command writes to: the in-process producer or the worker pool. */
+export interface MessageSink {
+  send(message: Message): Promise<void>;
+  /** Resolves when everything accepted so far is acknowledged. */
+  flush(): Promise<void>;
+  /** Messages accepted but not yet acknowledged. */
+  readonly pending: number;
+  /** Gives up on what is not acknowledged; returns how many messages that drops. */
+  abandon(): number;
+}
+
 interface Lane {
   queue: Message[];
+  /** Approximate bytes queued. */
+  bytes: number;
   busy: boolean;
+}
+
+/** Kafka's default message.max.bytes is about 1 MB: stay well below it. */
+const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
+
+function sizeOf(m: Message): number {
+  const v = m.value;
+  return (typeof v === "string" ? v.length : (v?.length ?? 0)) + (typeof m.key === "string" ? m.key.length : (m.key?.length ?? 0)) + 48;
 }
 
 type Sender = { send(record: { topic: string; messages: Message[]; acks: number; compression: number }): Promise<unknown> };
 
-export class BatchingProducer {
+export class BatchingProducer implements MessageSink {
   private readonly lanes: Lane[];
   private buffered = 0;
   private roundRobin = 0;
@@ -45,9 +68,11 @@ export class BatchingProducer {
   private failure?: Error;
   private waiters: (() => void)[] = [];
   private stopped = false;
+  private readonly maxBytes: number;
 
   constructor(private readonly producer: Sender, private readonly o: BatchingOptions) {
-    this.lanes = Array.from({ length: Math.max(1, o.maxInFlight) }, () => ({ queue: [], busy: false }));
+    this.lanes = Array.from({ length: Math.max(1, o.maxInFlight) }, () => ({ queue: [], bytes: 0, busy: false }));
+    this.maxBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
 
   /** Messages accepted but not yet acknowledged. */
@@ -64,8 +89,9 @@ export class BatchingProducer {
     const laneIndex = message.partition !== undefined ? message.partition % this.lanes.length : this.roundRobin++ % this.lanes.length;
     const lane = this.lanes[laneIndex]!;
     lane.queue.push(message);
+    lane.bytes += sizeOf(message);
     this.buffered++;
-    if (lane.queue.length >= this.o.batchSize) this.dispatch(lane);
+    if (this.full(lane)) this.dispatch(lane);
     else this.armTimer();
   }
 
@@ -101,11 +127,21 @@ export class BatchingProducer {
     }, this.o.lingerMs);
   }
 
+  private full(lane: Lane): boolean {
+    return lane.queue.length >= this.o.batchSize || lane.bytes >= this.maxBytes;
+  }
+
   private dispatch(lane: Lane): void {
     if (lane.busy || lane.queue.length === 0 || this.stopped) return;
     lane.busy = true;
-    const batch = lane.queue.splice(0, this.o.batchSize);
-    void this.deliver(lane, batch);
+    let count = 0;
+    let bytes = 0;
+    while (count < lane.queue.length && count < this.o.batchSize && (count === 0 || bytes + sizeOf(lane.queue[count]!) <= this.maxBytes)) {
+      bytes += sizeOf(lane.queue[count]!);
+      count++;
+    }
+    lane.bytes -= bytes;
+    void this.deliver(lane, lane.queue.splice(0, count));
   }
 
   private async deliver(lane: Lane, batch: Message[]): Promise<void> {
@@ -135,7 +171,7 @@ export class BatchingProducer {
     if (this.stopped) return;
     this.buffered -= batch.length;
     this.o.onDelivered?.(batch.length);
-    if (lane.queue.length >= this.o.batchSize) this.dispatch(lane);
+    if (this.full(lane)) this.dispatch(lane);
     else if (lane.queue.length > 0) this.armTimer();
     this.notify();
   }

@@ -5,20 +5,14 @@ import { RuntimeError } from "../errors";
 import { encodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import { createKafka } from "./client";
 import { kafkaError } from "./errors";
-import { BatchingProducer, type BatchingOptions } from "./producer";
+import { BatchingProducer, type BatchingOptions, type MessageSink } from "./producer";
+import { ProducerPool, workerScript } from "./producerPool";
+import { isRetriableKafkaError } from "./retriable";
 
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
-/** A protocol error the broker will repeat however often we retry (too large, not authorised, invalid). */
-export function isRetriableKafkaError(err: unknown): boolean {
-  let e = err as { name?: string; retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined;
-  while (e) {
-    if (e.name === "KafkaJSProtocolError" && e.retriable === false) return false;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return true;
-}
+export { isRetriableKafkaError };
 
 /** Java-compatible partitioning (murmur2 of the key), done here so the batcher can keep each partition in order. */
 export function keyPartitioner(partitions: number): (key: string) => number {
@@ -45,7 +39,7 @@ export function tickMessage(tick: Tick, partition?: number): Message {
 }
 
 export interface TickProducer {
-  batching: BatchingProducer;
+  batching: MessageSink;
   /** The message for a tick, with its partition assigned. */
   message(tick: Tick): Message;
   disconnect(): Promise<void>;
@@ -53,7 +47,7 @@ export interface TickProducer {
 
 export async function connectTickProducer(
   ctx: CommandContext,
-  options: { topic: string; createTopic: boolean } & Pick<BatchingOptions, "onDelivered" | "onRetry">,
+  target: { topic: string; createTopic: boolean } & Pick<BatchingOptions, "onDelivered" | "onRetry">,
 ): Promise<TickProducer> {
   const p = ctx.config.producer;
   const kafka = createKafka(ctx.config, { retries: 3 });
@@ -63,18 +57,41 @@ export async function connectTickProducer(
     await admin.connect();
     const topics = await admin.listTopics();
     partitions = ctx.config.kafka.partitions;
-    if (!topics.includes(options.topic)) {
-      if (!options.createTopic) {
-        throw new RuntimeError(`topic ${options.topic} does not exist`, { hint: `run \`stockpipe topic create ${options.topic}\`, or pass --create-topic` });
+    if (!topics.includes(target.topic)) {
+      if (!target.createTopic) {
+        throw new RuntimeError(`topic ${target.topic} does not exist`, { hint: `run \`stockpipe topic create ${target.topic}\`, or pass --create-topic` });
       }
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: options.topic, numPartitions: ctx.config.kafka.partitions, replicationFactor: ctx.config.kafka.replicationFactor }] });
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: target.topic, numPartitions: ctx.config.kafka.partitions, replicationFactor: ctx.config.kafka.replicationFactor }] });
     }
-    const meta = await admin.fetchTopicMetadata({ topics: [options.topic] });
+    const meta = await admin.fetchTopicMetadata({ topics: [target.topic] });
     partitions = meta.topics[0]?.partitions.length || partitions;
   } catch (err) {
-    throw kafkaError(err, ctx, `prepare topic ${options.topic}`);
+    throw kafkaError(err, ctx, `prepare topic ${target.topic}`);
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+  const options: BatchingOptions = {
+    topic: target.topic,
+    batchSize: p.batchSize,
+    lingerMs: p.lingerMs,
+    maxInFlight: p.idempotent ? 1 : p.maxInFlight,
+    acks: p.idempotent ? -1 : ACKS[p.acks],
+    compression: p.compression,
+    bufferMax: p.bufferMax,
+    isRetriable: isRetriableKafkaError,
+    onDelivered: target.onDelivered,
+    onRetry: target.onRetry,
+  };
+  const script = workerScript();
+  const partitionOf = keyPartitioner(partitions);
+  const message = (tick: Tick) => tickMessage(tick, partitionOf(tick.symbol));
+  if (p.workers > 0 && script) {
+    try {
+      const pool = await ProducerPool.start(script, p.workers, ctx.config, options);
+      return { batching: pool, message, disconnect: () => pool.close() };
+    } catch (err) {
+      throw kafkaError(err, ctx, "connect a producer");
+    }
   }
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -88,18 +105,5 @@ export async function connectTickProducer(
   } catch (err) {
     throw kafkaError(err, ctx, "connect a producer");
   }
-  const batching = new BatchingProducer(producer, {
-    topic: options.topic,
-    batchSize: p.batchSize,
-    lingerMs: p.lingerMs,
-    maxInFlight: p.idempotent ? 1 : p.maxInFlight,
-    acks: p.idempotent ? -1 : ACKS[p.acks],
-    compression: p.compression,
-    bufferMax: p.bufferMax,
-    isRetriable: isRetriableKafkaError,
-    onDelivered: options.onDelivered,
-    onRetry: options.onRetry,
-  });
-  const partitionOf = keyPartitioner(partitions);
-  return { batching, message: (tick) => tickMessage(tick, partitionOf(tick.symbol)), disconnect: () => producer.disconnect().catch(() => {}) };
+  return { batching: new BatchingProducer(producer, options), message, disconnect: () => producer.disconnect().catch(() => {}) };
 }

@@ -38,7 +38,7 @@ describe("stockpipe CLI shell", () => {
   });
 
   it("says plainly that unbuilt commands are not built, exit 1", async () => {
-    for (const c of ["produce", "consume", "schema", "query"]) {
+    for (const c of ["consume", "schema", "query"]) {
       const r = await stockpipe([c]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`\`stockpipe ${c}\` is not built yet`);

@@ -75,6 +75,16 @@ describe("BatchingProducer", () => {
     expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
+  it("cuts batches by bytes as well as by count", async () => {
+    const r = recorder();
+    const p = new BatchingProducer(r as never, { ...base, batchSize: 1000, maxBatchBytes: 1000 });
+    for (let i = 0; i < 50; i++) await p.send({ value: "x".repeat(100), partition: 0 });
+    await p.flush();
+    expect(r.batches.length).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...r.batches.map((b) => b.length))).toBeLessThanOrEqual(6);
+    expect(r.batches.flat()).toHaveLength(50);
+  });
+
   it("keeps each partition's messages in order, even across retries", async () => {
     const r = recorder({ failFirst: 2, delayMs: 3 });
     const p = new BatchingProducer(r as never, { ...base, maxInFlight: 2, maxBackoffMs: 5 });

@@ -1,0 +1,138 @@
+/**
+ * Produce through worker threads (`producer.workers`): the main thread reads and encodes ticks, the workers
+ * run kafkajs. Partition p always goes to worker p % workers, so each partition keeps its order. The pool
+ * bounds what is unacknowledged across all workers by `producer.bufferMax`, like the in-process producer.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Message } from "kafkajs";
+import type { ResolvedConfig } from "../config/schema";
+import { RuntimeError } from "../errors";
+import type { BatchingOptions, MessageSink } from "./producer";
+import type { FromWorker, ToWorker, WireMessage } from "./workerProtocol";
+
+/** Messages handed to a worker in one postMessage. */
+const CHUNK = 256;
+
+/** The built worker script; absent when running from source (tests), where the in-process producer is used. */
+export function workerScript(): string | undefined {
+  const path = fileURLToPath(new URL("./producerWorker.js", import.meta.url));
+  return existsSync(path) ? path : undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  chunk: WireMessage[];
+  waiting?: { resolve: () => void; reject: (e: Error) => void };
+}
+
+export class ProducerPool implements MessageSink {
+  private unacked = 0;
+  private failure?: Error;
+  private waiters: (() => void)[] = [];
+  private timer?: NodeJS.Timeout;
+
+  private constructor(private readonly slots: Slot[], private readonly o: Pick<BatchingOptions, "bufferMax" | "lingerMs" | "onDelivered" | "onRetry">) {}
+
+  static async start(script: string, count: number, config: ResolvedConfig, options: BatchingOptions): Promise<ProducerPool> {
+    const { onDelivered, onRetry, isRetriable: _r, ...plain } = options;
+    const workers = Array.from({ length: count }, () => new Worker(script, { workerData: { config, options: plain } }));
+    const pool = new ProducerPool(workers.map((worker) => ({ worker, chunk: [] })), { bufferMax: options.bufferMax, lingerMs: options.lingerMs, onDelivered, onRetry });
+    await Promise.all(pool.slots.map((slot) => pool.attach(slot)));
+    return pool;
+  }
+
+  private attach(slot: Slot): Promise<void> {
+    return new Promise((resolve, reject) => {
+      slot.worker.on("message", (m: FromWorker) => {
+        switch (m.t) {
+          case "ready":
+            return resolve();
+          case "delivered":
+            this.unacked -= m.n;
+            this.o.onDelivered?.(m.n);
+            return this.notify();
+          case "retry":
+            return this.o.onRetry?.(new Error(m.message), m.attempt, m.delayMs);
+          case "flushed":
+          case "closed":
+            slot.waiting?.resolve();
+            slot.waiting = undefined;
+            return;
+          case "error": {
+            const err = new RuntimeError(m.message);
+            if (m.startup) return reject(err);
+            this.failure ??= err;
+            slot.waiting?.reject(err);
+            return this.notify();
+          }
+        }
+      });
+      slot.worker.on("error", (err) => {
+        this.failure ??= new RuntimeError(`a produce worker failed: ${err.message}`);
+        reject(this.failure);
+        slot.waiting?.reject(this.failure);
+        this.notify();
+      });
+    });
+  }
+
+  get pending(): number {
+    return this.unacked;
+  }
+
+  async send(message: Message): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.unacked >= this.o.bufferMax) {
+      await new Promise<void>((r) => this.waiters.push(r));
+      if (this.failure) throw this.failure;
+    }
+    const partition = message.partition ?? 0;
+    const slot = this.slots[partition % this.slots.length]!;
+    const headers = message.headers as Record<string, string>;
+    slot.chunk.push([partition, String(message.key), String(message.value), headers["produced-at"]!]);
+    this.unacked++;
+    if (slot.chunk.length >= CHUNK) this.post(slot);
+    else if (!this.timer) this.timer = setTimeout(() => this.postAll(), Math.min(this.o.lingerMs, 5));
+  }
+
+  async flush(): Promise<void> {
+    this.postAll();
+    await Promise.all(this.slots.map((slot) => this.request(slot, { t: "flush" })));
+    if (this.failure) throw this.failure;
+  }
+
+  abandon(): number {
+    for (const slot of this.slots) void slot.worker.terminate();
+    return this.unacked;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.request(slot, { t: "close" }).catch(() => {})));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private request(slot: Slot, m: ToWorker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      slot.waiting = { resolve, reject };
+      slot.worker.postMessage(m);
+    });
+  }
+
+  private post(slot: Slot): void {
+    if (slot.chunk.length === 0) return;
+    slot.worker.postMessage({ t: "batch", messages: slot.chunk } satisfies ToWorker);
+    slot.chunk = [];
+  }
+
+  private postAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const slot of this.slots) this.post(slot);
+  }
+
+  private notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
