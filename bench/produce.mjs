@@ -1,6 +1,8 @@
 // npm run bench:produce — synthetic ticks into the local Kafka, acks=all, a fixed count per run; prints
 // ticks/s and MB/s per run and the median, with the machine. Usage: node bench/produce.mjs [count] [runs]
-import { ensureStack, machine, median, stockpipe } from "./lib.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, ensureStack, machine, median, stockpipe } from "./lib.mjs";
 
 const count = Number(process.argv[2] ?? 500_000);
 const runs = Number(process.argv[3] ?? 5);
@@ -20,7 +22,7 @@ try {
     process.stderr.write(`run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
   }
   const report = {
-    benchmark: "produce: synthetic ticks → Kafka (acks=all, 6 partitions, 500 symbols)",
+    benchmark: "produce: synthetic ticks → Kafka (acks=all, 6 partitions, 500 symbols, default producer settings)",
     machine: machine(),
     count,
     bytesPerTick: Math.round(bytesPerTick),
@@ -31,6 +33,8 @@ try {
   };
   report.meetsBar = report.medianTicksPerSecond >= report.bar;
   console.log(JSON.stringify(report, null, 2));
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "produce.json"), JSON.stringify(report, null, 2) + "\n");
 } finally {
   stop();
 }
