@@ -2,14 +2,18 @@ import type { Command } from "commander";
 import { registerConfig } from "./config";
 import { registerDoctor } from "./doctor";
 import { registerLocal } from "./local";
-import { registerPending } from "./pending";
+import { registerConsume } from "./consume";
+import { registerQuery } from "./query";
+import { registerSchema } from "./schema";
 import { registerProduce } from "./produce";
 import { registerTopic } from "./topic";
 
 export function registerCommands(program: Command): void {
   registerTopic(program);
   registerProduce(program);
-  registerPending(program);
+  registerConsume(program);
+  registerSchema(program);
+  registerQuery(program);
   registerLocal(program);
   registerConfig(program);
   registerDoctor(program);

@@ -51,6 +51,19 @@ export function registerTopic(program: Command): void {
     });
 
   topic
+    .command("lag")
+    .description("committed offset, latest offset and lag per partition for a consumer group")
+    .argument("[name]", "topic name (default: kafka.topic)")
+    .option("-g, --group <group>", "consumer group (default: consumer.group, or stockpipe-cassandra)")
+    .addOption(formatOption())
+    .addHelpText("after", examples("stockpipe topic lag", "stockpipe topic lag ticks -g stockpipe-s3 -f json"))
+    .action(async (name: string | undefined, opts: { group?: string }, cmd: Command) => {
+      const { topicLag } = await import("../actions/lag");
+      const ctx = commandContext(cmd);
+      await topicLag(ctx, name ?? ctx.config.kafka.topic, opts.group ?? ctx.config.consumer.group ?? "stockpipe-cassandra");
+    });
+
+  topic
     .command("delete")
     .description("delete a topic and all its messages")
     .argument("<name>", "topic name")

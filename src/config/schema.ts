@@ -93,6 +93,12 @@ const cassandra = z
       .strict()
       .prefault({}),
     ttlSeconds: z.number().int().min(0).default(0).describe("Default TTL of tick rows in seconds (0: keep forever)"),
+    bucketMinutes: z
+      .number()
+      .int()
+      .refine((m) => m >= 1 && 1440 % m === 0, "must divide a day (1440 minutes): 1, 5, 10, 15, 30, 60, 120, …, 1440")
+      .default(60)
+      .describe("Minutes of the trading day per ticks partition (bounds partition size)"),
     requestTimeoutMs: posInt().default(12_000).describe("Per-request timeout"),
   })
   .strict()
@@ -158,6 +164,8 @@ const consumer = z
     from: z.string().min(1).default("earliest").describe("Where a new group starts: earliest, latest or an ISO time"),
     batchSize: posInt().max(100_000).default(5000).describe("Rows per sink write"),
     concurrency: posInt().max(1024).default(64).describe("Sink writes in flight at once"),
+    partitionsConcurrently: posInt().max(64).default(3).describe("Kafka partitions processed in parallel"),
+    maxMessageBytes: posInt().default(64 * 1024).describe("A larger message goes to the DLQ as oversized"),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt().default(64 * 1024 * 1024).describe("S3: bytes per file before it is rotated"),
     flushIdleMs: posInt().default(10_000).describe("S3: flush a partition idle for this long"),

@@ -133,3 +133,25 @@ export function parseDuration(input: string): number | undefined {
   const unit = m[2] ?? "ms";
   return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000));
 }
+
+/** Offsets by UTC hour: a zone's offset only changes on the hour (or half hour) at DST and rule changes. */
+const offsetCache = new Map<string, Map<number, number>>();
+
+/**
+ * The trading day and the minute of that day of an instant in `timeZone`. Fast path for per-tick use:
+ * the zone offset is cached per UTC quarter hour.
+ */
+export function marketDayAndMinute(ms: number, timeZone: string): { day: string; minute: number } {
+  let cache = offsetCache.get(timeZone);
+  if (!cache) offsetCache.set(timeZone, (cache = new Map()));
+  const slot = Math.floor(ms / 900_000);
+  let offset = cache.get(slot);
+  if (offset === undefined) {
+    offset = offsetAt(slot * 900_000, timeZone);
+    if (cache.size > 100_000) cache.clear();
+    cache.set(slot, offset);
+  }
+  const wall = new Date(ms + offset);
+  const day = `${wall.getUTCFullYear()}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}`;
+  return { day, minute: wall.getUTCHours() * 60 + wall.getUTCMinutes() };
+}

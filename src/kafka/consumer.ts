@@ -1,0 +1,158 @@
+/**
+ * The consumer loop, the heart of the pipeline: fetch a batch → decode and validate each message (bad ones to
+ * the DLQ with the reason) → sink.write(valid) → only then commit the offsets. A failing sink is retried with
+ * backoff while the partition waits; nothing is committed past an unwritten row. At-least-once delivery plus
+ * idempotent sink writes gives each tick exactly once in the sink, across crashes, rebalances and replays.
+ */
+import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { UsageError } from "../errors";
+import { decodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
+import type { Sink } from "../sinks/types";
+import { DeadLetterQueue, type DeadLetter } from "./dlq";
+
+export interface ConsumeOptions {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  /** earliest | latest | ISO time: where a group without committed offsets starts (always, with reset). */
+  from: string;
+  reset: boolean;
+  exitAtEnd: boolean;
+  sink: Sink;
+  batchSize: number;
+  partitionsConcurrently: number;
+  maxMessageBytes: number;
+  signal: AbortSignal;
+  onProgress(p: { consumed: number; written: number; dlq: number; lag: number }): void;
+  onRetry(error: Error, attempt: number, delayMs: number): void;
+}
+
+export interface ConsumeResult {
+  consumed: number;
+  written: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+  stoppedBy: "caught up" | "interrupted";
+}
+
+export function parseFrom(from: string): "earliest" | "latest" | number {
+  if (from === "earliest" || from === "latest") return from;
+  const ms = Date.parse(from);
+  if (Number.isNaN(ms)) throw new UsageError(`--from ${from} must be earliest, latest or an ISO-8601 time`);
+  return ms;
+}
+
+/** Sets the group's starting offsets when it has none (or always, with reset). */
+async function positionGroup(admin: Admin, topic: string, group: string, from: ReturnType<typeof parseFrom>, reset: boolean): Promise<void> {
+  const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
+  const hasOffsets = committed.some((p) => Number(p.offset) >= 0);
+  if (hasOffsets && !reset) return;
+  if (from === "earliest" || from === "latest") {
+    if (reset || !hasOffsets) await admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" });
+    return;
+  }
+  const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, from);
+  await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+}
+
+async function lagOf(admin: Admin, topic: string, group: string): Promise<number> {
+  const [committed, latest] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+  const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  return latest.reduce((sum, p) => {
+    const c = byPartition.get(p.partition) ?? -1;
+    const start = c >= 0 ? c : Number(p.low);
+    return sum + Math.max(0, Number(p.high) - start);
+  }, 0);
+}
+
+export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
+  const from = parseFrom(o.from);
+  const admin = o.kafka.admin();
+  await admin.connect();
+  const meta = await admin.fetchTopicMetadata({ topics: [o.topic] });
+  await positionGroup(admin, o.topic, o.group, from, o.reset);
+  const dlq = new DeadLetterQueue(o.kafka, o.topic);
+  await dlq.open(meta.topics[0]?.partitions.length ?? 1);
+  await o.sink.open();
+
+  const result: ConsumeResult = { consumed: 0, written: 0, dlq: 0, dlqByReason: {}, stoppedBy: "caught up" };
+  const lagByPartition = new Map<number, number>();
+  const totalLag = () => [...lagByPartition.values()].reduce((a, b) => a + b, 0);
+  const consumer: Consumer = o.kafka.consumer({
+    groupId: o.group,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.topic, fromBeginning: from === "earliest" });
+
+  const handle = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const messages = batch.messages;
+    for (let start = 0; start < messages.length; start += o.batchSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + o.batchSize);
+      const ticks: Tick[] = [];
+      const dead: DeadLetter[] = [];
+      for (const m of chunk) {
+        const size = m.value?.length ?? 0;
+        const schema = m.headers?.schema?.toString();
+        if (size > o.maxMessageBytes) dead.push({ message: m, partition: batch.partition, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${o.maxMessageBytes})` });
+        else if (schema !== undefined && schema !== TICK_SCHEMA) dead.push({ message: m, partition: batch.partition, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` });
+        else {
+          const d = decodeTick(m.value);
+          if (d.ok) ticks.push(d.tick);
+          else dead.push({ message: m, partition: batch.partition, reason: d.reason, detail: d.detail });
+        }
+      }
+      // Write (and dead-letter) until it works: nothing past this chunk is committed before it is durable.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await dlq.send(dead);
+          await o.sink.write(ticks);
+          break;
+        } catch (err) {
+          if (o.signal.aborted && attempt > 1) throw err;
+          const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
+          o.onRetry(err as Error, attempt, delay);
+          const until = Date.now() + delay;
+          while (Date.now() < until) {
+            await heartbeat();
+            await sleep(Math.min(1000, until - Date.now()));
+          }
+        }
+      }
+      const last = chunk[chunk.length - 1]!;
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      result.consumed += chunk.length;
+      result.written += ticks.length;
+      result.dlq += dead.length;
+      for (const d of dead) result.dlqByReason[d.reason] = (result.dlqByReason[d.reason] ?? 0) + 1;
+      lagByPartition.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+      o.onProgress({ consumed: result.consumed, written: result.written, dlq: result.dlq, lag: totalLag() });
+      await heartbeat();
+    }
+  };
+
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: o.partitionsConcurrently, eachBatch: handle });
+
+  // Run until interrupted, or (with --exit-at-end) until the group's committed offsets reach the end.
+  try {
+    while (!o.signal.aborted) {
+      await sleep(500, undefined, { signal: o.signal }).catch(() => {});
+      if (o.exitAtEnd && !o.signal.aborted && (await lagOf(admin, o.topic, o.group)) === 0) break;
+    }
+    if (o.signal.aborted) result.stoppedBy = "interrupted";
+  } finally {
+    await consumer.disconnect().catch(() => {});
+    await dlq.close();
+    await o.sink.close();
+    await admin.disconnect().catch(() => {});
+  }
+  return result;
+}
+
+export { lagOf };

@@ -1,0 +1,68 @@
+/**
+ * The Cassandra tables, from config. `ticks` is partitioned by (symbol, day, bucket): day is the trading date
+ * in market.timeZone, bucket the slice of that day (cassandra.bucketMinutes), so a partition stays bounded
+ * however busy a symbol is. Rows cluster by ts DESC, then id: two ticks in the same millisecond are both
+ * kept, and a re-delivered tick (same id) overwrites itself.
+ */
+import type { ResolvedConfig } from "../../config/schema";
+
+/** Column → CQL type, in table order, shared by the DDL and the mismatch check. */
+export const TICK_COLUMNS: [string, string][] = [
+  ["symbol", "text"],
+  ["day", "date"],
+  ["bucket", "int"],
+  ["ts", "timestamp"],
+  ["id", "uuid"],
+  ["price", "double"],
+  ["open", "double"],
+  ["high", "double"],
+  ["low", "double"],
+  ["close", "double"],
+  ["adj_close", "double"],
+  ["volume", "bigint"],
+  ["bid", "double"],
+  ["ask", "double"],
+  ["currency", "text"],
+  ["source", "text"],
+  ["seq", "bigint"],
+];
+
+export const LATEST_COLUMNS: [string, string][] = TICK_COLUMNS.filter(([c]) => c !== "bucket");
+
+export interface TableSpec {
+  name: string;
+  columns: [string, string][];
+  partitionKey: string[];
+  clustering: string[];
+}
+
+export const TABLES: TableSpec[] = [
+  { name: "ticks", columns: TICK_COLUMNS, partitionKey: ["symbol", "day", "bucket"], clustering: ["ts", "id"] },
+  { name: "latest_ticks", columns: LATEST_COLUMNS, partitionKey: ["symbol"], clustering: [] },
+];
+
+export function keyspaceCql(config: ResolvedConfig): string {
+  const r = config.cassandra.replication;
+  const replication =
+    r.class === "SimpleStrategy"
+      ? `{'class': 'SimpleStrategy', 'replication_factor': ${r.factor}}`
+      : `{'class': 'NetworkTopologyStrategy', ${Object.entries(r.dataCenters).map(([dc, n]) => `'${dc}': ${n}`).join(", ")}}`;
+  return `CREATE KEYSPACE IF NOT EXISTS ${config.cassandra.keyspace} WITH replication = ${replication}`;
+}
+
+export function tableCql(config: ResolvedConfig, spec: TableSpec): string {
+  const ks = config.cassandra.keyspace;
+  const cols = spec.columns.map(([c, t]) => `  ${c} ${t}`).join(",\n");
+  const pk = `PRIMARY KEY ((${spec.partitionKey.join(", ")})${spec.clustering.length ? ", " + spec.clustering.join(", ") : ""})`;
+  if (spec.name === "ticks") {
+    return `CREATE TABLE IF NOT EXISTS ${ks}.ticks (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (ts DESC, id ASC)
+  AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
+  AND default_time_to_live = ${config.cassandra.ttlSeconds}
+  AND comment = 'stockpipe tick v1, partitioned by (symbol, trading day in ${config.market.timeZone}, ${config.cassandra.bucketMinutes}-minute bucket)'`;
+  }
+  return `CREATE TABLE IF NOT EXISTS ${ks}.latest_ticks (\n${cols},\n  ${pk}\n) WITH comment = 'stockpipe: the latest tick per symbol (by event time)'`;
+}
+
+export function schemaStatements(config: ResolvedConfig): string[] {
+  return [keyspaceCql(config), ...TABLES.map((t) => tableCql(config, t))];
+}

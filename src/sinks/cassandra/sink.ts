@@ -1,0 +1,119 @@
+/**
+ * The Cassandra sink: prepared statements, bounded concurrency, unlogged batches only within one partition
+ * (symbol, day, bucket). Every write is an upsert keyed by the tick's identity, so replays overwrite rather
+ * than duplicate. latest_ticks is written with the tick's event time as the write timestamp, so an older tick
+ * arriving late never replaces a newer one.
+ */
+import cassandra from "cassandra-driver";
+import type { ResolvedConfig } from "../../config/schema";
+import type { Tick } from "../../model/tick";
+import { marketDayAndMinute } from "../../model/time";
+import type { Sink } from "../types";
+import { createCassandraClient } from "./client";
+import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
+
+const { types } = cassandra;
+
+function row(t: Tick, day: string, bucket: number | undefined): unknown[] {
+  const values: Record<string, unknown> = {
+    symbol: t.symbol,
+    day: types.LocalDate.fromString(day),
+    bucket,
+    ts: new Date(t.ts),
+    id: types.Uuid.fromString(t.id!),
+    price: t.price,
+    open: t.open ?? null,
+    high: t.high ?? null,
+    low: t.low ?? null,
+    close: t.close ?? null,
+    adj_close: t.adjClose ?? null,
+    volume: t.volume === undefined ? null : types.Long.fromNumber(t.volume),
+    bid: t.bid ?? null,
+    ask: t.ask ?? null,
+    currency: t.currency ?? null,
+    source: t.source ?? null,
+    seq: t.seq === undefined ? null : types.Long.fromNumber(t.seq),
+  };
+  return (bucket === undefined ? LATEST_COLUMNS : TICK_COLUMNS).map(([c]) => values[c]);
+}
+
+export class CassandraSink implements Sink {
+  readonly name = "cassandra";
+  private client: cassandra.Client;
+  private insertTick: string;
+  private insertLatest: string;
+  private readonly bucketMinutes: number;
+
+  constructor(private readonly config: ResolvedConfig, private readonly options: { batchRows?: number } = {}) {
+    this.client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
+    const ks = config.cassandra.keyspace;
+    this.insertTick = `INSERT INTO ${ks}.ticks (${TICK_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${TICK_COLUMNS.map(() => "?").join(", ")})`;
+    this.insertLatest = `INSERT INTO ${ks}.latest_ticks (${LATEST_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${LATEST_COLUMNS.map(() => "?").join(", ")}) USING TIMESTAMP ?`;
+    this.bucketMinutes = config.cassandra.bucketMinutes;
+  }
+
+  async open(): Promise<void> {
+    await this.client.connect();
+  }
+
+  /** The partition of a tick: trading day in the market's zone, and the bucket of that day. */
+  partitionOf(t: Tick): { day: string; bucket: number } {
+    const { day, minute } = marketDayAndMinute(Date.parse(t.ts), this.config.market.timeZone);
+    return { day, bucket: Math.floor(minute / this.bucketMinutes) };
+  }
+
+  async write(ticks: Tick[]): Promise<void> {
+    if (ticks.length === 0) return;
+    const groups = new Map<string, unknown[][]>();
+    const latest = new Map<string, Tick>();
+    for (const t of ticks) {
+      const { day, bucket } = this.partitionOf(t);
+      const key = `${t.symbol}|${day}|${bucket}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(row(t, day, bucket));
+      const l = latest.get(t.symbol);
+      if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
+    }
+    const maxRows = this.options.batchRows ?? 20;
+    const jobs: (() => Promise<unknown>)[] = [];
+    for (const rows of groups.values()) {
+      for (let i = 0; i < rows.length; i += maxRows) {
+        const chunk = rows.slice(i, i + maxRows);
+        jobs.push(() =>
+          chunk.length === 1
+            ? this.client.execute(this.insertTick, chunk[0], { prepare: true, isIdempotent: true })
+            : this.client.batch(chunk.map((params) => ({ query: this.insertTick, params })), { prepare: true, logged: false, isIdempotent: true }),
+        );
+      }
+    }
+    for (const t of latest.values()) {
+      const { day } = this.partitionOf(t);
+      // Write timestamp = event time in microseconds: the newest event wins, whatever the arrival order.
+      jobs.push(() => this.client.execute(this.insertLatest, [...row(t, day, undefined), types.Long.fromNumber(Date.parse(t.ts) * 1000)], { prepare: true, isIdempotent: true }));
+    }
+    await runBounded(jobs, this.config.consumer.concurrency);
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown().catch(() => {});
+  }
+}
+
+/** Runs the jobs with at most `limit` in flight; rejects with the first failure after the rest settle. */
+export async function runBounded(jobs: (() => Promise<unknown>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        await job();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  if (failure) throw failure;
+}
