@@ -47,6 +47,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 configuration error, 130 i
 async function main(): Promise<void> {
   configureOutput({ color: !process.argv.includes("--no-color") });
   await buildProgram().parseAsync(process.argv);
+  // The work is done and its output written (stdout and stderr are synchronous on pipes and files on Linux).
+  // A client library can leave a reconnection timer behind (the Cassandra driver after an outage): do not wait.
+  process.exit(process.exitCode ?? 0);
 }
 
 main().catch(handleError);

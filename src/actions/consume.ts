@@ -4,6 +4,7 @@ import { InterruptedError } from "../errors";
 import { createKafka } from "../kafka/client";
 import { consume, parseFrom, type ConsumeResult } from "../kafka/consumer";
 import { kafkaError } from "../kafka/errors";
+import { cassandraError } from "../sinks/cassandra/errors";
 import { createSink } from "../sinks/registry";
 import { chalk, log } from "../ui/log";
 import { onInterrupt } from "../ui/signals";
@@ -61,7 +62,8 @@ export async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Prom
     });
   } catch (err) {
     sp.fail();
-    throw kafkaError(err, ctx, `consume ${c.kafka.topic}`);
+    const name = (err as Error).name;
+    throw ["NoHostAvailableError", "ResponseError", "OperationTimedOutError", "DriverError", "AuthenticationError"].includes(name) ? cassandraError(err, ctx) : kafkaError(err, ctx, `consume ${c.kafka.topic}`);
   } finally {
     status?.stop();
     interrupt.dispose();

@@ -17,7 +17,7 @@ describe("stockpipe CLI shell", () => {
   });
 
   it("gives every command and subcommand --help with an example", async () => {
-    const all = [...COMMANDS.map((c) => [c]), ["topic", "create"], ["topic", "list"], ["topic", "describe"], ["topic", "delete"], ["local", "up"], ["local", "status"], ["local", "down"], ["local", "logs"], ["local", "env"], ["config", "show"], ["config", "init"]];
+    const all = [...COMMANDS.map((c) => [c]), ["topic", "create"], ["topic", "list"], ["topic", "describe"], ["topic", "delete"], ["local", "up"], ["local", "status"], ["local", "down"], ["local", "logs"], ["local", "env"], ["config", "show"], ["config", "init"], ["config", "reference"], ["topic", "lag"]];
     const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
     results.forEach((r, i) => {
       expect(r.code, all[i]!.join(" ")).toBe(0);
@@ -37,12 +37,16 @@ describe("stockpipe CLI shell", () => {
     expect(badName.stderr).toContain('invalid topic name "no/slashes"');
   });
 
-  it("says plainly that unbuilt commands are not built, exit 1", async () => {
-    for (const c of ["consume", "schema", "query"]) {
-      const r = await stockpipe([c]);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`\`stockpipe ${c}\` is not built yet`);
-    }
+  it("says plainly what is not built yet, exit 1", async () => {
+    const athena = await stockpipe(["schema", "athena"]);
+    expect(athena.code).toBe(1);
+    expect(athena.stderr).toContain("`stockpipe schema athena` is not built yet");
+    const local = await stockpipe(["query", "SELECT 1", "--engine", "local"]);
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain("--engine local is not built yet");
+    const s3 = await stockpipe(["consume", "--sink", "s3"]);
+    expect(s3.code).toBe(1);
+    expect(s3.stderr).toContain("the S3 sink is not built yet");
   });
 
   it("exits 3 on a bad stockpipe.yaml, listing every problem by path", async () => {
