@@ -34,6 +34,8 @@ export interface ConsumeResult {
   dlq: number;
   dlqByReason: Record<string, number>;
   stoppedBy: "caught up" | "interrupted";
+  /** From the first fetched batch to the last commit: the drain rate without start-up and group join. */
+  drainSeconds: number;
 }
 
 export function parseFrom(from: string): "earliest" | "latest" | number {
@@ -76,7 +78,8 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   await dlq.open(meta.topics[0]?.partitions.length ?? 1);
   await o.sink.open();
 
-  const result: ConsumeResult = { consumed: 0, written: 0, dlq: 0, dlqByReason: {}, stoppedBy: "caught up" };
+  const result: ConsumeResult = { consumed: 0, written: 0, dlq: 0, dlqByReason: {}, stoppedBy: "caught up", drainSeconds: 0 };
+  let firstBatchAt: number | undefined;
   const lagByPartition = new Map<number, number>();
   const totalLag = () => [...lagByPartition.values()].reduce((a, b) => a + b, 0);
   const consumer: Consumer = o.kafka.consumer({
@@ -91,6 +94,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
 
   const handle = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const messages = batch.messages;
+    firstBatchAt ??= performance.now();
     for (let start = 0; start < messages.length; start += o.batchSize) {
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + o.batchSize);
@@ -131,6 +135,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       result.written += ticks.length;
       result.dlq += dead.length;
       for (const d of dead) result.dlqByReason[d.reason] = (result.dlqByReason[d.reason] ?? 0) + 1;
+      result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
       lagByPartition.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       o.onProgress({ consumed: result.consumed, written: result.written, dlq: result.dlq, lag: totalLag() });
       await heartbeat();

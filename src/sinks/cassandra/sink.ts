@@ -14,27 +14,39 @@ import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
 
-function row(t: Tick, day: string, bucket: number | undefined): unknown[] {
-  const values: Record<string, unknown> = {
-    symbol: t.symbol,
-    day: types.LocalDate.fromString(day),
-    bucket,
-    ts: new Date(t.ts),
-    id: types.Uuid.fromString(t.id!),
-    price: t.price,
-    open: t.open ?? null,
-    high: t.high ?? null,
-    low: t.low ?? null,
-    close: t.close ?? null,
-    adj_close: t.adjClose ?? null,
-    volume: t.volume === undefined ? null : types.Long.fromNumber(t.volume),
-    bid: t.bid ?? null,
-    ask: t.ask ?? null,
-    currency: t.currency ?? null,
-    source: t.source ?? null,
-    seq: t.seq === undefined ? null : types.Long.fromNumber(t.seq),
-  };
-  return (bucket === undefined ? LATEST_COLUMNS : TICK_COLUMNS).map(([c]) => values[c]);
+const localDates = new Map<string, cassandra.types.LocalDate>();
+function localDate(day: string): cassandra.types.LocalDate {
+  let d = localDates.get(day);
+  if (!d) {
+    if (localDates.size > 10_000) localDates.clear();
+    localDates.set(day, (d = types.LocalDate.fromString(day)));
+  }
+  return d;
+}
+
+const long = (n: number | undefined) => (n === undefined ? null : types.Long.fromNumber(n));
+
+/** Values in TICK_COLUMNS order (with bucket) or LATEST_COLUMNS order (without). Built directly: hot path. */
+function row(t: Tick, ms: number, day: string, bucket: number | undefined): unknown[] {
+  const head: unknown[] = [t.symbol, localDate(day)];
+  if (bucket !== undefined) head.push(bucket);
+  return [
+    ...head,
+    new Date(ms),
+    types.Uuid.fromString(t.id!),
+    t.price,
+    t.open ?? null,
+    t.high ?? null,
+    t.low ?? null,
+    t.close ?? null,
+    t.adjClose ?? null,
+    long(t.volume),
+    t.bid ?? null,
+    t.ask ?? null,
+    t.currency ?? null,
+    t.source ?? null,
+    long(t.seq),
+  ];
 }
 
 export class CassandraSink implements Sink {
@@ -57,8 +69,8 @@ export class CassandraSink implements Sink {
   }
 
   /** The partition of a tick: trading day in the market's zone, and the bucket of that day. */
-  partitionOf(t: Tick): { day: string; bucket: number } {
-    const { day, minute } = marketDayAndMinute(Date.parse(t.ts), this.config.market.timeZone);
+  partitionOf(ms: number): { day: string; bucket: number } {
+    const { day, minute } = marketDayAndMinute(ms, this.config.market.timeZone);
     return { day, bucket: Math.floor(minute / this.bucketMinutes) };
   }
 
@@ -67,15 +79,16 @@ export class CassandraSink implements Sink {
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();
     for (const t of ticks) {
-      const { day, bucket } = this.partitionOf(t);
+      const ms = Date.parse(t.ts);
+      const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
-      g.push(row(t, day, bucket));
+      g.push(row(t, ms, day, bucket));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
-    const maxRows = this.options.batchRows ?? 20;
+    const maxRows = this.options.batchRows ?? 100;
     const jobs: (() => Promise<unknown>)[] = [];
     for (const rows of groups.values()) {
       for (let i = 0; i < rows.length; i += maxRows) {
@@ -88,9 +101,10 @@ export class CassandraSink implements Sink {
       }
     }
     for (const t of latest.values()) {
-      const { day } = this.partitionOf(t);
+      const ms = Date.parse(t.ts);
+      const { day } = this.partitionOf(ms);
       // Write timestamp = event time in microseconds: the newest event wins, whatever the arrival order.
-      jobs.push(() => this.client.execute(this.insertLatest, [...row(t, day, undefined), types.Long.fromNumber(Date.parse(t.ts) * 1000)], { prepare: true, isIdempotent: true }));
+      jobs.push(() => this.client.execute(this.insertLatest, [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)], { prepare: true, isIdempotent: true }));
     }
     await runBounded(jobs, this.config.consumer.concurrency);
   }
@@ -117,3 +131,4 @@ export async function runBounded(jobs: (() => Promise<unknown>)[], limit: number
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
   if (failure) throw failure;
 }
+export { row as rowForTest };
