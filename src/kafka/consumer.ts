@@ -10,6 +10,7 @@ import { UsageError } from "../errors";
 import { decodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import type { Sink } from "../sinks/types";
 import { DeadLetterQueue, type DeadLetter } from "./dlq";
+import { partitionLag } from "./lag";
 
 export interface ConsumeOptions {
   kafka: Kafka;
@@ -59,13 +60,7 @@ async function positionGroup(admin: Admin, topic: string, group: string, from: R
 }
 
 async function lagOf(admin: Admin, topic: string, group: string): Promise<number> {
-  const [committed, latest] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
-  const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  return latest.reduce((sum, p) => {
-    const c = byPartition.get(p.partition) ?? -1;
-    const start = c >= 0 ? c : Number(p.low);
-    return sum + Math.max(0, Number(p.high) - start);
-  }, 0);
+  return (await partitionLag(admin, topic, group)).reduce((sum, p) => sum + p.lag, 0);
 }
 
 export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
@@ -160,4 +155,3 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   return result;
 }
 
-export { lagOf };
