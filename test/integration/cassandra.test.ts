@@ -92,10 +92,16 @@ describe("consume --sink cassandra", () => {
   it("stores the shared HSI file: every row equal to the file, field by field", async () => {
     const topic = await newTopic();
     expect((await stockpipe(["produce", "--file", HSI, "--topic", topic])).code).toBe(0);
-    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env: envFor(topic) });
+    const group = uniqueName("g");
+    const before = JSON.parse((await stockpipe(["topic", "lag", topic, "-g", group, "-f", "json"])).stdout);
+    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", group, "--exit-at-end", "-f", "json"], { env: envFor(topic) });
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(HSI, "utf8").split("\n").slice(1, -1);
     expect(JSON.parse(r.stdout)).toMatchObject({ consumed: lines.length, written: lines.length, dlq: 0, stoppedBy: "caught up" });
+    // topic lag: everything was pending before, nothing after.
+    expect(before.reduce((n: number, p: { lag: number }) => n + p.lag, 0)).toBe(lines.length);
+    const after = JSON.parse((await stockpipe(["topic", "lag", topic, "-g", group, "-f", "json"])).stdout);
+    for (const p of after) expect(p).toMatchObject({ committed: p.latest, lag: 0 });
 
     const rows = await rowsOf("symbol = 'HSI'");
     expect(rows).toHaveLength(lines.length);
