@@ -22,11 +22,48 @@ async function readStatement(statement: string | undefined, file: string | undef
   return text;
 }
 
+/** CQL unless the statement reads like lake SQL: Cassandra tables and CQL are the default. */
+function defaultEngine(statement: string): string {
+  return /\bfrom\s+ticks\b/i.test(statement) && /\b(group\s+by|join|dt\s*[=<>]|avg\(|sum\()/i.test(statement) ? "local" : "cql";
+}
+
+async function queryLocal(ctx: CommandContext, sql: string): Promise<void> {
+  const { createS3Client } = await import("../sinks/s3/client");
+  const { syncLake } = await import("../query/lakeCache");
+  const { runLocal } = await import("../query/local");
+  const started = performance.now();
+  const s3 = createS3Client(ctx.config);
+  const sp = spinner(`syncing s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix} into the local cache`);
+  let synced;
+  try {
+    synced = await syncLake(s3, ctx.config, (done, total) => sp.text(`syncing the lake: ${done}/${total} new objects`));
+    sp.succeed(`lake cache: ${synced.objects} objects, ${synced.downloaded} downloaded${synced.removed ? `, ${synced.removed} removed` : ""}`);
+  } catch (err) {
+    sp.fail();
+    const e = err as { name?: string; message: string; $metadata?: { httpStatusCode?: number } };
+    throw new RuntimeError(`cannot list the lake at s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix} (${ctx.config.s3.endpoint}): ${e.name === "NoSuchBucket" ? "the bucket does not exist" : e.message}`, {
+      hint: "run `stockpipe local up` (or `stockpipe schema s3`), or check s3.endpoint, s3.bucket and the credentials",
+    });
+  } finally {
+    s3.destroy();
+  }
+  let result;
+  try {
+    result = await runLocal(ctx.config, sql, synced.dir);
+  } catch (err) {
+    throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, { hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's" });
+  }
+  printRows(result.rows, result.columns.map((key) => ({ key })), ctx.format);
+  log.info(`${result.rows.length.toLocaleString("en-US")} row${result.rows.length === 1 ? "" : "s"} in ${Math.round(performance.now() - started)} ms`);
+}
+
 export async function queryCommand(ctx: CommandContext, statement: string | undefined, opts: { file?: string; engine?: string }): Promise<void> {
-  const engine = opts.engine ?? "cql";
-  if (engine !== "cql") throw new RuntimeError(`--engine ${engine} is not built yet`, { hint: "use --engine cql (the default) against Cassandra" });
-  const cql = (await readStatement(statement, opts.file)).trim().replace(/;\s*$/, "");
-  if (!cql) throw new UsageError("the statement is empty");
+  const text = (await readStatement(statement, opts.file)).trim().replace(/;\s*$/, "");
+  if (!text) throw new UsageError("the statement is empty");
+  const engine = opts.engine ?? defaultEngine(text);
+  if (engine === "local") return queryLocal(ctx, text);
+  if (engine !== "cql") throw new RuntimeError(`--engine ${engine} is not built yet`, { hint: "use --engine cql (Cassandra) or --engine local (the lake, offline)" });
+  const cql = text;
   const { runCql } = await import("../query/cql");
   const started = performance.now();
   const sp = spinner("running the query on Cassandra");

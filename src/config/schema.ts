@@ -124,6 +124,8 @@ const s3 = z
     accessKeyId: z.string().optional().describe("Access key id (default: the local stack's, or the AWS credential chain)"),
     secretAccessKey: z.string().optional().describe("Secret access key (secret)"),
     sessionToken: z.string().optional().describe("Session token (secret)"),
+    fileFormat: z.enum(["parquet", "jsonl"]).default("parquet").describe("Format of the lake's files"),
+    compression: z.enum(["zstd", "snappy"]).default("zstd").describe("Parquet compression"),
   })
   .strict()
   .prefault({});

@@ -7,6 +7,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "../errors";
+import { log } from "../ui/log";
 import { decodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import type { Sink } from "../sinks/types";
 import { DeadLetterQueue, type DeadLetter } from "./dlq";
@@ -87,6 +88,21 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning: from === "earliest" });
 
+  // What has been handled per partition, and what was last committed: a buffering sink commits less than it handled.
+  const nextByPartition = new Map<number, string>();
+  const committed = new Map<number, string>();
+  const commit = async (partition: number) => {
+    const next = nextByPartition.get(partition);
+    if (next === undefined) return;
+    const offset = o.sink.committable?.(partition) ?? next;
+    if (committed.get(partition) === offset) return;
+    await consumer.commitOffsets([{ topic: o.topic, partition, offset }]);
+    committed.set(partition, offset);
+  };
+  const commitAll = async () => {
+    for (const p of nextByPartition.keys()) await commit(p);
+  };
+
   const handle = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const messages = batch.messages;
     firstBatchAt ??= performance.now();
@@ -94,6 +110,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + o.batchSize);
       const ticks: Tick[] = [];
+      const tickOffsets: string[] = [];
       const dead: DeadLetter[] = [];
       for (const m of chunk) {
         const size = m.value?.length ?? 0;
@@ -102,30 +119,38 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
         else if (schema !== undefined && schema !== TICK_SCHEMA) dead.push({ message: m, partition: batch.partition, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` });
         else {
           const d = decodeTick(m.value);
-          if (d.ok) ticks.push(d.tick);
+          if (d.ok) {
+            ticks.push(d.tick);
+            tickOffsets.push(m.offset);
+          }
           else dead.push({ message: m, partition: batch.partition, reason: d.reason, detail: d.detail });
         }
       }
       // Write (and dead-letter) until it works: nothing past this chunk is committed before it is durable.
+      // Heartbeats go on meanwhile, so a slow write does not cost the group membership.
+      const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
+      try {
       for (let attempt = 1; ; attempt++) {
         try {
           await dlq.send(dead);
-          await o.sink.write(ticks);
+          await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, nextOffset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() });
           break;
         } catch (err) {
           if (o.signal.aborted && attempt > 1) throw err;
           const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
           o.onRetry(err as Error, attempt, delay);
           const until = Date.now() + delay;
-          while (Date.now() < until) {
-            await heartbeat();
-            await sleep(Math.min(1000, until - Date.now()));
-          }
+          await sleep(delay);
         }
+      }
+      } finally {
+        clearInterval(beat);
       }
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      const next = (BigInt(last.offset) + 1n).toString();
+      nextByPartition.set(batch.partition, next);
+      await commit(batch.partition);
       result.consumed += chunk.length;
       result.written += ticks.length;
       result.dlq += dead.length;
@@ -140,12 +165,32 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: o.partitionsConcurrently, eachBatch: handle });
 
   // Run until interrupted, or (with --exit-at-end) until the group's committed offsets reach the end.
+  // A buffering sink flushes idle partitions here, and everything once all that was fetched is handled.
   try {
     while (!o.signal.aborted) {
       await sleep(500, undefined, { signal: o.signal }).catch(() => {});
-      if (o.exitAtEnd && !o.signal.aborted && (await lagOf(admin, o.topic, o.group)) === 0) break;
+      if (o.signal.aborted) break;
+      try {
+        if (o.sink.flushIdle && (await o.sink.flushIdle()).length > 0) await commitAll();
+        if (o.exitAtEnd && o.sink.flush && totalLag() === 0 && nextByPartition.size > 0) {
+          await o.sink.flush();
+          await commitAll();
+        }
+      } catch (err) {
+        // A rebalance can take the partitions away between flush and commit: the next owner re-reads them.
+        log.debug(`commit after flush failed: ${(err as Error).message}`);
+      }
+      if (o.exitAtEnd && (await lagOf(admin, o.topic, o.group)) === 0) break;
     }
-    if (o.signal.aborted) result.stoppedBy = "interrupted";
+    if (o.signal.aborted) {
+      result.stoppedBy = "interrupted";
+      // Finish what is in hand: write out buffers and commit them while still in the group. Anything a batch
+      // buffers after this flush is not committed, and is read again next time.
+      if (o.sink.flush) {
+        await o.sink.flush();
+        await commitAll().catch(() => {});
+      }
+    }
   } finally {
     await consumer.disconnect().catch(() => {});
     await dlq.close();

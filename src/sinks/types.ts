@@ -1,9 +1,29 @@
 import type { Tick } from "../model/tick";
 
-/** Where consumed ticks go. `write` resolves only when the rows are durable; writes are idempotent. */
+/** Where a write's ticks came from: one Kafka partition, with each tick's offset. */
+export interface WritePosition {
+  topic: string;
+  partition: number;
+  /** Offsets of `ticks`, in order. */
+  offsets: string[];
+  /** Offset after the last message handled (valid or dead-lettered): the commit point if nothing is buffered. */
+  nextOffset: string;
+}
+
+/**
+ * Where consumed ticks go. Writes are idempotent (a replayed tick overwrites itself). A sink that writes
+ * through (Cassandra) is durable when `write` resolves; a sink that buffers into files (S3) says with
+ * `committable` up to which offset a partition is durable, and flushes on `flush`/`flushIdle`.
+ */
 export interface Sink {
   readonly name: string;
   open(): Promise<void>;
-  write(ticks: Tick[]): Promise<void>;
+  write(ticks: Tick[], position: WritePosition): Promise<void>;
+  /** The offset to commit for a partition: everything before it is durable. Undefined: nextOffset of the last write. */
+  committable?(partition: number): string | undefined;
+  /** Writes out every partition's buffer. */
+  flush?(): Promise<void>;
+  /** Writes out buffers that have waited longer than the idle time; returns the partitions it flushed. */
+  flushIdle?(): Promise<number[]>;
   close(): Promise<void>;
 }

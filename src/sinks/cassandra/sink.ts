@@ -8,7 +8,7 @@ import cassandra from "cassandra-driver";
 import type { ResolvedConfig } from "../../config/schema";
 import type { Tick } from "../../model/tick";
 import { marketDayAndMinute } from "../../model/time";
-import type { Sink } from "../types";
+import type { Sink, WritePosition } from "../types";
 import { createCassandraClient } from "./client";
 import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
@@ -74,7 +74,7 @@ export class CassandraSink implements Sink {
     return { day, bucket: Math.floor(minute / this.bucketMinutes) };
   }
 
-  async write(ticks: Tick[]): Promise<void> {
+  async write(ticks: Tick[], _position?: WritePosition): Promise<void> {
     if (ticks.length === 0) return;
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();

@@ -1,0 +1,63 @@
+/**
+ * A local copy of the lake's objects for the embedded engine: lists the table's prefix and downloads only new
+ * or changed keys (by ETag and size), and removes local files whose objects are gone.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { ResolvedConfig } from "../config/schema";
+import { runBounded } from "../sinks/cassandra/sink";
+import { tablePrefix } from "../sinks/s3/layout";
+
+export interface SyncResult {
+  dir: string;
+  objects: number;
+  downloaded: number;
+  removed: number;
+  bytes: number;
+}
+
+export function cacheDir(config: ResolvedConfig): string {
+  return join(dirname(config.local.dir), "lake-cache", config.s3.bucket, tablePrefix(config));
+}
+
+export async function syncLake(s3: S3Client, config: ResolvedConfig, onProgress?: (done: number, total: number) => void): Promise<SyncResult> {
+  const dir = cacheDir(config);
+  mkdirSync(dir, { recursive: true });
+  const indexFile = join(dir, ".index.json");
+  const index: Record<string, string> = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, "utf8")) : {};
+  const prefix = tablePrefix(config);
+  const remote = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key && /\.(parquet|jsonl)$/.test(o.Key)) remote.set(o.Key, `${o.ETag}:${o.Size}`);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const wanted = [...remote].filter(([key, tag]) => index[key] !== tag || !existsSync(join(dir, key.slice(prefix.length))));
+  let done = 0;
+  let bytes = 0;
+  await runBounded(
+    wanted.map(([key, tag]) => async () => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: config.s3.bucket, Key: key }));
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      const local = join(dir, key.slice(prefix.length));
+      mkdirSync(dirname(local), { recursive: true });
+      await writeFile(local, body);
+      index[key] = tag;
+      bytes += body.length;
+      onProgress?.(++done, wanted.length);
+    }),
+    16,
+  );
+  let removed = 0;
+  for (const key of Object.keys(index)) {
+    if (remote.has(key)) continue;
+    rmSync(join(dir, key.slice(prefix.length)), { force: true });
+    delete index[key];
+    removed++;
+  }
+  writeFileSync(indexFile, JSON.stringify(index));
+  return { dir, objects: remote.size, downloaded: wanted.length, removed, bytes };
+}

@@ -1,0 +1,40 @@
+/**
+ * Parquet files through DuckDB (embedded, offline): the sink writes a file's ticks as JSON lines and DuckDB
+ * reads them with an explicit typed schema and writes Parquet (ZSTD or Snappy). Native parsing and encoding
+ * keep the per-row JavaScript work to one string join.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { LAKE_COLUMNS } from "./layout";
+
+const JSON_NAME: Record<string, string> = { adj_close: "adjClose" };
+
+export class ParquetEncoder {
+  private constructor(private readonly connection: DuckDBConnection) {}
+
+  static async create(): Promise<ParquetEncoder> {
+    const db = await DuckDBInstance.create(":memory:", { threads: "1" });
+    return new ParquetEncoder(await db.connect());
+  }
+
+  /** Reads tick v1 JSON lines from `jsonlPath` and writes them, typed, to `parquetPath`. */
+  async encode(jsonlPath: string, parquetPath: string, compression: "zstd" | "snappy"): Promise<void> {
+    const columns = LAKE_COLUMNS.map(([name, type]) => `${JSON_NAME[name] ?? name}: '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(", ");
+    const select = LAKE_COLUMNS.map(([name, type]) => {
+      const source = `"${JSON_NAME[name] ?? name}"`;
+      // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.
+      return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${name}` : `${source} AS ${name}`;
+    }).join(", ");
+    await this.connection.run(
+      `COPY (SELECT ${select} FROM read_json('${escape(jsonlPath)}', format = 'newline_delimited', columns = {${columns}})) ` +
+        `TO '${escape(parquetPath)}' (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
+    );
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
+function escape(path: string): string {
+  return path.replace(/'/g, "''");
+}
