@@ -27,6 +27,31 @@ function defaultEngine(statement: string): string {
   return /\bfrom\s+ticks\b/i.test(statement) && /\b(group\s+by|join|dt\s*[=<>]|avg\(|sum\()/i.test(statement) ? "local" : "cql";
 }
 
+async function queryAthena(ctx: CommandContext, sql: string): Promise<void> {
+  const { createAthenaClient, runAthena } = await import("../query/athena");
+  const { onInterrupt } = await import("../ui/signals");
+  const client = createAthenaClient(ctx.config);
+  const interrupt = onInterrupt(() => {});
+  const sp = spinner("Athena: starting the query");
+  const started = performance.now();
+  try {
+    const result = await runAthena(client, ctx.config, sql, {
+      signal: interrupt.signal,
+      onProgress: (p) => sp.text(`Athena: ${p.state.toLowerCase()}, ${(p.bytesScanned / 1e6).toFixed(1)} MB scanned`),
+    });
+    sp.stop();
+    printRows(result.rows, result.columns.map((key) => ({ key })), ctx.format);
+    log.info(`${result.rows.length.toLocaleString("en-US")} rows in ${Math.round(performance.now() - started)} ms; ${(result.bytesScanned / 1e6).toFixed(2)} MB scanned, about $${result.costUsd.toFixed(6)} (query ${result.queryExecutionId})`);
+  } catch (err) {
+    sp.fail();
+    if (err instanceof RuntimeError || (err as { exitCode?: number }).exitCode === 130) throw err;
+    throw new RuntimeError(`Athena: ${(err as Error).message}`, { hint: "check athena.region, athena.workgroup, athena.database and the AWS credentials" });
+  } finally {
+    interrupt.dispose();
+    client.destroy();
+  }
+}
+
 async function queryLocal(ctx: CommandContext, sql: string): Promise<void> {
   const { createS3Client } = await import("../sinks/s3/client");
   const { syncLake } = await import("../query/lakeCache");
@@ -62,7 +87,7 @@ export async function queryCommand(ctx: CommandContext, statement: string | unde
   if (!text) throw new UsageError("the statement is empty");
   const engine = opts.engine ?? defaultEngine(text);
   if (engine === "local") return queryLocal(ctx, text);
-  if (engine !== "cql") throw new RuntimeError(`--engine ${engine} is not built yet`, { hint: "use --engine cql (Cassandra) or --engine local (the lake, offline)" });
+  if (engine === "athena") return queryAthena(ctx, text);
   const cql = text;
   const { runCql } = await import("../query/cql");
   const started = performance.now();

@@ -5,12 +5,13 @@ import { examples } from "./options";
 export function registerSchema(program: Command): void {
   program
     .command("schema")
-    .description("create the Cassandra keyspace and tables (Athena/S3 come with the lake issue); safe to run twice")
+    .description("create the Cassandra keyspace and tables, the S3 bucket, or the Athena table over the lake; safe to run twice")
     .addArgument(new Argument("<target>", "what to set up").choices(["cassandra", "athena", "s3"]))
     .option("--dry-run", "print the statements instead of running them")
-    .addHelpText("after", examples("stockpipe schema cassandra --dry-run", "stockpipe schema cassandra", "STOCKPIPE_CASSANDRA_KEYSPACE=market stockpipe schema cassandra"))
-    .action(async (target: string, opts: { dryRun?: boolean }, cmd: Command) => {
+    .option("--glue-crawler", "athena: create and start an AWS Glue crawler instead of partition projection (not built yet)")
+    .addHelpText("after", examples("stockpipe schema cassandra --dry-run", "stockpipe schema cassandra", "stockpipe schema s3", "stockpipe schema athena --dry-run", "STOCKPIPE_ATHENA_OUTPUT_LOCATION=s3://my-results/ stockpipe schema athena"))
+    .action(async (target: string, opts: { dryRun?: boolean; glueCrawler?: boolean }, cmd: Command) => {
       const { schemaCommand } = await import("../actions/schema");
-      await schemaCommand(commandContext(cmd), target, Boolean(opts.dryRun));
+      await schemaCommand(commandContext(cmd), target, Boolean(opts.dryRun), { glueCrawler: opts.glueCrawler });
     });
 }
