@@ -36,7 +36,7 @@ export interface ConsumeResult {
   dlq: number;
   dlqByReason: Record<string, number>;
   stoppedBy: "caught up" | "interrupted";
-  /** From the first fetched batch to the last commit: the drain rate without start-up and group join. */
+  /** From the first fetched batch to the last commit (including a buffering sink's final flush). */
   drainSeconds: number;
 }
 
@@ -80,7 +80,8 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   const totalLag = () => [...lagByPartition.values()].reduce((a, b) => a + b, 0);
   const consumer: Consumer = o.kafka.consumer({
     groupId: o.group,
-    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
     maxWaitTimeInMs: 250,
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,
@@ -98,6 +99,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
     if (committed.get(partition) === offset) return;
     await consumer.commitOffsets([{ topic: o.topic, partition, offset }]);
     committed.set(partition, offset);
+    if (firstBatchAt !== undefined) result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
   };
   const commitAll = async () => {
     for (const p of nextByPartition.keys()) await commit(p);
@@ -111,6 +113,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       const chunk = messages.slice(start, start + o.batchSize);
       const ticks: Tick[] = [];
       const tickOffsets: string[] = [];
+      const tickValues: string[] = [];
       const dead: DeadLetter[] = [];
       for (const m of chunk) {
         const size = m.value?.length ?? 0;
@@ -118,12 +121,16 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
         if (size > o.maxMessageBytes) dead.push({ message: m, partition: batch.partition, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${o.maxMessageBytes})` });
         else if (schema !== undefined && schema !== TICK_SCHEMA) dead.push({ message: m, partition: batch.partition, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` });
         else {
-          const d = decodeTick(m.value);
+          const text = m.value?.toString("utf8");
+          const d = decodeTick(text);
           if (d.ok) {
             ticks.push(d.tick);
             tickOffsets.push(m.offset);
+            // Kept as received for sinks that store the JSON; one line per tick, so re-encode anything multi-line.
+            tickValues.push(text!.includes("\n") ? JSON.stringify(d.tick) : text!);
+          } else {
+            dead.push({ message: m, partition: batch.partition, reason: d.reason, detail: d.detail });
           }
-          else dead.push({ message: m, partition: batch.partition, reason: d.reason, detail: d.detail });
         }
       }
       // Write (and dead-letter) until it works: nothing past this chunk is committed before it is durable.
@@ -133,7 +140,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       for (let attempt = 1; ; attempt++) {
         try {
           await dlq.send(dead);
-          await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, nextOffset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() });
+          await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, values: tickValues, nextOffset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() });
           break;
         } catch (err) {
           if (o.signal.aborted && attempt > 1) throw err;
@@ -155,7 +162,6 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       result.written += ticks.length;
       result.dlq += dead.length;
       for (const d of dead) result.dlqByReason[d.reason] = (result.dlqByReason[d.reason] ?? 0) + 1;
-      result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
       lagByPartition.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       o.onProgress({ consumed: result.consumed, written: result.written, dlq: result.dlq, lag: totalLag() });
       await heartbeat();

@@ -8,6 +8,8 @@ export interface WritePosition {
   offsets: string[];
   /** Offset after the last message handled (valid or dead-lettered): the commit point if nothing is buffered. */
   nextOffset: string;
+  /** The messages' values as received (valid tick v1 JSON), for sinks that store JSON as it is. */
+  values?: string[];
 }
 
 /**

@@ -8,12 +8,31 @@ import { LAKE_COLUMNS } from "./layout";
 
 const JSON_NAME: Record<string, string> = { adj_close: "adjClose" };
 
+/** Files encoded at once; each DuckDB connection runs one COPY, and DuckDB itself uses both cores. */
+const CONNECTIONS = 2;
+
 export class ParquetEncoder {
-  private constructor(private readonly connection: DuckDBConnection) {}
+  private idle: DuckDBConnection[];
+  private waiting: ((c: DuckDBConnection) => void)[] = [];
+
+  private constructor(private readonly connections: DuckDBConnection[]) {
+    this.idle = [...connections];
+  }
 
   static async create(): Promise<ParquetEncoder> {
-    const db = await DuckDBInstance.create(":memory:", { threads: "1" });
-    return new ParquetEncoder(await db.connect());
+    const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+    const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => db.connect()));
+    return new ParquetEncoder(connections);
+  }
+
+  private async acquire(): Promise<DuckDBConnection> {
+    return this.idle.pop() ?? new Promise((r) => this.waiting.push(r));
+  }
+
+  private release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
   }
 
   /** Reads tick v1 JSON lines from `jsonlPath` and writes them, typed, to `parquetPath`. */
@@ -24,14 +43,19 @@ export class ParquetEncoder {
       // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.
       return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${name}` : `${source} AS ${name}`;
     }).join(", ");
-    await this.connection.run(
-      `COPY (SELECT ${select} FROM read_json('${escape(jsonlPath)}', format = 'newline_delimited', columns = {${columns}})) ` +
-        `TO '${escape(parquetPath)}' (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
-    );
+    const connection = await this.acquire();
+    try {
+      await connection.run(
+        `COPY (SELECT ${select} FROM read_json('${escape(jsonlPath)}', format = 'newline_delimited', columns = {${columns}})) ` +
+          `TO '${escape(parquetPath)}' (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
+      );
+    } finally {
+      this.release(connection);
+    }
   }
 
   close(): void {
-    this.connection.closeSync();
+    for (const c of this.connections) c.closeSync();
   }
 }
 

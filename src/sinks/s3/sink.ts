@@ -107,7 +107,8 @@ export class S3Sink implements Sink {
         if (s.appendedUpTo !== undefined && offset < s.appendedUpTo) continue;
         const dt = marketDayAndMinute(Date.parse(t.ts), this.config.market.timeZone).day;
         if (s.buffer && s.buffer.dt !== dt) await this.flushBuffer(position.partition, s);
-        const line = encodeTick(t);
+        // The message's own JSON when the consumer passes it (validated, no re-encoding), else the codec's.
+        const line = position.values?.[i] ?? encodeTick(t);
         if (!s.buffer) s.buffer = { topic: position.topic, dt, startOffset: position.offsets[i]!, lines: [], bytes: 0, lastWriteAt: 0 };
         s.buffer.lines.push(line);
         s.buffer.bytes += line.length + 1;
@@ -155,7 +156,6 @@ export class S3Sink implements Sink {
   private slots: (() => void)[] = [];
   private pendingCount = 0;
   private pendingDone: (() => void)[] = [];
-  private encodeChain: Promise<void> = Promise.resolve();
 
   /** Hands the partition's buffer to the uploader; waits only when too many files are pending. */
   private async flushBuffer(partition: number, s: PartitionState): Promise<void> {
@@ -201,11 +201,7 @@ export class S3Sink implements Sink {
       await writeFile(`${base}.jsonl`, b.lines.join("\n") + "\n");
       let path = `${base}.jsonl`;
       if (this.encoder) {
-        const encoder = this.encoder;
-        // One DuckDB connection: encodes run one after another.
-        const encoded = this.encodeChain.then(() => encoder.encode(`${base}.jsonl`, `${base}.parquet`, this.config.s3.compression));
-        this.encodeChain = encoded.catch(() => {});
-        await encoded;
+        await this.encoder.encode(`${base}.jsonl`, `${base}.parquet`, this.config.s3.compression);
         path = `${base}.parquet`;
       }
       await uploadFile(this.s3, this.config.s3.bucket, key, path, this.encoder ? "application/vnd.apache.parquet" : "application/x-ndjson");
