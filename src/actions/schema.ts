@@ -1,5 +1,5 @@
 import type { CommandContext } from "../commands/context";
-import { RuntimeError } from "../errors";
+import { RuntimeError, StockpipeError } from "../errors";
 import { cassandraError } from "../sinks/cassandra/errors";
 import { schemaStatements } from "../sinks/cassandra/schema";
 import { athenaStatements } from "../sinks/s3/athenaDdl";
@@ -9,8 +9,7 @@ import { withSpinner } from "../ui/spinner";
 export async function schemaCommand(ctx: CommandContext, target: string, dryRun: boolean, options: { glueCrawler?: boolean } = {}): Promise<void> {
   if (target === "cassandra") return schemaCassandra(ctx, dryRun);
   if (target === "athena") {
-    if (options.glueCrawler) throw new RuntimeError("--glue-crawler is not built yet", { hint: "the default, partition projection, needs no crawler" });
-    return schemaAthena(ctx, dryRun);
+    return options.glueCrawler ? schemaCrawler(ctx, dryRun) : schemaAthena(ctx, dryRun);
   }
   return schemaS3(ctx, dryRun);
 }
@@ -50,6 +49,22 @@ async function schemaAthena(ctx: CommandContext, dryRun: boolean): Promise<void>
     throw err instanceof RuntimeError ? err : new RuntimeError(`Athena: ${(err as Error).message}`, { hint: "check athena.region, athena.workgroup, athena.outputLocation and the AWS credentials" });
   } finally {
     client.destroy();
+  }
+}
+
+async function schemaCrawler(ctx: CommandContext, dryRun: boolean): Promise<void> {
+  const { crawlerName } = await import("../sinks/s3/glue");
+  const { tableLocation } = await import("../sinks/s3/layout");
+  if (dryRun) {
+    process.stdout.write(`create Glue database ${ctx.config.athena.database} and crawler ${crawlerName(ctx.config)} over ${tableLocation(ctx.config)}, then start it\n`);
+    return;
+  }
+  const { createGlueCrawler } = await import("../sinks/s3/glue");
+  try {
+    await withSpinner(`Glue crawler over ${tableLocation(ctx.config)}`, () => createGlueCrawler(ctx.config), (r) => `${r.created ? "created" : "updated"} and started Glue crawler ${r.crawler}`);
+  } catch (err) {
+    if (err instanceof StockpipeError) throw err;
+    throw new RuntimeError(`Glue: ${(err as Error).message}`, { hint: "check athena.region, athena.crawlerRole and the AWS credentials" });
   }
 }
 

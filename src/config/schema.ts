@@ -142,6 +142,8 @@ const athena = z
       .optional()
       .describe("Where Athena writes results (s3://bucket/path/); default: the workgroup's setting"),
     endpoint: endpoint.default("aws").describe("Athena endpoint URL, or `aws`"),
+    glueEndpoint: endpoint.default("aws").describe("Glue endpoint URL, or `aws` (for schema athena --glue-crawler)"),
+    crawlerRole: z.string().optional().describe("IAM role ARN the Glue crawler runs as (schema athena --glue-crawler)"),
   })
   .strict()
   .prefault({});

@@ -37,10 +37,10 @@ describe("stockpipe CLI shell", () => {
     expect(badName.stderr).toContain('invalid topic name "no/slashes"');
   });
 
-  it("says plainly what is not built yet, exit 1", async () => {
+  it("asks for the crawler's role before calling Glue", async () => {
     const crawler = await stockpipe(["schema", "athena", "--glue-crawler"]);
-    expect(crawler.code).toBe(1);
-    expect(crawler.stderr).toContain("--glue-crawler is not built yet");
+    expect(crawler.code).toBe(2);
+    expect(crawler.stderr).toContain("--glue-crawler needs athena.crawlerRole");
   });
 
   it("exits 3 on a bad stockpipe.yaml, listing every problem by path", async () => {
