@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// Tests import the AWS SDK directly; its notice about future Node versions is not for them (see src/cli.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/setup/summary-reporter.ts"],

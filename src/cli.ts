@@ -10,7 +10,7 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 
 import { Command, Option } from "commander";
 import { registerCommands } from "./commands/index";
-import { handleError } from "./ui/errors";
+import { flushOutput, handleError } from "./ui/errors";
 import { configureOutput, type LogLevel } from "./ui/log";
 
 export function buildProgram(): Command {
@@ -47,8 +47,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 configuration error, 130 i
 async function main(): Promise<void> {
   configureOutput({ color: !process.argv.includes("--no-color") });
   await buildProgram().parseAsync(process.argv);
-  // The work is done and its output written (stdout and stderr are synchronous on pipes and files on Linux).
-  // A client library can leave a reconnection timer behind (the Cassandra driver after an outage): do not wait.
+  // The work is done. A client library can leave a reconnection timer behind (the Cassandra driver after an
+  // outage), so exit explicitly — once everything written to stdout and stderr has reached the pipe or file.
+  await flushOutput();
   process.exit(process.exitCode ?? 0);
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerConfig } from "./config";
+import { registerDemo } from "./demo";
 import { registerDoctor } from "./doctor";
 import { registerLocal } from "./local";
 import { registerConsume } from "./consume";
@@ -7,6 +8,7 @@ import { registerQuery } from "./query";
 import { registerSchema } from "./schema";
 import { registerProduce } from "./produce";
 import { registerTopic } from "./topic";
+import { registerVerify } from "./verify";
 
 export function registerCommands(program: Command): void {
   registerTopic(program);
@@ -14,6 +16,8 @@ export function registerCommands(program: Command): void {
   registerConsume(program);
   registerSchema(program);
   registerQuery(program);
+  registerVerify(program);
+  registerDemo(program);
   registerLocal(program);
   registerConfig(program);
   registerDoctor(program);

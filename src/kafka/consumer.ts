@@ -101,6 +101,12 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
     committed.set(partition, offset);
     if (firstBatchAt !== undefined) result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
   };
+  /** Every partition of the topic handled up to its end (a buffering sink may still hold rows). */
+  const handledEverything = async () =>
+    (await partitionLag(admin, o.topic, o.group)).every((p) => {
+      const next = nextByPartition.get(p.partition);
+      return p.lag === 0 || (next !== undefined && Number(next) >= p.latest);
+    });
   const commitAll = async () => {
     for (const p of nextByPartition.keys()) await commit(p);
   };
@@ -177,8 +183,8 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       await sleep(500, undefined, { signal: o.signal }).catch(() => {});
       if (o.signal.aborted) break;
       try {
-        if (o.sink.flushIdle && (await o.sink.flushIdle()).length > 0) await commitAll();
-        if (o.exitAtEnd && o.sink.flush && totalLag() === 0 && nextByPartition.size > 0) {
+        if (o.sink.flushIdle && (await o.sink.flushIdle((p) => lagByPartition.get(p) === 0)).length > 0) await commitAll();
+        if (o.exitAtEnd && o.sink.flush && nextByPartition.size > 0 && (await handledEverything())) {
           await o.sink.flush();
           await commitAll();
         }

@@ -25,7 +25,11 @@ export interface Sink {
   committable?(partition: number): string | undefined;
   /** Writes out every partition's buffer. */
   flush?(): Promise<void>;
-  /** Writes out buffers that have waited longer than the idle time; returns the partitions it flushed. */
-  flushIdle?(): Promise<number[]>;
+  /**
+   * Writes out the buffers of caught-up partitions (nothing more to read) that have waited longer than the idle
+   * time; returns the partitions it flushed. Partitions with data still to read are never cut by the clock, so
+   * a replay after a crash or a rebalance cuts their files where the first run did.
+   */
+  flushIdle?(caughtUp: (partition: number) => boolean): Promise<number[]>;
   close(): Promise<void>;
 }

@@ -3,11 +3,21 @@ import { CommanderError } from "commander";
 import { ConfigError, ExitCode, StockpipeError } from "../errors";
 import { chalk, logLevel } from "./log";
 
-export function handleError(err: unknown): never {
+/** Resolves once everything written to stdout and stderr so far has been handed to the pipe or file. */
+export function flushOutput(): Promise<void> {
+  return Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write("", () => r())))).then(() => {});
+}
+
+async function exit(code: number): Promise<never> {
+  await flushOutput();
+  process.exit(code);
+}
+
+export async function handleError(err: unknown): Promise<never> {
   if (err instanceof CommanderError) {
     // commander printed its own message (or the help) already.
     const ok = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help";
-    process.exit(ok ? ExitCode.ok : ExitCode.usage);
+    return exit(ok ? ExitCode.ok : ExitCode.usage);
   }
   const debug = logLevel() === "debug" || process.argv.includes("debug");
   const line = (s: string) => process.stderr.write(s + "\n");
@@ -20,10 +30,10 @@ export function handleError(err: unknown): never {
       line(`${chalk.red("error:")} ${err.message}${err.hint ? ` — ${err.hint}` : ""}`);
     }
     if (debug) line(chalk.dim(err.stack ?? ""));
-    process.exit(err.exitCode);
+    return exit(err.exitCode);
   }
   const message = err instanceof Error ? err.message : String(err);
   line(`${chalk.red("error:")} ${message}${debug ? "" : " — an unexpected failure; rerun with --log-level debug for the stack trace"}`);
   if (debug && err instanceof Error) line(chalk.dim(err.stack ?? ""));
-  process.exit(ExitCode.runtime);
+  return exit(ExitCode.runtime);
 }

@@ -101,7 +101,11 @@ describe("consume --sink cassandra", () => {
     // topic lag: everything was pending before, nothing after.
     expect(before.reduce((n: number, p: { lag: number }) => n + p.lag, 0)).toBe(lines.length);
     const after = JSON.parse((await stockpipe(["topic", "lag", topic, "-g", group, "-f", "json"])).stdout);
-    for (const p of after) expect(p).toMatchObject({ committed: p.latest, lag: 0 });
+    for (const p of after) {
+      expect(p.lag).toBe(0);
+      // Partitions that never had a message have nothing to commit.
+      if (p.latest > 0) expect(p.committed).toBe(p.latest);
+    }
 
     const rows = await rowsOf("symbol = 'HSI'");
     expect(rows).toHaveLength(lines.length);

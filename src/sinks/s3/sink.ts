@@ -5,7 +5,8 @@
  * when its partition has been idle for consumer.flushIdleMs. The offsets committed for a partition never pass
  * the first row still buffered or uploading, so a crash replays from the start of an unwritten file and rewrites
  * it under the same key: objects are overwritten, never duplicated. Where files are cut depends only on the data
- * (rows, bytes, trading day) — except the idle flush, which is followed by a commit past it.
+ * (rows, bytes, trading day) — except the idle flush, which only cuts a partition that has nothing more to read
+ * and is followed at once by a commit past the file.
  *
  * Finished files are encoded and uploaded in the background (a few at a time, retried until they land), so a
  * run of small files — daily bars make one file per day — does not serialise on S3 round trips.
@@ -133,14 +134,14 @@ export class S3Sink implements Sink {
     await Promise.all([...this.partitions.values()].flatMap((s) => s.uploads.map((u) => u.done)));
   }
 
-  async flushIdle(): Promise<number[]> {
+  async flushIdle(caughtUp: (partition: number) => boolean): Promise<number[]> {
     const idleBefore = Date.now() - this.config.consumer.flushIdleMs;
     const flushed: number[] = [];
     await Promise.all(
       [...this.partitions].map(([p, s]) =>
-        s.buffer && s.buffer.lastWriteAt <= idleBefore
+        s.buffer && s.buffer.lastWriteAt > 0 && s.buffer.lastWriteAt <= idleBefore && caughtUp(p)
           ? this.locked(p, async (st) => {
-              if (st.buffer && st.buffer.lastWriteAt <= idleBefore) {
+              if (st.buffer && st.buffer.lastWriteAt > 0 && st.buffer.lastWriteAt <= idleBefore && caughtUp(p)) {
                 await this.flushBuffer(p, st);
                 await Promise.all(st.uploads.map((u) => u.done));
                 flushed.push(p);
