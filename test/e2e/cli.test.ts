@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stockpipe } from "../helpers";
 
-const COMMANDS = ["topic", "produce", "consume", "schema", "query", "local", "config", "doctor"];
+const COMMANDS = ["topic", "produce", "consume", "schema", "query", "verify", "demo", "local", "config", "doctor"];
 
 describe("stockpipe CLI shell", () => {
   it("lists every command in --help, on stdout, exit 0", async () => {

@@ -1,0 +1,39 @@
+/** `stockpipe demo` and `stockpipe verify`, as a user runs them on the local stack. */
+import cassandra from "cassandra-driver";
+import { describe, expect, it } from "vitest";
+import { stockpipe } from "../helpers";
+
+const demoEnv = { STOCKPIPE_KAFKA_TOPIC: "stockpipe-demo", STOCKPIPE_CASSANDRA_KEYSPACE: "stockpipe_demo", STOCKPIPE_S3_PREFIX: "demo" };
+
+describe("stockpipe demo", () => {
+  it("runs the whole pipeline, twice, ending with matching counts in both sinks", async () => {
+    for (let run = 1; run <= 2; run++) {
+      const r = await stockpipe(["demo", "--duration", "3s", "--symbols", "AAPL,MSFT"], { timeoutMs: 600_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("✔ both sinks hold every produced tick exactly once");
+      expect(r.stderr).toMatch(/produced +\d{1,3}(,\d{3})* ticks \(1 rejected row/);
+      expect(r.stdout).toMatch(/│ HSI +│ 2010-01-08T05:00:00.000Z │ 22296.75/);
+      expect(r.stdout).toContain("│ AAPL ");
+    }
+  }, 900_000);
+
+  it("is confirmed by verify, which exits 1 once a row goes missing", async () => {
+    const ok = await stockpipe(["verify", "-f", "json"], { env: demoEnv, timeoutMs: 300_000 });
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout);
+    expect(report.mismatchedDays).toEqual([]);
+    const hsi = report.symbols.filter((s: { symbol: string }) => s.symbol === "HSI");
+    expect(hsi.map((s: { sink: string; kafka: number; stored: number }) => [s.sink, s.kafka, s.stored])).toEqual([
+      ["cassandra", 5692, 5692],
+      ["s3", 5692, 5692],
+    ]);
+
+    const client = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1" });
+    await client.execute("DELETE FROM stockpipe_demo.ticks WHERE symbol = 'HSI' AND day = '2010-01-08' AND bucket = 0");
+    await client.shutdown();
+    const bad = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env: demoEnv, timeoutMs: 300_000 });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).mismatchedDays).toEqual([{ sink: "cassandra", symbol: "HSI", day: "2010-01-08", kafka: 1, stored: 0, missing: 1, duplicated: 0, differing: 0, extra: 0 }]);
+    expect(bad.stderr).toContain("verify found 1 mismatched symbol-days");
+  });
+});
