@@ -10,18 +10,8 @@ import { withSpinner } from "../ui/spinner";
 import { isClean, reconcile, type DayCheck } from "../verify/reconcile";
 import { readCassandra, readLake, readTopic } from "../verify/readers";
 
-export interface VerifyRow {
-  sink: string;
-  symbol: string;
-  days: number;
-  kafka: number;
-  stored: number;
-  missing: number;
-  duplicated: number;
-  differing: number;
-  extra: number;
-  status: string;
-}
+/** One sink and symbol: the day checks summed, and how many days there were. */
+export type VerifyRow = Omit<DayCheck, "day"> & { sink: string; days: number; status: string };
 
 export async function verifyCommand(ctx: CommandContext, options: { since?: string; sinks: string[] }): Promise<void> {
   if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since)) throw new UsageError(`--since ${options.since} must be a date, YYYY-MM-DD (a trading day in market.timeZone)`);

@@ -143,19 +143,19 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       // Heartbeats go on meanwhile, so a slow write does not cost the group membership.
       const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
       try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await dlq.send(dead);
-          await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, values: tickValues, nextOffset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() });
-          break;
-        } catch (err) {
-          if (o.signal.aborted && attempt > 1) throw err;
-          const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
-          o.onRetry(err as Error, attempt, delay);
-          const until = Date.now() + delay;
-          await sleep(delay);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await dlq.send(dead);
+            const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+            await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, values: tickValues, nextOffset });
+            break;
+          } catch (err) {
+            if (o.signal.aborted && attempt > 1) throw err;
+            const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
+            o.onRetry(err as Error, attempt, delay);
+            await sleep(delay);
+          }
         }
-      }
       } finally {
         clearInterval(beat);
       }
