@@ -8,7 +8,8 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "../errors";
 import { log } from "../ui/log";
-import { decodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
+import type { Tick } from "../model/tick";
+import { classifyMessage } from "./classify";
 import type { Sink } from "../sinks/types";
 import { DeadLetterQueue, type DeadLetter } from "./dlq";
 import { partitionLag } from "./lag";
@@ -122,21 +123,14 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       const tickValues: string[] = [];
       const dead: DeadLetter[] = [];
       for (const m of chunk) {
-        const size = m.value?.length ?? 0;
-        const schema = m.headers?.schema?.toString();
-        if (size > o.maxMessageBytes) dead.push({ message: m, partition: batch.partition, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${o.maxMessageBytes})` });
-        else if (schema !== undefined && schema !== TICK_SCHEMA) dead.push({ message: m, partition: batch.partition, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` });
-        else {
-          const text = m.value?.toString("utf8");
-          const d = decodeTick(text);
-          if (d.ok) {
-            ticks.push(d.tick);
-            tickOffsets.push(m.offset);
-            // Kept as received for sinks that store the JSON; one line per tick, so re-encode anything multi-line.
-            tickValues.push(text!.includes("\n") ? JSON.stringify(d.tick) : text!);
-          } else {
-            dead.push({ message: m, partition: batch.partition, reason: d.reason, detail: d.detail });
-          }
+        const c = classifyMessage(m, o.maxMessageBytes);
+        if (c.ok) {
+          ticks.push(c.tick);
+          tickOffsets.push(m.offset);
+          // Kept as received for sinks that store the JSON; one line per tick, so re-encode anything multi-line.
+          tickValues.push(c.text.includes("\n") ? JSON.stringify(c.tick) : c.text);
+        } else {
+          dead.push({ message: m, partition: batch.partition, reason: c.reason, detail: c.detail });
         }
       }
       // Write (and dead-letter) until it works: nothing past this chunk is committed before it is durable.

@@ -14,6 +14,12 @@ export interface DeadLetter {
   detail: string;
 }
 
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function sizeOf(l: DeadLetter): number {
+  return (l.message.value?.length ?? 0) + (l.message.key?.length ?? 0) + 512;
+}
+
 export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
@@ -37,9 +43,22 @@ export class DeadLetterQueue {
     await this.producer.connect();
   }
 
-  /** Resolves when every dead letter is acknowledged, so offsets can be committed past them. */
+  /**
+   * Resolves when every dead letter is acknowledged, so offsets can be committed past them. Sent in requests of
+   * at most ~512 kB: bad messages are often the big ones, and one request must stay under the broker's limit.
+   */
   async send(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
+    let start = 0;
+    while (start < letters.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < letters.length && (end === start || bytes + sizeOf(letters[end]!) <= MAX_REQUEST_BYTES)) bytes += sizeOf(letters[end++]!);
+      await this.sendOne(letters.slice(start, end));
+      start = end;
+    }
+  }
+
+  private async sendOne(letters: DeadLetter[]): Promise<void> {
     await this.producer.send({
       topic: dlqTopic(this.topic),
       acks: -1,

@@ -1,7 +1,7 @@
 /** What each side holds, as (symbol, trading day, id, fingerprint) for reconciliation. */
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
-import { decodeTick } from "../model/tick";
+import { classifyMessage } from "../kafka/classify";
 import { marketDayAndMinute } from "../model/time";
 import { fingerprint, type Seen } from "./reconcile";
 
@@ -26,7 +26,8 @@ export async function readTopic(kafka: Kafka, topic: string, config: ResolvedCon
           if (end === undefined) return;
           for (const m of batch.messages) {
             if (Number(m.offset) >= end) break;
-            const d = decodeTick(m.value);
+            // The consumer's own rule: what it dead-letters is not expected in the sinks.
+            const d = classifyMessage(m, config.consumer.maxMessageBytes);
             if (!d.ok) continue;
             const t = d.tick;
             const day = marketDayAndMinute(Date.parse(t.ts), config.market.timeZone).day;
