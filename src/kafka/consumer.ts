@@ -6,7 +6,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UsageError } from "../errors";
+import { RuntimeError, UsageError } from "../errors";
 import { log } from "../ui/log";
 import type { Tick } from "../model/tick";
 import { classifyMessage } from "./classify";
@@ -48,17 +48,31 @@ export function parseFrom(from: string): "earliest" | "latest" | number {
   return ms;
 }
 
-/** Sets the group's starting offsets when it has none (or always, with reset). */
+/**
+ * Sets the group's starting offsets when it has none (or always, with reset). A new group starting at earliest
+ * or latest needs nothing set: the subscription's fromBeginning covers it, and setting offsets would fail while
+ * a crashed member of the group is still waiting out its session.
+ */
 async function positionGroup(admin: Admin, topic: string, group: string, from: ReturnType<typeof parseFrom>, reset: boolean): Promise<void> {
   const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
   const hasOffsets = committed.some((p) => Number(p.offset) >= 0);
   if (hasOffsets && !reset) return;
-  if (from === "earliest" || from === "latest") {
-    if (reset || !hasOffsets) await admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" });
-    return;
+  if (!reset && (from === "earliest" || from === "latest")) return;
+  try {
+    if (from === "earliest" || from === "latest") {
+      await admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" });
+    } else {
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, from);
+      await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+    }
+  } catch (err) {
+    if (/running instances/.test((err as Error).message)) {
+      throw new RuntimeError(`cannot move group ${group} to --from ${typeof from === "number" ? new Date(from).toISOString() : from}: it has members (a running consumer, or a crashed one whose session has not expired yet)`, {
+        hint: "stop the other consumers of this group, or wait for the session timeout (30 s) and try again",
+      });
+    }
+    throw err;
   }
-  const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, from);
-  await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
 }
 
 async function lagOf(admin: Admin, topic: string, group: string): Promise<number> {

@@ -2,7 +2,7 @@
 import { RuntimeError, StockpipeError } from "../errors";
 import type { CommandContext } from "../commands/context";
 
-const UNREACHABLE = ["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSNonRetriableError", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError"];
+const UNREACHABLE = ["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError"];
 
 function rootCause(err: unknown): Error & { type?: string; name: string } {
   let e = err as Error & { originalError?: Error; cause?: unknown; retriable?: boolean };
