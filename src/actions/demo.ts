@@ -16,6 +16,7 @@ import { status, up } from "../local/stack";
 import { packageRoot } from "../local/paths";
 import { parseDuration } from "../model/time";
 import { runCql } from "../query/cql";
+import { Pacer } from "../sources/pacer";
 import { createSource } from "../sources/registry";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
@@ -133,14 +134,12 @@ export async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<
     }
     const synthetic = await createSource("synthetic", { symbols: o.symbols, seed: "42", rate: "500", start: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString() }, config);
     const deadline = o.keepRunning ? Infinity : performance.now() + durationMs;
-    const pace = { next: performance.now() };
+    // 500 ticks a second: a live-looking stream.
+    const pacer = new Pacer(undefined, 500);
     for await (const item of synthetic.items(interrupt.signal)) {
       if (item.kind !== "tick" || performance.now() >= deadline) break;
+      await pacer.wait(item.eventMs, interrupt.signal);
       await producer.batching.send(producer.message(item.tick));
-      // 500 ticks a second: a live-looking stream.
-      pace.next += 2;
-      const ahead = pace.next - performance.now();
-      if (ahead > 5) await new Promise((r) => setTimeout(r, ahead));
     }
     await producer.batching.flush();
     // Wait until both sinks hold everything (or Ctrl-C).

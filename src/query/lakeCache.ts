@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../config/schema";
-import { runBounded } from "../sinks/cassandra/sink";
+import { runBounded } from "../util/bounded";
 import { tablePrefix } from "../sinks/s3/layout";
 
 export interface SyncResult {

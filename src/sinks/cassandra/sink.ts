@@ -10,6 +10,7 @@ import type { Tick } from "../../model/tick";
 import { marketDayAndMinute } from "../../model/time";
 import type { Sink, WritePosition } from "../types";
 import { createCassandraClient } from "./client";
+import { runBounded } from "../../util/bounded";
 import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
@@ -114,21 +115,4 @@ export class CassandraSink implements Sink {
   }
 }
 
-/** Runs the jobs with at most `limit` in flight; rejects with the first failure after the rest settle. */
-export async function runBounded(jobs: (() => Promise<unknown>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
-      try {
-        await job();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  if (failure) throw failure;
-}
 export { row as rowForTest };
