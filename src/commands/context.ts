@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { loadConfig, type FlagOverride, type LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
+import { redactSecrets } from "../config/redact";
+import { setRedaction } from "../ui/errors";
 import { configureOutput, log, type LogLevel } from "../ui/log";
 import type { Format } from "../ui/output";
 
@@ -26,6 +28,7 @@ export function commandContext(cmd: Command, flags: FlagOverride[] = []): Comman
   if (opts.brokers !== undefined) overrides.push({ path: "kafka.brokers", value: opts.brokers, flag: "--brokers" });
   if (opts.logLevel !== undefined) overrides.push({ path: "log.level", value: opts.logLevel, flag: "--log-level" });
   const loaded = loadConfig({ configFile: opts.config, flags: overrides });
+  setRedaction((text) => redactSecrets(text, loaded));
   configureOutput({ level: loaded.config.log.level, color: opts.color });
   for (const w of loaded.warnings) log.warn(w);
   return { config: loaded.config, loaded, format: opts.format ?? "table" };

@@ -12,7 +12,6 @@ import { isRetriableKafkaError } from "./retriable";
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
-export { isRetriableKafkaError };
 
 /** Java-compatible partitioning (murmur2 of the key), done here so the batcher can keep each partition in order. */
 export function keyPartitioner(partitions: number): (key: string) => number {

@@ -3,6 +3,12 @@ import { CommanderError } from "commander";
 import { ConfigError, ExitCode, StockpipeError } from "../errors";
 import { chalk, logLevel } from "./log";
 
+/** Set once the config is loaded: masks configured secrets in whatever an error message quotes. */
+let redact: (text: string) => string = (t) => t;
+export function setRedaction(fn: (text: string) => string): void {
+  redact = fn;
+}
+
 /** Resolves once everything written to stdout and stderr so far has been handed to the pipe or file. */
 export function flushOutput(): Promise<void> {
   return Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write("", () => r())))).then(() => {});
@@ -20,7 +26,7 @@ export async function handleError(err: unknown): Promise<never> {
     return exit(ok ? ExitCode.ok : ExitCode.usage);
   }
   const debug = logLevel() === "debug" || process.argv.includes("debug");
-  const line = (s: string) => process.stderr.write(s + "\n");
+  const line = (s: string) => process.stderr.write(redact(s) + "\n");
   if (err instanceof StockpipeError) {
     if (err instanceof ConfigError && err.problems.length > 0) {
       line(`${chalk.red("error:")} ${err.message}:`);

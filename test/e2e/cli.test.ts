@@ -68,6 +68,14 @@ describe("stockpipe CLI shell", () => {
     expect(r.stdout + r.stderr).not.toContain("hunter2-secret");
   });
 
+  it("masks configured secrets in error messages", async () => {
+    // The password is also a broker name here, so the connection error quotes it: it must come out masked.
+    const r = await stockpipe(["topic", "list"], { env: { STOCKPIPE_KAFKA_BROKERS: "sekrit-pass-123:1", STOCKPIPE_KAFKA_SASL_MECHANISM: "plain", STOCKPIPE_KAFKA_SASL_USERNAME: "u", STOCKPIPE_KAFKA_SASL_PASSWORD: "sekrit-pass-123" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot reach Kafka at ***:1");
+    expect(r.stderr).not.toContain("sekrit-pass-123");
+  });
+
   it("writes a starter config that then loads", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "stockpipe-e2e-"));
     const init = await stockpipe(["config", "init"], { cwd });
