@@ -53,4 +53,13 @@ async function main(): Promise<void> {
   process.exit(process.exitCode ?? 0);
 }
 
+// `stockpipe … | head` closes the pipe before the output ends: stop quietly, as Unix tools do, instead of
+// dying with an unhandled EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 main().catch(handleError);

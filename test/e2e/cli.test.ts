@@ -100,6 +100,19 @@ describe("stockpipe CLI shell", () => {
   });
 });
 
+describe("pipes", () => {
+  it("stops quietly when the reader closes the pipe early (| head)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const bin = join(__dirname, "..", "..", "bin", "stockpipe.js");
+    for (const args of ["produce --source synthetic --seed 1 --limit 200000 --dry-run", "produce --help"]) {
+      const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" ${args} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+      expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at /);
+      expect(r.stderr).toMatch(/exit=0/);
+    }
+  });
+});
+
 describe("README", () => {
   it("carries the current config reference", async () => {
     const { readFileSync } = await import("node:fs");
