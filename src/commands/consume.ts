@@ -15,6 +15,8 @@ export function registerConsume(program: Command): void {
     .option("--batch-size <n>", "rows per sink write (consumer.batchSize)")
     .option("--concurrency <n>", "sink writes in flight (consumer.concurrency)")
     .option("--partitions-concurrently <n>", "Kafka partitions processed in parallel (consumer.partitionsConcurrently)")
+    .option("--latency", "measure each row's latency from its event time to its write (write-through sinks) and print p50/p95/p99/max")
+    .option("--latency-warmup <duration>", "with --latency: leave out rows within this long of the first one (e.g. 5s)")
     .addOption(new Option("-f, --format <format>", "summary format").choices(["table", "json"]).default("table"))
     .addHelpText(
       "after",
@@ -22,6 +24,7 @@ export function registerConsume(program: Command): void {
         "stockpipe schema cassandra && stockpipe consume --sink cassandra --exit-at-end",
         "stockpipe consume --sink cassandra -g dashboards --from 2024-03-15T13:30:00Z --reset",
         "stockpipe consume --sink cassandra --batch-size 2000 --concurrency 128",
+        "stockpipe consume --sink cassandra --from latest --latency   # with: produce --source synthetic --rate 17000",
       ) + "\nCtrl-C finishes the batch in hand, commits it and exits 130. A crash re-reads at most the uncommitted batch; writes are idempotent.\n",
     )
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -34,6 +37,6 @@ export function registerConsume(program: Command): void {
         ...flag("consumer.partitionsConcurrently", opts.partitionsConcurrently, "--partitions-concurrently"),
       ]);
       const { consumeCommand } = await import("../actions/consume");
-      await consumeCommand(ctx, { sink: String(opts.sink), reset: Boolean(opts.reset), exitAtEnd: Boolean(opts.exitAtEnd) });
+      await consumeCommand(ctx, { sink: String(opts.sink), reset: Boolean(opts.reset), exitAtEnd: Boolean(opts.exitAtEnd), latency: Boolean(opts.latency), latencyWarmup: opts.latencyWarmup as string | undefined });
     });
 }

@@ -13,6 +13,7 @@ import { classifyMessage } from "./classify";
 import type { Sink } from "../sinks/types";
 import { DeadLetterQueue, type DeadLetter } from "./dlq";
 import { partitionLag } from "./lag";
+import type { LatencyRecorder } from "./latency";
 
 export interface ConsumeOptions {
   kafka: Kafka;
@@ -26,6 +27,8 @@ export interface ConsumeOptions {
   batchSize: number;
   partitionsConcurrently: number;
   maxMessageBytes: number;
+  /** Records each row's latency from event time to durable (write-through sinks only), with its stages. */
+  latency?: LatencyRecorder;
   signal: AbortSignal;
   onProgress(p: { consumed: number; written: number; dlq: number; lag: number }): void;
   onRetry(error: Error, attempt: number, delayMs: number): void;
@@ -129,12 +132,14 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   const handle = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const messages = batch.messages;
     firstBatchAt ??= performance.now();
+    const fetchedAt = o.latency ? performance.timeOrigin + performance.now() : 0;
     for (let start = 0; start < messages.length; start += o.batchSize) {
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + o.batchSize);
       const ticks: Tick[] = [];
       const tickOffsets: string[] = [];
       const tickValues: string[] = [];
+      const producedAt: number[] | undefined = o.latency ? [] : undefined;
       const dead: DeadLetter[] = [];
       for (const m of chunk) {
         const c = classifyMessage(m, o.maxMessageBytes);
@@ -143,6 +148,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
           tickOffsets.push(m.offset);
           // Kept as received for sinks that store the JSON; one line per tick, so re-encode anything multi-line.
           tickValues.push(c.text.includes("\n") ? JSON.stringify(c.tick) : c.text);
+          producedAt?.push(Number(m.headers?.["produced-at"]?.toString() ?? Number.NaN));
         } else {
           dead.push({ message: m, partition: batch.partition, reason: c.reason, detail: c.detail });
         }
@@ -156,6 +162,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
             await dlq.send(dead);
             const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
             await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, values: tickValues, nextOffset });
+            o.latency?.record(ticks, producedAt!, fetchedAt);
             break;
           } catch (err) {
             if (o.signal.aborted && attempt > 1) throw err;

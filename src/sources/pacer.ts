@@ -1,6 +1,6 @@
 /**
  * Replay pacing: `speed` keeps the original gaps between event times, scaled (2 = twice as fast); `rate` caps
- * ticks per second. Sleeps only when more than a few milliseconds ahead, so high rates do not pay a timer per tick.
+ * ticks per second. Sleeps only when at least a millisecond ahead, so high rates do not pay a timer per tick.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -23,6 +23,8 @@ export class Pacer {
     if (this.rate !== undefined) target = Math.max(target, this.startWall + (this.count * 1000) / this.rate);
     this.count++;
     const ahead = target - now;
-    if (ahead > 4) await sleep(ahead, undefined, { signal }).catch(() => {});
+    // A millisecond of slack: ticks leave at most 1 ms before their time, and a high rate pays about one timer
+    // per millisecond, not one per tick.
+    if (ahead >= 1) await sleep(ahead, undefined, { signal }).catch(() => {});
   }
 }

@@ -51,13 +51,13 @@ export const SOURCES: Record<string, Factory> = {
       if (!/^\d+$/.test(f.seed) || Number(f.seed) > 2 ** 32 - 1) throw new UsageError(`--seed ${f.seed} must be a whole number from 0 to 4294967295`);
       seed = Number(f.seed);
     }
-    let startMs: number;
+    let startMs: number | undefined;
     if (f.start !== undefined) {
       startMs = Date.parse(f.start);
       if (Number.isNaN(startMs)) throw new UsageError(`--start ${f.start} is not an ISO-8601 time`);
-    } else {
+    } else if (seed !== undefined) {
       // Reproducible streams need a fixed start: with a seed the clock starts at a fixed trading-day open.
-      startMs = seed !== undefined ? Date.parse("2024-01-02T14:30:00.000Z") : Math.floor(Date.now() / 1000) * 1000;
+      startMs = Date.parse("2024-01-02T14:30:00.000Z");
     }
     const rate = f.rate !== undefined ? Number(f.rate) : 1000;
     return new SyntheticSource({ symbols, seed, startMs, eventRate: rate });

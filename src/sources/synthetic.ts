@@ -12,8 +12,11 @@ export interface SyntheticOptions {
   seed?: number;
   /** Event-time ticks per second (the simulated market's pace). */
   eventRate: number;
-  /** Event time of the first tick (epoch ms). */
-  startMs: number;
+  /**
+   * Event time of the first tick (epoch ms). Undefined: the moment the first tick is made, so that with
+   * `--rate` each tick's event time is the wall-clock time it is scheduled to be sent (what latency is measured from).
+   */
+  startMs?: number;
 }
 
 /** mulberry32: small, fast, good enough for simulation, and reproducible from a 32-bit seed. */
@@ -81,6 +84,7 @@ export class SyntheticSource implements Source {
       vol: 0.15 + rand() * 0.45,
     }));
     const stepMs = 1000 / this.o.eventRate;
+    const startMs = this.o.startMs ?? performance.timeOrigin + performance.now();
     // Each symbol trades about once per (symbols / rate) seconds: that is its time step.
     const dt = (states.length / this.o.eventRate) / SECONDS_PER_YEAR;
     for (let seq = 0; !signal.aborted; seq++) {
@@ -88,7 +92,7 @@ export class SyntheticSource implements Source {
       s.price *= Math.exp((s.drift - (s.vol * s.vol) / 2) * dt + s.vol * Math.sqrt(dt) * gaussian(rand));
       const price = roundPrice(s.price);
       const halfSpread = Math.max(0.005, price * (0.00005 + rand() * 0.0005));
-      const eventMs = this.o.startMs + Math.floor(seq * stepMs);
+      const eventMs = Math.floor(startMs + seq * stepMs);
       const tick: Tick = {
         symbol: s.symbol,
         ts: new Date(eventMs).toISOString(),

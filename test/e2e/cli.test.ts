@@ -37,6 +37,15 @@ describe("stockpipe CLI shell", () => {
     expect(badName.stderr).toContain('invalid topic name "no/slashes"');
   });
 
+  it("refuses --latency for the lake, whose rows become readable per file", async () => {
+    const r = await stockpipe(["consume", "--sink", "s3", "--latency"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--latency measures sinks that write each row through (cassandra)");
+    const bad = await stockpipe(["consume", "--sink", "cassandra", "--latency-warmup", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--latency-warmup soon must be a duration");
+  });
+
   it("asks for the crawler's role before calling Glue", async () => {
     const crawler = await stockpipe(["schema", "athena", "--glue-crawler"]);
     expect(crawler.code).toBe(2);

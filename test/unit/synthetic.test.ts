@@ -23,6 +23,16 @@ describe("market simulator", () => {
     expect(a).not.toEqual(c);
   });
 
+  it("starts its clock when the first tick is made, so paced ticks carry their scheduled send time", async () => {
+    const before = Date.now();
+    const items = await take(new SyntheticSource({ symbols: ["AAPL"], eventRate: 1000 }), 3);
+    const after = Date.now();
+    const first = Date.parse(items[0]!.tick.ts);
+    expect(first).toBeGreaterThanOrEqual(before - 1);
+    expect(first).toBeLessThanOrEqual(after);
+    expect(items.map((i) => Date.parse(i.tick.ts) - first)).toEqual([0, 1, 2]);
+  });
+
   it("makes valid ticks with bid < price < ask, whole volumes, and event time advancing at the rate", async () => {
     const items = await take(new SyntheticSource({ ...opts, seed: 7 }), 1000);
     items.forEach((item, i) => {
