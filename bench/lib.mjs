@@ -1,21 +1,62 @@
 // Shared helpers for the benchmark scripts: the machine, the local stack, running the built CLI, medians.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(ROOT, "bin", "stockpipe.js");
+export const BIN = join(ROOT, "bin", "stockpipe.js");
+export const RESULTS = join(ROOT, "bench", "results");
+
+/** True when the module at `url` is the script node was started with. */
+export function isMain(url) {
+  return process.argv[1] !== undefined && url === pathToFileURL(process.argv[1]).href;
+}
+
+/** A single benchmark script's main: stack up if needed, run, print and write bench/results/<name>.json. */
+export async function writeResult(name, run) {
+  const stop = ensureStack();
+  try {
+    const report = { ...(await run()), machine: machine(), at: new Date().toISOString() };
+    console.log(JSON.stringify(report, null, 2));
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+  } finally {
+    stop();
+  }
+}
 
 export function machine() {
   const java = spawnSync("java", ["-version"], { encoding: "utf8" }).stderr.split("\n")[0];
+  const version = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+    } catch {
+      return "unknown";
+    }
+  };
   return {
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
     node: process.version,
     java,
+    kafka: `${pomVersion("kafka", "kafka_2.13")} (KRaft, local stack)`,
+    cassandra: `${pomVersion("cassandra", "cassandra-all")} (local stack)`,
+    s3: `S3Proxy ${pomVersion("s3proxy", "s3proxy")} (local stack)`,
+    kafkajs: version("kafkajs"),
+    cassandraDriver: version("cassandra-driver"),
+    duckdb: version("@duckdb/node-api"),
   };
+}
+
+/** The version of a service the local stack runs, from its pom in stack/. */
+function pomVersion(dir, artifact) {
+  const pom = readFileSync(join(ROOT, "stack", dir, "pom.xml"), "utf8");
+  const dependency = pom.slice(pom.indexOf("<dependencies>"));
+  return dependency.match(new RegExp(`<artifactId>${artifact}</artifactId>\\s*<version>([^<]+)</version>`))?.[1] ?? "unknown";
 }
 
 /** Runs the CLI; returns stdout, throws with stderr on failure. */

@@ -1,13 +1,8 @@
-// npm run bench:produce — synthetic ticks into the local Kafka, acks=all, a fixed count per run; prints
-// ticks/s and MB/s per run and the median, with the machine. Usage: node bench/produce.mjs [count] [runs]
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT, ensureStack, machine, median, stockpipe } from "./lib.mjs";
+// npm run bench:produce — synthetic ticks into the local Kafka, acks=all, a fixed count per run; ticks/s and
+// MB/s per run and the median. Usage: node bench/produce.mjs [count] [runs]
+import { isMain, median, stockpipe, writeResult } from "./lib.mjs";
 
-const count = Number(process.argv[2] ?? 500_000);
-const runs = Number(process.argv[3] ?? 5);
-const stop = ensureStack();
-try {
+export function benchProduce({ count = 500_000, runs = 5 } = {}) {
   // Average encoded size, from the same seeded stream the runs send.
   const sample = stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", "1", "--limit", "10000", "--dry-run"]);
   const bytesPerTick = Buffer.byteLength(sample) / 10_000;
@@ -15,15 +10,18 @@ try {
   for (let i = 0; i < runs; i++) {
     const topic = `bench-produce-${Date.now()}`;
     stockpipe(["topic", "create", topic, "-p", "6"]);
-    const summary = JSON.parse(stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", String(i + 1), "--limit", String(count), "--topic", topic, "--acks", "all", "-f", "json"]));
-    stockpipe(["topic", "delete", topic, "--yes"]);
-    const tps = summary.sent / summary.seconds;
-    results.push({ run: i + 1, sent: summary.sent, seconds: summary.seconds, ticksPerSecond: Math.round(tps), mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1) });
-    process.stderr.write(`run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
+    try {
+      const summary = JSON.parse(stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", String(i + 1), "--limit", String(count), "--topic", topic, "--acks", "all", "-f", "json"]));
+      if (summary.sent !== count) throw new Error(`run ${i + 1} sent ${summary.sent} of ${count} ticks`);
+      const tps = summary.sent / summary.seconds;
+      results.push({ run: i + 1, sent: summary.sent, seconds: summary.seconds, ticksPerSecond: Math.round(tps), mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1) });
+      process.stderr.write(`produce run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
+    } finally {
+      stockpipe(["topic", "delete", topic, "--yes"]);
+    }
   }
   const report = {
     benchmark: "produce: synthetic ticks → Kafka (acks=all, 6 partitions, 500 symbols, default producer settings)",
-    machine: machine(),
     count,
     bytesPerTick: Math.round(bytesPerTick),
     runs: results,
@@ -32,9 +30,7 @@ try {
     bar: 100_000,
   };
   report.meetsBar = report.medianTicksPerSecond >= report.bar;
-  console.log(JSON.stringify(report, null, 2));
-  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench", "results", "produce.json"), JSON.stringify(report, null, 2) + "\n");
-} finally {
-  stop();
+  return report;
 }
+
+if (isMain(import.meta.url)) writeResult("produce", () => benchProduce({ count: Number(process.argv[2] ?? 500_000), runs: Number(process.argv[3] ?? 5) }));

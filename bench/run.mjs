@@ -1,0 +1,91 @@
+// npm run bench — every benchmark once, into one report: bench/results/latest.json and latest.md.
+// Produce ticks/s; Kafka → Cassandra rows/s; Kafka → S3 rows/s; end-to-end latency into Cassandra at
+// open-loop 17,000 and 50,000 ticks/s; the machine. Each figure is the median of its runs, measured in this
+// one invocation (the machine is shared and noisy: compare figures from the same report).
+// Usage: node bench/run.mjs [--quick]   (--quick: fewer and smaller runs, to check the harness)
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchCassandra } from "./cassandra.mjs";
+import { benchLatency } from "./latency.mjs";
+import { ensureStack, machine, RESULTS } from "./lib.mjs";
+import { benchProduce } from "./produce.mjs";
+import { benchS3 } from "./s3.mjs";
+
+const quick = process.argv.includes("--quick");
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+/** Milliseconds to three significant figures at most: 0.87, 12.9, 1,816. */
+const ms = (v) => `${v >= 100 ? fmt(v) : Number(v.toPrecision(3))} ms`;
+
+function markdown(r) {
+  const bar = (ok) => (ok ? "met" : "**missed**");
+  const lines = [
+    "# stockpipe benchmark report",
+    "",
+    `Measured ${r.at} with \`npm run bench\` (${r.minutes} min). Each figure is the median of its runs from this one invocation.`,
+    "",
+    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}; ${r.machine.java}; ` +
+      `Kafka ${r.machine.kafka}, Cassandra ${r.machine.cassandra}, ${r.machine.s3}; kafkajs ${r.machine.kafkajs}, cassandra-driver ${r.machine.cassandraDriver}, DuckDB ${r.machine.duckdb}. ` +
+      "Kafka, Cassandra, the S3 server and stockpipe's own processes share the cores.",
+    "",
+    "## Throughput",
+    "",
+    "| what | median | runs | bar | |",
+    "|---|---:|---|---:|---|",
+    `| produce: synthetic ticks → Kafka (acks=all) | ${fmt(r.produce.medianTicksPerSecond)} ticks/s (${r.produce.medianMBPerSecond} MB/s) | ${r.produce.runs.map((x) => fmt(x.ticksPerSecond)).join(", ")} | ${fmt(r.produce.bar)} | ${bar(r.produce.meetsBar)} |`,
+    `| Kafka → Cassandra (drain) | ${fmt(r.cassandra.medianRowsPerSecond)} rows/s | ${r.cassandra.runs.map((x) => fmt(x.rowsPerSecond)).join(", ")} | ${fmt(r.cassandra.bar)} | ${bar(r.cassandra.meetsBar)} |`,
+    `| Kafka → S3 lake, Parquet (drain) | ${fmt(r.s3.medianRowsPerSecond)} rows/s | ${r.s3.runs.map((x) => fmt(x.rowsPerSecond)).join(", ")} | ${fmt(r.s3.bar)} | ${bar(r.s3.meetsBar)} |`,
+    "",
+    `Counts: produce ${fmt(r.produce.count)} ticks per run; Cassandra ${fmt(r.cassandra.count)} rows per run (with start-up and group join: ${fmt(r.cassandra.medianRowsPerSecondWithStartup)} rows/s); ` +
+      `S3 ${fmt(r.s3.count)} rows per run, row count checked with \`query --engine local\` (with start-up: ${fmt(r.s3.medianRowsPerSecondWithStartup)} rows/s).`,
+    "",
+    "## End-to-end latency into Cassandra (open loop)",
+    "",
+    "From each tick's scheduled send time to Cassandra acknowledging its row; " + r.latency.benchmark.split(";").slice(1).join(";").trim() + ".",
+    "",
+    "| input rate | achieved | p50 | p95 | p99 | p99.9 | max | rows | CPU % (producer / consumer / Kafka / Cassandra) | bar |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+  ];
+  for (const rate of r.latency.rates) {
+    const m = rate.runs.find((x) => x.run === rate.medianRun);
+    const l = m.latency;
+    const cpu = m.cpuPercent ? `${m.cpuPercent.producer} / ${m.cpuPercent.consumer} / ${m.cpuPercent.kafka} / ${m.cpuPercent.cassandra}` : "n/a";
+    const barText = rate.rate === r.latency.bar.rate ? `p99 ≤ ${r.latency.bar.p99Ms} ms: ${bar(r.latency.meetsBar)}` : "";
+    lines.push(`| ${fmt(rate.rate)}/s | ${fmt(m.achievedRate)}/s | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.p999Ms)} | ${ms(l.maxMs)} | ${fmt(l.rows)} | ${cpu} | ${barText} |`);
+  }
+  lines.push("", `The row shown is the run with the median p99; p99 of every run: ${r.latency.rates.map((x) => `${fmt(x.rate)}/s: ${x.runs.map((y) => ms(y.latency.p99Ms)).join(", ")}`).join("; ")}.`, "");
+  lines.push("Where the time goes (the same runs; from the `produced-at` header and the moment the consumer fetched the batch):", "");
+  lines.push("| input rate | event → produced p50 / p99 | produced → fetched p50 / p99 | fetched → written p50 / p99 |", "|---:|---|---|---|");
+  for (const rate of r.latency.rates) {
+    const s = rate.runs.find((x) => x.run === rate.medianRun).latency.stages;
+    const cell = (p) => `${ms(p.p50Ms)} / ${ms(p.p99Ms)}`;
+    lines.push(`| ${fmt(rate.rate)}/s | ${cell(s.eventToProduced)} | ${cell(s.producedToFetched)} | ${cell(s.fetchedToWritten)} |`);
+  }
+  const missed = [
+    !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
+    !r.cassandra.meetsBar && `Kafka → Cassandra (${fmt(r.cassandra.medianRowsPerSecond)} < ${fmt(r.cassandra.bar)} rows/s)`,
+    !r.s3.meetsBar && `Kafka → S3 (${fmt(r.s3.medianRowsPerSecond)} < ${fmt(r.s3.bar)} rows/s)`,
+    r.latency.meetsBar === false && `latency at ${fmt(r.latency.bar.rate)}/s (p99 ${ms(r.latency.rates.find((x) => x.rate === r.latency.bar.rate).medianP99Ms)} > ${r.latency.bar.p99Ms} ms)`,
+  ].filter(Boolean);
+  lines.push("", "## Bars", "", missed.length ? `Missed on this machine: ${missed.join("; ")}. README.md (Benchmarks) says what limits each.` : "Every bar is met.", "");
+  lines.push("Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.", "");
+  return lines.join("\n");
+}
+
+const stop = ensureStack();
+try {
+  const t0 = Date.now();
+  const report = { at: new Date().toISOString(), machine: machine() };
+  report.produce = benchProduce(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
+  report.cassandra = benchCassandra(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
+  report.s3 = benchS3(quick ? { count: 100_000, runs: 1 } : { count: 1_000_000, runs: 3 });
+  report.latency = await benchLatency(quick ? { runs: 1, seconds: 12, warmup: 3 } : { runs: 3, seconds: 30, warmup: 5 });
+  report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
+  mkdirSync(RESULTS, { recursive: true });
+  const name = quick ? "quick" : "latest";
+  writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+  const md = markdown(report);
+  writeFileSync(join(RESULTS, `${name}.md`), md);
+  process.stdout.write(md);
+} finally {
+  stop();
+}
