@@ -90,6 +90,7 @@ export async function produce(ctx: CommandContext, f: ProduceFlags): Promise<voi
       producer = await connectTickProducer(ctx, {
         topic,
         createTopic: Boolean(f.createTopic),
+        rate: speed === undefined ? rate : undefined,
         onDelivered: (n) => (summary.sent += n),
         onRetry: (err, attempt, delay) => {
           if (Date.now() - lastRetryLog < 5000) return;

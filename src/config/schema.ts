@@ -157,7 +157,7 @@ const producer = z
     idempotent: z.boolean().default(false).describe("Idempotent producer (no duplicates from retries)"),
     compression: z.enum(["none", "gzip"]).default("none").describe("Compression of produce requests"),
     bufferMax: posInt().default(100_000).describe("Ticks buffered while the broker is away before reading pauses"),
-    workers: z.number().int().min(0).max(16).default(2).describe("Worker threads running kafkajs (0: produce on the main thread)"),
+    workers: z.number().int().min(0).max(16).default(2).describe("Worker threads running kafkajs when sending unpaced or above 20,000 ticks/s (0: always the main thread)"),
   })
   .strict()
   .prefault({});
