@@ -78,15 +78,28 @@ describe("fault tests", () => {
 
   it("(d) Cassandra stopped for 20 s while consuming: the consumer pauses, resumes, and nothing is lost", async () => {
     const env = await setup("cassandra");
-    const total = 100_000;
-    expect((await stockpipe(["produce", "--source", "synthetic", "--symbols", "50", "--seed", "5", "--limit", String(total)], { env })).code).toBe(0);
-    const consumer = start(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "--batch-size", "500", "--partitions-concurrently", "1", "-f", "json"], env);
+    const total = 120_000;
+    // Ticks keep arriving through the outage (3,000/s for 40 s), so the consumer meets it mid-stream however fast it is.
+    const producer = start(["produce", "--source", "synthetic", "--symbols", "50", "--seed", "5", "--rate", "3000", "--limit", String(total)], env);
+    const group = uniqueName("g");
+    const consumer = start(["consume", "--sink", "cassandra", "-g", group, "--batch-size", "500", "-f", "json"], env);
     await sleep(6000);
     expect((await stockpipe(["local", "down", "cassandra"])).code).toBe(0);
     await sleep(20_000);
     expect((await stockpipe(["local", "up", "cassandra"], { timeoutMs: 300_000 })).code).toBe(0);
-    expect(await consumer.done, consumer.err()).toBe(0);
+    expect(await producer.done, producer.err()).toBe(0);
+    // Caught up: every partition committed to its end. Then Ctrl-C, which ends a streaming consumer with 130.
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as { committed: number | null; lag: number }[];
+      if (lag.every((p) => p.committed !== null && p.lag === 0)) break;
+      expect(Date.now(), "the consumer did not catch up within 5 minutes").toBeLessThan(deadline);
+      await sleep(1000);
+    }
+    consumer.child.kill("SIGINT");
+    expect(await consumer.done, consumer.err()).toBe(130);
     expect(consumer.err()).toMatch(/cassandra write failed/);
+    expect(JSON.parse(consumer.out())).toMatchObject({ written: total, dlq: 0 });
     const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env, timeoutMs: 600_000 });
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).symbols.reduce((n: number, s: { stored: number }) => n + s.stored, 0)).toBe(total);
