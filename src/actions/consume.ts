@@ -94,7 +94,7 @@ export async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Prom
       process.stderr.write(`  latency, event time → row written: p50 ${l.p50Ms} ms · p95 ${l.p95Ms} ms · p99 ${l.p99Ms} ms · p99.9 ${l.p999Ms} ms · max ${l.maxMs} ms over ${l.rows.toLocaleString("en-US")} rows${l.warmupRows ? ` (${l.warmupRows.toLocaleString("en-US")} warm-up rows not counted)` : ""}\n`);
       if (l.stages) {
         const st = (name: string, p: { p50Ms: number; p99Ms: number }) => `${name} p50 ${p.p50Ms} / p99 ${p.p99Ms} ms`;
-        process.stderr.write(`  stages: ${st("event → produced", l.stages.eventToProduced)} · ${st("produced → fetched", l.stages.producedToFetched)} · ${st("fetched → written", l.stages.fetchedToWritten)}\n`);
+        process.stderr.write(`  stages: ${st("event → produced", l.stages.eventToProduced)} · ${st("produced → sent", l.stages.producedToSent)} · ${st("sent → fetched", l.stages.sentToFetched)} · ${st("fetched → written", l.stages.fetchedToWritten)}\n`);
       }
       if (l.aheadOfClock) process.stderr.write(`  ${l.aheadOfClock.toLocaleString("en-US")} rows had event times ahead of this machine's clock (a simulated clock or clock skew); counted as 0 ms\n`);
     } else if (latency) process.stderr.write("  latency: no rows measured\n");

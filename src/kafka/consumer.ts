@@ -140,6 +140,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       const tickOffsets: string[] = [];
       const tickValues: string[] = [];
       const producedAt: number[] | undefined = o.latency ? [] : undefined;
+      const sentAt: number[] = [];
       const dead: DeadLetter[] = [];
       for (const m of chunk) {
         const c = classifyMessage(m, o.maxMessageBytes);
@@ -148,7 +149,10 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
           tickOffsets.push(m.offset);
           // Kept as received for sinks that store the JSON; one line per tick, so re-encode anything multi-line.
           tickValues.push(c.text.includes("\n") ? JSON.stringify(c.tick) : c.text);
-          producedAt?.push(Number(m.headers?.["produced-at"]?.toString() ?? Number.NaN));
+          if (producedAt) {
+            producedAt.push(Number(m.headers?.["produced-at"]?.toString() ?? Number.NaN));
+            sentAt.push(Number(m.timestamp));
+          }
         } else {
           dead.push({ message: m, partition: batch.partition, reason: c.reason, detail: c.detail });
         }
@@ -162,7 +166,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
             await dlq.send(dead);
             const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
             await o.sink.write(ticks, { topic: batch.topic, partition: batch.partition, offsets: tickOffsets, values: tickValues, nextOffset });
-            o.latency?.record(ticks, producedAt!, fetchedAt);
+            o.latency?.record(ticks, producedAt!, sentAt, fetchedAt);
             break;
           } catch (err) {
             if (o.signal.aborted && attempt > 1) throw err;

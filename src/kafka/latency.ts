@@ -4,9 +4,11 @@
  * With `produce --source synthetic --rate R` the event time is the tick's scheduled send time, so this is the
  * open-loop latency through producer, Kafka, consumer and sink.
  *
- * Three stages split it, from the message's `produced-at` header and the moment its batch was fetched:
- * event → produced (the producer behind its schedule), produced → fetched (batching linger, the broker, the
- * consumer's fetch loop), fetched → written (decoding and the sink write). Values are HDR histograms in µs.
+ * Four stages split it, from the message's `produced-at` header (the tick handed to the producer), its Kafka
+ * timestamp (set by the producer when it encodes the request) and the moment its batch was fetched:
+ * event → produced (the producer behind its schedule), produced → sent (batching linger and requests queued
+ * behind one in flight), sent → fetched (the broker, and the consumer's fetch loop, which fetches again only
+ * when the previous batches are written), fetched → written (decoding and the sink write). HDR histograms, µs.
  */
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import type { Tick } from "../model/tick";
@@ -27,7 +29,7 @@ export interface LatencySummary extends Percentiles {
   warmupRows: number;
   /** Rows whose event time was ahead of this machine's clock (a simulated clock, or clock skew); counted as 0. */
   aheadOfClock: number;
-  stages?: { eventToProduced: Percentiles; producedToFetched: Percentiles; fetchedToWritten: Percentiles };
+  stages?: { eventToProduced: Percentiles; producedToSent: Percentiles; sentToFetched: Percentiles; fetchedToWritten: Percentiles };
 }
 
 const ms = (micros: number) => Math.round(micros / 10) / 100;
@@ -41,7 +43,8 @@ const micros = (fromMs: number, toMs: number) => Math.max(1, Math.round((toMs - 
 export class LatencyRecorder {
   private readonly total = createHistogram();
   private readonly eventToProduced = createHistogram();
-  private readonly producedToFetched = createHistogram();
+  private readonly producedToSent = createHistogram();
+  private readonly sentToFetched = createHistogram();
   private readonly fetchedToWritten = createHistogram();
   private firstEvent?: number;
   private warmupRows = 0;
@@ -50,10 +53,10 @@ export class LatencyRecorder {
   constructor(private readonly warmupMs = 0) {}
 
   /**
-   * Rows that have just become durable, with each one's `produced-at` (epoch ms, NaN if absent) and the moment
-   * their batch was fetched (epoch ms).
+   * Rows that have just become durable, with each one's `produced-at` and Kafka timestamp (epoch ms, NaN if
+   * absent) and the moment their batch was fetched (epoch ms).
    */
-  record(ticks: readonly Tick[], producedAt: readonly number[], fetchedAt: number): void {
+  record(ticks: readonly Tick[], producedAt: readonly number[], sentAt: readonly number[], fetchedAt: number): void {
     const now = performance.timeOrigin + performance.now();
     for (let i = 0; i < ticks.length; i++) {
       const event = Date.parse(ticks[i]!.ts);
@@ -65,9 +68,11 @@ export class LatencyRecorder {
       if (now - event < 0.001) this.aheadOfClock++;
       this.total.record(micros(event, now));
       const produced = producedAt[i]!;
-      if (Number.isFinite(produced)) {
+      const sent = sentAt[i]!;
+      if (Number.isFinite(produced) && Number.isFinite(sent)) {
         this.eventToProduced.record(micros(event, produced));
-        this.producedToFetched.record(micros(produced, fetchedAt));
+        this.producedToSent.record(micros(produced, sent));
+        this.sentToFetched.record(micros(sent, fetchedAt));
         this.fetchedToWritten.record(micros(fetchedAt, now));
       }
     }
@@ -77,7 +82,12 @@ export class LatencyRecorder {
     if (this.total.count === 0) return undefined;
     const stages =
       this.eventToProduced.count > 0
-        ? { eventToProduced: percentiles(this.eventToProduced), producedToFetched: percentiles(this.producedToFetched), fetchedToWritten: percentiles(this.fetchedToWritten) }
+        ? {
+            eventToProduced: percentiles(this.eventToProduced),
+            producedToSent: percentiles(this.producedToSent),
+            sentToFetched: percentiles(this.sentToFetched),
+            fetchedToWritten: percentiles(this.fetchedToWritten),
+          }
         : undefined;
     return { rows: this.total.count, warmupRows: this.warmupRows, aheadOfClock: this.aheadOfClock, ...percentiles(this.total), stages };
   }

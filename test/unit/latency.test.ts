@@ -10,16 +10,19 @@ describe("latency recorder", () => {
     const base = Math.floor(now) - 10_000;
     const r = new LatencyRecorder(2000);
     // Warm-up: the first 2 s of event time from the first row seen.
-    r.record([tick(base), tick(base + 1999)], [Number.NaN, Number.NaN], now);
-    // 100 rows with event times 1..100 ms before now: produced 1 ms after the event, fetched 0.5 ms before now.
+    r.record([tick(base), tick(base + 1999)], [Number.NaN, Number.NaN], [Number.NaN, Number.NaN], now);
+    // 100 rows with event times 1..100 ms before now: produced 1 ms after the event, sent 2 ms after it,
+    // fetched 0.5 ms before now.
     const ticks: Tick[] = [];
     const produced: number[] = [];
+    const sent: number[] = [];
     const t0 = Math.floor(performance.timeOrigin + performance.now());
     for (let i = 1; i <= 100; i++) {
       ticks.push(tick(t0 - i));
       produced.push(t0 - i + 1);
+      sent.push(t0 - i + 2);
     }
-    r.record(ticks, produced, t0 - 0.5);
+    r.record(ticks, produced, sent, t0 - 0.5);
     const s = r.summary()!;
     expect(s.rows).toBe(100);
     expect(s.warmupRows).toBe(2);
@@ -32,15 +35,16 @@ describe("latency recorder", () => {
     expect(s.maxMs).toBeLessThan(106);
     expect(s.stages!.eventToProduced.p50Ms).toBeCloseTo(1, 1);
     expect(s.stages!.eventToProduced.maxMs).toBeCloseTo(1, 1);
-    expect(s.stages!.producedToFetched.p50Ms).toBeGreaterThanOrEqual(48);
-    expect(s.stages!.producedToFetched.p50Ms).toBeLessThan(51);
+    expect(s.stages!.producedToSent.maxMs).toBeCloseTo(1, 1);
+    expect(s.stages!.sentToFetched.p50Ms).toBeGreaterThanOrEqual(47);
+    expect(s.stages!.sentToFetched.p50Ms).toBeLessThan(50);
   });
 
   it("counts rows from a clock ahead of this machine's, and has nothing to say without rows", () => {
     expect(new LatencyRecorder().summary()).toBeUndefined();
     const r = new LatencyRecorder();
     const future = Date.now() + 60_000;
-    r.record([tick(future)], [Number.NaN], future);
+    r.record([tick(future)], [Number.NaN], [Number.NaN], future);
     const s = r.summary()!;
     expect(s.aheadOfClock).toBe(1);
     expect(s.maxMs).toBeLessThan(0.01);
