@@ -168,7 +168,7 @@ const consumer = z
     from: z.string().min(1).default("earliest").describe("Where a new group starts: earliest, latest or an ISO time"),
     batchSize: posInt().max(100_000).default(10_000).describe("Rows per sink write"),
     concurrency: posInt().max(1024).default(64).describe("Sink writes in flight at once"),
-    partitionsConcurrently: posInt().max(64).default(4).describe("Kafka partitions processed in parallel"),
+    partitionsConcurrently: posInt().max(64).default(8).describe("Kafka partitions processed in parallel"),
     maxMessageBytes: posInt().default(64 * 1024).describe("A larger message goes to the DLQ as oversized"),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt().default(64 * 1024 * 1024).describe("S3: bytes per file before it is rotated"),
