@@ -4,9 +4,11 @@
  */
 import { loadConfig } from "../../src/config/loader";
 import { down, status, up, type ServiceName } from "../../src/local/stack";
+import { removeTestArtifacts } from "./cleanup";
 
 export default async function setup(): Promise<() => Promise<void>> {
   const { config } = loadConfig({ env: {} });
+  const began = Date.now();
   const before = await status(config);
   const toStart = before.filter((s) => s.state !== "running").map((s) => s.service as ServiceName);
   if (toStart.length > 0) {
@@ -16,6 +18,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     process.stderr.write(`[test setup] local stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   }
   return async () => {
+    const removed = await removeTestArtifacts(config, began);
+    process.stderr.write(`[test setup] removed what the tests made: ${removed.topics} topics, ${removed.keyspaces} keyspaces\n`);
     if (toStart.length === 0) return;
     process.stderr.write(`[test setup] stopping what it started: ${toStart.join(", ")}\n`);
     await down(config, { only: toStart });
