@@ -102,5 +102,7 @@ export async function queryCommand(ctx: CommandContext, statement: string | unde
   }
   const ms = Math.round(performance.now() - started);
   if (result.columns.length > 0 || ctx.format === "json") printRows(result.rows, result.columns.map((key) => ({ key })), ctx.format);
-  log.info(`${result.rows.length.toLocaleString("en-US")} row${result.rows.length === 1 ? "" : "s"} in ${ms} ms`);
+  // A statement without a result set (DDL, INSERT) has no rows to count.
+  if (result.columns.length === 0) log.info(`done in ${ms} ms`);
+  else log.info(`${result.rows.length.toLocaleString("en-US")} row${result.rows.length === 1 ? "" : "s"} in ${ms} ms`);
 }

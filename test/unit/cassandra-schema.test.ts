@@ -53,4 +53,19 @@ describe("Cassandra row order", () => {
     const named = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, String(withBucket[i])]));
     expect(named).toEqual({ symbol: "AAPL", day: "2024-03-15", bucket: "9", ts: new Date(ms).toString(), id: t.id, price: "1.5", open: "1", high: "2", low: "0.5", close: "1.5", adj_close: "1.4", volume: "10", bid: "1.4", ask: "1.6", currency: "USD", source: "s", seq: "3" });
   });
+
+  it("leaves absent fields unset in ticks (no tombstones) and null in latest_ticks (an older tick must not show through)", async () => {
+    const cassandra = (await import("cassandra-driver")).default;
+    const { TICK_COLUMNS, LATEST_COLUMNS } = await import("../../src/sinks/cassandra/schema");
+    const { rowForTest } = await import("../../src/sinks/cassandra/sink");
+    const t = { symbol: "AAPL", ts: "2024-03-15T13:30:00.000Z", price: 1.5, id: "00000000-0000-5000-8000-000000000001" };
+    const ms = Date.parse(t.ts);
+    const ticks = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", 9)[i]]));
+    const latest = Object.fromEntries(LATEST_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", undefined)[i]]));
+    for (const c of ["open", "high", "low", "close", "adj_close", "volume", "bid", "ask", "currency", "source", "seq"]) {
+      expect(ticks[c], c).toBe(cassandra.types.unset);
+      expect(latest[c], c).toBeNull();
+    }
+    expect(ticks.price).toBe(1.5);
+  });
 });
