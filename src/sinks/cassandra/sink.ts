@@ -29,8 +29,9 @@ function localDate(day: string): cassandra.types.LocalDate {
  * Values in TICK_COLUMNS order (with bucket) or LATEST_COLUMNS order (without). Built directly: hot path.
  *
  * An absent field is `unset` in `ticks`, not null: a null writes a tombstone cell, and a synthetic or quote tick
- * leaves five of the sixteen columns empty (on a read, Cassandra warned "Read 1000 live rows and 5000 tombstone cells" on every page; drain throughput did not change measurably). A tick's row is only ever written
- * with the same fields, so nothing stale can show through. `latest_ticks` keeps nulls: its one row per symbol is
+ * leaves five of the sixteen columns empty, so every page of a read made Cassandra warn "Read 1000 live rows and
+ * 5000 tombstone cells" (drain throughput did not change measurably). A tick's row is only ever written with the
+ * same fields, so nothing stale can show through. `latest_ticks` keeps nulls: its one row per symbol is
  * overwritten by ticks that may carry different fields, and an unset column would keep an older tick's value.
  */
 function row(t: Tick, ms: number, day: string, bucket: number | undefined): unknown[] {
