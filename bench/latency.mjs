@@ -98,7 +98,7 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
   }
 }
 
-export async function benchLatency({ rates = [17_000, 50_000], runs = 3, seconds = 30, warmup = 5 } = {}) {
+export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, seconds = 30, warmup = 5 } = {}) {
   const config = JSON.parse(stockpipe(["config", "show", "-f", "json"]));
   const brokers = config["kafka.brokers"].value;
   const status = JSON.parse(stockpipe(["local", "status", "-f", "json"]));
@@ -123,6 +123,6 @@ export async function benchLatency({ rates = [17_000, 50_000], runs = 3, seconds
 }
 
 if (isMain(import.meta.url)) {
-  const rates = (process.argv[2] ?? "17000,50000").split(",").map(Number);
+  const rates = (process.argv[2] ?? "5000,17000,50000").split(",").map(Number);
   writeResult("latency", () => benchLatency({ rates, runs: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 30) }));
 }

@@ -1,7 +1,7 @@
 // npm run bench — every benchmark once, into one report: bench/results/latest.json and latest.md.
 // Produce ticks/s; Kafka → Cassandra rows/s; Kafka → S3 rows/s; end-to-end latency into Cassandra at
-// open-loop 17,000 and 50,000 ticks/s; the machine. Each figure is the median of its runs, measured in this
-// one invocation (the machine is shared and noisy: compare figures from the same report).
+// open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; the machine. Each figure is the median of its
+// runs, measured in this one invocation (the machine is shared and noisy: compare figures from the same report).
 // Usage: node bench/run.mjs [--quick]   (--quick: fewer and smaller runs, to check the harness)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -67,7 +67,7 @@ function markdown(r) {
     r.latency.meetsBar === false && `latency at ${fmt(r.latency.bar.rate)}/s (p99 ${ms(r.latency.rates.find((x) => x.rate === r.latency.bar.rate).medianP99Ms)} > ${r.latency.bar.p99Ms} ms)`,
   ].filter(Boolean);
   lines.push("", "## Bars", "", missed.length ? `Missed on this machine: ${missed.join("; ")}. README.md (Benchmarks) says what limits each.` : "Every bar is met.", "");
-  lines.push("Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.", "");
+  lines.push("Reproduce: `npm run bench` (about 10 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.", "");
   return lines.join("\n");
 }
 
