@@ -2,7 +2,7 @@
 // `stockpipe consume --sink cassandra --exit-at-end`, once per run into a fresh keyspace and group.
 // rows/s per run (drain: first batch to last commit; and including start-up and group join) and the medians.
 // Usage: node bench/cassandra.mjs [count] [runs]
-import { isMain, median, stockpipe, writeResult } from "./lib.mjs";
+import { deleteTopics, isMain, median, stockpipe, writeResult } from "./lib.mjs";
 
 export function benchCassandra({ count = 500_000, runs = 5 } = {}) {
   const topic = `bench-cassandra-${Date.now()}`;
@@ -35,9 +35,7 @@ export function benchCassandra({ count = 500_000, runs = 5 } = {}) {
     report.meetsBar = report.medianRowsPerSecond >= report.bar;
     return report;
   } finally {
-    try {
-      stockpipe(["topic", "delete", topic, "--yes"]);
-    } catch {}
+    deleteTopics(topic);
   }
 }
 

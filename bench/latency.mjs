@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { BIN, isMain, median, stockpipe, writeResult } from "./lib.mjs";
+import { BIN, deleteTopics, isMain, median, stockpipe, writeResult } from "./lib.mjs";
 
 const SYMBOLS = 100;
 
@@ -93,8 +93,8 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
     await admin.disconnect().catch(() => {});
     try {
       stockpipe(["query", `DROP KEYSPACE IF EXISTS ${keyspace}`], env);
-      stockpipe(["topic", "delete", topic, "--yes"]);
     } catch {}
+    deleteTopics(topic);
   }
 }
 

@@ -66,6 +66,15 @@ export function stockpipe(args, env = {}) {
   return r.stdout;
 }
 
+/** Deletes a benchmark's topic and the dead-letter topic its consumers made; ignores what is not there. */
+export function deleteTopics(topic) {
+  for (const t of [topic, `${topic}.dlq`]) {
+    try {
+      stockpipe(["topic", "delete", t, "--yes"]);
+    } catch {}
+  }
+}
+
 /** Starts the local stack's missing services; returns a function that stops only those. */
 export function ensureStack() {
   const status = JSON.parse(spawnSync(process.execPath, [BIN, "local", "status", "-f", "json"], { encoding: "utf8" }).stdout || "[]");

@@ -1,6 +1,6 @@
 // npm run bench:produce — synthetic ticks into the local Kafka, acks=all, a fixed count per run; ticks/s and
 // MB/s per run and the median. Usage: node bench/produce.mjs [count] [runs]
-import { isMain, median, stockpipe, writeResult } from "./lib.mjs";
+import { deleteTopics, isMain, median, stockpipe, writeResult } from "./lib.mjs";
 
 export function benchProduce({ count = 500_000, runs = 5 } = {}) {
   // Average encoded size, from the same seeded stream the runs send.
@@ -17,7 +17,7 @@ export function benchProduce({ count = 500_000, runs = 5 } = {}) {
       results.push({ run: i + 1, sent: summary.sent, seconds: summary.seconds, ticksPerSecond: Math.round(tps), mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1) });
       process.stderr.write(`produce run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
     } finally {
-      stockpipe(["topic", "delete", topic, "--yes"]);
+      deleteTopics(topic);
     }
   }
   const report = {

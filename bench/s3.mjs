@@ -2,7 +2,7 @@
 // local S3 server by `stockpipe consume --sink s3 --exit-at-end`, once per run under a fresh prefix and group;
 // the lake's row count is checked with the local engine. rows/s per run and the medians.
 // Usage: node bench/s3.mjs [count] [runs]
-import { isMain, median, stockpipe, writeResult } from "./lib.mjs";
+import { deleteTopics, isMain, median, stockpipe, writeResult } from "./lib.mjs";
 
 export function benchS3({ count = 1_000_000, runs = 5 } = {}) {
   const topic = `bench-s3-${Date.now()}`;
@@ -32,9 +32,7 @@ export function benchS3({ count = 1_000_000, runs = 5 } = {}) {
     report.meetsBar = report.medianRowsPerSecond >= report.bar;
     return report;
   } finally {
-    try {
-      stockpipe(["topic", "delete", topic, "--yes"]);
-    } catch {}
+    deleteTopics(topic);
   }
 }
 

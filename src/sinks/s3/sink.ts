@@ -102,19 +102,34 @@ export class S3Sink implements Sink {
     const c = this.config.consumer;
     return this.locked(position.partition, async (s) => {
       if (s.buffer && (s.buffer.lines.length >= c.flushRows || s.buffer.bytes >= c.flushBytes)) await this.flushBuffer(position.partition, s);
-      for (let i = 0; i < ticks.length; i++) {
-        const t = ticks[i]!;
-        const offset = BigInt(position.offsets[i]!);
-        if (s.appendedUpTo !== undefined && offset < s.appendedUpTo) continue;
-        const dt = marketDayAndMinute(Date.parse(t.ts), this.config.market.timeZone).day;
-        if (s.buffer && s.buffer.dt !== dt) await this.flushBuffer(position.partition, s);
-        // The message's own JSON when the consumer passes it (validated, no re-encoding), else the codec's.
-        const line = position.values?.[i] ?? encodeTick(t);
-        if (!s.buffer) s.buffer = { topic: position.topic, dt, startOffset: position.offsets[i]!, lines: [], bytes: 0, lastWriteAt: 0 };
-        s.buffer.lines.push(line);
-        s.buffer.bytes += line.length + 1;
-        s.appendedUpTo = offset + 1n;
-        if (s.buffer.lines.length >= c.flushRows || s.buffer.bytes >= c.flushBytes) await this.flushBuffer(position.partition, s);
+      // Offsets rise within a write: after a replay only a leading run can be already appended.
+      let first = 0;
+      if (s.appendedUpTo !== undefined) while (first < ticks.length && BigInt(position.offsets[first]!) < s.appendedUpTo) first++;
+      let lastMinute = Number.NaN;
+      let dt = "";
+      // How far this write got: a retry of the same write (after a failed flush) must not append a line twice.
+      let appended = -1;
+      try {
+        for (let i = first; i < ticks.length; i++) {
+          const t = ticks[i]!;
+          const ms = Date.parse(t.ts);
+          // The trading day changes only on a minute boundary: one lookup per minute of event time.
+          const minute = Math.floor(ms / 60_000);
+          if (minute !== lastMinute) {
+            dt = marketDayAndMinute(ms, this.config.market.timeZone).day;
+            lastMinute = minute;
+          }
+          if (s.buffer && s.buffer.dt !== dt) await this.flushBuffer(position.partition, s);
+          // The message's own JSON when the consumer passes it (validated, no re-encoding), else the codec's.
+          const line = position.values?.[i] ?? encodeTick(t);
+          if (!s.buffer) s.buffer = { topic: position.topic, dt, startOffset: position.offsets[i]!, lines: [], bytes: 0, lastWriteAt: 0 };
+          s.buffer.lines.push(line);
+          s.buffer.bytes += line.length + 1;
+          appended = i;
+          if (s.buffer.lines.length >= c.flushRows || s.buffer.bytes >= c.flushBytes) await this.flushBuffer(position.partition, s);
+        }
+      } finally {
+        if (appended >= 0) s.appendedUpTo = BigInt(position.offsets[appended]!) + 1n;
       }
       if (s.buffer) s.buffer.lastWriteAt = Date.now();
       s.next = position.nextOffset;
