@@ -1,7 +1,8 @@
 /** Whether a Kafka message is a valid tick v1 — the one rule the consumer and `verify` both apply. */
 import type { KafkaMessage } from "kafkajs";
-import { decodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
+import { decodeTick, encodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 
+/** `text`: the tick as JSON — the message's own bytes, or re-encoded when the id had to be derived. */
 export type Classified = { ok: true; tick: Tick; text: string } | { ok: false; reason: string; detail: string };
 
 export function classifyMessage(m: KafkaMessage, maxMessageBytes: number): Classified {
@@ -11,5 +12,6 @@ export function classifyMessage(m: KafkaMessage, maxMessageBytes: number): Class
   if (schema !== undefined && schema !== TICK_SCHEMA) return { ok: false, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` };
   const text = m.value?.toString("utf8");
   const d = decodeTick(text);
-  return d.ok ? { ok: true, tick: d.tick, text: text! } : d;
+  if (!d.ok) return d;
+  return { ok: true, tick: d.tick, text: d.idDerived ? encodeTick(d.tick) : text! };
 }

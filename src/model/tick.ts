@@ -37,6 +37,7 @@ export const TICK_FIELDS = ["symbol", "ts", "price", "open", "high", "low", "clo
 
 export const SYMBOL_PATTERN = /^[A-Z0-9^][A-Z0-9.^=_:/-]{0,31}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a tick is invalid, as a short category for counting plus a detail for the user. */
 export interface Invalid {
@@ -66,7 +67,7 @@ export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid |
   if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency))) return { reason: "invalid currency", detail: `currency ${JSON.stringify(t.currency)} is not a 3-letter code` };
   if (t.source !== undefined && typeof t.source !== "string") return { reason: "invalid source", detail: "source must be a string" };
   if (t.seq !== undefined && (typeof t.seq !== "number" || !Number.isSafeInteger(t.seq) || t.seq < 0)) return { reason: "invalid seq", detail: `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0` };
-  if (t.id !== undefined && typeof t.id !== "string") return { reason: "invalid id", detail: "id must be a string" };
+  if (t.id !== undefined && (typeof t.id !== "string" || !UUID.test(t.id))) return { reason: "invalid id", detail: `id ${JSON.stringify(t.id)} is not a UUID` };
   return undefined;
 }
 
@@ -95,9 +96,13 @@ export function encodeTick(t: Tick): string {
   return JSON.stringify(t);
 }
 
-export type Decoded = { ok: true; tick: Tick } | { ok: false; reason: string; detail: string };
+export type Decoded = { ok: true; tick: Tick; /** The message had no id: it was derived here. */ idDerived: boolean } | { ok: false; reason: string; detail: string };
 
-/** Decodes a Kafka message value: JSON, then the v1 rules; unknown fields are rejected. */
+/**
+ * Decodes a Kafka message value: JSON, then the v1 rules; unknown fields are rejected. A tick without an id (it
+ * is optional in v1) gets the one derived from its identity, so every sink stores it under the same key on
+ * every replay.
+ */
 export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   if (value === null || value === undefined) return { ok: false, reason: "null value", detail: "message has no value" };
   let parsed: unknown;
@@ -111,7 +116,10 @@ export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   if (unknown.length) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
   const invalid = validateTick(parsed as Record<string, unknown>);
   if (invalid) return { ok: false, ...invalid };
-  return { ok: true, tick: parsed as Tick };
+  const tick = parsed as Tick;
+  if (tick.id !== undefined) return { ok: true, tick, idDerived: false };
+  tick.id = tickId(tick);
+  return { ok: true, tick, idDerived: true };
 }
 
 export function toIsoMs(ms: number): string {

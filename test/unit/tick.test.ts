@@ -4,10 +4,19 @@ import { decodeTick, encodeTick, finalizeTick, tickId, validateTick, type Tick }
 const base: Tick = { symbol: "AAPL", ts: "2024-03-15T13:30:00.123Z", price: 172.5 };
 
 describe("tick v1", () => {
+  it("derives a missing id from the tick's identity, the same on every decode", () => {
+    const d = decodeTick(Buffer.from(JSON.stringify({ ...base, source: "feed", seq: 3 })));
+    expect(d).toMatchObject({ ok: true, idDerived: true });
+    if (!d.ok) return;
+    expect(d.tick.id).toBe(tickId({ ...base, source: "feed", seq: 3 }));
+    expect(decodeTick(JSON.stringify({ ...base, source: "feed", seq: 3 }))).toEqual(d);
+    expect(decodeTick(JSON.stringify({ ...base, id: d.tick.id }))).toMatchObject({ ok: true, idDerived: false });
+  });
+
   it("round-trips through the JSON codec field by field", () => {
     const t = finalizeTick({ ...base, open: 170, high: 173, low: 169.5, close: 172.5, adjClose: 172.4, volume: 1200, bid: 172.49, ask: 172.51, currency: "USD", source: "csv:x.csv", seq: 7 });
     const decoded = decodeTick(Buffer.from(encodeTick(t)));
-    expect(decoded).toEqual({ ok: true, tick: t });
+    expect(decoded).toEqual({ ok: true, tick: t, idDerived: false });
     expect(Object.keys(t)).toEqual(["symbol", "ts", "price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "currency", "source", "seq", "id"]);
   });
 
@@ -41,6 +50,7 @@ describe("tick v1", () => {
 
   it("decodes bad messages to a reason, never a throw", () => {
     expect(decodeTick(null)).toMatchObject({ ok: false, reason: "null value" });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, id: "nope" })))).toMatchObject({ ok: false, reason: "invalid id", detail: 'id "nope" is not a UUID' });
     expect(decodeTick(Buffer.from("{not json"))).toMatchObject({ ok: false, reason: "not JSON" });
     expect(decodeTick(Buffer.from("[1,2]"))).toMatchObject({ ok: false, reason: "not an object" });
     expect(decodeTick(Buffer.from(JSON.stringify({ ...base, extra: 1 })))).toMatchObject({ ok: false, reason: "unknown field", detail: "unknown field(s): extra" });
