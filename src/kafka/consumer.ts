@@ -110,23 +110,48 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   // What has been handled per partition, and what was last committed: a buffering sink commits less than it handled.
   const nextByPartition = new Map<number, string>();
   const committed = new Map<number, string>();
-  const commit = async (partition: number) => {
-    const next = nextByPartition.get(partition);
-    if (next === undefined) return;
-    const offset = o.sink.committable?.(partition) ?? next;
-    if (committed.get(partition) === offset) return;
-    await consumer.commitOffsets([{ topic: o.topic, partition, offset }]);
-    committed.set(partition, offset);
-    if (firstBatchAt !== undefined) result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
-  };
   /** Every partition of the topic handled up to its end (a buffering sink may still hold rows). */
   const handledEverything = async () =>
     (await partitionLag(admin, o.topic, o.group)).every((p) => {
       const next = nextByPartition.get(p.partition);
       return p.lag === 0 || (next !== undefined && Number(next) >= p.latest);
     });
+  /** Commits, in one request, every partition whose durable offset moved since its last commit. */
   const commitAll = async () => {
-    for (const p of nextByPartition.keys()) await commit(p);
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const [partition, next] of nextByPartition) {
+      const offset = o.sink.committable?.(partition) ?? next;
+      if (committed.get(partition) !== offset) offsets.push({ topic: o.topic, partition, offset });
+    }
+    if (offsets.length === 0) return;
+    await consumer.commitOffsets(offsets);
+    for (const c of offsets) committed.set(c.partition, c.offset);
+    if (firstBatchAt !== undefined) result.drainSeconds = Math.round((performance.now() - firstBatchAt) / 10) / 100;
+  };
+  // Commits go out in the background, one request at a time carrying every partition that moved: a batch does
+  // not wait for its commit, and a stream of small batches costs one commit per round trip, not one per batch
+  // (at 5,000 ticks/s the per-batch commits kept the broker at 40% CPU). Only durable offsets are ever committed;
+  // a commit lost to a crash or a rebalance means those batches are read (and idempotently written) again.
+  let committing: Promise<void> | undefined;
+  let commitAgain = false;
+  const commitSoon = () => {
+    if (committing) {
+      commitAgain = true;
+      return;
+    }
+    committing = (async () => {
+      do {
+        commitAgain = false;
+        await commitAll();
+      } while (commitAgain);
+    })()
+      .catch((err) => log.debug(`commit failed, the batches after the last commit will be read again: ${(err as Error).message}`))
+      .finally(() => (committing = undefined));
+  };
+  /** Waits for the background commit, then commits what is left. */
+  const commitNow = async () => {
+    while (committing) await committing;
+    await commitAll();
   };
 
   const handle = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
@@ -182,7 +207,9 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       resolveOffset(last.offset);
       const next = (BigInt(last.offset) + 1n).toString();
       nextByPartition.set(batch.partition, next);
-      await commit(batch.partition);
+      // Interrupted: the batch in hand commits before it returns, while this consumer is still in the group.
+      if (o.signal.aborted) await commitNow().catch(() => {});
+      else commitSoon();
       result.consumed += chunk.length;
       result.written += ticks.length;
       result.dlq += dead.length;
@@ -202,11 +229,11 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       await sleep(500, undefined, { signal: o.signal }).catch(() => {});
       if (o.signal.aborted) break;
       try {
-        if (o.sink.flushIdle && (await o.sink.flushIdle((p) => lagByPartition.get(p) === 0)).length > 0) await commitAll();
+        if (o.sink.flushIdle && (await o.sink.flushIdle((p) => lagByPartition.get(p) === 0)).length > 0) await commitNow();
         if (o.exitAtEnd && o.sink.flush && nextByPartition.size > 0 && (await handledEverything())) {
           await o.sink.flush();
-          await commitAll();
-        }
+          await commitNow();
+        } else if (o.exitAtEnd) await commitNow();
       } catch (err) {
         // A rebalance can take the partitions away between flush and commit: the next owner re-reads them.
         log.debug(`commit after flush failed: ${(err as Error).message}`);
@@ -217,10 +244,8 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
       result.stoppedBy = "interrupted";
       // Finish what is in hand: write out buffers and commit them while still in the group. Anything a batch
       // buffers after this flush is not committed, and is read again next time.
-      if (o.sink.flush) {
-        await o.sink.flush();
-        await commitAll().catch(() => {});
-      }
+      if (o.sink.flush) await o.sink.flush();
+      await commitNow().catch(() => {});
     }
   } finally {
     await consumer.disconnect().catch(() => {});
