@@ -1,12 +1,11 @@
 /** `stockpipe consume`: the topic into a sink, with a live status line and a summary. */
 import type { CommandContext } from "../commands/context";
-import { InterruptedError } from "../errors";
+import { InterruptedError, UsageError } from "../errors";
 import { createKafka } from "../kafka/client";
 import { consume, parseFrom, type ConsumeResult } from "../kafka/consumer";
 import { kafkaError } from "../kafka/errors";
 import { LatencyRecorder } from "../kafka/latency";
 import { parseDuration } from "../model/time";
-import { UsageError } from "../errors";
 import { cassandraError } from "../sinks/cassandra/errors";
 import { createSink } from "../sinks/registry";
 import { chalk, log } from "../ui/log";

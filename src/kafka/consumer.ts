@@ -130,8 +130,8 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
   };
   // Commits go out in the background, one request at a time carrying every partition that moved: a batch does
   // not wait for its commit, and a stream of small batches costs one commit per round trip, not one per batch
-  // per partition. Only durable offsets are ever committed;
-  // a commit lost to a crash or a rebalance means those batches are read (and idempotently written) again.
+  // and partition. Only durable offsets are ever committed; a commit lost to a crash or a rebalance means those
+  // batches are read (and idempotently written) again.
   let committing: Promise<void> | undefined;
   let commitAgain = false;
   const commitSoon = () => {
