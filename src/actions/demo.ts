@@ -5,7 +5,7 @@
  * Safe to run twice: every run starts from a clean slate of its own names.
  */
 import { join } from "node:path";
-import { DeleteObjectsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import type { CommandContext } from "../commands/context";
 import type { ResolvedConfig } from "../config/schema";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
@@ -21,7 +21,7 @@ import { createSource } from "../sources/registry";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
 import { CassandraSink } from "../sinks/cassandra/sink";
-import { createS3Client } from "../sinks/s3/client";
+import { createS3Client, objectPages } from "../sinks/s3/client";
 import { S3Sink } from "../sinks/s3/sink";
 import { chalk, log } from "../ui/log";
 import { printRows } from "../ui/output";
@@ -68,13 +68,10 @@ async function cleanSlate(config: ResolvedConfig): Promise<void> {
 
   const s3 = createS3Client(config);
   try {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: `${DEMO.prefix}/`, ContinuationToken: token }));
-      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    for await (const page of objectPages(s3, config.s3.bucket, `${DEMO.prefix}/`)) {
+      const keys = page.map((o) => ({ Key: o.Key! }));
       if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.s3.bucket, Delete: { Objects: keys } }));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   } finally {
     s3.destroy();
   }
@@ -161,18 +158,15 @@ export async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<
 
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
-  const s3 = createS3Client(config);
-  const dir = (await syncLake(s3, config)).dir;
-  s3.destroy();
+  const dir = (await syncLake(config)).dir;
   process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake (query --engine local):")}\n`);
   const ohlc = await runLocal(
-    config,
     `SELECT symbol, dt, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, count(*) AS ticks
      FROM ticks WHERE symbol <> 'HSI' OR dt >= DATE '2010-01-04' GROUP BY symbol, dt ORDER BY symbol, dt`,
     dir,
   );
   printRows(ohlc.rows, ohlc.columns.map((key) => ({ key })), "table");
-  const inLake = Number((await runLocal(config, "SELECT count(*) AS n FROM ticks", dir)).rows[0]?.n ?? 0);
+  const inLake = Number((await runLocal("SELECT count(*) AS n FROM ticks", dir)).rows[0]?.n ?? 0);
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const ok = inCassandra === produced && inLake === produced;

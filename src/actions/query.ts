@@ -53,15 +53,13 @@ async function queryAthena(ctx: CommandContext, sql: string): Promise<void> {
 }
 
 async function queryLocal(ctx: CommandContext, sql: string): Promise<void> {
-  const { createS3Client } = await import("../sinks/s3/client");
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
   const started = performance.now();
-  const s3 = createS3Client(ctx.config);
   const sp = spinner(`syncing s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix} into the local cache`);
   let synced;
   try {
-    synced = await syncLake(s3, ctx.config, (done, total) => sp.text(`syncing the lake: ${done}/${total} new objects`));
+    synced = await syncLake(ctx.config, (done, total) => sp.text(`syncing the lake: ${done}/${total} new objects`));
     sp.succeed(`lake cache: ${synced.objects} objects, ${synced.downloaded} downloaded${synced.removed ? `, ${synced.removed} removed` : ""}`);
   } catch (err) {
     sp.fail();
@@ -69,12 +67,10 @@ async function queryLocal(ctx: CommandContext, sql: string): Promise<void> {
     throw new RuntimeError(`cannot list the lake at s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix} (${ctx.config.s3.endpoint}): ${e.name === "NoSuchBucket" ? "the bucket does not exist" : e.message}`, {
       hint: "run `stockpipe local up` (or `stockpipe schema s3`), or check s3.endpoint, s3.bucket and the credentials",
     });
-  } finally {
-    s3.destroy();
   }
   let result;
   try {
-    result = await runLocal(ctx.config, sql, synced.dir);
+    result = await runLocal(sql, synced.dir);
   } catch (err) {
     throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, { hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's" });
   }

@@ -5,9 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../config/schema";
 import { runBounded } from "../util/bounded";
+import { createS3Client, objectPages } from "../sinks/s3/client";
 import { tablePrefix } from "../sinks/s3/layout";
 
 export interface SyncResult {
@@ -22,19 +23,26 @@ export function cacheDir(config: ResolvedConfig): string {
   return join(dirname(config.local.dir), "lake-cache", config.s3.bucket, tablePrefix(config));
 }
 
-export async function syncLake(s3: S3Client, config: ResolvedConfig, onProgress?: (done: number, total: number) => void): Promise<SyncResult> {
+/** Brings the cache up to date with the lake, with a client of its own. */
+export async function syncLake(config: ResolvedConfig, onProgress?: (done: number, total: number) => void): Promise<SyncResult> {
+  const s3 = createS3Client(config);
+  try {
+    return await syncWith(s3, config, onProgress);
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function syncWith(s3: S3Client, config: ResolvedConfig, onProgress?: (done: number, total: number) => void): Promise<SyncResult> {
   const dir = cacheDir(config);
   mkdirSync(dir, { recursive: true });
   const indexFile = join(dir, ".index.json");
   const index: Record<string, string> = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, "utf8")) : {};
   const prefix = tablePrefix(config);
   const remote = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key && /\.(parquet|jsonl)$/.test(o.Key)) remote.set(o.Key, `${o.ETag}:${o.Size}`);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for await (const page of objectPages(s3, config.s3.bucket, prefix)) {
+    for (const o of page) if (o.Key && /\.(parquet|jsonl)$/.test(o.Key)) remote.set(o.Key, `${o.ETag}:${o.Size}`);
+  }
   const wanted = [...remote].filter(([key, tag]) => index[key] !== tag || !existsSync(join(dir, key.slice(prefix.length))));
   let done = 0;
   let bytes = 0;

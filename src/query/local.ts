@@ -5,7 +5,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { ResolvedConfig } from "../config/schema";
 import type { Row } from "../ui/output";
 
 function hasFiles(dir: string, ext: string): boolean {
@@ -22,7 +21,7 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-export async function runLocal(config: ResolvedConfig, sql: string, dir: string): Promise<{ columns: string[]; rows: Row[] }> {
+export async function runLocal(sql: string, dir: string): Promise<{ columns: string[]; rows: Row[] }> {
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
   try {
@@ -35,7 +34,6 @@ export async function runLocal(config: ResolvedConfig, sql: string, dir: string)
     ].filter(Boolean);
     const empty = "SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::DATE AS dt WHERE false";
     await connection.run(`CREATE VIEW ticks AS ${sources.length ? sources.join(" UNION ALL BY NAME ") : empty}`);
-    void config;
     const reader = await connection.runAndReadAll(sql);
     const columns = reader.columnNames();
     const rows = reader.getRowObjects().map((r) => {

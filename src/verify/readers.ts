@@ -76,17 +76,10 @@ export async function readCassandra(config: ResolvedConfig, since?: string): Pro
 }
 
 export async function readLake(config: ResolvedConfig, since?: string): Promise<Seen[]> {
-  const { createS3Client } = await import("../sinks/s3/client");
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
-  const s3 = createS3Client(config);
-  let dir: string;
-  try {
-    dir = (await syncLake(s3, config)).dir;
-  } finally {
-    s3.destroy();
-  }
+  const { dir } = await syncLake(config);
   const where = since ? `WHERE dt >= DATE '${since.replace(/[^0-9-]/g, "")}'` : "";
-  const { rows } = await runLocal(config, `SELECT symbol, CAST(dt AS VARCHAR) AS day, id, ts, price, volume FROM ticks ${where}`, dir);
+  const { rows } = await runLocal(`SELECT symbol, CAST(dt AS VARCHAR) AS day, id, ts, price, volume FROM ticks ${where}`, dir);
   return rows.map((r) => ({ symbol: String(r.symbol), day: String(r.day), id: String(r.id), fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)) }));
 }

@@ -2,7 +2,7 @@
  * The S3 client from config. Keys from config win; else, for an endpoint on this machine, the local stack's
  * generated keys; else the AWS default credential chain (env, profile, instance role).
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, S3Client, type _Object } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../../config/schema";
 import { readLocalCredentials } from "../../local/credentials";
 
@@ -35,4 +35,14 @@ export function s3ClientOptions(config: ResolvedConfig) {
 
 export function createS3Client(config: ResolvedConfig): S3Client {
   return new S3Client(s3ClientOptions(config));
+}
+
+/** The objects under a prefix, a page (up to 1,000) at a time. */
+export async function* objectPages(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<_Object[]> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    yield page.Contents ?? [];
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }
