@@ -12,6 +12,7 @@ import type { Tick } from "../model/tick";
 import { classifyMessage } from "./classify";
 import type { Sink } from "../sinks/types";
 import { DeadLetterQueue, type DeadLetter } from "./dlq";
+import { backoffMs } from "../util/bounded";
 import { partitionLag } from "./lag";
 import type { LatencyRecorder } from "./latency";
 
@@ -195,7 +196,7 @@ export async function consume(o: ConsumeOptions): Promise<ConsumeResult> {
             break;
           } catch (err) {
             if (o.signal.aborted && attempt > 1) throw err;
-            const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
+            const delay = backoffMs(attempt);
             o.onRetry(err as Error, attempt, delay);
             await sleep(delay);
           }

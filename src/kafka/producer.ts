@@ -9,6 +9,7 @@
  */
 import kafkajs, { type Message } from "kafkajs";
 import { RuntimeError } from "../errors";
+import { backoffMs } from "../util/bounded";
 
 const { CompressionTypes } = kafkajs;
 
@@ -162,7 +163,7 @@ export class BatchingProducer implements MessageSink {
           this.notify();
           return;
         }
-        const delay = Math.min(this.o.maxBackoffMs ?? 10_000, 250 * 2 ** Math.min(attempt - 1, 6));
+        const delay = backoffMs(attempt, 250, this.o.maxBackoffMs);
         this.o.onRetry?.(error, attempt, delay);
         await new Promise((r) => setTimeout(r, delay));
       }

@@ -24,6 +24,7 @@ import { createS3Client } from "./client";
 import { objectKey } from "./layout";
 import { ParquetEncoder } from "./parquet";
 import { uploadFile } from "./upload";
+import { backoffMs, Semaphore } from "../../util/bounded";
 
 interface Buffered {
   topic: string;
@@ -168,44 +169,40 @@ export class S3Sink implements Sink {
     return flushed;
   }
 
-  private active = 0;
-  private slots: (() => void)[] = [];
-  private pendingCount = 0;
-  private pendingDone: (() => void)[] = [];
+  /** Files uploading at once. */
+  private readonly uploading = new Semaphore(UPLOAD_CONCURRENCY);
+  /** Files handed over and not yet in S3: a flush waits for a slot, which bounds memory. */
+  private readonly pending = new Semaphore(MAX_PENDING_UPLOADS);
 
   /** Hands the partition's buffer to the uploader; waits only when too many files are pending. */
   private async flushBuffer(partition: number, s: PartitionState): Promise<void> {
     const b = s.buffer;
     if (!b || b.lines.length === 0) return;
     s.buffer = undefined;
-    while (this.pendingCount >= MAX_PENDING_UPLOADS) await new Promise<void>((r) => this.pendingDone.push(r));
-    this.pendingCount++;
+    await this.pending.acquire();
     const upload: Upload = { startOffset: b.startOffset, done: Promise.resolve() };
     upload.done = this.uploadWithRetry(partition, b).finally(() => {
       s.uploads.splice(s.uploads.indexOf(upload), 1);
-      this.pendingCount--;
-      for (const r of this.pendingDone.splice(0)) r();
+      this.pending.release();
     });
     s.uploads.push(upload);
   }
 
   private async uploadWithRetry(partition: number, b: Buffered): Promise<void> {
-    while (this.active >= UPLOAD_CONCURRENCY) await new Promise<void>((r) => this.slots.push(r));
-    this.active++;
+    await this.uploading.acquire();
     try {
       for (let attempt = 1; !this.closed; attempt++) {
         try {
           await this.writeObject(partition, b);
           return;
         } catch (err) {
-          const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 6));
+          const delay = backoffMs(attempt);
           this.onRetry?.(err as Error, attempt, delay);
           await new Promise((r) => setTimeout(r, delay));
         }
       }
     } finally {
-      this.active--;
-      this.slots.shift()?.();
+      this.uploading.release();
     }
   }
 
