@@ -20,9 +20,8 @@ import { Pacer } from "../sources/pacer";
 import { createSource } from "../sources/registry";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
-import { CassandraSink } from "../sinks/cassandra/sink";
 import { createS3Client, objectPages } from "../sinks/s3/client";
-import { S3Sink } from "../sinks/s3/sink";
+import { createSink } from "../sinks/registry";
 import { chalk, log } from "../ui/log";
 import { printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
@@ -99,7 +98,7 @@ export async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<
   const stopConsumers = new AbortController();
   const kafka = createKafka(config, { retries: 5 });
   const progress = { cassandra: 0, s3: 0 };
-  const consumers = (["cassandra", "s3"] as const).map((sink) =>
+  const consumers = (["cassandra", "s3"] as const).map(async (sink) =>
     consume({
       kafka,
       topic: DEMO.topic,
@@ -107,7 +106,7 @@ export async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<
       from: "earliest",
       reset: true,
       exitAtEnd: false,
-      sink: sink === "cassandra" ? new CassandraSink(config) : new S3Sink(config),
+      sink: await createSink(sink, config),
       batchSize: config.consumer.batchSize,
       partitionsConcurrently: config.consumer.partitionsConcurrently,
       maxMessageBytes: config.consumer.maxMessageBytes,

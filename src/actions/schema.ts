@@ -14,12 +14,14 @@ export async function schemaCommand(ctx: CommandContext, target: string, dryRun:
   return schemaS3(ctx, dryRun);
 }
 
+/** --dry-run: the statements as a script, on stdout. */
+function printStatements(statements: string[]): void {
+  process.stdout.write(statements.map((s) => s + ";").join("\n\n") + "\n");
+}
+
 async function schemaCassandra(ctx: CommandContext, dryRun: boolean): Promise<void> {
   const statements = schemaStatements(ctx.config);
-  if (dryRun) {
-    process.stdout.write(statements.map((s) => s + ";").join("\n\n") + "\n");
-    return;
-  }
+  if (dryRun) return printStatements(statements);
   const { createCassandraClient } = await import("../sinks/cassandra/client");
   const { applySchema } = await import("../sinks/cassandra/setup");
   const client = createCassandraClient(ctx.config);
@@ -34,17 +36,15 @@ async function schemaCassandra(ctx: CommandContext, dryRun: boolean): Promise<vo
 
 async function schemaAthena(ctx: CommandContext, dryRun: boolean): Promise<void> {
   const statements = athenaStatements(ctx.config);
-  if (dryRun) {
-    process.stdout.write(statements.map((s) => s + ";").join("\n\n") + "\n");
-    return;
-  }
+  if (dryRun) return printStatements(statements);
   const { createAthenaClient, runAthena } = await import("../query/athena");
   const client = createAthenaClient(ctx.config);
   try {
     for (const sql of statements) {
       await withSpinner(`Athena: ${sql.split("\n")[0]}`, () => runAthena(client, ctx.config, sql));
     }
-    log.success(`Athena table ${ctx.config.athena.database}.${ctx.config.athena.table} over s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}/ticks/ (partition projection on dt)`);
+    const { tableLocation } = await import("../sinks/s3/layout");
+    log.success(`Athena table ${ctx.config.athena.database}.${ctx.config.athena.table} over ${tableLocation(ctx.config)} (partition projection on dt)`);
   } catch (err) {
     throw err instanceof RuntimeError ? err : new RuntimeError(`Athena: ${(err as Error).message}`, { hint: "check athena.region, athena.workgroup, athena.outputLocation and the AWS credentials" });
   } finally {
