@@ -75,6 +75,39 @@ export function deleteTopics(topic) {
   }
 }
 
+/**
+ * The drain benchmarks' shape: a fresh 6-partition topic pre-filled with `count` seeded synthetic ticks
+ * (500 symbols), `runs` calls of `drainOnce(topic, run)` — each returns the summary of one
+ * `consume --exit-at-end -f json` — and the report with the medians. The topic is deleted afterwards.
+ */
+export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drainOnce) {
+  const topic = `bench-${name}-${Date.now()}`;
+  stockpipe(["topic", "create", topic, "-p", "6"]);
+  try {
+    stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", String(seed), "--limit", String(count), "--topic", topic]);
+    const results = [];
+    for (let run = 1; run <= runs; run++) {
+      const s = drainOnce(topic, run);
+      if (s.written !== count) throw new Error(`${name} run ${run} wrote ${s.written} of ${count} rows`);
+      const drain = Math.round(s.written / s.drainSeconds);
+      results.push({ run, rows: s.written, drainSeconds: s.drainSeconds, rowsPerSecond: drain, totalSeconds: s.seconds, rowsPerSecondWithStartup: s.rowsPerSecond });
+      process.stderr.write(`${name} run ${run}: ${drain} rows/s (${s.rowsPerSecond} with start-up)\n`);
+    }
+    const report = {
+      benchmark,
+      count,
+      runs: results,
+      medianRowsPerSecond: median(results.map((r) => r.rowsPerSecond)),
+      medianRowsPerSecondWithStartup: median(results.map((r) => r.rowsPerSecondWithStartup)),
+      bar,
+    };
+    report.meetsBar = report.medianRowsPerSecond >= bar;
+    return report;
+  } finally {
+    deleteTopics(topic);
+  }
+}
+
 /** Starts the local stack's missing services; returns a function that stops only those. */
 export function ensureStack() {
   const status = JSON.parse(spawnSync(process.execPath, [BIN, "local", "status", "-f", "json"], { encoding: "utf8" }).stdout || "[]");
