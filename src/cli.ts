@@ -11,7 +11,7 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 import { Command, Option } from "commander";
 import { registerCommands } from "./commands/index";
 import { flushOutput, handleError } from "./ui/errors";
-import { configureOutput, type LogLevel } from "./ui/log";
+import { configureOutput, type LogLevel } from "./log";
 
 export function buildProgram(): Command {
   const program = new Command("stockpipe")

@@ -20,7 +20,8 @@ export interface ErrorOptions {
 
 export class StockpipeError extends Error {
   readonly exitCode: number = ExitCode.runtime;
-  readonly hint?: string;
+  /** Mutable so that a caller who knows more (the command layer knows its flags) can give a better fix. */
+  hint?: string;
   readonly retriable: boolean;
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -55,6 +56,20 @@ export class InterruptedError extends StockpipeError {
 
 /** A bug in stockpipe itself: never the user's fault, always worth a report. */
 export class InternalError extends StockpipeError {}
+
+/**
+ * Whether retrying may help. Components map their failures to StockpipeErrors that say so; anything else is
+ * a failure nobody anticipated, and retrying it would only hide it.
+ */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof StockpipeError && err.retriable;
+}
+
+/** A failure as a StockpipeError: as it is if it is one, else an InternalError naming what was being done. */
+export function asStockpipeError(err: unknown, doing: string): StockpipeError {
+  if (err instanceof StockpipeError) return err;
+  return new InternalError(`unexpected failure while trying to ${doing}: ${errorMessage(err)}`, { cause: err, hint: "rerun with --log-level debug for the stack trace, and report it" });
+}
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

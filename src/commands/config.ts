@@ -1,5 +1,11 @@
+import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { commandContext } from "./context";
+import { showConfig } from "../config/redact";
+import { starterYaml } from "../config/starter";
+import { RuntimeError } from "../errors";
+import { log } from "../log";
+import { printRows } from "../ui/output";
+import { type CommandContext, commandContext } from "./context";
 import { examples, formatOption } from "./options";
 
 export function registerConfig(program: Command): void {
@@ -14,7 +20,6 @@ export function registerConfig(program: Command): void {
     .addOption(formatOption())
     .addHelpText("after", examples("stockpipe config show", "STOCKPIPE_KAFKA_TOPIC=quotes stockpipe config show -f json"))
     .action(async (_opts, cmd: Command) => {
-      const { configShow } = await import("../actions/config");
       configShow(commandContext(cmd));
     });
 
@@ -34,7 +39,32 @@ export function registerConfig(program: Command): void {
     .option("--force", "overwrite an existing file")
     .addHelpText("after", examples("stockpipe config init", "stockpipe config init -o - | less"))
     .action(async (opts: { output: string; force?: boolean }) => {
-      const { configInit } = await import("../actions/config");
       configInit(opts.output, Boolean(opts.force));
     });
+}
+
+function configShow(ctx: CommandContext): void {
+  if (ctx.loaded.file) log.info(`config file: ${ctx.loaded.file}`);
+  else log.info("config file: none (defaults target the local stack)");
+  const rows = showConfig(ctx.loaded).map((f) => ({ ...f }));
+  if (ctx.format === "json") {
+    const out: Record<string, { value: unknown; origin: string }> = {};
+    for (const r of rows) out[r.path] = { value: r.value, origin: r.origin };
+    process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+    return;
+  }
+  printRows(rows, [{ key: "path", header: "field" }, { key: "value" }, { key: "origin" }], ctx.format);
+}
+
+function configInit(output: string, force: boolean): void {
+  const text = starterYaml();
+  if (output === "-") {
+    process.stdout.write(text);
+    return;
+  }
+  if (existsSync(output) && !force) {
+    throw new RuntimeError(`${output} already exists`, { hint: "pass --force to overwrite it, or -o another file" });
+  }
+  writeFileSync(output, text);
+  log.success(`wrote ${output}`);
 }

@@ -4,7 +4,7 @@ import { loadConfig, type FlagOverride, type LoadedConfig } from "../config/load
 import type { ResolvedConfig } from "../config/schema";
 import { redactSecrets } from "../config/redact";
 import { setRedaction } from "../ui/errors";
-import { configureOutput, log, type LogLevel } from "../ui/log";
+import { configureOutput, log, type LogLevel } from "../log";
 import type { Format } from "../ui/output";
 
 export interface GlobalOptions {

@@ -1,6 +1,25 @@
+/**
+ * `stockpipe demo`: the whole pipeline on the local stack in one command. Brings up the stack if needed, then
+ * streams the bundled HSI file and simulated ticks through Kafka into Cassandra and the lake at the same time,
+ * queries both, and prints a summary. Safe to run twice: every run starts from a clean slate of its own names.
+ */
 import type { Command } from "commander";
-import { commandContext } from "./context";
+import { InterruptedError, RuntimeError, UsageError } from "../errors";
+import { parseDuration } from "../model/time";
+import { chalk, log } from "../log";
+import { printRows } from "../ui/output";
+import { onInterrupt } from "../ui/signals";
+import { spinner, withSpinner } from "../ui/spinner";
+import { throttle } from "../util/retry";
+import { RETRY_WARNING_MS } from "./common";
+import { type CommandContext, commandContext } from "./context";
 import { examples } from "./options";
+
+export interface DemoOptions {
+  duration: string;
+  symbols: string;
+  keepRunning: boolean;
+}
 
 export function registerDemo(program: Command): void {
   program
@@ -11,7 +30,91 @@ export function registerDemo(program: Command): void {
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
     .addHelpText("after", examples("npx stockpipe demo", "stockpipe demo --duration 30s --symbols 20", "stockpipe demo --keep-running"))
     .action(async (opts: { duration: string; symbols: string; keepRunning?: boolean }, cmd: Command) => {
-      const { demoCommand } = await import("../actions/demo");
       await demoCommand(commandContext(cmd), { duration: opts.duration, symbols: opts.symbols, keepRunning: Boolean(opts.keepRunning) });
     });
+}
+
+async function ensureStack(ctx: CommandContext): Promise<void> {
+  const { status, up } = await import("../local/stack");
+  const missing = (await status(ctx.config)).filter((s) => s.state !== "running").map((s) => s.service);
+  if (!missing.length) return;
+  const sp = spinner(`starting the local stack (${missing.join(", ")}); the first run downloads it with Maven`);
+  await up(ctx.config, { progress: (s, m) => sp.text(`local stack: ${s} ${m}`) }, missing).catch((err) => {
+    sp.fail();
+    throw err;
+  });
+  sp.succeed("local stack running");
+}
+
+async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
+  const durationMs = parseDuration(o.duration);
+  if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
+  const { DEMO, cleanSlate, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const started = performance.now();
+  const loaded = demoConfig(ctx.loaded);
+  const config = loaded.config;
+  await ensureStack(ctx);
+  await withSpinner(`preparing topic ${DEMO.topic}, keyspace ${DEMO.keyspace} and s3://${config.s3.bucket}/${DEMO.prefix}/`, () => cleanSlate(loaded), () => "clean demo topic, keyspace and lake prefix");
+
+  const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
+  const sp = spinner("streaming");
+  const n = (x: number) => x.toLocaleString("en-US");
+  const warn = throttle(RETRY_WARNING_MS, (sink: string, err: Error) => log.warn(`${sink}: ${err.message.split("\n")[0]}; retrying`));
+  let streamed: { produced: number; rejected: number };
+  try {
+    streamed = await streamDemo(
+      loaded,
+      { symbols: o.symbols, durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
+      {
+        onProgress: (p) => sp.text(`streaming: produced ${n(p.produced)} · Cassandra ${n(p.cassandra)} · lake ${n(p.s3)}`),
+        onRetry: warn,
+      },
+    );
+  } catch (err) {
+    sp.fail();
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+  const { produced, rejected } = streamed;
+  sp.succeed(`streamed ${n(produced)} ticks into Cassandra and the lake`);
+  if (interrupt.received && !o.keepRunning) throw new InterruptedError("interrupted");
+
+  const { createEngine } = await import("../query/registry");
+  const cql = await createEngine("cql", loaded);
+  const lake = await createEngine("local", loaded);
+  process.stderr.write(`\n${chalk.bold("Latest price per symbol (Cassandra, latest_ticks):")}\n`);
+  const latest = await cql.run("SELECT symbol, ts, price, volume FROM latest_ticks");
+  printRows(latest.rows, latest.columns.map((key) => ({ key })), "table");
+  const inCassandra = Number((await cql.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
+
+  process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake (query --engine local):")}\n`);
+  const ohlc = await lake.run(
+    `SELECT symbol, dt, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, count(*) AS ticks
+     FROM ticks WHERE symbol <> 'HSI' OR dt >= DATE '2010-01-04' GROUP BY symbol, dt ORDER BY symbol, dt`,
+  );
+  printRows(ohlc.rows, ohlc.columns.map((key) => ({ key })), "table");
+  const inLake = Number((await lake.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
+  await Promise.all([cql.close(), lake.close()]);
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const ok = inCassandra === produced && inLake === produced;
+  const summary = [
+    "",
+    chalk.bold("Summary"),
+    `  produced   ${n(produced)} ticks (${rejected} rejected row${rejected === 1 ? "" : "s"}: the HSI file's cut-off last line)`,
+    `  Cassandra  ${n(inCassandra)} rows in ${DEMO.keyspace}.ticks`,
+    `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${DEMO.prefix}/ticks/`,
+    `  time       ${seconds}s`,
+    `  ${ok ? chalk.green("✔ both sinks hold every produced tick exactly once") : chalk.red("✖ counts differ")}`,
+    "",
+    "Try next:",
+    `  stockpipe query "SELECT * FROM ${DEMO.keyspace}.latest_ticks"`,
+    `  STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe query --engine local "SELECT symbol, count(*) FROM ticks GROUP BY symbol"`,
+    `  STOCKPIPE_KAFKA_TOPIC=${DEMO.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${DEMO.keyspace} STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe verify`,
+    `  stockpipe topic describe ${DEMO.topic}`,
+    "",
+  ];
+  process.stderr.write(summary.join("\n"));
+  if (!ok) throw new RuntimeError(`the sinks do not match what was produced (produced ${produced}, Cassandra ${inCassandra}, lake ${inLake})`, { hint: "run the verify command above for details" });
 }

@@ -1,6 +1,22 @@
-import { Option, type Command } from "commander";
-import { commandContext, flag } from "./context";
+/** `stockpipe produce`: a source's ticks into the topic, with pacing, rejects, live status and a summary. */
+import { createWriteStream, type WriteStream } from "node:fs";
+import { type Command, Option } from "commander";
+import { InterruptedError, RuntimeError, UsageError } from "../errors";
+import { TopicNotFoundError } from "../kafka/errors";
+import type { TickProducer } from "../kafka/tickProducer";
+import { encodeTick, type Tick } from "../model/tick";
+import { parseDuration, parseMarketDate } from "../model/time";
+import type { SourceFlags } from "../sources/registry";
+import type { Rejected } from "../sources/types";
+import { chalk, log } from "../log";
+import { printRecord } from "../ui/output";
+import { onInterrupt } from "../ui/signals";
+import { spinner } from "../ui/spinner";
+import { formatElapsed, formatRate, StatusLine } from "../ui/status";
+import { retryWarning } from "./common";
+import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
+
 
 export function registerProduce(program: Command): void {
   program
@@ -65,7 +81,183 @@ export function registerProduce(program: Command): void {
         ...flag("producer.idempotent", opts.idempotent, "--idempotent"),
         ...flag("producer.compression", opts.compression, "--compression"),
       ]);
-      const { produce } = await import("../actions/produce");
-      await produce(ctx, opts as unknown as import("../actions/produce").ProduceFlags);
+      await produce(ctx, opts as unknown as ProduceFlags);
     });
+}
+
+export interface ProduceFlags extends SourceFlags {
+  source: string;
+  speed?: string;
+  limit?: string;
+  from?: string;
+  to?: string;
+  duration?: string;
+  rejectFile?: string;
+  strict?: boolean;
+  dryRun?: boolean;
+  createTopic?: boolean;
+}
+
+export interface ProduceSummary {
+  source: string;
+  topic: string;
+  sent: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  skippedOutsideRange: number;
+  seconds: number;
+  ticksPerSecond: number;
+  stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
+}
+
+const SHOWN_REJECTS = 5;
+
+function positive(value: string | undefined, flag: string, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} ${value} must be a positive ${integer ? "whole " : ""}number`);
+  return n;
+}
+
+function dateBound(value: string | undefined, flag: string, timeZone: string, endOfDay: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseMarketDate(value, timeZone);
+  if (ms === undefined) throw new UsageError(`${flag} ${value} is not a date (YYYY-MM-DD or ISO-8601)`);
+  // --to 2005-12-31 includes that whole day.
+  return endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? ms + 86_400_000 - 1 : ms;
+}
+
+async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
+  const tz = ctx.config.market.timeZone;
+  const speed = f.speed === undefined || f.speed === "max" ? undefined : positive(f.speed, "--speed");
+  const rate = positive(f.rate, "--rate");
+  const limit = positive(f.limit, "--limit", true);
+  const from = dateBound(f.from, "--from", tz, false);
+  const to = dateBound(f.to, "--to", tz, true);
+  const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
+  if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
+  if (speed !== undefined && f.source !== "csv") throw new UsageError("--speed replays a file's timing: it goes with --source csv (use --rate for the others)");
+
+  const { createSource } = await import("../sources/registry");
+  const { Pacer } = await import("../sources/pacer");
+  const { produceFrom } = await import("../pipeline/produce");
+  const source = await createSource(f.source, f, ctx.config);
+  await source.open();
+  const topic = ctx.config.kafka.topic;
+  const summary: ProduceSummary = {
+    source: source.name,
+    topic: f.dryRun ? "(dry run)" : topic,
+    sent: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    skippedOutsideRange: 0,
+    seconds: 0,
+    ticksPerSecond: 0,
+    stoppedBy: "end of input",
+  };
+  const rejectOut: WriteStream | undefined = f.rejectFile ? createWriteStream(f.rejectFile) : undefined;
+  if (rejectOut) await new Promise<void>((resolve, reject) => rejectOut.once("open", () => resolve()).once("error", (e) => reject(new RuntimeError(`cannot write --reject-file ${f.rejectFile}: ${e.message}`))));
+
+  let producer: TickProducer | undefined;
+  let status: StatusLine | undefined;
+  const interrupt = onInterrupt(() => {
+    status?.stop();
+    const lost = producer?.batching.abandon() ?? 0;
+    log.error(`interrupted twice: exiting now${lost ? `; ${lost} ticks were not acknowledged by Kafka` : ""}`);
+  });
+  const started = performance.now();
+  let accepted = 0;
+  try {
+    if (!f.dryRun) producer = await connect(ctx, f, speed === undefined ? rate : undefined, summary, () => status);
+    status = new StatusLine(() => {
+      const secs = (performance.now() - started) / 1000;
+      const pct = source.progress?.();
+      const counted = f.dryRun ? accepted : summary.sent;
+      return `${f.dryRun ? "written" : "sent"} ${counted.toLocaleString("en-US")} · ${formatRate(counted / Math.max(secs, 0.001))}/s · rejected ${summary.rejected} · ${formatElapsed(secs * 1000)}${pct !== undefined ? ` · ${(pct * 100).toFixed(1)}% read` : ""}`;
+    }).start();
+    const send = producer ? producer.send : writeDryRun;
+    const counts = await produceFrom({
+      source,
+      send: async (tick) => {
+        await send(tick);
+        accepted++;
+      },
+      pacer: new Pacer(speed, rate),
+      from,
+      to,
+      limit,
+      deadline: durationMs !== undefined ? performance.now() + durationMs : undefined,
+      signal: interrupt.signal,
+      onRejected: (item) => onRejected(item, ++summary.rejected, status, rejectOut, Boolean(f.strict)),
+    });
+    Object.assign(summary, { rejected: counts.rejected, rejectedByReason: counts.rejectedByReason, skippedOutsideRange: counts.skippedOutsideRange, stoppedBy: counts.stoppedBy });
+    if (producer) await producer.batching.flush();
+    if (f.dryRun) summary.sent = accepted;
+  } finally {
+    status?.stop();
+    interrupt.dispose();
+    await producer?.disconnect();
+    await source.close();
+    if (rejectOut) await new Promise<void>((r) => rejectOut.end(() => r()));
+  }
+  summary.seconds = Math.round((performance.now() - started) / 10) / 100;
+  summary.ticksPerSecond = Math.round(summary.sent / Math.max(summary.seconds, 0.01));
+  printSummary(ctx, summary, Boolean(f.dryRun));
+  if (summary.stoppedBy === "interrupted") throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
+}
+
+/** --dry-run: the encoded ticks on stdout, one JSON line each, at the pace stdout takes them. */
+async function writeDryRun(tick: Tick): Promise<void> {
+  if (!process.stdout.write(`${encodeTick(tick)}\n`)) await new Promise<void>((r) => process.stdout.once("drain", () => r()));
+}
+
+async function connect(ctx: CommandContext, f: ProduceFlags, rate: number | undefined, summary: ProduceSummary, status: () => StatusLine | undefined): Promise<TickProducer> {
+  const { connectTickProducer } = await import("../kafka/tickProducer");
+  const topic = ctx.config.kafka.topic;
+  const sp = spinner(`connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`);
+  let producer: TickProducer | undefined;
+  const warn = retryWarning(status);
+  try {
+    producer = await connectTickProducer(ctx.loaded, {
+      topic,
+      createTopic: Boolean(f.createTopic),
+      rate,
+      onDelivered: (n) => {
+        summary.sent += n;
+      },
+      onRetry: (err, attempt, delay) => warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`),
+    });
+  } catch (err) {
+    sp.fail();
+    if (err instanceof TopicNotFoundError) err.hint = `run \`stockpipe topic create ${topic}\`, or pass --create-topic`;
+    throw err;
+  }
+  sp.succeed(`connected; producing to ${topic}`);
+  return producer;
+}
+
+/** Shows the first few rejected rows, writes every one to --reject-file, or stops at the first with --strict. */
+async function onRejected(item: Rejected, nth: number, status: StatusLine | undefined, out: WriteStream | undefined, strict: boolean): Promise<void> {
+  const where = item.line !== undefined ? `line ${item.line}` : (item.url ?? "input");
+  if (strict) throw new RuntimeError(`${where}: ${item.detail} (--strict stops at the first bad row)`, { hint: "fix the row, or drop --strict to skip bad rows and count them" });
+  if (nth <= SHOWN_REJECTS) status?.print(`${chalk.yellow("rejected")} ${where}: ${item.detail}`);
+  else if (nth === SHOWN_REJECTS + 1) status?.print(`${chalk.yellow("rejected")} more rows…${out ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`);
+  if (out) {
+    const line = `${JSON.stringify(item.line !== undefined ? { line: item.line, reason: item.detail, raw: item.raw } : { url: item.url, reason: item.detail, raw: item.raw })}\n`;
+    if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+}
+
+function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): void {
+  if (ctx.format === "json") {
+    (dryRun ? process.stderr : process.stdout).write(JSON.stringify(s, null, 2) + "\n");
+    return;
+  }
+  const reasons = Object.entries(s.rejectedByReason).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(", ");
+  const lines = [
+    `${chalk.green("✔")} ${dryRun ? "wrote" : "sent"} ${s.sent.toLocaleString("en-US")} ticks from ${s.source} ${dryRun ? "to stdout (dry run)" : `to ${s.topic}`} in ${s.seconds}s (${s.ticksPerSecond.toLocaleString("en-US")}/s); stopped by ${s.stoppedBy}`,
+    `  rejected ${s.rejected}${reasons ? ` (${reasons})` : ""}${s.skippedOutsideRange ? `; ${s.skippedOutsideRange} outside --from/--to` : ""}`,
+  ];
+  if (dryRun || ctx.format === "table") process.stderr.write(lines.join("\n") + "\n");
+  else printRecord(s as unknown as Record<string, unknown>, ctx.format);
 }

@@ -1,5 +1,11 @@
-import { Option, type Command } from "commander";
-import { commandContext } from "./context";
+import { createInterface } from "node:readline/promises";
+import { type Command, Option } from "commander";
+import { RuntimeError, type StockpipeError, UsageError } from "../errors";
+import type { TopicDescription } from "../kafka/topics";
+import { log } from "../log";
+import { printRows } from "../ui/output";
+import { withSpinner } from "../ui/spinner";
+import { type CommandContext, commandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -23,7 +29,6 @@ export function registerTopic(program: Command): void {
       examples("stockpipe topic create ticks -p 6", "stockpipe topic create ticks -p 12 -r 3 --topic-config retention.ms=604800000 --topic-config cleanup.policy=delete", "stockpipe topic create --if-not-exists"),
     )
     .action(async (name: string | undefined, opts: { partitions?: string; replicationFactor?: string; topicConfig?: string[]; ifNotExists?: boolean }, cmd: Command) => {
-      const { topicCreate } = await import("../actions/topic");
       await topicCreate(cmd, name, opts);
     });
 
@@ -34,7 +39,6 @@ export function registerTopic(program: Command): void {
     .addOption(formatOption())
     .addHelpText("after", examples("stockpipe topic list", "stockpipe topic list -f csv"))
     .action(async (opts: { all?: boolean }, cmd: Command) => {
-      const { topicList } = await import("../actions/topic");
       await topicList(commandContext(cmd), Boolean(opts.all));
     });
 
@@ -45,7 +49,6 @@ export function registerTopic(program: Command): void {
     .addOption(formatOption())
     .addHelpText("after", examples("stockpipe topic describe ticks", "stockpipe topic describe ticks -f json"))
     .action(async (name: string | undefined, _opts, cmd: Command) => {
-      const { topicDescribe } = await import("../actions/topic");
       const ctx = commandContext(cmd);
       await topicDescribe(ctx, name ?? ctx.config.kafka.topic);
     });
@@ -58,7 +61,6 @@ export function registerTopic(program: Command): void {
     .addOption(formatOption())
     .addHelpText("after", examples("stockpipe topic lag", "stockpipe topic lag ticks -g stockpipe-s3 -f json"))
     .action(async (name: string | undefined, opts: { group?: string }, cmd: Command) => {
-      const { topicLag } = await import("../actions/lag");
       const ctx = commandContext(cmd);
       await topicLag(ctx, name ?? ctx.config.kafka.topic, opts.group ?? ctx.config.consumer.group ?? "stockpipe-cassandra");
     });
@@ -70,7 +72,88 @@ export function registerTopic(program: Command): void {
     .option("-y, --yes", "do not ask for confirmation (needed when not on a terminal)")
     .addHelpText("after", examples("stockpipe topic delete old-ticks --yes"))
     .action(async (name: string, opts: { yes?: boolean }, cmd: Command) => {
-      const { topicDelete } = await import("../actions/topic");
       await topicDelete(commandContext(cmd), name, Boolean(opts.yes));
     });
+}
+
+async function topicCreate(
+  cmd: Command,
+  name: string | undefined,
+  opts: { partitions?: string; replicationFactor?: string; topicConfig?: string[]; ifNotExists?: boolean },
+): Promise<void> {
+  const { checkTopicName, createTopic } = await import("../kafka/topics");
+  if (name !== undefined) checkTopicName(name);
+  // -p and -r go through the config layer, so their validation and error messages are the config's.
+  const ctx = commandContext(cmd, [
+    ...flag("kafka.partitions", opts.partitions, "--partitions"),
+    ...flag("kafka.replicationFactor", opts.replicationFactor, "--replication-factor"),
+    ...flag("kafka.topic", name, "topic name argument"),
+  ]);
+  const configs: Record<string, string> = {};
+  for (const entry of opts.topicConfig ?? []) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--topic-config "${entry}" must be key=value, e.g. retention.ms=86400000`);
+    configs[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  const k = ctx.config.kafka;
+  const sp = withSpinner(`creating topic ${k.topic}`, () => createTopic(ctx.loaded, { name: k.topic, partitions: k.partitions, replicationFactor: k.replicationFactor, configs }), (r) =>
+    r === "created" ? `created topic ${k.topic} (${k.partitions} partitions, replication ${k.replicationFactor})` : `topic ${k.topic} exists already`,
+  );
+  const result = await sp.catch((err: StockpipeError) => {
+    if (/INVALID_CONFIG/.test(err.message)) err.hint = "check the --topic-config entries: names and values as in Kafka's topic configuration reference";
+    throw err;
+  });
+  if (result === "exists" && !opts.ifNotExists) {
+    throw new RuntimeError(`topic ${k.topic} already exists`, { hint: `pass --if-not-exists to accept it, or \`stockpipe topic describe ${k.topic}\` to see it` });
+  }
+  if (result === "exists") log.debug("left the existing topic as it is");
+}
+
+async function topicList(ctx: CommandContext, all: boolean): Promise<void> {
+  const { listTopics } = await import("../kafka/topics");
+  const rows = await listTopics(ctx.loaded, all);
+  if (rows.length === 0 && ctx.format === "table") log.info("no topics yet: `stockpipe topic create` makes one");
+  printRows(rows as unknown as Record<string, unknown>[], [{ key: "topic" }, { key: "partitions", align: "right" }, { key: "replicationFactor", header: "replication", align: "right" }, { key: "messages", align: "right" }], ctx.format);
+}
+
+async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
+  const { describeTopic } = await import("../kafka/topics");
+  const d: TopicDescription = await describeTopic(ctx.loaded, name);
+  if (ctx.format === "json") {
+    process.stdout.write(JSON.stringify(d, null, 2) + "\n");
+    return;
+  }
+  printRows(d.partitions as unknown as Record<string, unknown>[], [
+    { key: "partition", align: "right" },
+    { key: "leader", align: "right" },
+    { key: "replicas" },
+    { key: "isr", header: "ISR" },
+    { key: "earliest", align: "right" },
+    { key: "latest", align: "right" },
+  ], ctx.format);
+  const configs = Object.entries(d.configs).map(([key, value]) => ({ config: key, value }));
+  if (ctx.format === "table") {
+    if (configs.length) printRows(configs, [{ key: "config" }, { key: "value" }], "table");
+    else log.info(`topic ${name}: every config at the broker's default`);
+  }
+}
+
+async function topicDelete(ctx: CommandContext, name: string, yes: boolean): Promise<void> {
+  if (!yes) {
+    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete topic ${name} without confirmation`, { hint: "pass --yes" });
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`Delete topic ${name} and all its messages? Type its name to confirm: `);
+    rl.close();
+    if (answer.trim() !== name) throw new RuntimeError("not confirmed; nothing deleted");
+  }
+  const { deleteTopic } = await import("../kafka/topics");
+  await withSpinner(`deleting topic ${name}`, () => deleteTopic(ctx.loaded, name), () => `deleted topic ${name}`);
+}
+
+async function topicLag(ctx: CommandContext, topic: string, group: string): Promise<void> {
+  const { withAdmin } = await import("../kafka/topics");
+  const { partitionLag } = await import("../kafka/lag");
+  const rows = await withAdmin(ctx.loaded, `read the lag of group ${group} on ${topic}`, (admin) => partitionLag(admin, topic, group));
+  printRows(rows as unknown as Record<string, unknown>[], [{ key: "partition", align: "right" }, { key: "committed", align: "right" }, { key: "latest", align: "right" }, { key: "lag", align: "right" }], ctx.format);
+  if (ctx.format === "table") process.stderr.write(`group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}\n`);
 }

@@ -2,8 +2,11 @@
  * The dead-letter topic `<topic>.dlq`: the original bytes as the value, the original key and headers, plus
  * headers with the reason and the original topic, partition, offset and time.
  */
-import type { Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Kafka, KafkaMessage, Message } from "kafkajs";
 import kafkajs from "kafkajs";
+import type { LoadedConfig } from "../config/loader";
+import { kafkaError } from "./errors";
+import { ensureTopic } from "./topics";
 
 const { Partitioners } = kafkajs;
 
@@ -14,7 +17,12 @@ export interface DeadLetter {
   detail: string;
 }
 
-const MAX_REQUEST_BYTES = 512 * 1024;
+/** Where dead letters go: anything that sends a produce request and resolves once it is acknowledged. */
+export interface LetterSender {
+  send(record: { topic: string; acks: number; messages: Message[] }): Promise<unknown>;
+}
+
+export const MAX_REQUEST_BYTES = 512 * 1024;
 
 function sizeOf(l: DeadLetter): number {
   return (l.message.value?.length ?? 0) + (l.message.key?.length ?? 0) + 512;
@@ -24,24 +32,29 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-export class DeadLetterQueue {
-  private producer: Producer;
-  constructor(private readonly kafka: Kafka, private readonly topic: string) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  }
+/** The dead-letter message for a bad one: its own key, value and headers, and why and where it was. */
+export function deadLetterMessage(l: DeadLetter, topic: string, now = new Date()): Message {
+  return {
+    key: l.message.key,
+    value: l.message.value,
+    headers: {
+      ...l.message.headers,
+      "dlq-reason": l.reason,
+      "dlq-detail": l.detail.slice(0, 1000),
+      "dlq-topic": topic,
+      "dlq-partition": String(l.partition),
+      "dlq-offset": l.message.offset,
+      "dlq-timestamp": l.message.timestamp,
+      "dlq-time": now.toISOString(),
+    },
+  };
+}
 
-  async open(partitions: number): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      if (!(await admin.listTopics()).includes(dlqTopic(this.topic))) {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopic(this.topic), numPartitions: partitions }] });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-    await this.producer.connect();
-  }
+export class DeadLetterQueue {
+  constructor(
+    private readonly sender: LetterSender,
+    private readonly topic: string,
+  ) {}
 
   /**
    * Resolves when every dead letter is acknowledged, so offsets can be committed past them. Sent in requests of
@@ -53,33 +66,29 @@ export class DeadLetterQueue {
       let end = start;
       let bytes = 0;
       while (end < letters.length && (end === start || bytes + sizeOf(letters[end]!) <= MAX_REQUEST_BYTES)) bytes += sizeOf(letters[end++]!);
-      await this.sendOne(letters.slice(start, end));
+      const now = new Date();
+      await this.sender.send({ topic: dlqTopic(this.topic), acks: -1, messages: letters.slice(start, end).map((l) => deadLetterMessage(l, this.topic, now)) });
       start = end;
     }
   }
+}
 
-  private async sendOne(letters: DeadLetter[]): Promise<void> {
-    await this.producer.send({
-      topic: dlqTopic(this.topic),
-      acks: -1,
-      messages: letters.map((l) => ({
-        key: l.message.key,
-        value: l.message.value,
-        headers: {
-          ...l.message.headers,
-          "dlq-reason": l.reason,
-          "dlq-detail": l.detail.slice(0, 1000),
-          "dlq-topic": this.topic,
-          "dlq-partition": String(l.partition),
-          "dlq-offset": l.message.offset,
-          "dlq-timestamp": l.message.timestamp,
-          "dlq-time": new Date().toISOString(),
-        },
-      })),
-    });
+/** Creates `<topic>.dlq` if missing (as many partitions as the topic) and connects its producer. */
+export async function openDeadLetterQueue(loaded: LoadedConfig, kafka: Kafka, topic: string, partitions: number): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopic(admin, { name: dlqTopic(topic), partitions });
+  } finally {
+    await admin.disconnect();
   }
-
-  async close(): Promise<void> {
-    await this.producer.disconnect().catch(() => {});
-  }
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const sender: LetterSender = {
+    send: (record) =>
+      producer.send(record).catch((err) => {
+        throw kafkaError(err, loaded, `send dead letters to ${dlqTopic(topic)}`);
+      }),
+  };
+  return { dlq: new DeadLetterQueue(sender, topic), close: () => producer.disconnect().catch(() => {}) };
 }

@@ -1,6 +1,7 @@
-/** kafkajs errors as one clear line naming the brokers, where they came from, and the fix. */
+/** kafkajs errors as one clear line naming the brokers, where they came from, and whether a retry can help. */
+import type { LoadedConfig } from "../config/loader";
 import { RuntimeError, StockpipeError } from "../errors";
-import type { CommandContext } from "../commands/context";
+import { isRetriableKafkaError } from "./retriable";
 
 const UNREACHABLE = ["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError"];
 
@@ -12,21 +13,33 @@ function rootCause(err: unknown): Error & { type?: string; name: string } {
   return e;
 }
 
-export function kafkaError(err: unknown, ctx: CommandContext, doing: string): StockpipeError {
+/** A topic that is not there: the same line whichever command meets it. */
+export class TopicNotFoundError extends RuntimeError {
+  constructor(
+    readonly topic: string,
+    hint = `run \`stockpipe topic create ${topic}\``,
+  ) {
+    super(`topic ${topic} does not exist`, { hint });
+  }
+}
+
+export function kafkaError(err: unknown, loaded: LoadedConfig, doing: string): StockpipeError {
   if (err instanceof StockpipeError) return err;
   const cause = rootCause(err);
-  const brokers = ctx.config.kafka.brokers.join(",");
-  const origin = ctx.loaded.origins.get("kafka.brokers") ?? "default";
+  const brokers = loaded.config.kafka.brokers.join(",");
+  const origin = loaded.origins.get("kafka.brokers") ?? "default";
   if (UNREACHABLE.includes(cause?.name) || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection timeout/.test(cause?.message ?? "")) {
     return new RuntimeError(`cannot reach Kafka at ${brokers} (kafka.brokers from ${origin}) while trying to ${doing}: ${cause.message}`, {
-      hint: "run `stockpipe local up`, or point STOCKPIPE_KAFKA_BROKERS / --brokers at your cluster",
+      hint: "run `stockpipe local up`, or point kafka.brokers (STOCKPIPE_KAFKA_BROKERS) at your cluster",
       retriable: true,
       cause: err,
     });
   }
   // createTopics and friends wrap the per-topic errors in a KafkaJSAggregateError.
   const inner = (cause as { errors?: { message: string; type?: string }[] }).errors;
-  const detail = inner?.length ? inner.map((e) => `${e.message}${e.type ? ` (${e.type})` : ""}`).join("; ") : `${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`;
-  const hint = /INVALID_CONFIG/.test(detail) ? "check the --topic-config entries: names and values as in Kafka's topic configuration reference" : undefined;
-  return new RuntimeError(`Kafka refused to ${doing}: ${detail}`, { cause: err, hint });
+  const detail = inner?.length
+    ? inner.map((e) => `${e.message}${e.type ? ` (${e.type})` : ""}`).join("; ")
+    : `${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`;
+  const hint = /INVALID_CONFIG/.test(detail) ? "check the topic config entries: names and values as in Kafka's topic configuration reference" : undefined;
+  return new RuntimeError(`Kafka refused to ${doing}: ${detail}`, { cause: err, hint, retriable: isRetriableKafkaError(err) });
 }

@@ -9,7 +9,7 @@
  */
 import kafkajs, { type Message } from "kafkajs";
 import { RuntimeError } from "../errors";
-import { backoffMs } from "../util/bounded";
+import { retry } from "../util/retry";
 
 const { CompressionTypes } = kafkajs;
 
@@ -146,27 +146,23 @@ export class BatchingProducer implements MessageSink {
   }
 
   private async deliver(lane: Lane, batch: Message[]): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.producer.send({
-          topic: this.o.topic,
-          messages: batch,
-          acks: this.o.acks,
-          compression: this.o.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
-        });
-        break;
-      } catch (err) {
-        const error = err as Error;
-        if (this.o.isRetriable && !this.o.isRetriable(error)) {
-          this.failure ??= new RuntimeError(`Kafka rejected a batch of ${batch.length} messages: ${error.message}`, { cause: error });
-          lane.busy = false;
-          this.notify();
-          return;
-        }
-        const delay = backoffMs(attempt, 250, this.o.maxBackoffMs);
-        this.o.onRetry?.(error, attempt, delay);
-        await new Promise((r) => setTimeout(r, delay));
-      }
+    try {
+      await retry(
+        () =>
+          this.producer.send({
+            topic: this.o.topic,
+            messages: batch,
+            acks: this.o.acks,
+            compression: this.o.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+          }),
+        { isRetriable: (e) => this.o.isRetriable?.(e) ?? true, onRetry: this.o.onRetry, shouldStop: () => this.stopped, baseMs: 250, maxMs: this.o.maxBackoffMs },
+      );
+    } catch (err) {
+      lane.busy = false;
+      if (this.stopped) return;
+      this.failure ??= new RuntimeError(`Kafka rejected a batch of ${batch.length} messages: ${(err as Error).message}`, { cause: err });
+      this.notify();
+      return;
     }
     lane.busy = false;
     if (this.stopped) return;

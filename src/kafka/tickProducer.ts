@@ -1,13 +1,13 @@
 /** A connected, batching producer of tick v1 messages for one topic. */
 import kafkajs, { type Message } from "kafkajs";
-import type { CommandContext } from "../commands/context";
-import { RuntimeError } from "../errors";
+import type { LoadedConfig } from "../config/loader";
 import { encodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import { createKafka } from "./client";
 import { kafkaError } from "./errors";
 import { BatchingProducer, type BatchingOptions, type MessageSink } from "./producer";
 import { ProducerPool, workerScript } from "./producerPool";
 import { isRetriableKafkaError } from "./retriable";
+import { ensureTopic, requireTopic, withAdmin } from "./topics";
 
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
@@ -39,8 +39,8 @@ export function tickMessage(tick: Tick, partition?: number): Message {
 
 export interface TickProducer {
   batching: MessageSink;
-  /** The message for a tick, with its partition assigned. */
-  message(tick: Tick): Message;
+  /** Queues a tick (keyed by symbol, partition assigned); waits only while the buffer is full. */
+  send(tick: Tick): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -51,30 +51,18 @@ export interface TickProducer {
 export const WORKERS_ABOVE_RATE = 20_000;
 
 export async function connectTickProducer(
-  ctx: CommandContext,
+  loaded: LoadedConfig,
   target: { topic: string; createTopic: boolean; /** The most ticks/s the caller sends; undefined: as fast as it can. */ rate?: number } & Pick<BatchingOptions, "onDelivered" | "onRetry">,
 ): Promise<TickProducer> {
-  const p = ctx.config.producer;
-  const kafka = createKafka(ctx.config, { retries: 3 });
-  let partitions = 1;
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = await admin.listTopics();
-    partitions = ctx.config.kafka.partitions;
-    if (!topics.includes(target.topic)) {
-      if (!target.createTopic) {
-        throw new RuntimeError(`topic ${target.topic} does not exist`, { hint: `run \`stockpipe topic create ${target.topic}\`, or pass --create-topic` });
-      }
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: target.topic, numPartitions: ctx.config.kafka.partitions, replicationFactor: ctx.config.kafka.replicationFactor }] });
-    }
+  const config = loaded.config;
+  const p = config.producer;
+  const partitions = await withAdmin(loaded, `prepare topic ${target.topic}`, async (admin) => {
+    if (target.createTopic) await ensureTopic(admin, { name: target.topic, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor });
+    else await requireTopic(admin, target.topic);
     const meta = await admin.fetchTopicMetadata({ topics: [target.topic] });
-    partitions = meta.topics[0]?.partitions.length || partitions;
-  } catch (err) {
-    throw kafkaError(err, ctx, `prepare topic ${target.topic}`);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+    return meta.topics[0]?.partitions.length || config.kafka.partitions;
+  });
+  const kafka = createKafka(config, { retries: 3 });
   const options: BatchingOptions = {
     topic: target.topic,
     batchSize: p.batchSize,
@@ -93,10 +81,10 @@ export async function connectTickProducer(
   const useWorkers = p.workers > 0 && (target.rate === undefined || target.rate > WORKERS_ABOVE_RATE);
   if (useWorkers && script) {
     try {
-      const pool = await ProducerPool.start(script, p.workers, ctx.config, options);
-      return { batching: pool, message, disconnect: () => pool.close() };
+      const pool = await ProducerPool.start(script, p.workers, config, options);
+      return { batching: pool, send: (tick) => pool.send(message(tick)), disconnect: () => pool.close() };
     } catch (err) {
-      throw kafkaError(err, ctx, "connect a producer");
+      throw kafkaError(err, loaded, "connect a producer");
     }
   }
   const producer = kafka.producer({
@@ -109,7 +97,8 @@ export async function connectTickProducer(
   try {
     await producer.connect();
   } catch (err) {
-    throw kafkaError(err, ctx, "connect a producer");
+    throw kafkaError(err, loaded, "connect a producer");
   }
-  return { batching: new BatchingProducer(producer, options), message, disconnect: () => producer.disconnect().catch(() => {}) };
+  const batching = new BatchingProducer(producer, options);
+  return { batching, send: (tick) => batching.send(message(tick)), disconnect: () => producer.disconnect().catch(() => {}) };
 }

@@ -1,9 +1,9 @@
-/** Topic administration: create, list, describe, delete. */
+/** Topic administration: create (the one place topics are made), list, describe, delete. */
 import kafkajs, { type Admin } from "kafkajs";
-import type { CommandContext } from "../commands/context";
-import { RuntimeError, UsageError } from "../errors";
+import type { LoadedConfig } from "../config/loader";
+import { UsageError } from "../errors";
 import { createKafka } from "./client";
-import { kafkaError } from "./errors";
+import { kafkaError, TopicNotFoundError } from "./errors";
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -13,47 +13,53 @@ export function checkTopicName(name: string): void {
   }
 }
 
-export async function withAdmin<T>(ctx: CommandContext, doing: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createKafka(ctx.config, { retries: 1 }).admin();
+/** Runs `fn` with a connected admin client; a Kafka failure becomes one line saying what was being done. */
+export async function withAdmin<T>(loaded: LoadedConfig, doing: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka(loaded.config, { retries: 1 }).admin();
   try {
     await admin.connect();
     return await fn(admin);
   } catch (err) {
-    throw kafkaError(err, ctx, doing);
+    throw kafkaError(err, loaded, doing);
   } finally {
     await admin.disconnect().catch(() => {});
   }
 }
 
-export interface CreateTopicOptions {
+export interface TopicSpec {
   name: string;
   partitions: number;
-  replicationFactor: number;
-  configs: Record<string, string>;
-  ifNotExists: boolean;
+  /** Default: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
 }
 
-export async function createTopic(ctx: CommandContext, o: CreateTopicOptions): Promise<"created" | "exists"> {
-  checkTopicName(o.name);
-  return withAdmin(ctx, `create topic ${o.name}`, async (admin) => {
-    const existing = await admin.listTopics();
-    if (existing.includes(o.name)) {
-      if (o.ifNotExists) return "exists";
-      throw new RuntimeError(`topic ${o.name} already exists`, { hint: "pass --if-not-exists to accept it, or `stockpipe topic describe " + o.name + "` to see it" });
-    }
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: o.name,
-          numPartitions: o.partitions,
-          replicationFactor: o.replicationFactor,
-          configEntries: Object.entries(o.configs).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
-    return "created";
+/** Creates the topic unless it exists; resolves true when it created it. Every topic stockpipe makes goes through here. */
+export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
+  checkTopicName(spec.name);
+  if ((await admin.listTopics()).includes(spec.name)) return false;
+  // createTopics resolves false when another client created the topic in the meantime.
+  return admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: spec.name,
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+      },
+    ],
   });
+}
+
+/** Fails with the one "topic does not exist" error when it is missing. */
+export async function requireTopic(admin: Admin, name: string): Promise<void> {
+  if (!(await admin.listTopics()).includes(name)) throw new TopicNotFoundError(name);
+}
+
+/** Creates the topic, or finds it there already. */
+export async function createTopic(loaded: LoadedConfig, spec: TopicSpec): Promise<"created" | "exists"> {
+  return withAdmin(loaded, `create topic ${spec.name}`, async (admin) => ((await ensureTopic(admin, spec)) ? "created" : "exists"));
 }
 
 export interface TopicSummary {
@@ -63,8 +69,8 @@ export interface TopicSummary {
   messages: number;
 }
 
-export async function listTopics(ctx: CommandContext, all: boolean): Promise<TopicSummary[]> {
-  return withAdmin(ctx, "list topics", async (admin) => {
+export async function listTopics(loaded: LoadedConfig, all: boolean): Promise<TopicSummary[]> {
+  return withAdmin(loaded, "list topics", async (admin) => {
     const names = (await admin.listTopics()).filter((t) => all || !t.startsWith("__")).sort();
     if (names.length === 0) return [];
     const meta = await admin.fetchTopicMetadata({ topics: names });
@@ -97,12 +103,10 @@ export interface TopicDescription {
   configs: Record<string, string>;
 }
 
-export async function describeTopic(ctx: CommandContext, name: string): Promise<TopicDescription> {
+export async function describeTopic(loaded: LoadedConfig, name: string): Promise<TopicDescription> {
   checkTopicName(name);
-  return withAdmin(ctx, `describe topic ${name}`, async (admin) => {
-    if (!(await admin.listTopics()).includes(name)) {
-      throw new RuntimeError(`topic ${name} does not exist`, { hint: "`stockpipe topic list` shows the topics; `stockpipe topic create " + name + "` creates it" });
-    }
+  return withAdmin(loaded, `describe topic ${name}`, async (admin) => {
+    await requireTopic(admin, name);
     const meta = await admin.fetchTopicMetadata({ topics: [name] });
     const offsets = await admin.fetchTopicOffsets(name);
     const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name }] });
@@ -120,10 +124,10 @@ export async function describeTopic(ctx: CommandContext, name: string): Promise<
   });
 }
 
-export async function deleteTopic(ctx: CommandContext, name: string): Promise<void> {
+export async function deleteTopic(loaded: LoadedConfig, name: string): Promise<void> {
   checkTopicName(name);
-  await withAdmin(ctx, `delete topic ${name}`, async (admin) => {
-    if (!(await admin.listTopics()).includes(name)) throw new RuntimeError(`topic ${name} does not exist`, { hint: "`stockpipe topic list` shows the topics" });
+  await withAdmin(loaded, `delete topic ${name}`, async (admin) => {
+    await requireTopic(admin, name);
     await admin.deleteTopics({ topics: [name], timeout: 10_000 });
   });
 }

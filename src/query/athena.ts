@@ -12,9 +12,10 @@ import {
   type ColumnInfo,
 } from "@aws-sdk/client-athena";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
-import { InterruptedError, RuntimeError } from "../errors";
-import type { Row } from "../ui/output";
+import { InterruptedError, RuntimeError, StockpipeError } from "../errors";
+import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
 
 /** Athena's price: USD 5 per TB scanned, at least 10 MB per query. */
 export function athenaCost(bytesScanned: number): number {
@@ -121,4 +122,35 @@ export async function runAthena(
     token = page.NextToken;
   } while (token);
   return { queryExecutionId: id, columns: columns.map((c, i) => c.Name ?? `_${i}`), rows, bytesScanned, costUsd: athenaCost(bytesScanned) };
+}
+
+/** An Athena failure as one line with the settings to check. */
+export function athenaError(err: unknown, hint = "check athena.region, athena.workgroup, athena.database and the AWS credentials"): StockpipeError {
+  if (err instanceof StockpipeError) return err;
+  return new RuntimeError(`Athena: ${(err as Error).message}`, { hint, cause: err });
+}
+
+export class AthenaEngine implements QueryEngine {
+  readonly name = "athena";
+  readonly where = "Athena";
+  private readonly client: AthenaClient;
+  constructor(private readonly loaded: LoadedConfig) {
+    this.client = createAthenaClient(loaded.config);
+  }
+
+  async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
+    try {
+      const r = await runAthena(this.client, this.loaded.config, statement, {
+        signal: options.signal,
+        onProgress: (p) => options.onProgress?.(`Athena: ${p.state.toLowerCase()}, ${(p.bytesScanned / 1e6).toFixed(1)} MB scanned`),
+      });
+      return { columns: r.columns, rows: r.rows, note: `${(r.bytesScanned / 1e6).toFixed(2)} MB scanned, about $${r.costUsd.toFixed(6)} (query ${r.queryExecutionId})` };
+    } catch (err) {
+      throw athenaError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
 }

@@ -1,8 +1,10 @@
 /** The CQL query engine: pages through results with the driver's stream, values made exact and printable. */
 import cassandra from "cassandra-driver";
+import type { LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
 import { createCassandraClient } from "../sinks/cassandra/client";
-import type { Row } from "../ui/output";
+import { cassandraError } from "../sinks/cassandra/errors";
+import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
 
 const { types } = cassandra;
 
@@ -18,11 +20,6 @@ export function plain(v: unknown): unknown {
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(plain(k)), plain(x)]));
   if (v instanceof Set) return [...v].map(plain);
   return v;
-}
-
-export interface QueryResult {
-  columns: string[];
-  rows: Row[];
 }
 
 export async function runCql(config: ResolvedConfig, cql: string, options: { fetchSize?: number; onPage?: (rows: number) => void } = {}): Promise<QueryResult> {
@@ -54,4 +51,20 @@ export async function runCql(config: ResolvedConfig, cql: string, options: { fet
     await client.shutdown().catch(() => {});
   }
   return { columns, rows };
+}
+
+export class CqlEngine implements QueryEngine {
+  readonly name = "cql";
+  readonly where = "Cassandra";
+  constructor(private readonly loaded: LoadedConfig) {}
+
+  async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
+    try {
+      return await runCql(this.loaded.config, statement, { onPage: (n) => options.onProgress?.(`running the query on Cassandra: ${n.toLocaleString("en-US")} rows`) });
+    } catch (err) {
+      throw cassandraError(err, this.loaded);
+    }
+  }
+
+  async close(): Promise<void> {}
 }

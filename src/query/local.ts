@@ -5,7 +5,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { Row } from "../ui/output";
+import type { LoadedConfig } from "../config/loader";
+import { RuntimeError } from "../errors";
+import { s3Error } from "../sinks/s3/errors";
+import { syncLake } from "./lakeCache";
+import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
 
 function hasFiles(dir: string, ext: string): boolean {
   if (!existsSync(dir)) return false;
@@ -45,4 +49,28 @@ export async function runLocal(sql: string, dir: string): Promise<{ columns: str
   } finally {
     connection.closeSync();
   }
+}
+
+/** SQL over the lake: brings the local cache up to date, then runs DuckDB over it. */
+export class LocalEngine implements QueryEngine {
+  readonly name = "local";
+  readonly where = "the lake (DuckDB)";
+  constructor(private readonly loaded: LoadedConfig) {}
+
+  async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
+    const s3 = this.loaded.config.s3;
+    options.onProgress?.(`syncing s3://${s3.bucket}/${s3.prefix} into the local cache`);
+    const synced = await syncLake(this.loaded.config, (done, total) => options.onProgress?.(`syncing the lake: ${done}/${total} new objects`)).catch((err) => {
+      throw s3Error(err, this.loaded, `list the lake at s3://${s3.bucket}/${s3.prefix}`);
+    });
+    options.onProgress?.(`running the query over ${synced.objects} files`);
+    try {
+      const result = await runLocal(statement, synced.dir);
+      return { ...result, note: `lake cache: ${synced.objects} objects, ${synced.downloaded} downloaded${synced.removed ? `, ${synced.removed} removed` : ""}` };
+    } catch (err) {
+      throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, { hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's", cause: err });
+    }
+  }
+
+  async close(): Promise<void> {}
 }

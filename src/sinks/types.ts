@@ -1,35 +1,49 @@
+import type { LoadedConfig } from "../config/loader";
 import type { Tick } from "../model/tick";
 
-/** Where a write's ticks came from: one Kafka partition, with each tick's offset. */
-export interface WritePosition {
+/** A run of valid records from one Kafka partition, in offset order, as the consumer loop hands it over. */
+export interface SinkBatch {
   topic: string;
   partition: number;
+  ticks: Tick[];
   /** Offsets of `ticks`, in order. */
   offsets: string[];
-  /** Offset after the last message handled (valid or dead-lettered): the commit point if nothing is buffered. */
+  /** Each record's JSON, one line, as received (re-encoded only where the consumer had to complete it). */
+  values: string[];
+  /** Offset after the last message handled, valid or dead-lettered: the partition's position after this batch. */
   nextOffset: string;
-  /** The messages' values as received (valid tick v1 JSON), for sinks that store JSON as it is. */
-  values?: string[];
+  /** Nothing more was waiting in the partition when the batch was fetched. */
+  caughtUp: boolean;
 }
 
 /**
- * Where consumed ticks go. Writes are idempotent (a replayed tick overwrites itself). A sink that writes
- * through (Cassandra) is durable when `write` resolves; a sink that buffers into files (S3) says with
- * `committable` up to which offset a partition is durable, and flushes on `flush`/`flushIdle`.
+ * Where consumed records go. One contract for every sink: `write` stores a batch idempotently (a replayed
+ * record overwrites itself), and `durableOffset` says, per partition, up to which offset everything written is
+ * durable — the consumer commits exactly that and never more. A write-through sink (Cassandra) is durable when
+ * `write` resolves; a buffering sink (S3 files) reports a lower point until its file lands, and cuts files when
+ * and as it sees fit (size, time, idleness). The consumer loop never asks which kind it drives.
+ *
+ * Failures are thrown as StockpipeErrors that say whether a retry can help (`retriable`); the loop retries
+ * those and stops on the others.
  */
 export interface Sink {
   readonly name: string;
+  /** How rows become durable; the loop does not care, a caller measuring write latency does. */
+  readonly durability: "write-through" | "buffered";
   open(): Promise<void>;
-  write(ticks: Tick[], position: WritePosition): Promise<void>;
-  /** The offset to commit for a partition: everything before it is durable. Undefined: nextOffset of the last write. */
-  committable?(partition: number): string | undefined;
-  /** Writes out every partition's buffer. */
-  flush?(): Promise<void>;
-  /**
-   * Writes out the buffers of caught-up partitions (nothing more to read) that have waited longer than the idle
-   * time; returns the partitions it flushed. Partitions with data still to read are never cut by the clock, so
-   * a replay after a crash or a rebalance cuts their files where the first run did.
-   */
-  flushIdle?(caughtUp: (partition: number) => boolean): Promise<number[]>;
+  write(batch: SinkBatch): Promise<void>;
+  /** Everything before this offset of the partition is durable; undefined when nothing of it was written. */
+  durableOffset(partition: number): string | undefined;
+  /** Makes everything written so far durable (the end of a run, an interrupt). */
+  flush(): Promise<void>;
+  /** The partitions went to another consumer: forget what is buffered for them (the new owner re-reads it). */
+  release(partitions: number[]): void;
   close(): Promise<void>;
 }
+
+export interface SinkEvents {
+  /** A background write (a file upload) failed and will be retried. */
+  onRetry?(error: Error, attempt: number, delayMs: number): void;
+}
+
+export type SinkFactory = (loaded: LoadedConfig, events: SinkEvents) => Promise<Sink>;

@@ -1,7 +1,7 @@
 /** The one place errors become output and exit codes. */
 import { CommanderError } from "commander";
 import { ConfigError, ExitCode, StockpipeError } from "../errors";
-import { chalk, logLevel } from "./log";
+import { chalk, logLevel } from "../log";
 
 /** Set once the config is loaded: masks configured secrets in whatever an error message quotes. */
 let redact: (text: string) => string = (t) => t;

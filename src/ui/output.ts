@@ -1,6 +1,6 @@
 /** Rows to stdout as a table, a JSON array or CSV. */
 import Table from "cli-table3";
-import { chalk, colorEnabled } from "./log";
+import { chalk, colorEnabled } from "../log";
 
 export type Format = "table" | "json" | "csv";
 export const FORMATS: Format[] = ["table", "json", "csv"];

@@ -1,6 +1,6 @@
 /** A spinner on a TTY; plain start/end lines on stderr otherwise (CI logs, pipes). */
 import ora, { type Ora } from "ora";
-import { colorEnabled, enabled, log } from "./log";
+import { colorEnabled, enabled, log } from "../log";
 
 export interface Progress {
   text(message: string): void;

@@ -2,7 +2,7 @@
  * A live status line on stderr while streaming: redrawn in place on a TTY, printed every `plainEveryMs`
  * otherwise (CI logs), silent below log level info. Messages printed through it do not garble the line.
  */
-import { enabled } from "./log";
+import { enabled } from "../log";
 
 export class StatusLine {
   private timer?: NodeJS.Timeout;

@@ -2,6 +2,7 @@
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { classifyMessage } from "../kafka/classify";
+import { requireTopic } from "../kafka/topics";
 import { marketDayAndMinute } from "../model/time";
 import { fingerprint, type Seen } from "./reconcile";
 
@@ -9,8 +10,13 @@ import { fingerprint, type Seen } from "./reconcile";
 export async function readTopic(kafka: Kafka, topic: string, config: ResolvedConfig, since?: string): Promise<Seen[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+  try {
+    await requireTopic(admin, topic);
+    ends = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
   const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
   const out: Seen[] = [];
   if (remaining.size === 0) return out;

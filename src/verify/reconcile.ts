@@ -11,7 +11,7 @@ export interface Seen {
   fingerprint: string;
 }
 
-export interface DayCheck {
+export type DayCheck = {
   symbol: string;
   day: string;
   kafka: number;
@@ -20,7 +20,7 @@ export interface DayCheck {
   duplicated: number;
   differing: number;
   extra: number;
-}
+};
 
 export function fingerprint(ts: string, price: number, volume: number | null | undefined): string {
   return `${ts}|${price}|${volume ?? ""}`;
@@ -65,4 +65,29 @@ export function reconcile(kafka: Iterable<Seen>, sink: Iterable<Seen>): DayCheck
 
 export function isClean(c: DayCheck): boolean {
   return c.missing === 0 && c.duplicated === 0 && c.differing === 0 && c.extra === 0;
+}
+
+/** One sink and symbol: the day checks summed, and how many days there were. */
+export type SymbolCheck = Omit<DayCheck, "day"> & { sink: string; days: number; status: "ok" | "MISMATCH" };
+
+/** The day checks of one sink, summed per symbol, and the days that do not match. */
+export function bySymbol(sink: string, checks: DayCheck[]): { symbols: SymbolCheck[]; problems: (DayCheck & { sink: string })[] } {
+  const symbols = new Map<string, SymbolCheck>();
+  const problems: (DayCheck & { sink: string })[] = [];
+  for (const c of checks) {
+    let r = symbols.get(c.symbol);
+    if (!r) symbols.set(c.symbol, (r = { sink, symbol: c.symbol, days: 0, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0, status: "ok" }));
+    r.days++;
+    r.kafka += c.kafka;
+    r.stored += c.stored;
+    r.missing += c.missing;
+    r.duplicated += c.duplicated;
+    r.differing += c.differing;
+    r.extra += c.extra;
+    if (!isClean(c)) {
+      r.status = "MISMATCH";
+      problems.push({ ...c, sink });
+    }
+  }
+  return { symbols: [...symbols.values()], problems };
 }

@@ -73,11 +73,10 @@ export const s3Service: LocalService = {
   },
 
   async afterReady(ctx) {
-    const { CreateBucketCommand, HeadBucketCommand } = await import("@aws-sdk/client-s3");
+    const { ensureBucket } = await import("../../sinks/s3/bucket");
     const s3 = await client(ctx);
-    const Bucket = ctx.config.s3.bucket;
     try {
-      await s3.send(new HeadBucketCommand({ Bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket })));
+      await ensureBucket(s3, ctx.config.s3.bucket);
     } finally {
       s3.destroy();
     }

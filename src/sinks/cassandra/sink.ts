@@ -5,12 +5,14 @@
  * arriving late never replaces a newer one.
  */
 import cassandra from "cassandra-driver";
+import type { LoadedConfig } from "../../config/loader";
 import type { ResolvedConfig } from "../../config/schema";
 import type { Tick } from "../../model/tick";
 import { marketDayAndMinute } from "../../model/time";
-import type { Sink, WritePosition } from "../types";
-import { createCassandraClient } from "./client";
 import { runBounded } from "../../util/bounded";
+import type { Sink, SinkBatch } from "../types";
+import { createCassandraClient } from "./client";
+import { cassandraError } from "./errors";
 import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
@@ -59,12 +61,20 @@ function row(t: Tick, ms: number, day: string, bucket: number | undefined): unkn
 
 export class CassandraSink implements Sink {
   readonly name = "cassandra";
+  readonly durability = "write-through";
   private client: cassandra.Client;
   private insertTick: string;
   private insertLatest: string;
   private readonly bucketMinutes: number;
+  private readonly config: ResolvedConfig;
+  /** Per partition, the offset after the last batch written: a write that resolved is durable. */
+  private readonly durable = new Map<number, string>();
 
-  constructor(private readonly config: ResolvedConfig, private readonly options: { batchRows?: number } = {}) {
+  constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly options: { batchRows?: number } = {},
+  ) {
+    const config = (this.config = loaded.config);
     this.client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
     const ks = config.cassandra.keyspace;
     this.insertTick = `INSERT INTO ${ks}.ticks (${TICK_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${TICK_COLUMNS.map(() => "?").join(", ")})`;
@@ -73,7 +83,9 @@ export class CassandraSink implements Sink {
   }
 
   async open(): Promise<void> {
-    await this.client.connect();
+    await this.client.connect().catch((err) => {
+      throw cassandraError(err, this.loaded);
+    });
   }
 
   /** The partition of a tick: trading day in the market's zone, and the bucket of that day. */
@@ -82,7 +94,27 @@ export class CassandraSink implements Sink {
     return { day, bucket: Math.floor(minute / this.bucketMinutes) };
   }
 
-  async write(ticks: Tick[], _position?: WritePosition): Promise<void> {
+  async write(batch: SinkBatch): Promise<void> {
+    try {
+      await this.writeTicks(batch.ticks);
+    } catch (err) {
+      throw cassandraError(err, this.loaded);
+    }
+    this.durable.set(batch.partition, batch.nextOffset);
+  }
+
+  durableOffset(partition: number): string | undefined {
+    return this.durable.get(partition);
+  }
+
+  /** Nothing is buffered: every write is durable when it resolves. */
+  async flush(): Promise<void> {}
+
+  release(partitions: number[]): void {
+    for (const p of partitions) this.durable.delete(p);
+  }
+
+  private async writeTicks(ticks: Tick[]): Promise<void> {
     if (ticks.length === 0) return;
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();

@@ -1,10 +1,11 @@
-/** `stockpipe doctor`: one probe per endpoint, a table of results, and the likely fix for each failure. */
-import type { CommandContext } from "../commands/context";
-import { RuntimeError, errorMessage } from "../errors";
-import { printRows } from "../ui/output";
-import { withSpinner } from "../ui/spinner";
+/**
+ * Health checks: one probe per configured endpoint, each with a time limit, its round trip, and the likely fix
+ * when it fails. `doctor` prints them.
+ */
+import type { LoadedConfig } from "../config/loader";
+import { errorMessage } from "../errors";
 
-interface Check {
+export interface Check {
   name: string;
   endpoint: string;
   required: boolean;
@@ -21,18 +22,19 @@ export interface CheckResult {
   fix: string;
 }
 
-function origin(ctx: CommandContext, path: string): string {
-  return ctx.loaded.origins.get(path) ?? "default";
+function origin(loaded: LoadedConfig, path: string): string {
+  return loaded.origins.get(path) ?? "default";
 }
 
-function checks(ctx: CommandContext): Check[] {
-  const c = ctx.config;
+/** The endpoints the config names: Kafka, Cassandra and S3 always, Athena when any athena.* field is set. */
+export function checks(loaded: LoadedConfig): Check[] {
+  const c = loaded.config;
   const list: Check[] = [
     {
       name: "kafka",
       endpoint: c.kafka.brokers.join(","),
       required: true,
-      fix: `no Kafka at ${c.kafka.brokers.join(",")} (kafka.brokers from ${origin(ctx, "kafka.brokers")}): run \`stockpipe local up\` or set STOCKPIPE_KAFKA_BROKERS`,
+      fix: `no Kafka at ${c.kafka.brokers.join(",")} (kafka.brokers from ${origin(loaded, "kafka.brokers")}): run \`stockpipe local up\` or set STOCKPIPE_KAFKA_BROKERS`,
       async probe() {
         const { createKafka } = await import("../kafka/client");
         const admin = createKafka(c, { retries: 0 }).admin();
@@ -49,7 +51,7 @@ function checks(ctx: CommandContext): Check[] {
       name: "cassandra",
       endpoint: c.cassandra.contactPoints.join(","),
       required: true,
-      fix: `no Cassandra at ${c.cassandra.contactPoints.join(",")} (cassandra.contactPoints from ${origin(ctx, "cassandra.contactPoints")}): run \`stockpipe local up\` or set STOCKPIPE_CASSANDRA_CONTACT_POINTS`,
+      fix: `no Cassandra at ${c.cassandra.contactPoints.join(",")} (cassandra.contactPoints from ${origin(loaded, "cassandra.contactPoints")}): run \`stockpipe local up\` or set STOCKPIPE_CASSANDRA_CONTACT_POINTS`,
       async probe() {
         const { createCassandraClient } = await import("../sinks/cassandra/client");
         const client = createCassandraClient(c, { connectTimeoutMs: 3000 });
@@ -65,7 +67,7 @@ function checks(ctx: CommandContext): Check[] {
       name: "s3",
       endpoint: `${c.s3.endpoint === "aws" ? `AWS S3 ${c.s3.region}` : c.s3.endpoint} s3://${c.s3.bucket}`,
       required: true,
-      fix: `S3 at ${c.s3.endpoint} (s3.endpoint from ${origin(ctx, "s3.endpoint")}) with bucket ${c.s3.bucket}: run \`stockpipe local up\`, or check s3.endpoint, the credentials and that the bucket exists`,
+      fix: `S3 at ${c.s3.endpoint} (s3.endpoint from ${origin(loaded, "s3.endpoint")}) with bucket ${c.s3.bucket}: run \`stockpipe local up\`, or check s3.endpoint, the credentials and that the bucket exists`,
       async probe() {
         const { HeadBucketCommand } = await import("@aws-sdk/client-s3");
         const { createS3Client } = await import("../sinks/s3/client");
@@ -84,7 +86,7 @@ function checks(ctx: CommandContext): Check[] {
       },
     },
   ];
-  const athenaConfigured = [...ctx.loaded.origins].some(([path, o]) => path.startsWith("athena.") && o !== "default");
+  const athenaConfigured = [...loaded.origins].some(([path, o]) => path.startsWith("athena.") && o !== "default");
   if (athenaConfigured) {
     list.push({
       name: "athena",
@@ -106,7 +108,7 @@ function checks(ctx: CommandContext): Check[] {
   return list;
 }
 
-async function runCheck(check: Check): Promise<CheckResult> {
+export async function runCheck(check: Check): Promise<CheckResult> {
   const started = performance.now();
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 10s")), 10_000).unref());
   try {
@@ -117,16 +119,3 @@ async function runCheck(check: Check): Promise<CheckResult> {
   }
 }
 
-export async function doctor(ctx: CommandContext, skip: string[]): Promise<void> {
-  const list = checks(ctx).filter((c) => !skip.includes(c.name));
-  const results = await withSpinner(`checking ${list.map((c) => c.name).join(", ")}`, () => Promise.all(list.map(runCheck)), (r) =>
-    `${r.filter((x) => x.ok).length} of ${r.length} checks passed`,
-  );
-  printRows(
-    results.map((r) => ({ ...r, status: r.ok ? "ok" : "FAIL" })),
-    [{ key: "check" }, { key: "status" }, { key: "endpoint" }, { key: "version", header: "version / error" }, { key: "rttMs", header: "rtt ms", align: "right" }, { key: "fix" }],
-    ctx.format,
-  );
-  const failed = results.filter((r, i) => !r.ok && list[i]!.required);
-  if (failed.length) throw new RuntimeError(`${failed.map((f) => f.check).join(", ")} failed`, { hint: failed[0]!.fix });
-}

@@ -1,0 +1,20 @@
+/** Pieces several commands share. */
+import { throttle } from "../util/retry";
+import { chalk, log } from "../log";
+import type { StatusLine } from "../ui/status";
+
+/** How often a repeated retry warning is printed at most. */
+export const RETRY_WARNING_MS = 5000;
+
+/**
+ * The one retry warning: "<what> (<cause>); retry N in Dms, nothing committed past it", at most every 5 s,
+ * above the live status line when there is one.
+ */
+export function retryWarning(status: () => StatusLine | undefined): (what: string, err: Error, attempt: number, delayMs: number, tail?: string) => void {
+  return throttle(RETRY_WARNING_MS, (what: string, err: Error, attempt: number, delayMs: number, tail = "nothing committed past it") => {
+    const message = `${what} (${err.message.split("\n")[0]}); retry ${attempt} in ${delayMs}ms, ${tail}`;
+    const line = status();
+    if (line) line.print(`${chalk.yellow("warning")} ${message}`);
+    else log.warn(message);
+  });
+}

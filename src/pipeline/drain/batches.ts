@@ -1,0 +1,131 @@
+/**
+ * Batch handling: a fetched batch, cut into chunks of `batchSize` → each message classified (bad ones to the
+ * dead-letter queue with the reason) → the valid ones to the sink → the chunk marked handled. A failure that may
+ * pass is retried with backoff while the partition waits (heartbeats go on, so the group keeps this member);
+ * any other failure stops the run. Nothing past an unwritten chunk is ever committed.
+ */
+import type { Batch, EachBatchPayload, KafkaMessage } from "kafkajs";
+import { asStockpipeError, isRetriable, type StockpipeError } from "../../errors";
+import { classifyMessage } from "../../kafka/classify";
+import type { DeadLetter } from "../../kafka/dlq";
+import type { LatencyRecorder } from "../../kafka/latency";
+import type { Sink, SinkBatch } from "../../sinks/types";
+import { retry } from "../../util/retry";
+import type { CommitScheduler } from "./commits";
+
+export interface DrainCounts {
+  consumed: number;
+  written: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+}
+
+export interface BatchContext {
+  sink: Sink;
+  dlq: { send(letters: DeadLetter[]): Promise<void> };
+  commits: CommitScheduler;
+  batchSize: number;
+  maxMessageBytes: number;
+  latency?: LatencyRecorder;
+  /** Aborted on interrupt or after a fatal failure. */
+  signal: AbortSignal;
+  /** Interrupted by the user: the batch in hand commits before it returns. */
+  interrupted: () => boolean;
+  counts: DrainCounts;
+  /** Per partition: offset after the last message handled, and how many messages were left behind it. */
+  positions: Map<number, { next: string; lag: number }>;
+  fail(error: StockpipeError): void;
+  onRetry?(error: Error, attempt: number, delayMs: number): void;
+  onChunk?(): void;
+}
+
+/** A chunk split into what the sink gets and what goes to the dead-letter queue. */
+export interface Classified {
+  batch: SinkBatch;
+  dead: DeadLetter[];
+  /** For the latency recorder: each tick's `produced-at` header and Kafka timestamp (epoch ms). */
+  producedAt: number[];
+  sentAt: number[];
+}
+
+export function classifyChunk(batch: Pick<Batch, "topic" | "partition" | "highWatermark">, chunk: KafkaMessage[], maxMessageBytes: number, withTimes: boolean): Classified {
+  const last = chunk[chunk.length - 1]!;
+  const nextOffset = (BigInt(last.offset) + 1n).toString();
+  const out: Classified = {
+    batch: { topic: batch.topic, partition: batch.partition, ticks: [], offsets: [], values: [], nextOffset, caughtUp: BigInt(batch.highWatermark) <= BigInt(nextOffset) },
+    dead: [],
+    producedAt: [],
+    sentAt: [],
+  };
+  for (const m of chunk) {
+    const c = classifyMessage(m, maxMessageBytes);
+    if (!c.ok) {
+      out.dead.push({ message: m, partition: batch.partition, reason: c.reason, detail: c.detail });
+      continue;
+    }
+    out.batch.ticks.push(c.tick);
+    out.batch.offsets.push(m.offset);
+    // One line per record, for sinks that store the JSON as it is: re-encode anything multi-line.
+    out.batch.values.push(c.text.includes("\n") ? JSON.stringify(c.tick) : c.text);
+    if (withTimes) {
+      out.producedAt.push(Number(m.headers?.["produced-at"]?.toString() ?? Number.NaN));
+      out.sentAt.push(Number(m.timestamp));
+    }
+  }
+  return out;
+}
+
+/** Dead letters first, then the sink: both must be acknowledged before the chunk counts as handled. */
+async function store(c: BatchContext, work: Classified, heartbeat: () => Promise<void>): Promise<void> {
+  const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
+  try {
+    await retry(
+      async () => {
+        try {
+          await c.dlq.send(work.dead);
+          await c.sink.write(work.batch);
+        } catch (err) {
+          throw asStockpipeError(err, `write to ${c.sink.name}`);
+        }
+      },
+      { isRetriable, onRetry: c.onRetry, shouldStop: () => c.signal.aborted },
+    );
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+function count(c: BatchContext, work: Classified, chunkSize: number): void {
+  c.counts.consumed += chunkSize;
+  c.counts.written += work.batch.ticks.length;
+  c.counts.dlq += work.dead.length;
+  for (const d of work.dead) c.counts.dlqByReason[d.reason] = (c.counts.dlqByReason[d.reason] ?? 0) + 1;
+}
+
+/** The kafkajs eachBatch handler. */
+export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Promise<void> {
+  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    const fetchedAt = c.latency ? performance.timeOrigin + performance.now() : 0;
+    for (let start = 0; start < batch.messages.length; start += c.batchSize) {
+      if (!isRunning() || isStale() || c.signal.aborted) return;
+      const chunk = batch.messages.slice(start, start + c.batchSize);
+      const work = classifyChunk(batch, chunk, c.maxMessageBytes, c.latency !== undefined);
+      c.commits.track(batch.partition);
+      try {
+        await store(c, work, heartbeat);
+      } catch (err) {
+        // Interrupted while retrying: the chunk stays unhandled and is read again next time.
+        if (!c.signal.aborted) c.fail(err as StockpipeError);
+        return;
+      }
+      c.latency?.record(work.batch.ticks, work.producedAt, work.sentAt, fetchedAt);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      count(c, work, chunk.length);
+      c.positions.set(batch.partition, { next: work.batch.nextOffset, lag: Math.max(0, Number(batch.highWatermark) - Number(work.batch.nextOffset)) });
+      if (c.interrupted()) await c.commits.now().catch(() => {});
+      else c.commits.soon();
+      c.onChunk?.();
+      await heartbeat();
+    }
+  };
+}

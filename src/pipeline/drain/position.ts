@@ -1,0 +1,42 @@
+/** Where a consumer group starts: `--from earliest|latest|<ISO time>`, and `--reset` to move it there. */
+import type { Admin } from "kafkajs";
+import { RuntimeError, UsageError } from "../../errors";
+
+export type From = "earliest" | "latest" | number;
+
+export function parseFrom(from: string): From {
+  if (from === "earliest" || from === "latest") return from;
+  const ms = Date.parse(from);
+  if (Number.isNaN(ms)) throw new UsageError(`--from ${from} must be earliest, latest or an ISO-8601 time`);
+  return ms;
+}
+
+export type GroupAdmin = Pick<Admin, "fetchOffsets" | "resetOffsets" | "fetchTopicOffsetsByTimestamp" | "setOffsets">;
+
+/**
+ * Sets the group's starting offsets when it has none (or always, with reset). A new group starting at earliest
+ * or latest needs nothing set: the subscription's fromBeginning covers it, and setting offsets would fail while
+ * a crashed member of the group is still waiting out its session.
+ */
+export async function positionGroup(admin: GroupAdmin, topic: string, group: string, from: From, reset: boolean): Promise<void> {
+  const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
+  const hasOffsets = committed.some((p) => Number(p.offset) >= 0);
+  if (hasOffsets && !reset) return;
+  if (!reset && (from === "earliest" || from === "latest")) return;
+  try {
+    if (from === "earliest" || from === "latest") {
+      await admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" });
+    } else {
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, from);
+      await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+    }
+  } catch (err) {
+    if (/running instances/.test((err as Error).message)) {
+      throw new RuntimeError(
+        `cannot move group ${group} to --from ${typeof from === "number" ? new Date(from).toISOString() : from}: it has members (a running consumer, or a crashed one whose session has not expired yet)`,
+        { hint: "stop the other consumers of this group, or wait for the session timeout (30 s) and try again" },
+      );
+    }
+    throw err;
+  }
+}

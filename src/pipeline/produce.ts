@@ -1,0 +1,67 @@
+/**
+ * The produce loop: a source's ticks → the --from/--to window → pacing → send, until the input ends, a limit
+ * or a deadline is reached, or the signal aborts. No terminal here: rejected rows go to `onRejected`, and the
+ * caller decides where ticks are sent (Kafka, or stdout for a dry run).
+ */
+import type { Tick } from "../model/tick";
+import type { Pacer } from "../sources/pacer";
+import type { Rejected, Source } from "../sources/types";
+
+export interface ProduceOptions {
+  source: Source;
+  send(tick: Tick): Promise<void>;
+  /** Undefined: as fast as the sink takes them. */
+  pacer?: Pacer;
+  /** Event-time window, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+  limit?: number;
+  /** Stop at this performance.now() time. */
+  deadline?: number;
+  signal: AbortSignal;
+  /** A row the source could not make a tick of; throwing stops the loop (strict mode). */
+  onRejected?(item: Rejected): void | Promise<void>;
+}
+
+export interface ProduceCounts {
+  /** Ticks handed to `send`. */
+  accepted: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  skippedOutsideRange: number;
+  stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
+}
+
+export async function produceFrom(o: ProduceOptions): Promise<ProduceCounts> {
+  const counts: ProduceCounts = { accepted: 0, rejected: 0, rejectedByReason: {}, skippedOutsideRange: 0, stoppedBy: "end of input" };
+  // The source stops reading at the deadline too, not only at the next tick it yields.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([o.signal, stop.signal]);
+  for await (const item of o.source.items(signal)) {
+    if (item.kind === "rejected") {
+      counts.rejected++;
+      counts.rejectedByReason[item.reason] = (counts.rejectedByReason[item.reason] ?? 0) + 1;
+      await o.onRejected?.(item);
+      continue;
+    }
+    if ((o.from !== undefined && item.eventMs < o.from) || (o.to !== undefined && item.eventMs > o.to)) {
+      counts.skippedOutsideRange++;
+      continue;
+    }
+    await o.pacer?.wait(item.eventMs, signal);
+    if (signal.aborted) break;
+    await o.send(item.tick);
+    counts.accepted++;
+    if (o.limit !== undefined && counts.accepted >= o.limit) {
+      counts.stoppedBy = "limit";
+      break;
+    }
+    if (o.deadline !== undefined && performance.now() >= o.deadline) {
+      counts.stoppedBy = "duration";
+      stop.abort();
+      break;
+    }
+  }
+  if (o.signal.aborted) counts.stoppedBy = "interrupted";
+  return counts;
+}

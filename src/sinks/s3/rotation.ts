@@ -1,0 +1,100 @@
+/**
+ * Where the lake's files are cut, per Kafka partition, and up to which offset the partition is in S3. Pure
+ * bookkeeping, no I/O: the sink uploads the files this hands it and reports back when each has landed.
+ *
+ * A file is cut at `flushRows` rows, at `flushBytes` bytes and when the trading day changes — points that
+ * depend only on the data, so a replay after a crash cuts the same files under the same keys. The one cut by
+ * the clock, the idle cut, only happens to a partition that had nothing more to read, and is followed by a
+ * commit past the file.
+ */
+import type { SinkBatch } from "../types";
+
+export interface LakeFile {
+  topic: string;
+  partition: number;
+  /** The trading day of every row in it. */
+  dt: string;
+  /** Offset of its first row: part of its key, and the commit point while it is not in S3. */
+  startOffset: string;
+  lines: string[];
+  bytes: number;
+}
+
+export interface RotationLimits {
+  flushRows: number;
+  flushBytes: number;
+  flushIdleMs: number;
+}
+
+export class PartitionFiles {
+  private buffer?: LakeFile;
+  private lastAppendAt = 0;
+  private caughtUp = false;
+  /** Cut and not yet in S3, in offset order. */
+  private readonly inFlight: LakeFile[] = [];
+  /** Offset after the last message handled: the commit point when nothing is buffered or in flight. */
+  private next?: string;
+  /** Offset after the last row appended: a replay of rows already appended (after a rejoin) skips them. */
+  private appendedUpTo?: bigint;
+
+  constructor(
+    readonly partition: number,
+    private readonly limits: RotationLimits,
+    /** The trading day of an event time. */
+    private readonly dayOf: (ms: number) => string,
+  ) {}
+
+  /** Appends a batch's rows; returns the files that filled up or ended with a trading day, in order. */
+  append(batch: SinkBatch, now: number): LakeFile[] {
+    const done: LakeFile[] = [];
+    let first = 0;
+    // Offsets rise within a batch: after a replay only a leading run can be already appended.
+    if (this.appendedUpTo !== undefined) while (first < batch.ticks.length && BigInt(batch.offsets[first]!) < this.appendedUpTo) first++;
+    let lastMinute = Number.NaN;
+    let dt = "";
+    for (let i = first; i < batch.ticks.length; i++) {
+      const ms = Date.parse(batch.ticks[i]!.ts);
+      // The trading day changes only on a minute boundary: one lookup per minute of event time.
+      const minute = Math.floor(ms / 60_000);
+      if (minute !== lastMinute) {
+        dt = this.dayOf(ms);
+        lastMinute = minute;
+      }
+      if (this.buffer && this.buffer.dt !== dt) done.push(this.cut()!);
+      const line = batch.values[i]!;
+      this.buffer ??= { topic: batch.topic, partition: this.partition, dt, startOffset: batch.offsets[i]!, lines: [], bytes: 0 };
+      this.buffer.lines.push(line);
+      this.buffer.bytes += line.length + 1;
+      if (this.buffer.lines.length >= this.limits.flushRows || this.buffer.bytes >= this.limits.flushBytes) done.push(this.cut()!);
+    }
+    if (first < batch.ticks.length) this.appendedUpTo = BigInt(batch.offsets[batch.ticks.length - 1]!) + 1n;
+    this.next = batch.nextOffset;
+    this.caughtUp = batch.caughtUp;
+    this.lastAppendAt = now;
+    return done;
+  }
+
+  /** Cuts the buffer into a file (undefined when empty); the file counts as in flight until `landed`. */
+  cut(): LakeFile | undefined {
+    const file = this.buffer;
+    if (!file) return undefined;
+    this.buffer = undefined;
+    this.inFlight.push(file);
+    return file;
+  }
+
+  /** Cuts the buffer if the partition was caught up at its last batch and has been idle for flushIdleMs since. */
+  cutIfIdle(now: number): LakeFile | undefined {
+    return this.caughtUp && now - this.lastAppendAt >= this.limits.flushIdleMs ? this.cut() : undefined;
+  }
+
+  landed(file: LakeFile): void {
+    const i = this.inFlight.indexOf(file);
+    if (i >= 0) this.inFlight.splice(i, 1);
+  }
+
+  /** Everything before this offset is in S3: the oldest file not yet there bounds it (files land out of order). */
+  durableOffset(): string | undefined {
+    return this.inFlight[0]?.startOffset ?? this.buffer?.startOffset ?? this.next;
+  }
+}
