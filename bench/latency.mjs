@@ -30,10 +30,12 @@ function start(args, env) {
 /** CPU seconds used so far by each pid (utime + stime), or undefined off Linux. */
 function cpuSeconds(pids) {
   try {
-    return Object.fromEntries(Object.entries(pids).map(([name, pid]) => {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      return [name, (Number(fields[11]) + Number(fields[12])) / 100];
-    }));
+    return Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return [name, (Number(fields[11]) + Number(fields[12])) / 100];
+      }),
+    );
   } catch {
     return undefined;
   }
@@ -59,12 +61,22 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
   stockpipe(["topic", "create", topic, "-p", "6"]);
   stockpipe(["schema", "cassandra"], env);
   try {
-    const consumer = start(["consume", "--sink", "cassandra", "-g", group, "--from", "earliest", "--latency", "--latency-warmup", `${warmup}s`, "-f", "json"], env);
-    await until("the consumer to join its group", async () => {
-      const g = (await admin.describeGroups([group])).groups[0];
-      return g?.state === "Stable" && g.members.length === 1;
-    }, 60_000);
-    const producer = start(["produce", "--source", "synthetic", "--symbols", String(SYMBOLS), "--rate", String(rate), "--duration", `${seconds}s`, "-f", "json"], env);
+    const consumer = start(
+      ["consume", "--sink", "cassandra", "-g", group, "--from", "earliest", "--latency", "--latency-warmup", `${warmup}s`, "-f", "json"],
+      env,
+    );
+    await until(
+      "the consumer to join its group",
+      async () => {
+        const g = (await admin.describeGroups([group])).groups[0];
+        return g?.state === "Stable" && g.members.length === 1;
+      },
+      60_000,
+    );
+    const producer = start(
+      ["produce", "--source", "synthetic", "--symbols", String(SYMBOLS), "--rate", String(rate), "--duration", `${seconds}s`, "-f", "json"],
+      env,
+    );
     const pids = { producer: producer.child.pid, consumer: consumer.child.pid, ...servicePids };
     // CPU over the steady part: from the end of the warm-up to two seconds before the end.
     await sleep(warmup * 1000);
@@ -75,19 +87,32 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
     const p = await producer.done;
     if (p.code !== 0) throw new Error(`the producer failed (${p.code}): ${p.stderr}`);
     const produced = JSON.parse(p.stdout);
-    await until("the consumer to catch up", async () => {
-      const [end, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
-      const done = new Map(committed[0].partitions.map((c) => [c.partition, Number(c.offset)]));
-      return end.every((e) => done.get(e.partition) === Number(e.high));
-    }, 300_000);
+    await until(
+      "the consumer to catch up",
+      async () => {
+        const [end, committed] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId: group, topics: [topic] }),
+        ]);
+        const done = new Map(committed[0].partitions.map((c) => [c.partition, Number(c.offset)]));
+        return end.every((e) => done.get(e.partition) === Number(e.high));
+      },
+      300_000,
+    );
     consumer.child.kill("SIGINT");
     const c = await consumer.done;
     if (c.code !== 130) throw new Error(`the consumer failed (${c.code}): ${c.stderr}`);
     const consumed = JSON.parse(c.stdout);
-    if (consumed.written !== produced.sent) throw new Error(`run ${run}: produced ${produced.sent}, the consumer wrote ${consumed.written}`);
-    const cpuPercent = cpuFrom && cpuTo ? Object.fromEntries(Object.keys(pids).map((k) => [k, Math.round(((cpuTo[k] - cpuFrom[k]) / steady) * 100)])) : undefined;
+    if (consumed.written !== produced.sent)
+      throw new Error(`run ${run}: produced ${produced.sent}, the consumer wrote ${consumed.written}`);
+    const cpuPercent =
+      cpuFrom && cpuTo
+        ? Object.fromEntries(Object.keys(pids).map((k) => [k, Math.round(((cpuTo[k] - cpuFrom[k]) / steady) * 100)]))
+        : undefined;
     const l = consumed.latency;
-    process.stderr.write(`latency ${rate}/s run ${run}: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms over ${l.rows} rows; CPU % ${JSON.stringify(cpuPercent)}\n`);
+    process.stderr.write(
+      `latency ${rate}/s run ${run}: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms over ${l.rows} rows; CPU % ${JSON.stringify(cpuPercent)}\n`,
+    );
     return { run, sent: produced.sent, achievedRate: Math.round(produced.sent / produced.seconds), latency: l, cpuPercent };
   } finally {
     await admin.disconnect().catch(() => {});
@@ -109,7 +134,13 @@ export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, 
     for (let run = 1; run <= runs; run++) r.push(await latencyRun({ rate, seconds, warmup, brokers, servicePids, run }));
     // The run with the median p99 stands for the rate; every run is kept.
     const byP99 = [...r].sort((a, b) => a.latency.p99Ms - b.latency.p99Ms);
-    results.push({ rate, medianRun: byP99[Math.floor(byP99.length / 2)].run, medianP50Ms: median(r.map((x) => x.latency.p50Ms)), medianP99Ms: median(r.map((x) => x.latency.p99Ms)), runs: r });
+    results.push({
+      rate,
+      medianRun: byP99[Math.floor(byP99.length / 2)].run,
+      medianP50Ms: median(r.map((x) => x.latency.p50Ms)),
+      medianP99Ms: median(r.map((x) => x.latency.p99Ms)),
+      runs: r,
+    });
   }
   const at17k = results.find((r) => r.rate === 17_000);
   return {

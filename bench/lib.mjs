@@ -61,7 +61,11 @@ function pomVersion(dir, artifact) {
 
 /** Runs the CLI; returns stdout, throws with stderr on failure. */
 export function stockpipe(args, env = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`stockpipe ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -90,7 +94,14 @@ export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drai
       const s = drainOnce(topic, run);
       if (s.written !== count) throw new Error(`${name} run ${run} wrote ${s.written} of ${count} rows`);
       const drain = Math.round(s.written / s.drainSeconds);
-      results.push({ run, rows: s.written, drainSeconds: s.drainSeconds, rowsPerSecond: drain, totalSeconds: s.seconds, rowsPerSecondWithStartup: s.rowsPerSecond });
+      results.push({
+        run,
+        rows: s.written,
+        drainSeconds: s.drainSeconds,
+        rowsPerSecond: drain,
+        totalSeconds: s.seconds,
+        rowsPerSecondWithStartup: s.rowsPerSecond,
+      });
       process.stderr.write(`${name} run ${run}: ${drain} rows/s (${s.rowsPerSecond} with start-up)\n`);
     }
     const report = {

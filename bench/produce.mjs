@@ -11,10 +11,34 @@ export function benchProduce({ count = 500_000, runs = 5 } = {}) {
     const topic = `bench-produce-${Date.now()}`;
     stockpipe(["topic", "create", topic, "-p", "6"]);
     try {
-      const summary = JSON.parse(stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", String(i + 1), "--limit", String(count), "--topic", topic, "--acks", "all", "-f", "json"]));
+      const summary = JSON.parse(
+        stockpipe([
+          "produce",
+          "--source",
+          "synthetic",
+          "--symbols",
+          "500",
+          "--seed",
+          String(i + 1),
+          "--limit",
+          String(count),
+          "--topic",
+          topic,
+          "--acks",
+          "all",
+          "-f",
+          "json",
+        ]),
+      );
       if (summary.sent !== count) throw new Error(`run ${i + 1} sent ${summary.sent} of ${count} ticks`);
       const tps = summary.sent / summary.seconds;
-      results.push({ run: i + 1, sent: summary.sent, seconds: summary.seconds, ticksPerSecond: Math.round(tps), mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1) });
+      results.push({
+        run: i + 1,
+        sent: summary.sent,
+        seconds: summary.seconds,
+        ticksPerSecond: Math.round(tps),
+        mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1),
+      });
       process.stderr.write(`produce run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
     } finally {
       deleteTopics(topic);
@@ -33,4 +57,5 @@ export function benchProduce({ count = 500_000, runs = 5 } = {}) {
   return report;
 }
 
-if (isMain(import.meta.url)) writeResult("produce", () => benchProduce({ count: Number(process.argv[2] ?? 500_000), runs: Number(process.argv[3] ?? 5) }));
+if (isMain(import.meta.url))
+  writeResult("produce", () => benchProduce({ count: Number(process.argv[2] ?? 500_000), runs: Number(process.argv[3] ?? 5) }));

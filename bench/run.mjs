@@ -40,7 +40,9 @@ function markdown(r) {
     "",
     "## End-to-end latency into Cassandra (open loop)",
     "",
-    "From each tick's scheduled send time to Cassandra acknowledging its row; " + r.latency.benchmark.split(";").slice(1).join(";").trim() + ".",
+    "From each tick's scheduled send time to Cassandra acknowledging its row; " +
+      r.latency.benchmark.split(";").slice(1).join(";").trim() +
+      ".",
     "",
     "| input rate | achieved | p50 | p95 | p99 | p99.9 | max | rows | CPU % (producer / consumer / Kafka / Cassandra) | bar |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
@@ -48,26 +50,52 @@ function markdown(r) {
   for (const rate of r.latency.rates) {
     const m = rate.runs.find((x) => x.run === rate.medianRun);
     const l = m.latency;
-    const cpu = m.cpuPercent ? `${m.cpuPercent.producer} / ${m.cpuPercent.consumer} / ${m.cpuPercent.kafka} / ${m.cpuPercent.cassandra}` : "n/a";
+    const cpu = m.cpuPercent
+      ? `${m.cpuPercent.producer} / ${m.cpuPercent.consumer} / ${m.cpuPercent.kafka} / ${m.cpuPercent.cassandra}`
+      : "n/a";
     const barText = rate.rate === r.latency.bar.rate ? `p99 ≤ ${r.latency.bar.p99Ms} ms: ${bar(r.latency.meetsBar)}` : "";
-    lines.push(`| ${fmt(rate.rate)}/s | ${fmt(m.achievedRate)}/s | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.p999Ms)} | ${ms(l.maxMs)} | ${fmt(l.rows)} | ${cpu} | ${barText} |`);
+    lines.push(
+      `| ${fmt(rate.rate)}/s | ${fmt(m.achievedRate)}/s | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.p999Ms)} | ${ms(l.maxMs)} | ${fmt(l.rows)} | ${cpu} | ${barText} |`,
+    );
   }
-  lines.push("", `The row shown is the run with the median p99; p99 of every run: ${r.latency.rates.map((x) => `${fmt(x.rate)}/s: ${x.runs.map((y) => ms(y.latency.p99Ms)).join(", ")}`).join("; ")}.`, "");
-  lines.push("Where the time goes (the same runs): event → produced is the producer behind its schedule; produced → sent, batching linger and requests queued behind one in flight (from the `produced-at` header to the Kafka timestamp kafkajs sets when it encodes the request); sent → fetched, the broker and the consumer's fetch loop (kafkajs fetches again only when the previous batches are written); fetched → written, decoding and the Cassandra write.", "");
-  lines.push("| input rate | event → produced p50 / p99 | produced → sent p50 / p99 | sent → fetched p50 / p99 | fetched → written p50 / p99 |", "|---:|---|---|---|---|");
+  lines.push(
+    "",
+    `The row shown is the run with the median p99; p99 of every run: ${r.latency.rates.map((x) => `${fmt(x.rate)}/s: ${x.runs.map((y) => ms(y.latency.p99Ms)).join(", ")}`).join("; ")}.`,
+    "",
+  );
+  lines.push(
+    "Where the time goes (the same runs): event → produced is the producer behind its schedule; produced → sent, batching linger and requests queued behind one in flight (from the `produced-at` header to the Kafka timestamp kafkajs sets when it encodes the request); sent → fetched, the broker and the consumer's fetch loop (kafkajs fetches again only when the previous batches are written); fetched → written, decoding and the Cassandra write.",
+    "",
+  );
+  lines.push(
+    "| input rate | event → produced p50 / p99 | produced → sent p50 / p99 | sent → fetched p50 / p99 | fetched → written p50 / p99 |",
+    "|---:|---|---|---|---|",
+  );
   for (const rate of r.latency.rates) {
     const s = rate.runs.find((x) => x.run === rate.medianRun).latency.stages;
     const cell = (p) => `${ms(p.p50Ms)} / ${ms(p.p99Ms)}`;
-    lines.push(`| ${fmt(rate.rate)}/s | ${cell(s.eventToProduced)} | ${cell(s.producedToSent)} | ${cell(s.sentToFetched)} | ${cell(s.fetchedToWritten)} |`);
+    lines.push(
+      `| ${fmt(rate.rate)}/s | ${cell(s.eventToProduced)} | ${cell(s.producedToSent)} | ${cell(s.sentToFetched)} | ${cell(s.fetchedToWritten)} |`,
+    );
   }
   const missed = [
     !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
     !r.cassandra.meetsBar && `Kafka → Cassandra (${fmt(r.cassandra.medianRowsPerSecond)} < ${fmt(r.cassandra.bar)} rows/s)`,
     !r.s3.meetsBar && `Kafka → S3 (${fmt(r.s3.medianRowsPerSecond)} < ${fmt(r.s3.bar)} rows/s)`,
-    r.latency.meetsBar === false && `latency at ${fmt(r.latency.bar.rate)}/s (p99 ${ms(r.latency.rates.find((x) => x.rate === r.latency.bar.rate).medianP99Ms)} > ${r.latency.bar.p99Ms} ms)`,
+    r.latency.meetsBar === false &&
+      `latency at ${fmt(r.latency.bar.rate)}/s (p99 ${ms(r.latency.rates.find((x) => x.rate === r.latency.bar.rate).medianP99Ms)} > ${r.latency.bar.p99Ms} ms)`,
   ].filter(Boolean);
-  lines.push("", "## Bars", "", missed.length ? `Missed on this machine: ${missed.join("; ")}. README.md (Benchmarks) says what limits each.` : "Every bar is met.", "");
-  lines.push("Reproduce: `npm run bench` (about 10 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.", "");
+  lines.push(
+    "",
+    "## Bars",
+    "",
+    missed.length ? `Missed on this machine: ${missed.join("; ")}. README.md (Benchmarks) says what limits each.` : "Every bar is met.",
+    "",
+  );
+  lines.push(
+    "Reproduce: `npm run bench` (about 10 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.",
+    "",
+  );
   return lines.join("\n");
 }
 

@@ -5,7 +5,8 @@
 import { drainBenchmark, isMain, stockpipe, writeResult } from "./lib.mjs";
 
 export function benchS3({ count = 1_000_000, runs = 5 } = {}) {
-  const benchmark = "Kafka → S3 lake: consume --sink s3 --exit-at-end (Parquet ZSTD via DuckDB, 500 symbols, 6 partitions, default flush settings, local S3Proxy)";
+  const benchmark =
+    "Kafka → S3 lake: consume --sink s3 --exit-at-end (Parquet ZSTD via DuckDB, 500 symbols, 6 partitions, default flush settings, local S3Proxy)";
   return drainBenchmark({ name: "s3", benchmark, count, runs, seed: 9, bar: 150_000 }, (topic, run) => {
     const env = { STOCKPIPE_S3_PREFIX: `bench/${topic}/run${run}`, STOCKPIPE_KAFKA_TOPIC: topic };
     const s = JSON.parse(stockpipe(["consume", "--sink", "s3", "-g", `bench-s3-${Date.now()}-${run}`, "--exit-at-end", "-f", "json"], env));
@@ -15,4 +16,5 @@ export function benchS3({ count = 1_000_000, runs = 5 } = {}) {
   });
 }
 
-if (isMain(import.meta.url)) writeResult("s3", () => benchS3({ count: Number(process.argv[2] ?? 1_000_000), runs: Number(process.argv[3] ?? 5) }));
+if (isMain(import.meta.url))
+  writeResult("s3", () => benchS3({ count: Number(process.argv[2] ?? 1_000_000), runs: Number(process.argv[3] ?? 5) }));

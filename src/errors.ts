@@ -68,7 +68,10 @@ export function isRetriable(err: unknown): boolean {
 /** A failure as a StockpipeError: as it is if it is one, else an InternalError naming what was being done. */
 export function asStockpipeError(err: unknown, doing: string): StockpipeError {
   if (err instanceof StockpipeError) return err;
-  return new InternalError(`unexpected failure while trying to ${doing}: ${errorMessage(err)}`, { cause: err, hint: "rerun with --log-level debug for the stack trace, and report it" });
+  return new InternalError(`unexpected failure while trying to ${doing}: ${errorMessage(err)}`, {
+    cause: err,
+    hint: "rerun with --log-level debug for the stack trace, and report it",
+  });
 }
 
 export function errorMessage(err: unknown): string {

@@ -10,7 +10,9 @@ export const RETRY_WARNING_MS = 5000;
  * The one retry warning: "<what> (<cause>); retry N in Dms, nothing committed past it", at most every 5 s,
  * above the live status line when there is one.
  */
-export function retryWarning(status: () => StatusLine | undefined): (what: string, err: Error, attempt: number, delayMs: number, tail?: string) => void {
+export function retryWarning(
+  status: () => StatusLine | undefined,
+): (what: string, err: Error, attempt: number, delayMs: number, tail?: string) => void {
   return throttle(RETRY_WARNING_MS, (what: string, err: Error, attempt: number, delayMs: number, tail = "nothing committed past it") => {
     const message = `${what} (${err.message.split("\n")[0]}); retry ${attempt} in ${delayMs}ms, ${tail}`;
     const line = status();

@@ -22,7 +22,9 @@ export interface ConsumeFlags {
 export function registerConsume(program: Command): void {
   program
     .command("consume")
-    .description("drain the topic into Cassandra (or the S3 lake): bad messages to <topic>.dlq, offsets committed only after rows are durable")
+    .description(
+      "drain the topic into Cassandra (or the S3 lake): bad messages to <topic>.dlq, offsets committed only after rows are durable",
+    )
     .addOption(new Option("--sink <sink>", "where ticks go").choices(SINK_NAMES).makeOptionMandatory())
     .option("-g, --group <group>", "consumer group (default: consumer.group, or stockpipe-<sink>)")
     .option("--topic <topic>", "topic to read (default: kafka.topic)")
@@ -77,20 +79,36 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
   if (warmupMs === undefined) throw new UsageError(`--latency-warmup ${f.latencyWarmup} must be a duration such as 5s`);
   let status: StatusLine | undefined;
   const warn = retryWarning(() => status);
-  const sink = await createSink(f.sink, ctx.loaded, { onRetry: (err, attempt, delay) => warn(`${f.sink} upload failed`, err, attempt, delay) });
+  const sink = await createSink(f.sink, ctx.loaded, {
+    onRetry: (err, attempt, delay) => warn(`${f.sink} upload failed`, err, attempt, delay),
+  });
   if (measure && sink.durability !== "write-through") {
-    throw new UsageError(`--latency measures sinks that write each row through (cassandra); the ${f.sink} sink makes rows readable when their file is uploaded`, {
-      hint: "files are cut every consumer.flushRows rows, consumer.flushBytes bytes or consumer.flushIdleMs when idle",
-    });
+    throw new UsageError(
+      `--latency measures sinks that write each row through (cassandra); the ${f.sink} sink makes rows readable when their file is uploaded`,
+      {
+        hint: "files are cut every consumer.flushRows rows, consumer.flushBytes bytes or consumer.flushIdleMs when idle",
+      },
+    );
   }
   const latency = measure ? new LatencyRecorder(warmupMs) : undefined;
-  const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now; offsets of the batch in hand were not committed (it will be re-read)"));
+  const interrupt = onInterrupt(() =>
+    log.error("interrupted twice: exiting now; offsets of the batch in hand were not committed (it will be re-read)"),
+  );
   const started = performance.now();
   let progress = { consumed: 0, written: 0, dlq: 0, lag: 0 };
   const sp = spinner(`connecting to Kafka and ${f.sink}`);
   let result: DrainResult;
   try {
-    const options = { ...drainSettings(c), topic: c.kafka.topic, group, reset: Boolean(f.reset), exitAtEnd: Boolean(f.exitAtEnd), sink, latency, signal: interrupt.signal };
+    const options = {
+      ...drainSettings(c),
+      topic: c.kafka.topic,
+      group,
+      reset: Boolean(f.reset),
+      exitAtEnd: Boolean(f.exitAtEnd),
+      sink,
+      latency,
+      signal: interrupt.signal,
+    };
     result = await drain(ctx.loaded, options, {
       onProgress(p) {
         progress = p;
@@ -113,10 +131,19 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
   }
   if (!status) sp.succeed(`nothing to consume in ${c.kafka.topic} for group ${group}`);
   const seconds = Math.round((performance.now() - started) / 10) / 100;
-  const summary = { topic: c.kafka.topic, group, sink: f.sink, ...result, seconds, rowsPerSecond: Math.round(result.written / Math.max(seconds, 0.01)), latency: latency?.summary() };
+  const summary = {
+    topic: c.kafka.topic,
+    group,
+    sink: f.sink,
+    ...result,
+    seconds,
+    rowsPerSecond: Math.round(result.written / Math.max(seconds, 0.01)),
+    latency: latency?.summary(),
+  };
   if (ctx.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else printSummary(summary, Boolean(latency));
-  if (result.stoppedBy === "interrupted") throw new InterruptedError(`interrupted: the batch in hand was written and committed; ${result.written} rows written`);
+  if (result.stoppedBy === "interrupted")
+    throw new InterruptedError(`interrupted: the batch in hand was written and committed; ${result.written} rows written`);
 }
 
 type Summary = DrainResult & { topic: string; sink: string; seconds: number; rowsPerSecond: number; latency?: LatencySummary };
@@ -140,7 +167,10 @@ function printSummary(s: Summary, measured: boolean): void {
         `  stages: ${st("event → produced", l.stages.eventToProduced)} · ${st("produced → sent", l.stages.producedToSent)} · ${st("sent → fetched", l.stages.sentToFetched)} · ${st("fetched → written", l.stages.fetchedToWritten)}`,
       );
     }
-    if (l.aheadOfClock) out.push(`  ${n(l.aheadOfClock)} rows had event times ahead of this machine's clock (a simulated clock or clock skew); counted as 0 ms`);
+    if (l.aheadOfClock)
+      out.push(
+        `  ${n(l.aheadOfClock)} rows had event times ahead of this machine's clock (a simulated clock or clock skew); counted as 0 ms`,
+      );
   } else if (measured) out.push("  latency: no rows measured");
   process.stderr.write(`${out.join("\n")}\n`);
 }

@@ -54,7 +54,11 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const loaded = demoConfig(ctx.loaded);
   const config = loaded.config;
   await ensureStack(ctx);
-  await withSpinner(`preparing topic ${DEMO.topic}, keyspace ${DEMO.keyspace} and s3://${config.s3.bucket}/${DEMO.prefix}/`, () => cleanSlate(loaded), () => "clean demo topic, keyspace and lake prefix");
+  await withSpinner(
+    `preparing topic ${DEMO.topic}, keyspace ${DEMO.keyspace} and s3://${config.s3.bucket}/${DEMO.prefix}/`,
+    () => cleanSlate(loaded),
+    () => "clean demo topic, keyspace and lake prefix",
+  );
 
   const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
   const sp = spinner("streaming");
@@ -85,7 +89,11 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const lake = await createEngine("local", loaded);
   process.stderr.write(`\n${chalk.bold("Latest price per symbol (Cassandra, latest_ticks):")}\n`);
   const latest = await cql.run("SELECT symbol, ts, price, volume FROM latest_ticks");
-  printRows(latest.rows, latest.columns.map((key) => ({ key })), "table");
+  printRows(
+    latest.rows,
+    latest.columns.map((key) => ({ key })),
+    "table",
+  );
   const inCassandra = Number((await cql.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
 
   process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake (query --engine local):")}\n`);
@@ -93,7 +101,11 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `SELECT symbol, dt, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, count(*) AS ticks
      FROM ticks WHERE symbol <> 'HSI' OR dt >= DATE '2010-01-04' GROUP BY symbol, dt ORDER BY symbol, dt`,
   );
-  printRows(ohlc.rows, ohlc.columns.map((key) => ({ key })), "table");
+  printRows(
+    ohlc.rows,
+    ohlc.columns.map((key) => ({ key })),
+    "table",
+  );
   const inLake = Number((await lake.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
   await Promise.all([cql.close(), lake.close()]);
 
@@ -116,5 +128,8 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     "",
   ];
   process.stderr.write(summary.join("\n"));
-  if (!ok) throw new RuntimeError(`the sinks do not match what was produced (produced ${produced}, Cassandra ${inCassandra}, lake ${inLake})`, { hint: "run the verify command above for details" });
+  if (!ok)
+    throw new RuntimeError(`the sinks do not match what was produced (produced ${produced}, Cassandra ${inCassandra}, lake ${inLake})`, {
+      hint: "run the verify command above for details",
+    });
 }

@@ -12,7 +12,10 @@ export function registerDoctor(program: Command): void {
     .description("check every configured endpoint (Kafka, Cassandra, S3, Athena when configured): reachable, version, round trip, fix")
     .option("--skip <list>", "checks to leave out, e.g. cassandra,s3")
     .addOption(formatOption())
-    .addHelpText("after", examples("stockpipe doctor", "stockpipe doctor --skip cassandra -f json", "STOCKPIPE_KAFKA_BROKERS=kafka-1:9092 stockpipe doctor"))
+    .addHelpText(
+      "after",
+      examples("stockpipe doctor", "stockpipe doctor --skip cassandra -f json", "STOCKPIPE_KAFKA_BROKERS=kafka-1:9092 stockpipe doctor"),
+    )
     .action(async (opts: { skip?: string }, cmd: Command) => {
       const skip = (opts.skip ?? "")
         .split(",")
@@ -32,7 +35,14 @@ async function doctor(ctx: CommandContext, skip: string[]): Promise<void> {
   );
   printRows(
     results.map((r) => ({ ...r, status: r.ok ? "ok" : "FAIL" })),
-    [{ key: "check" }, { key: "status" }, { key: "endpoint" }, { key: "version", header: "version / error" }, { key: "rttMs", header: "rtt ms", align: "right" }, { key: "fix" }],
+    [
+      { key: "check" },
+      { key: "status" },
+      { key: "endpoint" },
+      { key: "version", header: "version / error" },
+      { key: "rttMs", header: "rtt ms", align: "right" },
+      { key: "fix" },
+    ],
     ctx.format,
   );
   const failed = results.filter((r, i) => !r.ok && list[i]!.required);

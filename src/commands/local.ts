@@ -19,7 +19,13 @@ export function registerLocal(program: Command): void {
     .description("run a real local stack: Apache Kafka, Apache Cassandra and an S3 server (S3Proxy) on 127.0.0.1")
     .addHelpText(
       "after",
-      examples("stockpipe local up", "stockpipe local status -f json", "stockpipe local logs kafka -n 100", "eval \"$(stockpipe local env)\"", "stockpipe local down --purge") +
+      examples(
+        "stockpipe local up",
+        "stockpipe local status -f json",
+        "stockpipe local logs kafka -n 100",
+        'eval "$(stockpipe local env)"',
+        "stockpipe local down --purge",
+      ) +
         "\nNeeds Java 17 and Maven; the first `up` resolves the services from Maven Central. State lives in local.dir (~/.stockpipe/local).\n",
     );
 
@@ -84,18 +90,28 @@ async function localUp(ctx: CommandContext, only: string[]): Promise<void> {
   const names = (only.length ? only : undefined) as ServiceName[] | undefined;
   const lines = new Map<string, string>();
   const p = spinner("starting the local stack");
-  const results = await up(ctx.config, {
-    progress(service, message) {
-      lines.set(service, message);
-      p.text(`local stack: ${[...lines].map(([s, m]) => `${s} ${m}`).join(" · ")}`);
-      if (!process.stderr.isTTY) log.debug(`${service}: ${message}`);
+  const results = await up(
+    ctx.config,
+    {
+      progress(service, message) {
+        lines.set(service, message);
+        p.text(`local stack: ${[...lines].map(([s, m]) => `${s} ${m}`).join(" · ")}`);
+        if (!process.stderr.isTTY) log.debug(`${service}: ${message}`);
+      },
     },
-  }, names).catch((err) => {
+    names,
+  ).catch((err) => {
     p.fail("the local stack did not start");
     throw err;
   });
-  p.succeed(`local stack ready in ${Math.max(...results.map((r) => r.seconds ?? 0))}s (${results.map((r) => `${r.service} ${r.action}`).join(", ")})`);
-  printRows(results as unknown as Record<string, unknown>[], [...STATUS_COLUMNS, { key: "action" }, { key: "seconds", align: "right" }], ctx.format);
+  p.succeed(
+    `local stack ready in ${Math.max(...results.map((r) => r.seconds ?? 0))}s (${results.map((r) => `${r.service} ${r.action}`).join(", ")})`,
+  );
+  printRows(
+    results as unknown as Record<string, unknown>[],
+    [...STATUS_COLUMNS, { key: "action" }, { key: "seconds", align: "right" }],
+    ctx.format,
+  );
 }
 
 async function localStatus(ctx: CommandContext): Promise<void> {

@@ -17,7 +17,6 @@ import { retryWarning } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
-
 export function registerProduce(program: Command): void {
   program
     .command("produce")
@@ -40,7 +39,9 @@ export function registerProduce(program: Command): void {
     .optionsGroup("HTTP feed:")
     .option("--url <url>", "quote endpoint; {symbol} or {symbols} and {apiKey} are filled in")
     .option("--interval <duration>", "time between polls", "2s")
-    .addOption(new Option("--shape <shape>", "response layout").choices(["auto", "yahoo", "finnhub", "alphavantage", "generic"]).default("auto"))
+    .addOption(
+      new Option("--shape <shape>", "response layout").choices(["auto", "yahoo", "finnhub", "alphavantage", "generic"]).default("auto"),
+    )
     .option("--records <path>", "dotted path to the array of quotes in the response (generic shape)")
     .option("--api-key-env <name>", "environment variable holding the API key (never put the key itself on the command line)")
     .option("--api-key-header <name>", "send the key in this header instead of the URL's {apiKey}")
@@ -115,7 +116,8 @@ const SHOWN_REJECTS = 5;
 function positive(value: string | undefined, flag: string, integer = false): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} ${value} must be a positive ${integer ? "whole " : ""}number`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`${flag} ${value} must be a positive ${integer ? "whole " : ""}number`);
   return n;
 }
 
@@ -136,7 +138,8 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   const to = dateBound(f.to, "--to", tz, true);
   const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
   if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
-  if (speed !== undefined && f.source !== "csv") throw new UsageError("--speed replays a file's timing: it goes with --source csv (use --rate for the others)");
+  if (speed !== undefined && f.source !== "csv")
+    throw new UsageError("--speed replays a file's timing: it goes with --source csv (use --rate for the others)");
 
   const { createSource } = await import("../sources/registry");
   const { Pacer } = await import("../sources/pacer");
@@ -156,7 +159,12 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     stoppedBy: "end of input",
   };
   const rejectOut: WriteStream | undefined = f.rejectFile ? createWriteStream(f.rejectFile) : undefined;
-  if (rejectOut) await new Promise<void>((resolve, reject) => rejectOut.once("open", () => resolve()).once("error", (e) => reject(new RuntimeError(`cannot write --reject-file ${f.rejectFile}: ${e.message}`))));
+  if (rejectOut)
+    await new Promise<void>((resolve, reject) =>
+      rejectOut
+        .once("open", () => resolve())
+        .once("error", (e) => reject(new RuntimeError(`cannot write --reject-file ${f.rejectFile}: ${e.message}`))),
+    );
 
   let producer: TickProducer | undefined;
   let status: StatusLine | undefined;
@@ -190,7 +198,12 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
       signal: interrupt.signal,
       onRejected: (item) => onRejected(item, ++summary.rejected, status, rejectOut, Boolean(f.strict)),
     });
-    Object.assign(summary, { rejected: counts.rejected, rejectedByReason: counts.rejectedByReason, skippedOutsideRange: counts.skippedOutsideRange, stoppedBy: counts.stoppedBy });
+    Object.assign(summary, {
+      rejected: counts.rejected,
+      rejectedByReason: counts.rejectedByReason,
+      skippedOutsideRange: counts.skippedOutsideRange,
+      stoppedBy: counts.stoppedBy,
+    });
     if (producer) await producer.batching.flush();
     if (f.dryRun) summary.sent = accepted;
   } finally {
@@ -203,7 +216,8 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   summary.seconds = Math.round((performance.now() - started) / 10) / 100;
   summary.ticksPerSecond = Math.round(summary.sent / Math.max(summary.seconds, 0.01));
   printSummary(ctx, summary, Boolean(f.dryRun));
-  if (summary.stoppedBy === "interrupted") throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
+  if (summary.stoppedBy === "interrupted")
+    throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
 }
 
 /** --dry-run: the encoded ticks on stdout, one JSON line each, at the pace stdout takes them. */
@@ -211,7 +225,13 @@ async function writeDryRun(tick: Tick): Promise<void> {
   if (!process.stdout.write(`${encodeTick(tick)}\n`)) await new Promise<void>((r) => process.stdout.once("drain", () => r()));
 }
 
-async function connect(ctx: CommandContext, f: ProduceFlags, rate: number | undefined, summary: ProduceSummary, status: () => StatusLine | undefined): Promise<TickProducer> {
+async function connect(
+  ctx: CommandContext,
+  f: ProduceFlags,
+  rate: number | undefined,
+  summary: ProduceSummary,
+  status: () => StatusLine | undefined,
+): Promise<TickProducer> {
   const { connectTickProducer } = await import("../kafka/tickProducer");
   const topic = ctx.config.kafka.topic;
   const sp = spinner(`connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`);
@@ -225,7 +245,8 @@ async function connect(ctx: CommandContext, f: ProduceFlags, rate: number | unde
       onDelivered: (n) => {
         summary.sent += n;
       },
-      onRetry: (err, attempt, delay) => warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`),
+      onRetry: (err, attempt, delay) =>
+        warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`),
     });
   } catch (err) {
     sp.fail();
@@ -237,11 +258,23 @@ async function connect(ctx: CommandContext, f: ProduceFlags, rate: number | unde
 }
 
 /** Shows the first few rejected rows, writes every one to --reject-file, or stops at the first with --strict. */
-async function onRejected(item: Rejected, nth: number, status: StatusLine | undefined, out: WriteStream | undefined, strict: boolean): Promise<void> {
+async function onRejected(
+  item: Rejected,
+  nth: number,
+  status: StatusLine | undefined,
+  out: WriteStream | undefined,
+  strict: boolean,
+): Promise<void> {
   const where = item.line !== undefined ? `line ${item.line}` : (item.url ?? "input");
-  if (strict) throw new RuntimeError(`${where}: ${item.detail} (--strict stops at the first bad row)`, { hint: "fix the row, or drop --strict to skip bad rows and count them" });
+  if (strict)
+    throw new RuntimeError(`${where}: ${item.detail} (--strict stops at the first bad row)`, {
+      hint: "fix the row, or drop --strict to skip bad rows and count them",
+    });
   if (nth <= SHOWN_REJECTS) status?.print(`${chalk.yellow("rejected")} ${where}: ${item.detail}`);
-  else if (nth === SHOWN_REJECTS + 1) status?.print(`${chalk.yellow("rejected")} more rows…${out ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`);
+  else if (nth === SHOWN_REJECTS + 1)
+    status?.print(
+      `${chalk.yellow("rejected")} more rows…${out ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`,
+    );
   if (out) {
     const line = `${JSON.stringify(item.line !== undefined ? { line: item.line, reason: item.detail, raw: item.raw } : { url: item.url, reason: item.detail, raw: item.raw })}\n`;
     if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
@@ -253,7 +286,10 @@ function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): 
     (dryRun ? process.stderr : process.stdout).write(JSON.stringify(s, null, 2) + "\n");
     return;
   }
-  const reasons = Object.entries(s.rejectedByReason).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(", ");
+  const reasons = Object.entries(s.rejectedByReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${n} ${r}`)
+    .join(", ");
   const lines = [
     `${chalk.green("✔")} ${dryRun ? "wrote" : "sent"} ${s.sent.toLocaleString("en-US")} ticks from ${s.source} ${dryRun ? "to stdout (dry run)" : `to ${s.topic}`} in ${s.seconds}s (${s.ticksPerSecond.toLocaleString("en-US")}/s); stopped by ${s.stoppedBy}`,
     `  rejected ${s.rejected}${reasons ? ` (${reasons})` : ""}${s.skippedOutsideRange ? `; ${s.skippedOutsideRange} outside --from/--to` : ""}`,

@@ -23,8 +23,8 @@ export function registerQuery(program: Command): void {
         'stockpipe query "SELECT * FROM stockpipe.latest_ticks"',
         "stockpipe query \"SELECT ts, price FROM ticks WHERE symbol = 'HSI' AND day = '2010-01-08' AND bucket = 0\" -f json",
         "stockpipe query --file report.cql -f csv > report.csv",
-        "stockpipe query --engine local \"SELECT symbol, dt, max(price) AS high FROM ticks GROUP BY symbol, dt ORDER BY dt\"",
-        'stockpipe query --engine athena "SELECT count(*) FROM ticks WHERE dt = \'2024-03-15\'"',
+        'stockpipe query --engine local "SELECT symbol, dt, max(price) AS high FROM ticks GROUP BY symbol, dt ORDER BY dt"',
+        "stockpipe query --engine athena \"SELECT count(*) FROM ticks WHERE dt = '2024-03-15'\"",
       )}\nCQL tables are looked up in cassandra.keyspace unless the statement names a keyspace; in lake SQL, ticks is the lake table and dt its date partition.\n`,
     )
     .action(async (statement: string | undefined, opts: { file?: string; engine?: string }, cmd: Command) => {
@@ -38,7 +38,9 @@ async function readStatement(statement: string | undefined, file: string | undef
     try {
       return readFileSync(file, "utf8");
     } catch (err) {
-      throw new RuntimeError(`cannot read --file ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (err as Error).message}`);
+      throw new RuntimeError(
+        `cannot read --file ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (err as Error).message}`,
+      );
     }
   }
   if (statement) return statement;
@@ -60,7 +62,12 @@ async function queryCommand(ctx: CommandContext, statement: string | undefined, 
     const result = await engine.run(text, { signal: interrupt.signal, onProgress: (m) => sp.text(m) });
     sp.stop();
     const ms = Math.round(performance.now() - started);
-    if (result.columns.length > 0 || ctx.format === "json") printRows(result.rows, result.columns.map((key) => ({ key })), ctx.format);
+    if (result.columns.length > 0 || ctx.format === "json")
+      printRows(
+        result.rows,
+        result.columns.map((key) => ({ key })),
+        ctx.format,
+      );
     const n = result.rows.length;
     // A statement without a result set (DDL, INSERT) has no rows to count.
     const counted = result.columns.length === 0 ? `done in ${ms} ms` : `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"} in ${ms} ms`;

@@ -45,7 +45,11 @@ async function schemaCassandra(ctx: CommandContext, dryRun: boolean): Promise<vo
   const ks = ctx.config.cassandra.keyspace;
   const client = createCassandraClient(ctx.config);
   try {
-    await withSpinner(`creating keyspace ${ks} and its tables`, () => applySchema(client, ctx.config), () => `keyspace ${ks}: tables ticks and latest_ticks ready`);
+    await withSpinner(
+      `creating keyspace ${ks} and its tables`,
+      () => applySchema(client, ctx.config),
+      () => `keyspace ${ks}: tables ticks and latest_ticks ready`,
+    );
   } catch (err) {
     throw cassandraError(err, ctx.loaded);
   } finally {
@@ -62,7 +66,9 @@ async function schemaAthena(ctx: CommandContext, dryRun: boolean): Promise<void>
   const client = createAthenaClient(ctx.config);
   try {
     for (const sql of statements) await withSpinner(`Athena: ${sql.split("\n")[0]}`, () => runAthena(client, ctx.config, sql));
-    log.success(`Athena table ${ctx.config.athena.database}.${ctx.config.athena.table} over ${tableLocation(ctx.config)} (partition projection on dt)`);
+    log.success(
+      `Athena table ${ctx.config.athena.database}.${ctx.config.athena.table} over ${tableLocation(ctx.config)} (partition projection on dt)`,
+    );
   } catch (err) {
     throw athenaError(err, "check athena.region, athena.workgroup, athena.outputLocation and the AWS credentials");
   } finally {
@@ -74,14 +80,23 @@ async function schemaCrawler(ctx: CommandContext, dryRun: boolean): Promise<void
   const { crawlerName, createGlueCrawler } = await import("../sinks/s3/glue");
   const { tableLocation } = await import("../sinks/s3/layout");
   if (dryRun) {
-    process.stdout.write(`create Glue database ${ctx.config.athena.database} and crawler ${crawlerName(ctx.config)} over ${tableLocation(ctx.config)}, then start it\n`);
+    process.stdout.write(
+      `create Glue database ${ctx.config.athena.database} and crawler ${crawlerName(ctx.config)} over ${tableLocation(ctx.config)}, then start it\n`,
+    );
     return;
   }
   try {
-    await withSpinner(`Glue crawler over ${tableLocation(ctx.config)}`, () => createGlueCrawler(ctx.config), (r) => `${r.created ? "created" : "updated"} and started Glue crawler ${r.crawler}`);
+    await withSpinner(
+      `Glue crawler over ${tableLocation(ctx.config)}`,
+      () => createGlueCrawler(ctx.config),
+      (r) => `${r.created ? "created" : "updated"} and started Glue crawler ${r.crawler}`,
+    );
   } catch (err) {
     if (err instanceof StockpipeError) throw err;
-    throw new RuntimeError(`Glue: ${(err as Error).message}`, { hint: "check athena.region, athena.crawlerRole and the AWS credentials", cause: err });
+    throw new RuntimeError(`Glue: ${(err as Error).message}`, {
+      hint: "check athena.region, athena.crawlerRole and the AWS credentials",
+      cause: err,
+    });
   }
 }
 
@@ -96,7 +111,11 @@ async function schemaS3(ctx: CommandContext, dryRun: boolean): Promise<void> {
   const { s3Error } = await import("../sinks/s3/errors");
   const s3 = createS3Client(ctx.config);
   try {
-    await withSpinner(`checking bucket ${bucket}`, () => ensureBucket(s3, bucket, endpoint === "aws" ? region : undefined), (r) => (r === "exists" ? `bucket ${bucket} exists` : `created bucket ${bucket}`));
+    await withSpinner(
+      `checking bucket ${bucket}`,
+      () => ensureBucket(s3, bucket, endpoint === "aws" ? region : undefined),
+      (r) => (r === "exists" ? `bucket ${bucket} exists` : `created bucket ${bucket}`),
+    );
   } catch (err) {
     throw s3Error(err, ctx.loaded, `create bucket ${bucket}`);
   } finally {

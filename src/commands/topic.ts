@@ -14,7 +14,15 @@ export function registerTopic(program: Command): void {
   const topic = program
     .command("topic")
     .description("create, list, describe and delete Kafka topics")
-    .addHelpText("after", examples("stockpipe topic create ticks -p 6", "stockpipe topic list", "stockpipe topic describe ticks -f json", "stockpipe topic delete old-ticks --yes"));
+    .addHelpText(
+      "after",
+      examples(
+        "stockpipe topic create ticks -p 6",
+        "stockpipe topic list",
+        "stockpipe topic describe ticks -f json",
+        "stockpipe topic delete old-ticks --yes",
+      ),
+    );
 
   topic
     .command("create")
@@ -26,11 +34,21 @@ export function registerTopic(program: Command): void {
     .option("--if-not-exists", "succeed if the topic exists already")
     .addHelpText(
       "after",
-      examples("stockpipe topic create ticks -p 6", "stockpipe topic create ticks -p 12 -r 3 --topic-config retention.ms=604800000 --topic-config cleanup.policy=delete", "stockpipe topic create --if-not-exists"),
+      examples(
+        "stockpipe topic create ticks -p 6",
+        "stockpipe topic create ticks -p 12 -r 3 --topic-config retention.ms=604800000 --topic-config cleanup.policy=delete",
+        "stockpipe topic create --if-not-exists",
+      ),
     )
-    .action(async (name: string | undefined, opts: { partitions?: string; replicationFactor?: string; topicConfig?: string[]; ifNotExists?: boolean }, cmd: Command) => {
-      await topicCreate(cmd, name, opts);
-    });
+    .action(
+      async (
+        name: string | undefined,
+        opts: { partitions?: string; replicationFactor?: string; topicConfig?: string[]; ifNotExists?: boolean },
+        cmd: Command,
+      ) => {
+        await topicCreate(cmd, name, opts);
+      },
+    );
 
   topic
     .command("list")
@@ -96,15 +114,23 @@ async function topicCreate(
     configs[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
   }
   const k = ctx.config.kafka;
-  const sp = withSpinner(`creating topic ${k.topic}`, () => createTopic(ctx.loaded, { name: k.topic, partitions: k.partitions, replicationFactor: k.replicationFactor, configs }), (r) =>
-    r === "created" ? `created topic ${k.topic} (${k.partitions} partitions, replication ${k.replicationFactor})` : `topic ${k.topic} exists already`,
+  const sp = withSpinner(
+    `creating topic ${k.topic}`,
+    () => createTopic(ctx.loaded, { name: k.topic, partitions: k.partitions, replicationFactor: k.replicationFactor, configs }),
+    (r) =>
+      r === "created"
+        ? `created topic ${k.topic} (${k.partitions} partitions, replication ${k.replicationFactor})`
+        : `topic ${k.topic} exists already`,
   );
   const result = await sp.catch((err: StockpipeError) => {
-    if (/INVALID_CONFIG/.test(err.message)) err.hint = "check the --topic-config entries: names and values as in Kafka's topic configuration reference";
+    if (/INVALID_CONFIG/.test(err.message))
+      err.hint = "check the --topic-config entries: names and values as in Kafka's topic configuration reference";
     throw err;
   });
   if (result === "exists" && !opts.ifNotExists) {
-    throw new RuntimeError(`topic ${k.topic} already exists`, { hint: `pass --if-not-exists to accept it, or \`stockpipe topic describe ${k.topic}\` to see it` });
+    throw new RuntimeError(`topic ${k.topic} already exists`, {
+      hint: `pass --if-not-exists to accept it, or \`stockpipe topic describe ${k.topic}\` to see it`,
+    });
   }
   if (result === "exists") log.debug("left the existing topic as it is");
 }
@@ -113,7 +139,16 @@ async function topicList(ctx: CommandContext, all: boolean): Promise<void> {
   const { listTopics } = await import("../kafka/topics");
   const rows = await listTopics(ctx.loaded, all);
   if (rows.length === 0 && ctx.format === "table") log.info("no topics yet: `stockpipe topic create` makes one");
-  printRows(rows as unknown as Record<string, unknown>[], [{ key: "topic" }, { key: "partitions", align: "right" }, { key: "replicationFactor", header: "replication", align: "right" }, { key: "messages", align: "right" }], ctx.format);
+  printRows(
+    rows as unknown as Record<string, unknown>[],
+    [
+      { key: "topic" },
+      { key: "partitions", align: "right" },
+      { key: "replicationFactor", header: "replication", align: "right" },
+      { key: "messages", align: "right" },
+    ],
+    ctx.format,
+  );
 }
 
 async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
@@ -123,14 +158,18 @@ async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
     process.stdout.write(JSON.stringify(d, null, 2) + "\n");
     return;
   }
-  printRows(d.partitions as unknown as Record<string, unknown>[], [
-    { key: "partition", align: "right" },
-    { key: "leader", align: "right" },
-    { key: "replicas" },
-    { key: "isr", header: "ISR" },
-    { key: "earliest", align: "right" },
-    { key: "latest", align: "right" },
-  ], ctx.format);
+  printRows(
+    d.partitions as unknown as Record<string, unknown>[],
+    [
+      { key: "partition", align: "right" },
+      { key: "leader", align: "right" },
+      { key: "replicas" },
+      { key: "isr", header: "ISR" },
+      { key: "earliest", align: "right" },
+      { key: "latest", align: "right" },
+    ],
+    ctx.format,
+  );
   const configs = Object.entries(d.configs).map(([key, value]) => ({ config: key, value }));
   if (ctx.format === "table") {
     if (configs.length) printRows(configs, [{ key: "config" }, { key: "value" }], "table");
@@ -147,13 +186,27 @@ async function topicDelete(ctx: CommandContext, name: string, yes: boolean): Pro
     if (answer.trim() !== name) throw new RuntimeError("not confirmed; nothing deleted");
   }
   const { deleteTopic } = await import("../kafka/topics");
-  await withSpinner(`deleting topic ${name}`, () => deleteTopic(ctx.loaded, name), () => `deleted topic ${name}`);
+  await withSpinner(
+    `deleting topic ${name}`,
+    () => deleteTopic(ctx.loaded, name),
+    () => `deleted topic ${name}`,
+  );
 }
 
 async function topicLag(ctx: CommandContext, topic: string, group: string): Promise<void> {
   const { withAdmin } = await import("../kafka/topics");
   const { partitionLag } = await import("../kafka/lag");
   const rows = await withAdmin(ctx.loaded, `read the lag of group ${group} on ${topic}`, (admin) => partitionLag(admin, topic, group));
-  printRows(rows as unknown as Record<string, unknown>[], [{ key: "partition", align: "right" }, { key: "committed", align: "right" }, { key: "latest", align: "right" }, { key: "lag", align: "right" }], ctx.format);
-  if (ctx.format === "table") process.stderr.write(`group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}\n`);
+  printRows(
+    rows as unknown as Record<string, unknown>[],
+    [
+      { key: "partition", align: "right" },
+      { key: "committed", align: "right" },
+      { key: "latest", align: "right" },
+      { key: "lag", align: "right" },
+    ],
+    ctx.format,
+  );
+  if (ctx.format === "table")
+    process.stderr.write(`group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}\n`);
 }

@@ -11,12 +11,17 @@ import { examples, formatOption } from "./options";
 export function registerVerify(program: Command): void {
   program
     .command("verify")
-    .description("reconcile, per symbol and trading day, the ticks in Kafka with the rows in Cassandra and the lake; exit 1 on any mismatch")
+    .description(
+      "reconcile, per symbol and trading day, the ticks in Kafka with the rows in Cassandra and the lake; exit 1 on any mismatch",
+    )
     .option("--topic <topic>", "topic to check (default: kafka.topic)")
     .option("--since <date>", "only trading days from this date (YYYY-MM-DD)")
     .option("--sinks <list>", "which sinks to check", "cassandra,s3")
     .addOption(formatOption())
-    .addHelpText("after", examples("stockpipe verify", "stockpipe verify --since 2024-03-01 --sinks cassandra", "stockpipe verify -f json > report.json"))
+    .addHelpText(
+      "after",
+      examples("stockpipe verify", "stockpipe verify --since 2024-03-01 --sinks cassandra", "stockpipe verify -f json > report.json"),
+    )
     .action(async (opts: { topic?: string; since?: string; sinks: string }, cmd: Command) => {
       const ctx = commandContext(cmd, flag("kafka.topic", opts.topic, "--topic"));
       const sinks = opts.sinks
@@ -32,27 +37,41 @@ async function readSink(ctx: CommandContext, sink: string, since: string | undef
   const { readCassandra, readLake } = await import("../verify/readers");
   if (sink === "cassandra") {
     const { cassandraError } = await import("../sinks/cassandra/errors");
-    return withSpinner(`reading keyspace ${ctx.config.cassandra.keyspace}`, () => readCassandra(ctx.config, since), (r) => `Cassandra: ${r.length.toLocaleString("en-US")} rows`).catch((err) => {
+    return withSpinner(
+      `reading keyspace ${ctx.config.cassandra.keyspace}`,
+      () => readCassandra(ctx.config, since),
+      (r) => `Cassandra: ${r.length.toLocaleString("en-US")} rows`,
+    ).catch((err) => {
       throw cassandraError(err, ctx.loaded);
     });
   }
   const { s3Error } = await import("../sinks/s3/errors");
   const where = `s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}`;
-  return withSpinner(`reading the lake at ${where}`, () => readLake(ctx.config, since), (r) => `lake: ${r.length.toLocaleString("en-US")} rows`).catch((err) => {
+  return withSpinner(
+    `reading the lake at ${where}`,
+    () => readLake(ctx.config, since),
+    (r) => `lake: ${r.length.toLocaleString("en-US")} rows`,
+  ).catch((err) => {
     throw s3Error(err, ctx.loaded, `read the lake at ${where}`);
   });
 }
 
 async function verifyCommand(ctx: CommandContext, options: { since?: string; sinks: string[] }): Promise<void> {
-  if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since)) throw new UsageError(`--since ${options.since} must be a date, YYYY-MM-DD (a trading day in market.timeZone)`);
-  for (const s of options.sinks) if (s !== "cassandra" && s !== "s3") throw new UsageError(`--sinks: unknown sink "${s}"; choose cassandra, s3`);
+  if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since))
+    throw new UsageError(`--since ${options.since} must be a date, YYYY-MM-DD (a trading day in market.timeZone)`);
+  for (const s of options.sinks)
+    if (s !== "cassandra" && s !== "s3") throw new UsageError(`--sinks: unknown sink "${s}"; choose cassandra, s3`);
   const { createKafka } = await import("../kafka/client");
   const { kafkaError } = await import("../kafka/errors");
   const { readTopic } = await import("../verify/readers");
   const { bySymbol, reconcile } = await import("../verify/reconcile");
   const topic = ctx.config.kafka.topic;
   const kafka = createKafka(ctx.config, { retries: 2 });
-  const inKafka = await withSpinner(`reading ${topic} from the beginning`, () => readTopic(kafka, topic, ctx.config, options.since), (r) => `${topic}: ${r.length.toLocaleString("en-US")} valid ticks`).catch((err) => {
+  const inKafka = await withSpinner(
+    `reading ${topic} from the beginning`,
+    () => readTopic(kafka, topic, ctx.config, options.since),
+    (r) => `${topic}: ${r.length.toLocaleString("en-US")} valid ticks`,
+  ).catch((err) => {
     throw kafkaError(err, ctx.loaded, `read ${topic}`);
   });
   const rows: SymbolCheck[] = [];
@@ -66,10 +85,18 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
     process.stdout.write(`${JSON.stringify({ topic, since: options.since ?? null, symbols: rows, mismatchedDays: problems }, null, 2)}\n`);
   } else {
     const columns = ["sink", "symbol", "days", "kafka", "stored", "missing", "duplicated", "differing", "extra", "status"];
-    printRows(rows, columns.map((key) => ({ key, align: ["sink", "symbol", "status"].includes(key) ? "left" : "right" })), ctx.format);
+    printRows(
+      rows,
+      columns.map((key) => ({ key, align: ["sink", "symbol", "status"].includes(key) ? "left" : "right" })),
+      ctx.format,
+    );
     if (problems.length && ctx.format === "table") {
       log.info(`mismatched trading days (${problems.length}${problems.length > 20 ? ", first 20" : ""}):`);
-      printRows(problems.slice(0, 20), ["sink", "symbol", "day", "kafka", "stored", "missing", "duplicated", "differing", "extra"].map((key) => ({ key })), "table");
+      printRows(
+        problems.slice(0, 20),
+        ["sink", "symbol", "day", "kafka", "stored", "missing", "duplicated", "differing", "extra"].map((key) => ({ key })),
+        "table",
+      );
     }
   }
   const total = rows.reduce((n, r) => n + r.kafka, 0);
@@ -78,5 +105,7 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
       hint: "missing rows: run the consumer again (it resumes from its committed offsets); duplicated or differing rows point to a bug or a second writer",
     });
   }
-  log.success(`every one of ${(total / Math.max(1, options.sinks.length)).toLocaleString("en-US")} ticks is stored exactly once in ${options.sinks.join(" and ")}`);
+  log.success(
+    `every one of ${(total / Math.max(1, options.sinks.length)).toLocaleString("en-US")} ticks is stored exactly once in ${options.sinks.join(" and ")}`,
+  );
 }

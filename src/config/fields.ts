@@ -27,7 +27,13 @@ const def = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod
 
 /** `kafka.clientId` → `STOCKPIPE_KAFKA_CLIENT_ID` */
 export function envName(path: string): string {
-  return "STOCKPIPE_" + path.split(".").map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_");
+  return (
+    "STOCKPIPE_" +
+    path
+      .split(".")
+      .map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
+      .join("_")
+  );
 }
 
 function walk(schema: z.ZodType, path: string[], description: string | undefined, out: Field[]): void {
@@ -49,7 +55,17 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
     return;
   }
   const kind: FieldKind =
-    d.type === "array" ? "list" : d.type === "record" ? "map" : d.type === "enum" ? "enum" : d.type === "boolean" ? "boolean" : d.type === "number" ? "number" : "string";
+    d.type === "array"
+      ? "list"
+      : d.type === "record"
+        ? "map"
+        : d.type === "enum"
+          ? "enum"
+          : d.type === "boolean"
+            ? "boolean"
+            : d.type === "number"
+              ? "number"
+              : "string";
   const p = path.join(".");
   out.push({
     path: p,

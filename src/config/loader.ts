@@ -125,7 +125,9 @@ function readConfigFile(path: string): Tree {
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (!isTree(value)) {
-    throw new ConfigError(`config file ${path} must be a YAML mapping of sections (kafka:, cassandra:, …), not a ${Array.isArray(value) ? "list" : typeof value}`);
+    throw new ConfigError(
+      `config file ${path} must be a YAML mapping of sections (kafka:, cassandra:, …), not a ${Array.isArray(value) ? "list" : typeof value}`,
+    );
   }
   return withoutNulls(value);
 }
@@ -162,10 +164,18 @@ function coerce(f: Field, raw: string): unknown {
       return raw;
     }
     case "list":
-      return s === "" ? [] : s.split(",").map((x) => x.trim()).filter(Boolean);
+      return s === ""
+        ? []
+        : s
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean);
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const pair of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+      for (const pair of s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)) {
         const [k, v] = pair.split(":");
         out[(k ?? "").trim()] = v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : v;
       }

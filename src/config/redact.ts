@@ -11,7 +11,9 @@ export interface ShownField {
 /** Every field with its resolved value and origin; secrets shown as "***" (or unset). */
 export function showConfig(loaded: LoadedConfig): ShownField[] {
   return fields().map((f) => {
-    let value: unknown = f.path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], loaded.config);
+    let value: unknown = f.path
+      .split(".")
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], loaded.config);
     if (f.secret && value !== undefined && value !== "") value = "***";
     return { path: f.path, value, origin: loaded.origins.get(f.path) ?? "default", env: f.env };
   });

@@ -9,15 +9,9 @@ import { z } from "zod";
 const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,47}$/, "must be a lower-case identifier: a letter, then letters, digits or _ (48 at most)");
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9092");
-const topicName = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
-const endpoint = z
-  .string()
-  .regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region");
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9092");
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
+const endpoint = z.string().regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region");
 const timeZone = z.string().refine(isTimeZone, "must be an IANA time zone such as America/New_York or Asia/Hong_Kong");
 const posInt = () => z.number().int().min(1);
 
@@ -50,10 +44,7 @@ const kafka = z
       .prefault({}),
     sasl: z
       .object({
-        mechanism: z
-          .enum(["none", "plain", "scram-sha-256", "scram-sha-512"])
-          .default("none")
-          .describe("SASL mechanism"),
+        mechanism: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none").describe("SASL mechanism"),
         username: z.string().optional().describe("SASL user name"),
         password: z.string().optional().describe("SASL password (secret)"),
       })
@@ -70,10 +61,7 @@ const cassandra = z
     keyspace: identifier.default("stockpipe").describe("Keyspace of the tick tables"),
     replication: z
       .object({
-        class: z
-          .enum(["SimpleStrategy", "NetworkTopologyStrategy"])
-          .default("SimpleStrategy")
-          .describe("Keyspace replication strategy"),
+        class: z.enum(["SimpleStrategy", "NetworkTopologyStrategy"]).default("SimpleStrategy").describe("Keyspace replication strategy"),
         factor: posInt().max(32).default(1).describe("Replication factor (SimpleStrategy)"),
         dataCenters: z
           .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a data center name"), posInt().max(32))
@@ -117,9 +105,7 @@ const s3 = z
       .default("lake")
       .describe("Key prefix of the lake inside the bucket"),
     region: z.string().min(1).default("us-east-1").describe("AWS region"),
-    endpoint: endpoint
-      .default("http://127.0.0.1:9000")
-      .describe("S3 endpoint URL, or `aws` for AWS itself (default: the local stack)"),
+    endpoint: endpoint.default("http://127.0.0.1:9000").describe("S3 endpoint URL, or `aws` for AWS itself (default: the local stack)"),
     forcePathStyle: z.boolean().default(true).describe("Path-style addressing (needed by most S3-compatible servers)"),
     accessKeyId: z.string().optional().describe("Access key id (default: the local stack's, or the AWS credential chain)"),
     secretAccessKey: z.string().optional().describe("Secret access key (secret)"),
@@ -157,7 +143,13 @@ const producer = z
     idempotent: z.boolean().default(false).describe("Idempotent producer (no duplicates from retries)"),
     compression: z.enum(["none", "gzip"]).default("none").describe("Compression of produce requests"),
     bufferMax: posInt().default(100_000).describe("Ticks buffered while the broker is away before reading pauses"),
-    workers: z.number().int().min(0).max(16).default(2).describe("Worker threads running kafkajs when sending unpaced or above 20,000 ticks/s (0: always the main thread)"),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(2)
+      .describe("Worker threads running kafkajs when sending unpaced or above 20,000 ticks/s (0: always the main thread)"),
   })
   .strict()
   .prefault({});
@@ -169,9 +161,13 @@ const consumer = z
     batchSize: posInt().max(100_000).default(10_000).describe("Rows per sink write"),
     concurrency: posInt().max(1024).default(64).describe("Sink writes in flight at once"),
     partitionsConcurrently: posInt().max(64).default(8).describe("Kafka partitions processed in parallel"),
-    maxMessageBytes: posInt().default(64 * 1024).describe("A larger message goes to the DLQ as oversized"),
+    maxMessageBytes: posInt()
+      .default(64 * 1024)
+      .describe("A larger message goes to the DLQ as oversized"),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
-    flushBytes: posInt().default(64 * 1024 * 1024).describe("S3: bytes per file before it is rotated"),
+    flushBytes: posInt()
+      .default(64 * 1024 * 1024)
+      .describe("S3: bytes per file before it is rotated"),
     flushIdleMs: posInt().default(10_000).describe("S3: flush a partition idle for this long"),
   })
   .strict()
@@ -208,19 +204,35 @@ export const configSchema = z
     if (c.kafka.sasl.mechanism !== "none") {
       for (const key of ["username", "password"] as const) {
         if (!c.kafka.sasl[key]) {
-          ctx.addIssue({ code: "custom", path: ["kafka", "sasl", key], message: `is required when kafka.sasl.mechanism is ${c.kafka.sasl.mechanism}` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["kafka", "sasl", key],
+            message: `is required when kafka.sasl.mechanism is ${c.kafka.sasl.mechanism}`,
+          });
         }
       }
     }
     const r = c.cassandra.replication;
     if (r.class === "NetworkTopologyStrategy" && Object.keys(r.dataCenters).length === 0) {
-      ctx.addIssue({ code: "custom", path: ["cassandra", "replication", "dataCenters"], message: "needs at least one data center with NetworkTopologyStrategy, e.g. dc1:3" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cassandra", "replication", "dataCenters"],
+        message: "needs at least one data center with NetworkTopologyStrategy, e.g. dc1:3",
+      });
     }
     if (Boolean(c.cassandra.username) !== Boolean(c.cassandra.password)) {
-      ctx.addIssue({ code: "custom", path: ["cassandra", c.cassandra.username ? "password" : "username"], message: "cassandra.username and cassandra.password go together" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cassandra", c.cassandra.username ? "password" : "username"],
+        message: "cassandra.username and cassandra.password go together",
+      });
     }
     if (Boolean(c.s3.accessKeyId) !== Boolean(c.s3.secretAccessKey)) {
-      ctx.addIssue({ code: "custom", path: ["s3", c.s3.accessKeyId ? "secretAccessKey" : "accessKeyId"], message: "s3.accessKeyId and s3.secretAccessKey go together" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["s3", c.s3.accessKeyId ? "secretAccessKey" : "accessKeyId"],
+        message: "s3.accessKeyId and s3.secretAccessKey go together",
+      });
     }
   });
 

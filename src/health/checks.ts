@@ -95,7 +95,11 @@ export function checks(loaded: LoadedConfig): Check[] {
       fix: `Athena workgroup ${c.athena.workgroup} in ${c.athena.region}: check athena.region, athena.workgroup and the AWS credentials`,
       async probe() {
         const { AthenaClient, GetWorkGroupCommand } = await import("@aws-sdk/client-athena");
-        const athena = new AthenaClient({ region: c.athena.region, endpoint: c.athena.endpoint === "aws" ? undefined : c.athena.endpoint, maxAttempts: 1 });
+        const athena = new AthenaClient({
+          region: c.athena.region,
+          endpoint: c.athena.endpoint === "aws" ? undefined : c.athena.endpoint,
+          maxAttempts: 1,
+        });
         try {
           const wg = await athena.send(new GetWorkGroupCommand({ WorkGroup: c.athena.workgroup }));
           return `workgroup ${wg.WorkGroup?.Name ?? c.athena.workgroup} ${wg.WorkGroup?.State ?? ""}`.trim();
@@ -115,7 +119,12 @@ export async function runCheck(check: Check): Promise<CheckResult> {
     const version = await Promise.race([check.probe(), timeout]);
     return { check: check.name, endpoint: check.endpoint, ok: true, version, rttMs: Math.round(performance.now() - started), fix: "" };
   } catch (err) {
-    return { check: check.name, endpoint: check.endpoint, ok: false, version: errorMessage(err).split("\n")[0]!.slice(0, 120), fix: check.fix };
+    return {
+      check: check.name,
+      endpoint: check.endpoint,
+      ok: false,
+      version: errorMessage(err).split("\n")[0]!.slice(0, 120),
+      fix: check.fix,
+    };
   }
 }
-

@@ -7,9 +7,11 @@ export type Classified = { ok: true; tick: Tick; text: string } | { ok: false; r
 
 export function classifyMessage(m: KafkaMessage, maxMessageBytes: number): Classified {
   const size = m.value?.length ?? 0;
-  if (size > maxMessageBytes) return { ok: false, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${maxMessageBytes})` };
+  if (size > maxMessageBytes)
+    return { ok: false, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${maxMessageBytes})` };
   const schema = m.headers?.schema?.toString();
-  if (schema !== undefined && schema !== TICK_SCHEMA) return { ok: false, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` };
+  if (schema !== undefined && schema !== TICK_SCHEMA)
+    return { ok: false, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${TICK_SCHEMA}` };
   const text = m.value?.toString("utf8");
   const d = decodeTick(text);
   if (!d.ok) return d;

@@ -65,16 +65,26 @@ export class DeadLetterQueue {
     while (start < letters.length) {
       let end = start;
       let bytes = 0;
-      while (end < letters.length && (end === start || bytes + sizeOf(letters[end]!) <= MAX_REQUEST_BYTES)) bytes += sizeOf(letters[end++]!);
+      while (end < letters.length && (end === start || bytes + sizeOf(letters[end]!) <= MAX_REQUEST_BYTES))
+        bytes += sizeOf(letters[end++]!);
       const now = new Date();
-      await this.sender.send({ topic: dlqTopic(this.topic), acks: -1, messages: letters.slice(start, end).map((l) => deadLetterMessage(l, this.topic, now)) });
+      await this.sender.send({
+        topic: dlqTopic(this.topic),
+        acks: -1,
+        messages: letters.slice(start, end).map((l) => deadLetterMessage(l, this.topic, now)),
+      });
       start = end;
     }
   }
 }
 
 /** Creates `<topic>.dlq` if missing (as many partitions as the topic) and connects its producer. */
-export async function openDeadLetterQueue(loaded: LoadedConfig, kafka: Kafka, topic: string, partitions: number): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
+export async function openDeadLetterQueue(
+  loaded: LoadedConfig,
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -40,6 +40,8 @@ export function kafkaError(err: unknown, loaded: LoadedConfig, doing: string): S
   const detail = inner?.length
     ? inner.map((e) => `${e.message}${e.type ? ` (${e.type})` : ""}`).join("; ")
     : `${cause?.message ?? String(err)}${cause?.type ? ` (${cause.type})` : ""}`;
-  const hint = /INVALID_CONFIG/.test(detail) ? "check the topic config entries: names and values as in Kafka's topic configuration reference" : undefined;
+  const hint = /INVALID_CONFIG/.test(detail)
+    ? "check the topic config entries: names and values as in Kafka's topic configuration reference"
+    : undefined;
   return new RuntimeError(`Kafka refused to ${doing}: ${detail}`, { cause: err, hint, retriable: isRetriableKafkaError(err) });
 }

@@ -35,7 +35,14 @@ export interface LatencySummary extends Percentiles {
 const ms = (micros: number) => Math.round(micros / 10) / 100;
 
 function percentiles(h: RecordableHistogram): Percentiles {
-  return { p50Ms: ms(h.percentile(50)), p95Ms: ms(h.percentile(95)), p99Ms: ms(h.percentile(99)), p999Ms: ms(h.percentile(99.9)), maxMs: ms(h.max), meanMs: ms(h.mean) };
+  return {
+    p50Ms: ms(h.percentile(50)),
+    p95Ms: ms(h.percentile(95)),
+    p99Ms: ms(h.percentile(99)),
+    p999Ms: ms(h.percentile(99.9)),
+    maxMs: ms(h.max),
+    meanMs: ms(h.mean),
+  };
 }
 
 const micros = (fromMs: number, toMs: number) => Math.max(1, Math.round((toMs - fromMs) * 1000));

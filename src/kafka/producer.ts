@@ -71,7 +71,10 @@ export class BatchingProducer implements MessageSink {
   private stopped = false;
   private readonly maxBytes: number;
 
-  constructor(private readonly producer: Sender, private readonly o: BatchingOptions) {
+  constructor(
+    private readonly producer: Sender,
+    private readonly o: BatchingOptions,
+  ) {
     this.lanes = Array.from({ length: Math.max(1, o.maxInFlight) }, () => ({ queue: [], bytes: 0, busy: false }));
     this.maxBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
@@ -155,7 +158,13 @@ export class BatchingProducer implements MessageSink {
             acks: this.o.acks,
             compression: this.o.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
           }),
-        { isRetriable: (e) => this.o.isRetriable?.(e) ?? true, onRetry: this.o.onRetry, shouldStop: () => this.stopped, baseMs: 250, maxMs: this.o.maxBackoffMs },
+        {
+          isRetriable: (e) => this.o.isRetriable?.(e) ?? true,
+          onRetry: this.o.onRetry,
+          shouldStop: () => this.stopped,
+          baseMs: 250,
+          maxMs: this.o.maxBackoffMs,
+        },
       );
     } catch (err) {
       lane.busy = false;

@@ -33,12 +33,18 @@ export class ProducerPool implements MessageSink {
   private waiters: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
 
-  private constructor(private readonly slots: Slot[], private readonly o: Pick<BatchingOptions, "bufferMax" | "lingerMs" | "onDelivered" | "onRetry">) {}
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly o: Pick<BatchingOptions, "bufferMax" | "lingerMs" | "onDelivered" | "onRetry">,
+  ) {}
 
   static async start(script: string, count: number, config: ResolvedConfig, options: BatchingOptions): Promise<ProducerPool> {
     const { onDelivered, onRetry, isRetriable: _r, ...plain } = options;
     const workers = Array.from({ length: count }, () => new Worker(script, { workerData: { config, options: plain } }));
-    const pool = new ProducerPool(workers.map((worker) => ({ worker, chunk: [] })), { bufferMax: options.bufferMax, lingerMs: options.lingerMs, onDelivered, onRetry });
+    const pool = new ProducerPool(
+      workers.map((worker) => ({ worker, chunk: [] })),
+      { bufferMax: options.bufferMax, lingerMs: options.lingerMs, onDelivered, onRetry },
+    );
     await Promise.all(pool.slots.map((slot) => pool.attach(slot)));
     return pool;
   }

@@ -12,11 +12,16 @@ import { ensureTopic, requireTopic, withAdmin } from "./topics";
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
-
 /** Java-compatible partitioning (murmur2 of the key), done here so the batcher can keep each partition in order. */
 export function keyPartitioner(partitions: number): (key: string) => number {
   const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({
+    partitionId: i,
+    leader: 0,
+    replicas: [],
+    isr: [],
+    partitionErrorCode: 0,
+  }));
   const cache = new Map<string, number>();
   return (key) => {
     let p = cache.get(key);
@@ -52,12 +57,21 @@ export const WORKERS_ABOVE_RATE = 20_000;
 
 export async function connectTickProducer(
   loaded: LoadedConfig,
-  target: { topic: string; createTopic: boolean; /** The most ticks/s the caller sends; undefined: as fast as it can. */ rate?: number } & Pick<BatchingOptions, "onDelivered" | "onRetry">,
+  target: {
+    topic: string;
+    createTopic: boolean /** The most ticks/s the caller sends; undefined: as fast as it can. */;
+    rate?: number;
+  } & Pick<BatchingOptions, "onDelivered" | "onRetry">,
 ): Promise<TickProducer> {
   const config = loaded.config;
   const p = config.producer;
   const partitions = await withAdmin(loaded, `prepare topic ${target.topic}`, async (admin) => {
-    if (target.createTopic) await ensureTopic(admin, { name: target.topic, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor });
+    if (target.createTopic)
+      await ensureTopic(admin, {
+        name: target.topic,
+        partitions: config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+      });
     else await requireTopic(admin, target.topic);
     const meta = await admin.fetchTopicMetadata({ topics: [target.topic] });
     return meta.topics[0]?.partitions.length || config.kafka.partitions;

@@ -109,7 +109,10 @@ export async function describeTopic(loaded: LoadedConfig, name: string): Promise
     await requireTopic(admin, name);
     const meta = await admin.fetchTopicMetadata({ topics: [name] });
     const offsets = await admin.fetchTopicOffsets(name);
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name }] });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name }],
+    });
     const configs: Record<string, string> = {};
     for (const e of described.resources[0]?.configEntries ?? []) {
       if (!e.isDefault && !e.isSensitive) configs[e.configName] = e.configValue;
@@ -117,7 +120,14 @@ export async function describeTopic(loaded: LoadedConfig, name: string): Promise
     const partitions = (meta.topics[0]?.partitions ?? [])
       .map((p) => {
         const o = offsets.find((x) => x.partition === p.partitionId);
-        return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, earliest: o?.low ?? "0", latest: o?.high ?? "0" };
+        return {
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+          earliest: o?.low ?? "0",
+          latest: o?.high ?? "0",
+        };
       })
       .sort((a, b) => a.partition - b.partition);
     return { topic: name, partitions, configs };

@@ -42,7 +42,10 @@ export async function resolveClasspath(service: string, classpathFile: string, o
     child.on("close", (c) => resolve(c ?? 1));
   });
   if (code !== 0) {
-    const errors = output.filter((l) => l.includes("[ERROR]")).slice(0, 3).join(" | ");
+    const errors = output
+      .filter((l) => l.includes("[ERROR]"))
+      .slice(0, 3)
+      .join(" | ");
     throw new RuntimeError(`mvn could not resolve the ${service} service (exit ${code}): ${errors || output.slice(-3).join(" | ")}`, {
       hint: "check that Maven Central is reachable (`mvn -v`, proxy settings in ~/.m2/settings.xml)",
     });

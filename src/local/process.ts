@@ -136,5 +136,9 @@ export function tailFile(path: string, lines: number): string[] {
   } finally {
     closeSync(fd);
   }
-  return buf.toString("utf8").split("\n").filter((l) => l.trim()).slice(-lines);
+  return buf
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(-lines);
 }

@@ -78,7 +78,16 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
     say("already started, waiting until it answers");
     const version = await waitReady(service, ctx, existing, say);
     await service.afterReady?.(ctx);
-    return { service: service.name, endpoint: service.endpoint(config), state: "running", pid: existing, version, log: ctx.dirs.log, action: "already running", seconds: secondsSince(started) };
+    return {
+      service: service.name,
+      endpoint: service.endpoint(config),
+      state: "running",
+      pid: existing,
+      version,
+      log: ctx.dirs.log,
+      action: "already running",
+      seconds: secondsSince(started),
+    };
   }
   for (const port of service.ports(config)) {
     if (await portInUse(port)) {
@@ -95,7 +104,16 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
   const pid = await startJava(service.name, ctx.dirs, service.javaArgs(ctx, classpath));
   const version = await waitReady(service, ctx, pid, say);
   await service.afterReady?.(ctx);
-  return { service: service.name, endpoint: service.endpoint(config), state: "running", pid, version, log: ctx.dirs.log, action: "started", seconds: secondsSince(started) };
+  return {
+    service: service.name,
+    endpoint: service.endpoint(config),
+    state: "running",
+    pid,
+    version,
+    log: ctx.dirs.log,
+    action: "started",
+    seconds: secondsSince(started),
+  };
 }
 
 async function waitReady(service: LocalService, ctx: ServiceContext, pid: number, say: (m: string) => void): Promise<string> {

@@ -33,7 +33,23 @@ export interface Tick {
 
 export const PRICE_FIELDS = ["open", "high", "low", "close", "adjClose", "bid", "ask"] as const;
 /** The JSON key order of an encoded tick (stable, so the same tick is the same bytes). */
-export const TICK_FIELDS = ["symbol", "ts", "price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "currency", "source", "seq", "id"] as const;
+export const TICK_FIELDS = [
+  "symbol",
+  "ts",
+  "price",
+  "open",
+  "high",
+  "low",
+  "close",
+  "adjClose",
+  "volume",
+  "bid",
+  "ask",
+  "currency",
+  "source",
+  "seq",
+  "id",
+] as const;
 
 export const SYMBOL_PATTERN = /^[A-Z0-9^][A-Z0-9.^=_:/-]{0,31}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -48,26 +64,39 @@ export interface Invalid {
 /** Checks a tick against v1; returns undefined when valid. */
 export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid | undefined {
   if (typeof t.symbol !== "string" || t.symbol.trim() === "") return { reason: "missing symbol", detail: "missing symbol" };
-  if (!SYMBOL_PATTERN.test(t.symbol)) return { reason: "invalid symbol", detail: `invalid symbol ${JSON.stringify(t.symbol)} (upper case letters, digits and . ^ = _ : / -, 32 at most)` };
-  if (typeof t.ts !== "string" || !ISO_MS.test(t.ts) || Number.isNaN(Date.parse(t.ts))) return { reason: "invalid ts", detail: `ts ${JSON.stringify(t.ts)} is not ISO-8601 UTC with milliseconds` };
-  if (typeof t.price !== "number" || !Number.isFinite(t.price)) return { reason: "price not a number", detail: `price ${JSON.stringify(t.price)} is not a number` };
+  if (!SYMBOL_PATTERN.test(t.symbol))
+    return {
+      reason: "invalid symbol",
+      detail: `invalid symbol ${JSON.stringify(t.symbol)} (upper case letters, digits and . ^ = _ : / -, 32 at most)`,
+    };
+  if (typeof t.ts !== "string" || !ISO_MS.test(t.ts) || Number.isNaN(Date.parse(t.ts)))
+    return { reason: "invalid ts", detail: `ts ${JSON.stringify(t.ts)} is not ISO-8601 UTC with milliseconds` };
+  if (typeof t.price !== "number" || !Number.isFinite(t.price))
+    return { reason: "price not a number", detail: `price ${JSON.stringify(t.price)} is not a number` };
   if (t.price <= 0) return { reason: "price not > 0", detail: `price must be > 0, got ${t.price}` };
   for (const f of PRICE_FIELDS) {
     const v = t[f];
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v)) return { reason: `${f} not a number`, detail: `${f} ${JSON.stringify(v)} is not a number` };
+    if (typeof v !== "number" || !Number.isFinite(v))
+      return { reason: `${f} not a number`, detail: `${f} ${JSON.stringify(v)} is not a number` };
     if (v < 0) return { reason: `${f} negative`, detail: `${f} must be ≥ 0, got ${v}` };
   }
   if (t.volume !== undefined) {
-    if (typeof t.volume !== "number" || !Number.isFinite(t.volume)) return { reason: "volume not a number", detail: `volume ${JSON.stringify(t.volume)} is not a number` };
+    if (typeof t.volume !== "number" || !Number.isFinite(t.volume))
+      return { reason: "volume not a number", detail: `volume ${JSON.stringify(t.volume)} is not a number` };
     if (t.volume < 0) return { reason: "volume negative", detail: `volume must be ≥ 0, got ${t.volume}` };
-    if (!Number.isSafeInteger(t.volume)) return { reason: "volume not a whole number", detail: `volume must be a whole number, got ${t.volume}` };
+    if (!Number.isSafeInteger(t.volume))
+      return { reason: "volume not a whole number", detail: `volume must be a whole number, got ${t.volume}` };
   }
-  if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low) return { reason: "high < low", detail: `high ${t.high} is below low ${t.low}` };
-  if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency))) return { reason: "invalid currency", detail: `currency ${JSON.stringify(t.currency)} is not a 3-letter code` };
+  if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low)
+    return { reason: "high < low", detail: `high ${t.high} is below low ${t.low}` };
+  if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency)))
+    return { reason: "invalid currency", detail: `currency ${JSON.stringify(t.currency)} is not a 3-letter code` };
   if (t.source !== undefined && typeof t.source !== "string") return { reason: "invalid source", detail: "source must be a string" };
-  if (t.seq !== undefined && (typeof t.seq !== "number" || !Number.isSafeInteger(t.seq) || t.seq < 0)) return { reason: "invalid seq", detail: `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0` };
-  if (t.id !== undefined && (typeof t.id !== "string" || !UUID.test(t.id))) return { reason: "invalid id", detail: `id ${JSON.stringify(t.id)} is not a UUID` };
+  if (t.seq !== undefined && (typeof t.seq !== "number" || !Number.isSafeInteger(t.seq) || t.seq < 0))
+    return { reason: "invalid seq", detail: `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0` };
+  if (t.id !== undefined && (typeof t.id !== "string" || !UUID.test(t.id)))
+    return { reason: "invalid id", detail: `id ${JSON.stringify(t.id)} is not a UUID` };
   return undefined;
 }
 
@@ -96,7 +125,9 @@ export function encodeTick(t: Tick): string {
   return JSON.stringify(t);
 }
 
-export type Decoded = { ok: true; tick: Tick; /** The message had no id: it was derived here. */ idDerived: boolean } | { ok: false; reason: string; detail: string };
+export type Decoded =
+  | { ok: true; tick: Tick /** The message had no id: it was derived here. */; idDerived: boolean }
+  | { ok: false; reason: string; detail: string };
 
 /**
  * Decodes a Kafka message value: JSON, then the v1 rules; unknown fields are rejected. A tick without an id (it
@@ -111,7 +142,8 @@ export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   } catch (err) {
     return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
   const unknown = Object.keys(parsed).filter((k) => !(TICK_FIELDS as readonly string[]).includes(k));
   if (unknown.length) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
   const invalid = validateTick(parsed as Record<string, unknown>);

@@ -4,7 +4,19 @@
  */
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -108,7 +120,15 @@ export function parseMarketDate(input: string, timeZone: string): number | undef
   return undefined;
 }
 
-function fromParts(year: number, month: number, day: number, hour: number, minute: number, second: number, timeZone: string): number | undefined {
+function fromParts(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  timeZone: string,
+): number | undefined {
   const w = { year, month, day, hour, minute, second };
   return validWall(w) ? zonedToEpoch(w, 0, timeZone) : undefined;
 }

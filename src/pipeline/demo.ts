@@ -94,7 +94,11 @@ export interface DemoEvents {
  * Streams the HSI file, then simulated ticks at 500/s, through Kafka into both sinks, and returns once both
  * hold everything produced (or the signal aborts).
  */
-export async function streamDemo(loaded: LoadedConfig, o: DemoStreamOptions, events: DemoEvents = {}): Promise<{ produced: number; rejected: number }> {
+export async function streamDemo(
+  loaded: LoadedConfig,
+  o: DemoStreamOptions,
+  events: DemoEvents = {},
+): Promise<{ produced: number; rejected: number }> {
   const config = loaded.config;
   const progress: DemoProgress = { produced: 0, cassandra: 0, s3: 0 };
   const report = () => events.onProgress?.(progress);
@@ -102,11 +106,27 @@ export async function streamDemo(loaded: LoadedConfig, o: DemoStreamOptions, eve
   let failure: unknown;
   const drains = DEMO.sinks.map(async (name) => {
     const sink = await createSink(name, loaded, { onRetry: (err) => events.onRetry?.(name, err) });
-    const options = { ...drainSettings(config), topic: DEMO.topic, group: group(name), from: "earliest", reset: true, exitAtEnd: false, sink, signal: stopDrains.signal };
-    await drain(loaded, options, { onProgress: (p) => ((progress[name] = p.written), report()), onRetry: (err) => events.onRetry?.(name, err) });
+    const options = {
+      ...drainSettings(config),
+      topic: DEMO.topic,
+      group: group(name),
+      from: "earliest",
+      reset: true,
+      exitAtEnd: false,
+      sink,
+      signal: stopDrains.signal,
+    };
+    await drain(loaded, options, {
+      onProgress: (p) => ((progress[name] = p.written), report()),
+      onRetry: (err) => events.onRetry?.(name, err),
+    });
   });
   for (const d of drains) d.catch((err) => (failure ??= err));
-  const producer = await connectTickProducer(loaded, { topic: DEMO.topic, createTopic: false, onDelivered: (n) => ((progress.produced += n), report()) });
+  const producer = await connectTickProducer(loaded, {
+    topic: DEMO.topic,
+    createTopic: false,
+    onDelivered: (n) => ((progress.produced += n), report()),
+  });
   let rejected = 0;
   try {
     const hsi = await createSource("csv", { file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, config);
@@ -116,7 +136,9 @@ export async function streamDemo(loaded: LoadedConfig, o: DemoStreamOptions, eve
     const synthetic = await createSource("synthetic", { symbols: o.symbols, seed: "42", rate: "500", start }, config);
     // 500 ticks a second: a live-looking stream.
     const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
-    rejected += (await produceFrom({ source: synthetic, send: producer.send, pacer: new Pacer(undefined, 500), deadline, signal: o.signal })).rejected;
+    rejected += (
+      await produceFrom({ source: synthetic, send: producer.send, pacer: new Pacer(undefined, 500), deadline, signal: o.signal })
+    ).rejected;
     await producer.batching.flush();
     // Until both sinks hold everything (or Ctrl-C, or a drain failed).
     while (!o.signal.aborted && !failure && (progress.cassandra < progress.produced || progress.s3 < progress.produced)) await sleep(200);

@@ -97,7 +97,9 @@ export async function runAthena(
     options.onProgress?.({ state, bytesScanned });
     if (state === "SUCCEEDED") break;
     if (state === "FAILED" || state === "CANCELLED") {
-      throw new RuntimeError(`Athena query ${id} ${state.toLowerCase()}: ${q?.Status?.StateChangeReason ?? q?.Status?.AthenaError?.ErrorMessage ?? "no reason given"}`);
+      throw new RuntimeError(
+        `Athena query ${id} ${state.toLowerCase()}: ${q?.Status?.StateChangeReason ?? q?.Status?.AthenaError?.ErrorMessage ?? "no reason given"}`,
+      );
     }
     await sleep(delay, undefined, { signal: options.signal }).catch(() => {});
     delay = Math.min(2000, Math.round(delay * 1.5));
@@ -112,7 +114,8 @@ export async function runAthena(
     if (columns.length === 0) columns = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
     let data = page.ResultSet?.Rows ?? [];
     // For a SELECT, the first row of the first page repeats the column names.
-    if (first && data.length > 0 && columns.length > 0 && data[0]!.Data?.every((d, i) => d.VarCharValue === columns[i]?.Name)) data = data.slice(1);
+    if (first && data.length > 0 && columns.length > 0 && data[0]!.Data?.every((d, i) => d.VarCharValue === columns[i]?.Name))
+      data = data.slice(1);
     first = false;
     for (const r of data) {
       const out: Row = {};
@@ -125,7 +128,10 @@ export async function runAthena(
 }
 
 /** An Athena failure as one line with the settings to check. */
-export function athenaError(err: unknown, hint = "check athena.region, athena.workgroup, athena.database and the AWS credentials"): StockpipeError {
+export function athenaError(
+  err: unknown,
+  hint = "check athena.region, athena.workgroup, athena.database and the AWS credentials",
+): StockpipeError {
   if (err instanceof StockpipeError) return err;
   return new RuntimeError(`Athena: ${(err as Error).message}`, { hint, cause: err });
 }
@@ -144,7 +150,11 @@ export class AthenaEngine implements QueryEngine {
         signal: options.signal,
         onProgress: (p) => options.onProgress?.(`Athena: ${p.state.toLowerCase()}, ${(p.bytesScanned / 1e6).toFixed(1)} MB scanned`),
       });
-      return { columns: r.columns, rows: r.rows, note: `${(r.bytesScanned / 1e6).toFixed(2)} MB scanned, about $${r.costUsd.toFixed(6)} (query ${r.queryExecutionId})` };
+      return {
+        columns: r.columns,
+        rows: r.rows,
+        note: `${(r.bytesScanned / 1e6).toFixed(2)} MB scanned, about $${r.costUsd.toFixed(6)} (query ${r.queryExecutionId})`,
+      };
     } catch (err) {
       throw athenaError(err);
     }

@@ -13,7 +13,15 @@ export function plain(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.toISOString();
   if (v instanceof types.Long) return Number.isSafeInteger(v.toNumber()) ? v.toNumber() : v.toString();
-  if (v instanceof types.Uuid || v instanceof types.TimeUuid || v instanceof types.LocalDate || v instanceof types.LocalTime || v instanceof types.BigDecimal || v instanceof types.InetAddress) return v.toString();
+  if (
+    v instanceof types.Uuid ||
+    v instanceof types.TimeUuid ||
+    v instanceof types.LocalDate ||
+    v instanceof types.LocalTime ||
+    v instanceof types.BigDecimal ||
+    v instanceof types.InetAddress
+  )
+    return v.toString();
   if (v instanceof types.Integer) return v.toString();
   if (Buffer.isBuffer(v)) return "0x" + v.toString("hex");
   if (Array.isArray(v)) return v.map(plain);
@@ -22,7 +30,11 @@ export function plain(v: unknown): unknown {
   return v;
 }
 
-export async function runCql(config: ResolvedConfig, cql: string, options: { fetchSize?: number; onPage?: (rows: number) => void } = {}): Promise<QueryResult> {
+export async function runCql(
+  config: ResolvedConfig,
+  cql: string,
+  options: { fetchSize?: number; onPage?: (rows: number) => void } = {},
+): Promise<QueryResult> {
   const client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
   const rows: Row[] = [];
   let columns: string[] = [];
@@ -60,7 +72,9 @@ export class CqlEngine implements QueryEngine {
 
   async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
     try {
-      return await runCql(this.loaded.config, statement, { onPage: (n) => options.onProgress?.(`running the query on Cassandra: ${n.toLocaleString("en-US")} rows`) });
+      return await runCql(this.loaded.config, statement, {
+        onPage: (n) => options.onProgress?.(`running the query on Cassandra: ${n.toLocaleString("en-US")} rows`),
+      });
     } catch (err) {
       throw cassandraError(err, this.loaded);
     }

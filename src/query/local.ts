@@ -33,8 +33,12 @@ export async function runLocal(sql: string, dir: string): Promise<{ columns: str
     const jsonl = hasFiles(dir, ".jsonl");
     const glob = (ext: string) => `'${join(dir, "**", `*.${ext}`).replace(/'/g, "''")}'`;
     const sources = [
-      parquet ? `SELECT * EXCLUDE (dt), CAST(dt AS DATE) AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)` : undefined,
-      jsonl ? `SELECT * EXCLUDE (dt, adjClose, ts), adjClose AS adj_close, CAST(ts AS TIMESTAMP) AS ts, CAST(dt AS DATE) AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true)` : undefined,
+      parquet
+        ? `SELECT * EXCLUDE (dt), CAST(dt AS DATE) AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
+        : undefined,
+      jsonl
+        ? `SELECT * EXCLUDE (dt, adjClose, ts), adjClose AS adj_close, CAST(ts AS TIMESTAMP) AS ts, CAST(dt AS DATE) AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true)`
+        : undefined,
     ].filter(Boolean);
     const empty = "SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::DATE AS dt WHERE false";
     await connection.run(`CREATE VIEW ticks AS ${sources.length ? sources.join(" UNION ALL BY NAME ") : empty}`);
@@ -60,15 +64,23 @@ export class LocalEngine implements QueryEngine {
   async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
     const s3 = this.loaded.config.s3;
     options.onProgress?.(`syncing s3://${s3.bucket}/${s3.prefix} into the local cache`);
-    const synced = await syncLake(this.loaded.config, (done, total) => options.onProgress?.(`syncing the lake: ${done}/${total} new objects`)).catch((err) => {
+    const synced = await syncLake(this.loaded.config, (done, total) =>
+      options.onProgress?.(`syncing the lake: ${done}/${total} new objects`),
+    ).catch((err) => {
       throw s3Error(err, this.loaded, `list the lake at s3://${s3.bucket}/${s3.prefix}`);
     });
     options.onProgress?.(`running the query over ${synced.objects} files`);
     try {
       const result = await runLocal(statement, synced.dir);
-      return { ...result, note: `lake cache: ${synced.objects} objects, ${synced.downloaded} downloaded${synced.removed ? `, ${synced.removed} removed` : ""}` };
+      return {
+        ...result,
+        note: `lake cache: ${synced.objects} objects, ${synced.downloaded} downloaded${synced.removed ? `, ${synced.removed} removed` : ""}`,
+      };
     } catch (err) {
-      throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, { hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's", cause: err });
+      throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, {
+        hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's",
+        cause: err,
+      });
     }
   }
 

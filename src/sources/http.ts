@@ -42,10 +42,22 @@ export function getPath(obj: Json, path: string): Json {
   return node;
 }
 
-const num = (v: Json): number | undefined => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined);
+const num = (v: Json): number | undefined =>
+  typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined;
 
 /** Raw quote fields of one record, before validation. */
-type RawQuote = { symbol?: Json; ts?: Json; price?: Json; open?: Json; high?: Json; low?: Json; volume?: Json; bid?: Json; ask?: Json; currency?: Json };
+type RawQuote = {
+  symbol?: Json;
+  ts?: Json;
+  price?: Json;
+  open?: Json;
+  high?: Json;
+  low?: Json;
+  volume?: Json;
+  bid?: Json;
+  ask?: Json;
+  currency?: Json;
+};
 
 export function detectShape(body: Json): Shape {
   if (getPath(body, "quoteResponse.result") !== undefined) return "yahoo";
@@ -70,11 +82,30 @@ export function extractQuotes(body: Json, shape: Shape, o: Pick<HttpOptions, "ma
         currency: getPath(r, "currency"),
       }));
     case "finnhub":
-      return [{ symbol: requestedSymbol, ts: getPath(body, "t"), price: getPath(body, "c"), open: getPath(body, "o"), high: getPath(body, "h"), low: getPath(body, "l") }];
+      return [
+        {
+          symbol: requestedSymbol,
+          ts: getPath(body, "t"),
+          price: getPath(body, "c"),
+          open: getPath(body, "o"),
+          high: getPath(body, "h"),
+          low: getPath(body, "l"),
+        },
+      ];
     case "alphavantage": {
       const q = getPath(body, "Global Quote") as Record<string, Json> | undefined;
       if (!q || Object.keys(q).length === 0) return [];
-      return [{ symbol: q["01. symbol"], ts: q["07. latest trading day"], price: q["05. price"], open: q["02. open"], high: q["03. high"], low: q["04. low"], volume: q["06. volume"] }];
+      return [
+        {
+          symbol: q["01. symbol"],
+          ts: q["07. latest trading day"],
+          price: q["05. price"],
+          open: q["02. open"],
+          high: q["03. high"],
+          low: q["04. low"],
+          volume: q["06. volume"],
+        },
+      ];
     }
     default: {
       const records = o.records ? getPath(body, o.records) : body;
@@ -96,7 +127,11 @@ export function quoteToItem(q: RawQuote, source: string, seq: number, timeZone: 
   if (typeof q.ts === "number") eventMs = q.ts < 1e11 ? q.ts * 1000 : q.ts;
   else if (typeof q.ts === "string") eventMs = parseMarketDate(q.ts, timeZone);
   if (eventMs === undefined) return rejected("unparseable date", `cannot read the quote time ${JSON.stringify(q.ts)}`);
-  const tick: Record<string, unknown> = { symbol: typeof q.symbol === "string" ? q.symbol.toUpperCase() : q.symbol, ts: new Date(eventMs).toISOString(), price: num(q.price) ?? q.price };
+  const tick: Record<string, unknown> = {
+    symbol: typeof q.symbol === "string" ? q.symbol.toUpperCase() : q.symbol,
+    ts: new Date(eventMs).toISOString(),
+    price: num(q.price) ?? q.price,
+  };
   for (const f of ["open", "high", "low", "bid", "ask", "volume"] as const) {
     const v = q[f];
     if (v === undefined || v === null) continue;
@@ -128,7 +163,14 @@ export class HttpSource implements Source {
       throw new UsageError(`--url ${JSON.stringify(o.url)} is not a URL`);
     }
     this.name = `http:${host}`;
-    if (!o.url.includes("{symbol}") && !o.url.includes("{symbols}") && o.symbols.length > 0 && o.shape !== "generic" && o.shape !== "yahoo" && o.shape !== "auto") {
+    if (
+      !o.url.includes("{symbol}") &&
+      !o.url.includes("{symbols}") &&
+      o.symbols.length > 0 &&
+      o.shape !== "generic" &&
+      o.shape !== "yahoo" &&
+      o.shape !== "auto"
+    ) {
       throw new UsageError("--url needs {symbol} (one request per symbol) or {symbols} (one request for all) for this --shape");
     }
   }
@@ -137,7 +179,8 @@ export class HttpSource implements Source {
 
   private urls(): { url: string; symbol?: string }[] {
     const withKey = (u: string) => u.replace(/\{apiKey\}/g, encodeURIComponent(this.o.apiKey ?? ""));
-    if (this.o.url.includes("{symbol}")) return this.o.symbols.map((s) => ({ url: withKey(this.o.url.replace(/\{symbol\}/g, encodeURIComponent(s))), symbol: s }));
+    if (this.o.url.includes("{symbol}"))
+      return this.o.symbols.map((s) => ({ url: withKey(this.o.url.replace(/\{symbol\}/g, encodeURIComponent(s))), symbol: s }));
     return [{ url: withKey(this.o.url.replace(/\{symbols\}/g, this.o.symbols.map(encodeURIComponent).join(","))) }];
   }
 
@@ -151,7 +194,13 @@ export class HttpSource implements Source {
         const shown = redactUrl(url, this.o.apiKey);
         let res: Response;
         try {
-          res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]), headers: this.o.apiKeyHeader && this.o.apiKey ? { [this.o.apiKeyHeader]: this.o.apiKey, accept: "application/json" } : { accept: "application/json" } });
+          res = await fetch(url, {
+            signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+            headers:
+              this.o.apiKeyHeader && this.o.apiKey
+                ? { [this.o.apiKeyHeader]: this.o.apiKey, accept: "application/json" }
+                : { accept: "application/json" },
+          });
         } catch (err) {
           if (signal.aborted) return;
           this.o.onStatus?.(`${shown}: ${(err as Error).message}; retrying`);
@@ -166,7 +215,13 @@ export class HttpSource implements Source {
           continue;
         }
         if (!res.ok) {
-          yield { kind: "rejected", reason: `HTTP ${res.status}`, detail: `${shown} answered HTTP ${res.status} ${res.statusText}`, url: shown, raw: (await res.text()).slice(0, 500) };
+          yield {
+            kind: "rejected",
+            reason: `HTTP ${res.status}`,
+            detail: `${shown} answered HTTP ${res.status} ${res.statusText}`,
+            url: shown,
+            raw: (await res.text()).slice(0, 500),
+          };
           continue;
         }
         const text = await res.text();

@@ -9,7 +9,10 @@ export class Pacer {
   private startWall = 0;
   private count = 0;
 
-  constructor(private readonly speed: number | undefined, private readonly rate: number | undefined) {}
+  constructor(
+    private readonly speed: number | undefined,
+    private readonly rate: number | undefined,
+  ) {}
 
   async wait(eventMs: number, signal: AbortSignal): Promise<void> {
     if (this.speed === undefined && this.rate === undefined) return;

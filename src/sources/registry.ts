@@ -31,7 +31,10 @@ function symbolsList(value: string | undefined, flag: string): string[] | number
     if (n < 1 || n > 100_000) throw new UsageError(`${flag} ${value}: give 1 to 100000 generated symbols, or a list like AAPL,MSFT`);
     return n;
   }
-  const list = value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError(`${flag} is empty`);
   return list;
 }
@@ -40,7 +43,13 @@ export const SOURCES: Record<string, Factory> = {
   async csv(f, config) {
     if (!f.file) throw new UsageError("--source csv needs --file PATH (or --file - for stdin)");
     const { CsvSource } = await import("./csv/source");
-    return new CsvSource({ file: f.file, timeZone: config.market.timeZone, map: parseMapOption(f.map), symbol: f.symbol?.toUpperCase(), loop: Boolean(f.loop) });
+    return new CsvSource({
+      file: f.file,
+      timeZone: config.market.timeZone,
+      map: parseMapOption(f.map),
+      symbol: f.symbol?.toUpperCase(),
+      loop: Boolean(f.loop),
+    });
   },
 
   async synthetic(f) {
@@ -48,7 +57,8 @@ export const SOURCES: Record<string, Factory> = {
     const symbols = symbolsList(f.symbols, "--symbols") ?? ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"];
     let seed: number | undefined;
     if (f.seed !== undefined) {
-      if (!/^\d+$/.test(f.seed) || Number(f.seed) > 2 ** 32 - 1) throw new UsageError(`--seed ${f.seed} must be a whole number from 0 to 4294967295`);
+      if (!/^\d+$/.test(f.seed) || Number(f.seed) > 2 ** 32 - 1)
+        throw new UsageError(`--seed ${f.seed} must be a whole number from 0 to 4294967295`);
       seed = Number(f.seed);
     }
     let startMs: number | undefined;
@@ -78,13 +88,27 @@ export const SOURCES: Record<string, Factory> = {
       if (!apiKey) throw new UsageError(`--api-key-env ${f.apiKeyEnv}: that environment variable is not set`);
     }
     const map: Record<string, string> = {};
-    for (const pair of (f.map ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of (f.map ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [field, path] = pair.split("=");
       if (!field || !path) throw new UsageError(`--map entry "${pair}" must be field=dotted.path, e.g. price=data.last`);
       map[field.trim()] = path.trim();
     }
-    if (shape === "generic" && (!map.price || !map.ts)) throw new UsageError("--shape generic needs --map with at least price=… and ts=… (dotted paths into the response)");
-    return new HttpSource({ url: f.url, symbols: symbols ?? [], intervalMs, shape, map, records: f.records, apiKey, apiKeyHeader: f.apiKeyHeader, timeZone: config.market.timeZone });
+    if (shape === "generic" && (!map.price || !map.ts))
+      throw new UsageError("--shape generic needs --map with at least price=… and ts=… (dotted paths into the response)");
+    return new HttpSource({
+      url: f.url,
+      symbols: symbols ?? [],
+      intervalMs,
+      shape,
+      map,
+      records: f.records,
+      apiKey,
+      apiKeyHeader: f.apiKeyHeader,
+      timeZone: config.market.timeZone,
+    });
   },
 };
 

@@ -86,7 +86,7 @@ export class SyntheticSource implements Source {
     const stepMs = 1000 / this.o.eventRate;
     const startMs = this.o.startMs ?? performance.timeOrigin + performance.now();
     // Each symbol trades about once per (symbols / rate) seconds: that is its time step.
-    const dt = (states.length / this.o.eventRate) / SECONDS_PER_YEAR;
+    const dt = states.length / this.o.eventRate / SECONDS_PER_YEAR;
     for (let seq = 0; !signal.aborted; seq++) {
       const s = states[Math.floor(rand() * states.length)]!;
       s.price *= Math.exp((s.drift - (s.vol * s.vol) / 2) * dt + s.vol * Math.sqrt(dt) * gaussian(rand));

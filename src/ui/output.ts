@@ -14,7 +14,14 @@ export interface Column {
 export type Row = Record<string, unknown>;
 
 export function renderRows(rows: Row[], columns: Column[], format: Format): string {
-  if (format === "json") return JSON.stringify(rows.map((r) => pick(r, columns)), jsonReplacer, 2) + "\n";
+  if (format === "json")
+    return (
+      JSON.stringify(
+        rows.map((r) => pick(r, columns)),
+        jsonReplacer,
+        2,
+      ) + "\n"
+    );
   if (format === "csv") return toCsv(rows, columns);
   const table = new Table({
     head: columns.map((c) => c.header ?? c.key),
@@ -59,7 +66,14 @@ export function cell(v: unknown): string {
 
 function toCsv(rows: Row[], columns: Column[]): string {
   const esc = (v: unknown): string => {
-    const s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v, jsonReplacer) : String(v);
+    const s =
+      v === null || v === undefined
+        ? ""
+        : v instanceof Date
+          ? v.toISOString()
+          : typeof v === "object"
+            ? JSON.stringify(v, jsonReplacer)
+            : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = [columns.map((c) => esc(c.header ?? c.key)).join(",")];

@@ -10,7 +10,10 @@ export class StatusLine {
   private lastPlain = 0;
   private drawn = false;
 
-  constructor(private readonly render: () => string, private readonly plainEveryMs = 10_000) {}
+  constructor(
+    private readonly render: () => string,
+    private readonly plainEveryMs = 10_000,
+  ) {}
 
   start(): this {
     if (!enabled("info")) return this;
@@ -51,5 +54,9 @@ export function formatRate(n: number): string {
 
 export function formatElapsed(ms: number): string {
   const s = Math.floor(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${(ms / 1000).toFixed(1)}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+      : `${(ms / 1000).toFixed(1)}s`;
 }

@@ -70,7 +70,12 @@ export async function readCassandra(config: ResolvedConfig, since?: string): Pro
           const day = row.get("day").toString();
           if (since && day < since) return;
           const volume = row.get("volume");
-          out.push({ symbol: row.get("symbol"), day, id: row.get("id").toString(), fingerprint: fingerprint((row.get("ts") as Date).toISOString(), row.get("price"), volume === null ? null : volume.toNumber()) });
+          out.push({
+            symbol: row.get("symbol"),
+            day,
+            id: row.get("id").toString(),
+            fingerprint: fingerprint((row.get("ts") as Date).toISOString(), row.get("price"), volume === null ? null : volume.toNumber()),
+          });
         },
         (err) => (err ? reject(err) : resolve()),
       ),
@@ -87,5 +92,10 @@ export async function readLake(config: ResolvedConfig, since?: string): Promise<
   const { dir } = await syncLake(config);
   const where = since ? `WHERE dt >= DATE '${since.replace(/[^0-9-]/g, "")}'` : "";
   const { rows } = await runLocal(`SELECT symbol, CAST(dt AS VARCHAR) AS day, id, ts, price, volume FROM ticks ${where}`, dir);
-  return rows.map((r) => ({ symbol: String(r.symbol), day: String(r.day), id: String(r.id), fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)) }));
+  return rows.map((r) => ({
+    symbol: String(r.symbol),
+    day: String(r.day),
+    id: String(r.id),
+    fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)),
+  }));
 }

@@ -76,7 +76,11 @@ export function bySymbol(sink: string, checks: DayCheck[]): { symbols: SymbolChe
   const problems: (DayCheck & { sink: string })[] = [];
   for (const c of checks) {
     let r = symbols.get(c.symbol);
-    if (!r) symbols.set(c.symbol, (r = { sink, symbol: c.symbol, days: 0, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0, status: "ok" }));
+    if (!r)
+      symbols.set(
+        c.symbol,
+        (r = { sink, symbol: c.symbol, days: 0, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0, status: "ok" }),
+      );
     r.days++;
     r.kafka += c.kafka;
     r.stored += c.stored;

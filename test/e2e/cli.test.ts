@@ -17,7 +17,22 @@ describe("stockpipe CLI shell", () => {
   });
 
   it("gives every command and subcommand --help with an example", async () => {
-    const all = [...COMMANDS.map((c) => [c]), ["topic", "create"], ["topic", "list"], ["topic", "describe"], ["topic", "delete"], ["local", "up"], ["local", "status"], ["local", "down"], ["local", "logs"], ["local", "env"], ["config", "show"], ["config", "init"], ["config", "reference"], ["topic", "lag"]];
+    const all = [
+      ...COMMANDS.map((c) => [c]),
+      ["topic", "create"],
+      ["topic", "list"],
+      ["topic", "describe"],
+      ["topic", "delete"],
+      ["local", "up"],
+      ["local", "status"],
+      ["local", "down"],
+      ["local", "logs"],
+      ["local", "env"],
+      ["config", "show"],
+      ["config", "init"],
+      ["config", "reference"],
+      ["topic", "lag"],
+    ];
     const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
     results.forEach((r, i) => {
       expect(r.code, all[i]!.join(" ")).toBe(0);
@@ -67,7 +82,12 @@ describe("stockpipe CLI shell", () => {
 
   it("prints the resolved config with origins as JSON on stdout, secrets redacted", async () => {
     const r = await stockpipe(["config", "show", "-f", "json"], {
-      env: { STOCKPIPE_KAFKA_TOPIC: "prices", STOCKPIPE_KAFKA_SASL_MECHANISM: "plain", STOCKPIPE_KAFKA_SASL_USERNAME: "u", STOCKPIPE_KAFKA_SASL_PASSWORD: "hunter2-secret" },
+      env: {
+        STOCKPIPE_KAFKA_TOPIC: "prices",
+        STOCKPIPE_KAFKA_SASL_MECHANISM: "plain",
+        STOCKPIPE_KAFKA_SASL_USERNAME: "u",
+        STOCKPIPE_KAFKA_SASL_PASSWORD: "hunter2-secret",
+      },
     });
     expect(r.code).toBe(0);
     const shown = JSON.parse(r.stdout);
@@ -79,7 +99,14 @@ describe("stockpipe CLI shell", () => {
 
   it("masks configured secrets in error messages", async () => {
     // The password is also a broker name here, so the connection error quotes it: it must come out masked.
-    const r = await stockpipe(["topic", "list"], { env: { STOCKPIPE_KAFKA_BROKERS: "sekrit-pass-123:1", STOCKPIPE_KAFKA_SASL_MECHANISM: "plain", STOCKPIPE_KAFKA_SASL_USERNAME: "u", STOCKPIPE_KAFKA_SASL_PASSWORD: "sekrit-pass-123" } });
+    const r = await stockpipe(["topic", "list"], {
+      env: {
+        STOCKPIPE_KAFKA_BROKERS: "sekrit-pass-123:1",
+        STOCKPIPE_KAFKA_SASL_MECHANISM: "plain",
+        STOCKPIPE_KAFKA_SASL_USERNAME: "u",
+        STOCKPIPE_KAFKA_SASL_PASSWORD: "sekrit-pass-123",
+      },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("cannot reach Kafka at ***:1");
     expect(r.stderr).not.toContain("sekrit-pass-123");
@@ -100,7 +127,10 @@ describe("stockpipe CLI shell", () => {
   it("prints no colour codes with NO_COLOR or --no-color, and no library warnings", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "stockpipe-e2e-"));
     writeFileSync(join(cwd, "stockpipe.yaml"), "kafka:\n  partitions: -1\n");
-    for (const r of [await stockpipe(["topic", "list"], { cwd, env: { NO_COLOR: "1", FORCE_COLOR: "1" } }), await stockpipe(["--no-color", "topic", "list"], { cwd, env: { FORCE_COLOR: "1" } })]) {
+    for (const r of [
+      await stockpipe(["topic", "list"], { cwd, env: { NO_COLOR: "1", FORCE_COLOR: "1" } }),
+      await stockpipe(["--no-color", "topic", "list"], { cwd, env: { FORCE_COLOR: "1" } }),
+    ]) {
       expect(r.code).toBe(3);
       expect(r.stderr).not.toMatch(/\x1b\[/);
     }
@@ -114,7 +144,9 @@ describe("pipes", () => {
     const { spawnSync } = await import("node:child_process");
     const bin = join(__dirname, "..", "..", "bin", "stockpipe.js");
     for (const args of ["produce --source synthetic --seed 1 --limit 200000 --dry-run", "produce --help"]) {
-      const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" ${args} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+      const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" ${args} | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+        encoding: "utf8",
+      });
       expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
       expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at /);
       expect(r.stderr).toMatch(/exit=0/);

@@ -5,7 +5,17 @@ import { stockpipe, uniqueName } from "../helpers";
 describe("stockpipe topic", () => {
   it("creates, describes, lists and deletes a topic", async () => {
     const name = uniqueName("test-topic");
-    const created = await stockpipe(["topic", "create", name, "-p", "3", "--topic-config", "retention.ms=3600000", "--topic-config", "cleanup.policy=delete"]);
+    const created = await stockpipe([
+      "topic",
+      "create",
+      name,
+      "-p",
+      "3",
+      "--topic-config",
+      "retention.ms=3600000",
+      "--topic-config",
+      "cleanup.policy=delete",
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stderr).toContain(`created topic ${name} (3 partitions, replication 1)`);
 
@@ -49,14 +59,21 @@ describe("stockpipe topic", () => {
   it("rejects a bad topic config with Kafka's reason", async () => {
     const r = await stockpipe(["topic", "create", uniqueName("test-bad"), "--topic-config", "retention.ms=soon"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Kafka refused to create topic .*Configuration is invalid \(INVALID_CONFIG\) — check the --topic-config entries/);
+    expect(r.stderr).toMatch(
+      /Kafka refused to create topic .*Configuration is invalid \(INVALID_CONFIG\) — check the --topic-config entries/,
+    );
   });
 
   it("says in one line that an unreachable broker cannot be reached", async () => {
     const started = Date.now();
     const r = await stockpipe(["topic", "list", "-b", "127.0.0.1:1"]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")),
+    ).toEqual([
       expect.stringMatching(/^error: cannot reach Kafka at 127\.0\.0\.1:1 \(kafka\.brokers from flag --brokers\) .*stockpipe local up/),
     ]);
     expect(Date.now() - started).toBeLessThan(30_000);
@@ -68,16 +85,24 @@ describe("stockpipe doctor", () => {
     const r = await stockpipe(["doctor", "-f", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout);
-    expect(rows.map((x: { check: string; status: string }) => [x.check, x.status])).toEqual([["kafka", "ok"], ["cassandra", "ok"], ["s3", "ok"]]);
+    expect(rows.map((x: { check: string; status: string }) => [x.check, x.status])).toEqual([
+      ["kafka", "ok"],
+      ["cassandra", "ok"],
+      ["s3", "ok"],
+    ]);
     expect(rows[1].version).toMatch(/^Cassandra 5\.0\./);
   });
 
   it("fails with the fix for each endpoint that does not answer", async () => {
-    const r = await stockpipe(["doctor", "-f", "json"], { env: { STOCKPIPE_KAFKA_BROKERS: "127.0.0.1:1", STOCKPIPE_S3_BUCKET: "no-such-bucket-here" } });
+    const r = await stockpipe(["doctor", "-f", "json"], {
+      env: { STOCKPIPE_KAFKA_BROKERS: "127.0.0.1:1", STOCKPIPE_S3_BUCKET: "no-such-bucket-here" },
+    });
     expect(r.code).toBe(1);
     const rows = JSON.parse(r.stdout);
     expect(rows[0]).toMatchObject({ check: "kafka", status: "FAIL" });
-    expect(rows[0].fix).toContain("no Kafka at 127.0.0.1:1 (kafka.brokers from env STOCKPIPE_KAFKA_BROKERS): run `stockpipe local up` or set STOCKPIPE_KAFKA_BROKERS");
+    expect(rows[0].fix).toContain(
+      "no Kafka at 127.0.0.1:1 (kafka.brokers from env STOCKPIPE_KAFKA_BROKERS): run `stockpipe local up` or set STOCKPIPE_KAFKA_BROKERS",
+    );
     expect(rows[1]).toMatchObject({ check: "cassandra", status: "ok" });
     expect(rows[2]).toMatchObject({ check: "s3", status: "FAIL", version: "bucket no-such-bucket-here does not exist" });
   });

@@ -11,7 +11,10 @@ import { BIN, stockpipe, uniqueName } from "../helpers";
 const { Kafka, logLevel } = kafkajs;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<number>; out: () => string; err: () => string } {
+function start(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; done: Promise<number>; out: () => string; err: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -32,7 +35,10 @@ async function setup(sink: "cassandra" | "s3" | "both"): Promise<Record<string, 
 async function killRepeatedly(sink: "cassandra" | "s3") {
   const env = await setup(sink);
   const total = 200_000;
-  const producer = start(["produce", "--source", "synthetic", "--symbols", "100", "--seed", "3", "--rate", "20000", "--limit", String(total)], env);
+  const producer = start(
+    ["produce", "--source", "synthetic", "--symbols", "100", "--seed", "3", "--rate", "20000", "--limit", String(total)],
+    env,
+  );
   const group = uniqueName("g");
   for (let kill = 1; kill <= 5; kill++) {
     const consumer = start(["consume", "--sink", sink, "-g", group], env);
@@ -61,7 +67,10 @@ describe("fault tests", () => {
   it("(c) Kafka stopped for 20 s while producing: the producer waits, retries, and nothing is lost", async () => {
     const env = await setup("cassandra");
     const total = 60_000;
-    const producer = start(["produce", "--source", "synthetic", "--symbols", "20", "--seed", "4", "--rate", "2000", "--limit", String(total), "-f", "json"], env);
+    const producer = start(
+      ["produce", "--source", "synthetic", "--symbols", "20", "--seed", "4", "--rate", "2000", "--limit", String(total), "-f", "json"],
+      env,
+    );
     await sleep(5000);
     expect((await stockpipe(["local", "down", "kafka"])).code).toBe(0);
     await sleep(20_000);
@@ -69,7 +78,9 @@ describe("fault tests", () => {
     expect(await producer.done, producer.err()).toBe(0);
     expect(producer.err()).toMatch(/Kafka did not take a batch/);
     expect(JSON.parse(producer.out())).toMatchObject({ sent: total });
-    expect((await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end"], { env, timeoutMs: 600_000 })).code).toBe(0);
+    expect(
+      (await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end"], { env, timeoutMs: 600_000 })).code,
+    ).toBe(0);
     const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env, timeoutMs: 600_000 });
     expect(v.code, v.stderr).toBe(0);
     const report = JSON.parse(v.stdout);
@@ -80,7 +91,10 @@ describe("fault tests", () => {
     const env = await setup("cassandra");
     const total = 120_000;
     // Ticks keep arriving through the outage (3,000/s for 40 s), so the consumer meets it mid-stream however fast it is.
-    const producer = start(["produce", "--source", "synthetic", "--symbols", "50", "--seed", "5", "--rate", "3000", "--limit", String(total)], env);
+    const producer = start(
+      ["produce", "--source", "synthetic", "--symbols", "50", "--seed", "5", "--rate", "3000", "--limit", String(total)],
+      env,
+    );
     const group = uniqueName("g");
     const consumer = start(["consume", "--sink", "cassandra", "-g", group, "--batch-size", "500", "-f", "json"], env);
     await sleep(6000);
@@ -91,7 +105,10 @@ describe("fault tests", () => {
     // Caught up: every partition committed to its end. Then Ctrl-C, which ends a streaming consumer with 130.
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as { committed: number | null; lag: number }[];
+      const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as {
+        committed: number | null;
+        lag: number;
+      }[];
       if (lag.every((p) => p.committed !== null && p.lag === 0)) break;
       expect(Date.now(), "the consumer did not catch up within 5 minutes").toBeLessThan(deadline);
       await sleep(1000);
@@ -117,8 +134,17 @@ describe("fault tests", () => {
       ["price not > 0", (i) => ({ value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: -i - 1 }) })],
       ["invalid ts", (i) => ({ value: JSON.stringify({ symbol: "X", ts: `day ${i}`, price: 1 }) })],
       ["volume negative", (i) => ({ value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: 1, volume: -i - 1 }) })],
-      ["wrong schema", (i) => ({ value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: 1, seq: i }), headers: { schema: "tick.v0" } })],
-      ["oversized", (i) => ({ value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: 1, source: "x".repeat(70_000 + i) }) })],
+      [
+        "wrong schema",
+        (i) => ({
+          value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: 1, seq: i }),
+          headers: { schema: "tick.v0" },
+        }),
+      ],
+      [
+        "oversized",
+        (i) => ({ value: JSON.stringify({ symbol: "X", ts: "2024-03-15T14:00:00.000Z", price: 1, source: "x".repeat(70_000 + i) }) }),
+      ],
     ];
     const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
@@ -126,7 +152,18 @@ describe("fault tests", () => {
     const valid = 20_000;
     const messages = [];
     for (let i = 0; i < valid; i++) {
-      messages.push({ key: `S${i % 20}`, value: JSON.stringify({ symbol: `S${i % 20}`, ts: new Date(Date.UTC(2024, 2, 15, 14, 0, 0, i)).toISOString(), price: 10 + (i % 7), seq: i, source: "faults", id: `00000000-0000-5000-8000-${String(i).padStart(12, "0")}` }), headers: { schema: "tick.v1" } });
+      messages.push({
+        key: `S${i % 20}`,
+        value: JSON.stringify({
+          symbol: `S${i % 20}`,
+          ts: new Date(Date.UTC(2024, 2, 15, 14, 0, 0, i)).toISOString(),
+          price: 10 + (i % 7),
+          seq: i,
+          source: "faults",
+          id: `00000000-0000-5000-8000-${String(i).padStart(12, "0")}`,
+        }),
+        headers: { schema: "tick.v1" },
+      });
       if (i % 20 === 0) {
         const n = i / 20;
         const [, make] = kinds[n % kinds.length]!;
@@ -137,7 +174,10 @@ describe("fault tests", () => {
     for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, messages: messages.slice(i, i + 500), acks: -1 });
     await producer.disconnect();
     for (const sink of ["cassandra", "s3"]) {
-      const r = await stockpipe(["consume", "--sink", sink, "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env, timeoutMs: 600_000 });
+      const r = await stockpipe(["consume", "--sink", sink, "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+        env,
+        timeoutMs: 600_000,
+      });
       expect(r.code, r.stderr).toBe(0);
       const s = JSON.parse(r.stdout);
       expect(s).toMatchObject({ written: valid, dlq: 1000 });

@@ -17,12 +17,30 @@ async function queue(rows: string[][], columns: [string, string][]): Promise<voi
   const body = {
     results: [
       {
-        rows: [{ Data: columns.map(([name]) => ({ VarCharValue: name })) }, ...rows.map((r) => ({ Data: r.map((v) => (v === "\0" ? {} : { VarCharValue: v })) }))],
-        column_info: columns.map(([Name, Type]) => ({ Name, Label: Name, Type, CatalogName: "hive", SchemaName: "stockpipe", TableName: "ticks", Nullable: "UNKNOWN", CaseSensitive: false, Precision: 0, Scale: 0 })),
+        rows: [
+          { Data: columns.map(([name]) => ({ VarCharValue: name })) },
+          ...rows.map((r) => ({ Data: r.map((v) => (v === "\0" ? {} : { VarCharValue: v })) })),
+        ],
+        column_info: columns.map(([Name, Type]) => ({
+          Name,
+          Label: Name,
+          Type,
+          CatalogName: "hive",
+          SchemaName: "stockpipe",
+          TableName: "ticks",
+          Nullable: "UNKNOWN",
+          CaseSensitive: false,
+          Precision: 0,
+          Scale: 0,
+        })),
       },
     ],
   };
-  const r = await fetch(`${moto.url}/moto-api/static/athena/query-results`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  const r = await fetch(`${moto.url}/moto-api/static/athena/query-results`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
   expect(r.status).toBe(201);
 }
 
@@ -46,8 +64,18 @@ async function executions(): Promise<{ id: string; query: string; state: string 
 
 beforeAll(async () => {
   moto = await startMoto();
-  env = { STOCKPIPE_ATHENA_ENDPOINT: moto.url, STOCKPIPE_ATHENA_OUTPUT_LOCATION: "s3://athena-results/stockpipe/", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
-  athena = new AthenaClient({ region: "us-east-1", endpoint: moto.url, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  env = {
+    STOCKPIPE_ATHENA_ENDPOINT: moto.url,
+    STOCKPIPE_ATHENA_OUTPUT_LOCATION: "s3://athena-results/stockpipe/",
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+  };
+  athena = new AthenaClient({
+    region: "us-east-1",
+    endpoint: moto.url,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -60,8 +88,13 @@ describe("schema athena", () => {
     const r = await stockpipe(["schema", "athena"], { env: { ...env, STOCKPIPE_S3_BUCKET: "lake-bucket", STOCKPIPE_S3_PREFIX: "prod" } });
     expect(r.code, r.stderr).toBe(0);
     const sent = (await executions()).map((e) => e.query);
-    const dry = await stockpipe(["schema", "athena", "--dry-run"], { env: { ...env, STOCKPIPE_S3_BUCKET: "lake-bucket", STOCKPIPE_S3_PREFIX: "prod" } });
-    const statements = dry.stdout.trim().split(";\n\n").map((s) => s.replace(/;$/, ""));
+    const dry = await stockpipe(["schema", "athena", "--dry-run"], {
+      env: { ...env, STOCKPIPE_S3_BUCKET: "lake-bucket", STOCKPIPE_S3_PREFIX: "prod" },
+    });
+    const statements = dry.stdout
+      .trim()
+      .split(";\n\n")
+      .map((s) => s.replace(/;$/, ""));
     expect(sent).toEqual(expect.arrayContaining(statements));
     expect(statements[1]).toContain("'storage.location.template' = 's3://lake-bucket/prod/ticks/dt=${dt}/'");
   });
@@ -70,11 +103,21 @@ describe("schema athena", () => {
 describe("schema athena --glue-crawler", () => {
   it("creates the Glue database and a crawler over the lake, and starts it", async () => {
     const { GlueClient, GetCrawlerCommand } = await import("@aws-sdk/client-glue");
-    const e = { ...env, STOCKPIPE_ATHENA_GLUE_ENDPOINT: moto.url, STOCKPIPE_ATHENA_CRAWLER_ROLE: "arn:aws:iam::123456789012:role/crawler", STOCKPIPE_S3_BUCKET: "lake-bucket", STOCKPIPE_S3_PREFIX: "prod" };
+    const e = {
+      ...env,
+      STOCKPIPE_ATHENA_GLUE_ENDPOINT: moto.url,
+      STOCKPIPE_ATHENA_CRAWLER_ROLE: "arn:aws:iam::123456789012:role/crawler",
+      STOCKPIPE_S3_BUCKET: "lake-bucket",
+      STOCKPIPE_S3_PREFIX: "prod",
+    };
     const r = await stockpipe(["schema", "athena", "--glue-crawler"], { env: e });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("created and started Glue crawler stockpipe-stockpipe-ticks");
-    const glue = new GlueClient({ region: "us-east-1", endpoint: moto.url, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const glue = new GlueClient({
+      region: "us-east-1",
+      endpoint: moto.url,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
     const c = (await glue.send(new GetCrawlerCommand({ Name: "stockpipe-stockpipe-ticks" }))).Crawler!;
     glue.destroy();
     expect(c.DatabaseName).toBe("stockpipe");
@@ -91,13 +134,40 @@ describe("query --engine athena", () => {
         ["AAPL", "172.5", "12345678901", "2024-03-15 13:30:00.123", "true", "123.4500", "2024-03-15"],
         ["MSFT", "420.25", "9007199254740993", "2024-03-15 13:30:01.000", "false", "\0", "2024-03-15"],
       ],
-      [["symbol", "varchar"], ["price", "double"], ["volume", "bigint"], ["ts", "timestamp"], ["open", "boolean"], ["amount", "decimal"], ["dt", "date"]],
+      [
+        ["symbol", "varchar"],
+        ["price", "double"],
+        ["volume", "bigint"],
+        ["ts", "timestamp"],
+        ["open", "boolean"],
+        ["amount", "decimal"],
+        ["dt", "date"],
+      ],
     );
-    const r = await stockpipe(["query", "--engine", "athena", "SELECT symbol, price, volume, ts, open, amount, dt FROM ticks LIMIT 2", "-f", "json"], { env });
+    const r = await stockpipe(
+      ["query", "--engine", "athena", "SELECT symbol, price, volume, ts, open, amount, dt FROM ticks LIMIT 2", "-f", "json"],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
-      { symbol: "AAPL", price: 172.5, volume: 12345678901, ts: "2024-03-15T13:30:00.123Z", open: true, amount: "123.4500", dt: "2024-03-15" },
-      { symbol: "MSFT", price: 420.25, volume: "9007199254740993", ts: "2024-03-15T13:30:01.000Z", open: false, amount: null, dt: "2024-03-15" },
+      {
+        symbol: "AAPL",
+        price: 172.5,
+        volume: 12345678901,
+        ts: "2024-03-15T13:30:00.123Z",
+        open: true,
+        amount: "123.4500",
+        dt: "2024-03-15",
+      },
+      {
+        symbol: "MSFT",
+        price: 420.25,
+        volume: "9007199254740993",
+        ts: "2024-03-15T13:30:01.000Z",
+        open: false,
+        amount: null,
+        dt: "2024-03-15",
+      },
     ]);
     expect(r.stderr).toMatch(/2 rows in \d+ ms; 0\.00 MB scanned, about \$0\.000052/);
     const last = (await executions()).find((e) => e.query.startsWith("SELECT symbol, price"))!;
@@ -105,7 +175,13 @@ describe("query --engine athena", () => {
   });
 
   it("returns more than 1,000 rows", async () => {
-    await queue(Array.from({ length: 2500 }, (_, i) => [`S${i}`, String(i)]), [["symbol", "varchar"], ["n", "integer"]]);
+    await queue(
+      Array.from({ length: 2500 }, (_, i) => [`S${i}`, String(i)]),
+      [
+        ["symbol", "varchar"],
+        ["n", "integer"],
+      ],
+    );
     const r = await stockpipe(["query", "--engine", "athena", "SELECT symbol, n FROM ticks", "-f", "csv"], { env });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n");
@@ -116,7 +192,10 @@ describe("query --engine athena", () => {
 
   it("reports a query cancelled elsewhere as one error with Athena's state", async () => {
     await manualTransitions(100_000);
-    const child = spawn(process.execPath, [BIN, "query", "--engine", "athena", "SELECT 1"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "query", "--engine", "athena", "SELECT 1"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     let id: string | undefined;
@@ -132,7 +211,10 @@ describe("query --engine athena", () => {
 
   it("stops the query on Ctrl-C and exits 130", async () => {
     await manualTransitions(100_000);
-    const child = spawn(process.execPath, [BIN, "query", "--engine", "athena", "SELECT 2"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "query", "--engine", "athena", "SELECT 2"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     await new Promise((r) => setTimeout(r, 2500));

@@ -42,7 +42,13 @@ async function newKeyspace(): Promise<string> {
 async function rowsOf(where: string, ks = keyspace): Promise<cassandra.types.Row[]> {
   const out: cassandra.types.Row[] = [];
   await new Promise<void>((resolve, reject) =>
-    cql.eachRow(`SELECT * FROM ${ks}.ticks WHERE ${where} ALLOW FILTERING`, [], { fetchSize: 5000, autoPage: true }, (_n, row) => out.push(row), (err) => (err ? reject(err) : resolve())),
+    cql.eachRow(
+      `SELECT * FROM ${ks}.ticks WHERE ${where} ALLOW FILTERING`,
+      [],
+      { fetchSize: 5000, autoPage: true },
+      (_n, row) => out.push(row),
+      (err) => (err ? reject(err) : resolve()),
+    ),
   );
   return out;
 }
@@ -127,10 +133,14 @@ describe("consume --sink cassandra", () => {
       expect(row.get("source")).toBe("csv:indexProcessed-HSI.csv");
     }
     // The query command prints the latest tick: the file's last valid row.
-    const q = await stockpipe(["query", `SELECT symbol, ts, price, volume FROM latest_ticks WHERE symbol = 'HSI'`, "-f", "json"], { env: envFor(topic) });
+    const q = await stockpipe(["query", `SELECT symbol, ts, price, volume FROM latest_ticks WHERE symbol = 'HSI'`, "-f", "json"], {
+      env: envFor(topic),
+    });
     expect(q.code, q.stderr).toBe(0);
     const last = lines[lines.length - 1]!.split(",");
-    expect(JSON.parse(q.stdout)).toEqual([{ symbol: "HSI", ts: "2010-01-08T05:00:00.000Z", price: Number(last[5]), volume: Number(last[7]) }]);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { symbol: "HSI", ts: "2010-01-08T05:00:00.000Z", price: Number(last[5]), volume: Number(last[7]) },
+    ]);
     expect(q.stderr).toMatch(/1 row in \d+ ms/);
   });
 
@@ -141,7 +151,9 @@ describe("consume --sink cassandra", () => {
     await producer.connect();
     await producer.send({ topic, messages: [{ key: "NOID", value: JSON.stringify(tick) }], acks: -1 });
     await producer.disconnect();
-    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env: envFor(topic) });
+    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+      env: envFor(topic),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ written: 1, dlq: 0 });
     const rows = await rowsOf("symbol = 'NOID'");
@@ -150,7 +162,14 @@ describe("consume --sink cassandra", () => {
 
   it("sends eleven kinds of malformed messages to the DLQ with their reasons, and stores the valid ones", async () => {
     const topic = await newTopic(1);
-    const good = (i: number) => JSON.stringify({ symbol: "GOOD", ts: new Date(Date.UTC(2024, 2, 15, 14, 0, i)).toISOString(), price: 100 + i, seq: i, id: `00000000-0000-5000-8000-${String(i).padStart(12, "0")}` });
+    const good = (i: number) =>
+      JSON.stringify({
+        symbol: "GOOD",
+        ts: new Date(Date.UTC(2024, 2, 15, 14, 0, i)).toISOString(),
+        price: 100 + i,
+        seq: i,
+        id: `00000000-0000-5000-8000-${String(i).padStart(12, "0")}`,
+      });
     const bad: [string, { value: string | null; headers?: Record<string, string> }][] = [
       ["not JSON", { value: "{oops" }],
       ["null value", { value: null }],
@@ -176,7 +195,9 @@ describe("consume --sink cassandra", () => {
     await producer.send({ topic, messages, acks: -1 });
     await producer.disconnect();
 
-    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env: envFor(topic) });
+    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+      env: envFor(topic),
+    });
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ consumed: 20 + bad.length, written: 20, dlq: bad.length });
@@ -192,7 +213,12 @@ describe("consume --sink cassandra", () => {
     await new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) => {
-          dlq.push({ reason: String(message.headers!["dlq-reason"]), offset: String(message.headers!["dlq-offset"]), topic: String(message.headers!["dlq-topic"]), value: message.value ? message.value.toString() : null });
+          dlq.push({
+            reason: String(message.headers!["dlq-reason"]),
+            offset: String(message.headers!["dlq-offset"]),
+            topic: String(message.headers!["dlq-topic"]),
+            value: message.value ? message.value.toString() : null,
+          });
           if (dlq.length === bad.length) resolve();
         },
       });
@@ -210,10 +236,16 @@ describe("consume --sink cassandra", () => {
     const topic = await newTopic(3);
     const ks = await newKeyspace();
     const total = 60_000;
-    expect((await stockpipe(["produce", "--source", "synthetic", "--symbols", "30", "--seed", "11", "--limit", String(total), "--topic", topic])).code).toBe(0);
+    expect(
+      (await stockpipe(["produce", "--source", "synthetic", "--symbols", "30", "--seed", "11", "--limit", String(total), "--topic", topic]))
+        .code,
+    ).toBe(0);
     const group = uniqueName("g");
     const env = { ...process.env, ...envFor(topic, { STOCKPIPE_CONSUMER_BATCH_SIZE: "500", STOCKPIPE_CASSANDRA_KEYSPACE: ks }) };
-    const child = spawn(process.execPath, [BIN, "consume", "--sink", "cassandra", "-g", group], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "consume", "--sink", "cassandra", "-g", group], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     // Kill it once some, but not all, rows are in.
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -226,7 +258,9 @@ describe("consume --sink cassandra", () => {
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(total);
 
-    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", group, "--exit-at-end", "-f", "json"], { env: envFor(topic, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }) });
+    const r = await stockpipe(["consume", "--sink", "cassandra", "-g", group, "--exit-at-end", "-f", "json"], {
+      env: envFor(topic, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }),
+    });
     expect(r.code, r.stderr).toBe(0);
     const rows = await rowsOf("source = 'synthetic'", ks);
     const seqs = rows.map((row) => row.get("seq").toNumber()).sort((a, b) => a - b);
@@ -237,7 +271,15 @@ describe("consume --sink cassandra", () => {
     for (const line of dry.stdout.trim().split("\n")) {
       const t = JSON.parse(line);
       const row = bySeq.get(t.seq)!;
-      expect([row.get("symbol"), row.get("ts").toISOString(), row.get("price"), row.get("bid"), row.get("ask"), row.get("volume").toNumber(), row.get("id").toString()]).toEqual([t.symbol, t.ts, t.price, t.bid, t.ask, t.volume, t.id]);
+      expect([
+        row.get("symbol"),
+        row.get("ts").toISOString(),
+        row.get("price"),
+        row.get("bid"),
+        row.get("ask"),
+        row.get("volume").toNumber(),
+        row.get("id").toString(),
+      ]).toEqual([t.symbol, t.ts, t.price, t.bid, t.ask, t.volume, t.id]);
     }
   });
 
@@ -245,9 +287,22 @@ describe("consume --sink cassandra", () => {
     const topic = await newTopic(2);
     const ks = await newKeyspace();
     const total = 30_000;
-    expect((await stockpipe(["produce", "--source", "synthetic", "--symbols", "10", "--seed", "12", "--limit", String(total), "--topic", topic])).code).toBe(0);
-    const env = { ...process.env, ...envFor(topic, { STOCKPIPE_CASSANDRA_KEYSPACE: ks, STOCKPIPE_CONSUMER_BATCH_SIZE: "100", STOCKPIPE_CONSUMER_PARTITIONS_CONCURRENTLY: "1" }) };
-    const child = spawn(process.execPath, [BIN, "consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    expect(
+      (await stockpipe(["produce", "--source", "synthetic", "--symbols", "10", "--seed", "12", "--limit", String(total), "--topic", topic]))
+        .code,
+    ).toBe(0);
+    const env = {
+      ...process.env,
+      ...envFor(topic, {
+        STOCKPIPE_CASSANDRA_KEYSPACE: ks,
+        STOCKPIPE_CONSUMER_BATCH_SIZE: "100",
+        STOCKPIPE_CONSUMER_PARTITIONS_CONCURRENTLY: "1",
+      }),
+    };
+    const child = spawn(process.execPath, [BIN, "consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -271,7 +326,13 @@ describe("consume --sink cassandra", () => {
     expect(JSON.parse(stdout).written).toBeGreaterThanOrEqual(total);
     // The test's own driver reconnects on its own schedule after the outage.
     for (let i = 0; i < 60; i++) {
-      if (await cql.execute("SELECT release_version FROM system.local").then(() => true, () => false)) break;
+      if (
+        await cql.execute("SELECT release_version FROM system.local").then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     const seqs = (await rowsOf("source = 'synthetic'", ks)).map((row) => row.get("seq").toNumber()).sort((a, b) => a - b);
@@ -281,7 +342,9 @@ describe("consume --sink cassandra", () => {
 
 describe("query --engine cql", () => {
   it("prints rows as CSV and JSON with exact values", async () => {
-    const csv = await stockpipe(["query", "SELECT symbol, price FROM latest_ticks WHERE symbol = 'HSI'", "-f", "csv"], { env: envFor("unused") });
+    const csv = await stockpipe(["query", "SELECT symbol, price FROM latest_ticks WHERE symbol = 'HSI'", "-f", "csv"], {
+      env: envFor("unused"),
+    });
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toBe("symbol,price\nHSI,22296.75\n");
   });

@@ -40,13 +40,20 @@ describe("stockpipe local (own folder and port)", () => {
 
   it("prints env exports that reach it, with the generated credentials", async () => {
     const r = await stockpipe(["local", "env"], { env });
-    const vars = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.replace(/^export /, "").split("=") as [string, string]));
+    const vars = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/^export /, "").split("=") as [string, string]),
+    );
     const creds = JSON.parse(readFileSync(join(dir, "s3", "credentials.json"), "utf8"));
     expect(vars.STOCKPIPE_S3_ENDPOINT).toBe(`http://127.0.0.1:${port}`);
     expect(vars.STOCKPIPE_S3_ACCESS_KEY_ID).toBe(creds.accessKeyId);
     expect(vars.STOCKPIPE_S3_SECRET_ACCESS_KEY).toBe(creds.secretAccessKey);
     // The exported credentials work; the default bucket exists.
-    const doctor = await stockpipe(["doctor", "--skip", "kafka,cassandra", "-f", "json"], { env: { ...vars, STOCKPIPE_LOCAL_DIR: "/nonexistent" } });
+    const doctor = await stockpipe(["doctor", "--skip", "kafka,cassandra", "-f", "json"], {
+      env: { ...vars, STOCKPIPE_LOCAL_DIR: "/nonexistent" },
+    });
     expect(doctor.code, doctor.stderr).toBe(0);
     expect(JSON.parse(doctor.stdout)[0]).toMatchObject({ check: "s3", status: "ok", version: "bucket stockpipe found" });
   });

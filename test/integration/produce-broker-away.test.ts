@@ -28,10 +28,31 @@ afterAll(async () => {
 describe("produce while the broker goes away", () => {
   it("waits, retries and delivers every tick once the broker is back", async () => {
     const total = 12_000;
-    const child = spawn(process.execPath, [BIN, "produce", "--source", "synthetic", "--symbols", "20", "--seed", "5", "--rate", "1500", "--limit", String(total), "--topic", "away", "-f", "json"], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "produce",
+        "--source",
+        "synthetic",
+        "--symbols",
+        "20",
+        "--seed",
+        "5",
+        "--rate",
+        "1500",
+        "--limit",
+        String(total),
+        "--topic",
+        "away",
+        "-f",
+        "json",
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

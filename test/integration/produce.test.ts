@@ -75,7 +75,12 @@ describe("stockpipe produce (real Kafka)", () => {
     const summary = JSON.parse(r.stdout);
     const lines = readFileSync(HSI, "utf8").split("\n");
     const rows = lines.slice(1, -1).map((l) => l.split(","));
-    expect(summary).toMatchObject({ sent: rows.length, rejected: 1, rejectedByReason: { "CloseUSD not a number": 1 }, stoppedBy: "end of input" });
+    expect(summary).toMatchObject({
+      sent: rows.length,
+      rejected: 1,
+      rejectedByReason: { "CloseUSD not a number": 1 },
+      stoppedBy: "end of input",
+    });
 
     const read = await readAll(topic, rows.length);
     expect(read).toHaveLength(rows.length);
@@ -85,14 +90,33 @@ describe("stockpipe produce (real Kafka)", () => {
       expect(m.key).toBe(index);
       expect(m.headers.schema).toBe("tick.v1");
       expect(Number(m.headers["produced-at"])).toBeGreaterThan(Date.now() - 600_000);
-      expect(m.value).toMatchObject({ symbol: index, price: Number(close), open: Number(open), high: Number(high), low: Number(low), close: Number(close), adjClose: Number(adj), volume: Number(volume), source: "csv:indexProcessed-HSI.csv" });
+      expect(m.value).toMatchObject({
+        symbol: index,
+        price: Number(close),
+        open: Number(open),
+        high: Number(high),
+        low: Number(low),
+        close: Number(close),
+        adjClose: Number(adj),
+        volume: Number(volume),
+        source: "csv:indexProcessed-HSI.csv",
+      });
       expect(String(m.value.ts).slice(0, 10)).toBe(date);
     });
     // One symbol: one partition, in file order.
     expect(new Set(read.map((m) => m.partition)).size).toBe(1);
     expect(read.map((m) => m.value.seq)).toEqual(rows.map((_, i) => i + 2));
-    expect(readFileSync(rejects, "utf8").trim().split("\n").map((l) => JSON.parse(l))).toEqual([
-      { line: lines.length, reason: 'CloseUSD "2913." is not a number (the file ends mid-line: it looks cut off)', raw: lines[lines.length - 1] },
+    expect(
+      readFileSync(rejects, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      {
+        line: lines.length,
+        reason: 'CloseUSD "2913." is not a number (the file ends mid-line: it looks cut off)',
+        raw: lines[lines.length - 1],
+      },
     ]);
   });
 
@@ -100,13 +124,20 @@ describe("stockpipe produce (real Kafka)", () => {
     const topic = await newTopic();
     const dir = mkdtempSync(join(tmpdir(), "sp-"));
     const file = join(dir, "broken.csv");
-    writeFileSync(file, "symbol,ts,price,volume\nAAPL,2024-03-15T13:30:00Z,172.5,100\nAAPL,2024-03-15T13:30:01Z,oops,100\nMSFT,2024-03-15T13:30:01Z,420,-3\nMSFT,not-a-date,420,3\nMSFT,2024-03-15T13:30:02Z,421,7\n");
+    writeFileSync(
+      file,
+      "symbol,ts,price,volume\nAAPL,2024-03-15T13:30:00Z,172.5,100\nAAPL,2024-03-15T13:30:01Z,oops,100\nMSFT,2024-03-15T13:30:01Z,420,-3\nMSFT,not-a-date,420,3\nMSFT,2024-03-15T13:30:02Z,421,7\n",
+    );
     const r = await stockpipe(["produce", "--file", file, "--topic", topic, "-f", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('rejected line 3: price "oops" is not a number');
     expect(r.stderr).toContain("rejected line 4: volume must be ≥ 0, got -3");
     expect(r.stderr).toContain('rejected line 5: cannot read the date "not-a-date"');
-    expect(JSON.parse(r.stdout)).toMatchObject({ sent: 2, rejected: 3, rejectedByReason: { "price not a number": 1, "volume negative": 1, "unparseable date": 1 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      sent: 2,
+      rejected: 3,
+      rejectedByReason: { "price not a number": 1, "volume negative": 1, "unparseable date": 1 },
+    });
     const read = await readAll(topic, 2);
     expect(read.map((m) => [m.key, m.value.price, m.value.ts]).sort()).toEqual([
       ["AAPL", 172.5, "2024-03-15T13:30:00.000Z"],
@@ -121,18 +152,45 @@ describe("stockpipe produce (real Kafka)", () => {
   it("streams the simulator reproducibly: the same seed gives the same messages", async () => {
     const [a, b] = [await newTopic(1), await newTopic(1)];
     for (const t of [a, b]) {
-      const r = await stockpipe(["produce", "--source", "synthetic", "--symbols", "AAPL,MSFT,GOOG", "--seed", "42", "--limit", "2000", "--topic", t]);
+      const r = await stockpipe([
+        "produce",
+        "--source",
+        "synthetic",
+        "--symbols",
+        "AAPL,MSFT,GOOG",
+        "--seed",
+        "42",
+        "--limit",
+        "2000",
+        "--topic",
+        t,
+      ]);
       expect(r.code, r.stderr).toBe(0);
     }
     const [ra, rb] = [await readAll(a, 2000), await readAll(b, 2000)];
     expect(ra.map((m) => [m.key, JSON.stringify(m.value)])).toEqual(rb.map((m) => [m.key, JSON.stringify(m.value)]));
-    const dry = await stockpipe(["produce", "--source", "synthetic", "--symbols", "AAPL,MSFT,GOOG", "--seed", "42", "--limit", "2000", "--dry-run"]);
+    const dry = await stockpipe([
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      "AAPL,MSFT,GOOG",
+      "--seed",
+      "42",
+      "--limit",
+      "2000",
+      "--dry-run",
+    ]);
     expect(dry.stdout.trim().split("\n")).toEqual(ra.map((m) => JSON.stringify(m.value)));
   });
 
   it("on SIGINT flushes what it read, prints the summary and exits 130", async () => {
     const topic = await newTopic();
-    const child = spawn(process.execPath, [BIN, "produce", "--source", "synthetic", "--symbols", "50", "--rate", "2000", "--topic", topic, "-f", "json"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [BIN, "produce", "--source", "synthetic", "--symbols", "50", "--rate", "2000", "--topic", topic, "-f", "json"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -153,12 +211,16 @@ describe("stockpipe produce (real Kafka)", () => {
     expect(missing.stderr.trim()).toBe("error: file /no/such/file.csv does not exist — check the --file path");
     const noTopic = await stockpipe(["produce", "--file", HSI, "--topic", "no-such-topic-xyz"]);
     expect(noTopic.code).toBe(1);
-    expect(noTopic.stderr).toContain("error: topic no-such-topic-xyz does not exist — run `stockpipe topic create no-such-topic-xyz`, or pass --create-topic");
+    expect(noTopic.stderr).toContain(
+      "error: topic no-such-topic-xyz does not exist — run `stockpipe topic create no-such-topic-xyz`, or pass --create-topic",
+    );
     const dir = mkdtempSync(join(tmpdir(), "sp-"));
     writeFileSync(join(dir, "odd.csv"), "Ticker,When,Last\nAAPL,2024-01-02,1\n");
     const unmapped = await stockpipe(["produce", "--file", join(dir, "odd.csv"), "--dry-run"]);
     expect(unmapped.code).toBe(2);
-    expect(unmapped.stderr).toContain("cannot map the CSV columns to ticks: no column for ts; the columns found are Ticker, When, Last — pass --map ts=<column>");
+    expect(unmapped.stderr).toContain(
+      "cannot map the CSV columns to ticks: no column for ts; the columns found are Ticker, When, Last — pass --map ts=<column>",
+    );
     const mapped = await stockpipe(["produce", "--file", join(dir, "odd.csv"), "--map", "ts=When", "--dry-run"]);
     expect(mapped.code, mapped.stderr).toBe(0);
     expect(JSON.parse(mapped.stdout)).toMatchObject({ symbol: "AAPL", price: 1, ts: "2024-01-02T05:00:00.000Z" });
@@ -169,9 +231,25 @@ describe("stockpipe produce (real Kafka)", () => {
     topics.push(topic);
     const dir = mkdtempSync(join(tmpdir(), "sp-"));
     const file = join(dir, "t.csv");
-    writeFileSync(file, "symbol,ts,price\nA,2024-01-01T00:00:00Z,1\nA,2024-01-01T00:00:01Z,2\nA,2024-01-01T00:00:02Z,3\nA,2024-01-02T00:00:00Z,4\n");
+    writeFileSync(
+      file,
+      "symbol,ts,price\nA,2024-01-01T00:00:00Z,1\nA,2024-01-01T00:00:01Z,2\nA,2024-01-01T00:00:02Z,3\nA,2024-01-02T00:00:00Z,4\n",
+    );
     const started = Date.now();
-    const r = await stockpipe(["produce", "--file", file, "--topic", topic, "--create-topic", "--speed", "2", "--to", "2024-01-01T00:00:02Z", "-f", "json"]);
+    const r = await stockpipe([
+      "produce",
+      "--file",
+      file,
+      "--topic",
+      topic,
+      "--create-topic",
+      "--speed",
+      "2",
+      "--to",
+      "2024-01-01T00:00:02Z",
+      "-f",
+      "json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     // Two seconds of event time at twice the speed: about one second of wall time.
     expect(Date.now() - started).toBeGreaterThan(1000);

@@ -53,8 +53,12 @@ async function readLake(prefix: string): Promise<Record<string, unknown>[]> {
   if (keys.length === 0) return [];
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
-  const reader = await c.runAndReadAll(`SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS ts, price, open, high, low, close, adj_close, volume, seq, source, id FROM read_parquet('${dir}/*.parquet')`);
-  const rows = reader.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
+  const reader = await c.runAndReadAll(
+    `SELECT symbol, strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS ts, price, open, high, low, close, adj_close, volume, seq, source, id FROM read_parquet('${dir}/*.parquet')`,
+  );
+  const rows = reader
+    .getRowObjects()
+    .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
   c.closeSync();
   return rows;
 }
@@ -62,7 +66,10 @@ async function readLake(prefix: string): Promise<Record<string, unknown>[]> {
 afterAll(async () => {
   for (const p of prefixes) {
     const keys = await listKeys(p);
-    for (let i = 0; i < keys.length; i += 1000) await s3.send(new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+    for (let i = 0; i < keys.length; i += 1000)
+      await s3.send(
+        new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }),
+      );
   }
   const admin = kafka.admin();
   await admin.connect();
@@ -77,7 +84,10 @@ describe("consume --sink s3", () => {
     const prefix = newPrefix();
     expect((await stockpipe(["produce", "--file", HSI, "--topic", topic])).code).toBe(0);
     const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_S3_PREFIX: prefix };
-    const r = await stockpipe(["consume", "--sink", "s3", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], { env, timeoutMs: 300_000 });
+    const r = await stockpipe(["consume", "--sink", "s3", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+      env,
+      timeoutMs: 300_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(HSI, "utf8").split("\n").slice(1, -1);
     expect(JSON.parse(r.stdout)).toMatchObject({ written: lines.length, stoppedBy: "caught up" });
@@ -95,27 +105,60 @@ describe("consume --sink s3", () => {
     const bySeq = new Map(rows.map((row) => [row.seq as number, row]));
     lines.forEach((line, i) => {
       const [index, date, open, high, low, close, adj, volume] = line.split(",");
-      expect(bySeq.get(i + 2)).toMatchObject({ symbol: index, price: Number(close), open: Number(open), high: Number(high), low: Number(low), close: Number(close), adj_close: Number(adj), volume: Number(volume), source: "csv:indexProcessed-HSI.csv" });
+      expect(bySeq.get(i + 2)).toMatchObject({
+        symbol: index,
+        price: Number(close),
+        open: Number(open),
+        high: Number(high),
+        low: Number(low),
+        close: Number(close),
+        adj_close: Number(adj),
+        volume: Number(volume),
+        source: "csv:indexProcessed-HSI.csv",
+      });
       expect(String(bySeq.get(i + 2)!.ts).slice(0, 10)).toBe(date);
     });
 
     // The local engine answers from the same objects; aggregates match the file computed here.
-    const q = await stockpipe(["query", "--engine", "local", "SELECT symbol, count(*) AS n, max(price) AS max_close, min(dt) AS first_day, sum(volume) AS volume FROM ticks GROUP BY symbol", "-f", "json"], { env });
+    const q = await stockpipe(
+      [
+        "query",
+        "--engine",
+        "local",
+        "SELECT symbol, count(*) AS n, max(price) AS max_close, min(dt) AS first_day, sum(volume) AS volume FROM ticks GROUP BY symbol",
+        "-f",
+        "json",
+      ],
+      { env },
+    );
     expect(q.code, q.stderr).toBe(0);
     const closes = lines.map((l) => Number(l.split(",")[5]));
     const volumes = lines.reduce((n, l) => n + Number(l.split(",")[7]), 0);
-    expect(JSON.parse(q.stdout)).toEqual([{ symbol: "HSI", n: lines.length, max_close: Math.max(...closes), first_day: lines[0]!.split(",")[1], volume: volumes }]);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { symbol: "HSI", n: lines.length, max_close: Math.max(...closes), first_day: lines[0]!.split(",")[1], volume: volumes },
+    ]);
   });
 
   it("after SIGKILL mid-stream and a restart holds every tick exactly once, in the same files", async () => {
     const topic = await newTopic(3);
     const prefix = newPrefix();
     const total = 120_000;
-    expect((await stockpipe(["produce", "--source", "synthetic", "--symbols", "40", "--seed", "21", "--limit", String(total), "--topic", topic])).code).toBe(0);
+    expect(
+      (await stockpipe(["produce", "--source", "synthetic", "--symbols", "40", "--seed", "21", "--limit", String(total), "--topic", topic]))
+        .code,
+    ).toBe(0);
     const group = uniqueName("g");
     // Small files so several are written before the kill.
-    const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_S3_PREFIX: prefix, STOCKPIPE_CONSUMER_FLUSH_ROWS: "5000", STOCKPIPE_CONSUMER_BATCH_SIZE: "1000" };
-    const child = spawn(process.execPath, [BIN, "consume", "--sink", "s3", "-g", group], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const env = {
+      STOCKPIPE_KAFKA_TOPIC: topic,
+      STOCKPIPE_S3_PREFIX: prefix,
+      STOCKPIPE_CONSUMER_FLUSH_ROWS: "5000",
+      STOCKPIPE_CONSUMER_BATCH_SIZE: "1000",
+    };
+    const child = spawn(process.execPath, [BIN, "consume", "--sink", "s3", "-g", group], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     for (let i = 0; i < 600 && (await listKeys(prefix)).length < 4; i++) await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGKILL");
     await new Promise((r) => child.on("close", r));
@@ -141,10 +184,14 @@ describe("consume --sink s3", () => {
   });
 
   it("answers local queries from an empty lake and fails clearly on a missing bucket", async () => {
-    const empty = await stockpipe(["query", "--engine", "local", "SELECT count(*) AS n FROM ticks", "-f", "json"], { env: { STOCKPIPE_S3_PREFIX: newPrefix() } });
+    const empty = await stockpipe(["query", "--engine", "local", "SELECT count(*) AS n FROM ticks", "-f", "json"], {
+      env: { STOCKPIPE_S3_PREFIX: newPrefix() },
+    });
     expect(empty.code, empty.stderr).toBe(0);
     expect(JSON.parse(empty.stdout)).toEqual([{ n: 0 }]);
-    const missing = await stockpipe(["query", "--engine", "local", "SELECT 1 FROM ticks"], { env: { STOCKPIPE_S3_BUCKET: "no-such-bucket-xyz" } });
+    const missing = await stockpipe(["query", "--engine", "local", "SELECT 1 FROM ticks"], {
+      env: { STOCKPIPE_S3_BUCKET: "no-such-bucket-xyz" },
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("cannot list the lake at s3://no-such-bucket-xyz/lake");
   });
@@ -152,7 +199,9 @@ describe("consume --sink s3", () => {
 
 describe("schema athena --dry-run", () => {
   it("prints DDL whose LOCATION and template match the sink's keys", async () => {
-    const r = await stockpipe(["schema", "athena", "--dry-run"], { env: { STOCKPIPE_S3_BUCKET: "my-lake", STOCKPIPE_S3_PREFIX: "market/v1", STOCKPIPE_ATHENA_DATABASE: "markets" } });
+    const r = await stockpipe(["schema", "athena", "--dry-run"], {
+      env: { STOCKPIPE_S3_BUCKET: "my-lake", STOCKPIPE_S3_PREFIX: "market/v1", STOCKPIPE_ATHENA_DATABASE: "markets" },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("CREATE DATABASE IF NOT EXISTS `markets`;");
     expect(r.stdout).toContain("CREATE EXTERNAL TABLE IF NOT EXISTS `markets`.`ticks` (");

@@ -16,7 +16,10 @@ export function ensureMoto(): string {
   if (existsSync(bin)) return bin;
   mkdirSync(join(ROOT, ".cache"), { recursive: true });
   execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
-  execFileSync(join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", MOTO], { stdio: "inherit", timeout: 600_000 });
+  execFileSync(join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", MOTO], {
+    stdio: "inherit",
+    timeout: 600_000,
+  });
   return bin;
 }
 
@@ -40,7 +43,10 @@ export async function startMoto(): Promise<Moto> {
   const child: ChildProcess = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150; i++) {
-    const ok = await fetch(`${url}/moto-api/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/moto-api/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -41,7 +41,12 @@ describe("BatchingProducer", () => {
     for (let i = 0; i < 95; i++) await p.send({ value: String(i) });
     await p.flush();
     expect(r.batches.slice(0, 9).every((b) => b.length === 10)).toBe(true);
-    expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 95 }, (_, i) => i));
+    expect(
+      r.batches
+        .flat()
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 95 }, (_, i) => i));
     expect(delivered).toBe(95);
     expect(p.pending).toBe(0);
   });
@@ -72,7 +77,12 @@ describe("BatchingProducer", () => {
     for (let i = 0; i < 30; i++) await p.send({ value: String(i) });
     await p.flush();
     expect(retries.length).toBe(3);
-    expect(r.batches.flat().map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(
+      r.batches
+        .flat()
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
   it("cuts batches by bytes as well as by count", async () => {
@@ -91,7 +101,10 @@ describe("BatchingProducer", () => {
     for (let i = 0; i < 300; i++) await p.send({ value: `${i % 3}:${i}`, partition: i % 3 });
     await p.flush();
     for (const part of [0, 1, 2]) {
-      const seen = r.batches.flat().filter((v) => v.startsWith(`${part}:`)).map((v) => Number(v.split(":")[1]));
+      const seen = r.batches
+        .flat()
+        .filter((v) => v.startsWith(`${part}:`))
+        .map((v) => Number(v.split(":")[1]));
       expect(seen).toEqual(Array.from({ length: 100 }, (_, k) => k * 3 + part));
     }
   });
@@ -110,7 +123,10 @@ describe("BatchingProducer", () => {
   });
 
   it("fails on an error retrying cannot fix", async () => {
-    const r = recorder({ failFirst: 1, error: Object.assign(new Error("Message too large"), { name: "KafkaJSProtocolError", retriable: false }) });
+    const r = recorder({
+      failFirst: 1,
+      error: Object.assign(new Error("Message too large"), { name: "KafkaJSProtocolError", retriable: false }),
+    });
     const p = new BatchingProducer(r as never, { ...base, isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false });
     for (let i = 0; i < 10; i++) await p.send({ value: String(i), partition: 0 });
     await expect(p.flush()).rejects.toThrow("Kafka rejected a batch of 10 messages: Message too large");

@@ -14,6 +14,7 @@ describe("test clean-up", () => {
     // Older runs, hand-made names and the product's own defaults are left alone.
     const old = `fault-${(since - 60_000).toString(36)}-abcdef`;
     expect(madeByRun(old, since)).toBe(false);
-    for (const name of ["ticks", "ticks.dlq", "stockpipe", "stockpipe_demo", "stockpipe-demo", "my-topic-2024", "hsi-try"]) expect(madeByRun(name, since)).toBe(false);
+    for (const name of ["ticks", "ticks.dlq", "stockpipe", "stockpipe_demo", "stockpipe-demo", "my-topic-2024", "hsi-try"])
+      expect(madeByRun(name, since)).toBe(false);
   });
 });

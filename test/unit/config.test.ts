@@ -59,7 +59,12 @@ describe("config precedence: defaults < file < env < flags", () => {
   it("takes the environment over the file", () => {
     const { config, origins } = loadConfig({
       cwd: dirWith(yaml),
-      env: { STOCKPIPE_KAFKA_BROKERS: "env-1:9092, env-2:9093", STOCKPIPE_KAFKA_TOPIC: "from-env", STOCKPIPE_S3_FORCE_PATH_STYLE: "false", STOCKPIPE_KAFKA_PARTITIONS: "12" },
+      env: {
+        STOCKPIPE_KAFKA_BROKERS: "env-1:9092, env-2:9093",
+        STOCKPIPE_KAFKA_TOPIC: "from-env",
+        STOCKPIPE_S3_FORCE_PATH_STYLE: "false",
+        STOCKPIPE_KAFKA_PARTITIONS: "12",
+      },
     });
     expect(config.kafka.brokers).toEqual(["env-1:9092", "env-2:9093"]);
     expect(config.kafka.topic).toBe("from-env");
@@ -117,7 +122,9 @@ describe("config precedence: defaults < file < env < flags", () => {
 
 describe("config errors", () => {
   it("lists every invalid field at once with its path, value and origin", () => {
-    const cwd = dirWith("kafka:\n  brokers: [localhost]\n  partitions: 0\ncassandra:\n  keyspace: Bad-Name\nmarket:\n  timeZone: Mars/Olympus\n");
+    const cwd = dirWith(
+      "kafka:\n  brokers: [localhost]\n  partitions: 0\ncassandra:\n  keyspace: Bad-Name\nmarket:\n  timeZone: Mars/Olympus\n",
+    );
     const problems = problemsOf(() => loadConfig({ cwd, env: { STOCKPIPE_S3_BUCKET: "UPPER_bucket" } }));
     expect(problems).toHaveLength(5);
     const file = join(cwd, "stockpipe.yaml");
@@ -135,7 +142,9 @@ describe("config errors", () => {
   });
 
   it("rejects a value of the wrong type, naming the expected type", () => {
-    const problems = problemsOf(() => loadConfig({ cwd: dirWith(), env: { STOCKPIPE_KAFKA_PARTITIONS: "many", STOCKPIPE_S3_FORCE_PATH_STYLE: "maybe" } }));
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: dirWith(), env: { STOCKPIPE_KAFKA_PARTITIONS: "many", STOCKPIPE_S3_FORCE_PATH_STYLE: "maybe" } }),
+    );
     expect(problems.find((p) => p.startsWith('kafka.partitions = "many"'))).toMatch(/expected number.*from env STOCKPIPE_KAFKA_PARTITIONS/);
     expect(problems.find((p) => p.startsWith('s3.forcePathStyle = "maybe"'))).toMatch(/expected boolean/);
   });
@@ -148,7 +157,9 @@ describe("config errors", () => {
   it("checks rules between fields", () => {
     const problems = problemsOf(() =>
       loadConfig({
-        cwd: dirWith("kafka:\n  sasl:\n    mechanism: plain\ncassandra:\n  replication:\n    class: NetworkTopologyStrategy\ns3:\n  accessKeyId: AKIA123\n"),
+        cwd: dirWith(
+          "kafka:\n  sasl:\n    mechanism: plain\ncassandra:\n  replication:\n    class: NetworkTopologyStrategy\ns3:\n  accessKeyId: AKIA123\n",
+        ),
         env: {},
       }),
     );
@@ -183,7 +194,9 @@ describe("config errors", () => {
   });
 
   it("fails clearly on a missing --config file", () => {
-    expect(() => loadConfig({ cwd: dirWith(), env: {}, configFile: "nope.yaml" })).toThrow(/config file nope.yaml \(from --config\) does not exist/);
+    expect(() => loadConfig({ cwd: dirWith(), env: {}, configFile: "nope.yaml" })).toThrow(
+      /config file nope.yaml \(from --config\) does not exist/,
+    );
   });
 
   it("accepts an empty file", () => {
@@ -203,7 +216,10 @@ describe("config show and init", () => {
       env: { STOCKPIPE_S3_ACCESS_KEY_ID: "AKIAEXAMPLE", STOCKPIPE_S3_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG" },
     });
     const shown = showConfig(loaded);
-    expect(shown.find((f) => f.path === "s3.secretAccessKey")).toMatchObject({ value: "***", origin: "env STOCKPIPE_S3_SECRET_ACCESS_KEY" });
+    expect(shown.find((f) => f.path === "s3.secretAccessKey")).toMatchObject({
+      value: "***",
+      origin: "env STOCKPIPE_S3_SECRET_ACCESS_KEY",
+    });
     expect(shown.find((f) => f.path === "s3.accessKeyId")?.value).toBe("AKIAEXAMPLE");
     expect(JSON.stringify(shown)).not.toContain("wJalrXUtnFEMI");
     expect(redactSecrets("signature for wJalrXUtnFEMI/K7MDENG failed", loaded)).toBe("signature for *** failed");

@@ -12,7 +12,14 @@ import { ROOT } from "../helpers";
 const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");
 
 async function readCsv(text: string, options: { symbol?: string; map?: string; timeZone?: string } = {}): Promise<SourceItem[]> {
-  const source = new CsvSource({ file: "-", stdin: Readable.from([Buffer.from(text)]), timeZone: options.timeZone ?? "America/New_York", map: parseMapOption(options.map), symbol: options.symbol, loop: false });
+  const source = new CsvSource({
+    file: "-",
+    stdin: Readable.from([Buffer.from(text)]),
+    timeZone: options.timeZone ?? "America/New_York",
+    map: parseMapOption(options.map),
+    symbol: options.symbol,
+    loop: false,
+  });
   await source.open();
   const out: SourceItem[] = [];
   for await (const item of source.items(new AbortController().signal)) out.push(item);
@@ -23,7 +30,9 @@ const rejects = (items: SourceItem[]) => items.filter((i): i is Rejected => i.ki
 
 describe("CSV layouts", () => {
   it("recognises the Kaggle, Yahoo, long and tick layouts by their header", () => {
-    expect(detectLayout(["Index", "Date", "Open", "High", "Low", "Close", "Adj Close", "Volume", "CloseUSD"], {}, undefined).name).toBe("Kaggle Stock Exchange Data");
+    expect(detectLayout(["Index", "Date", "Open", "High", "Low", "Close", "Adj Close", "Volume", "CloseUSD"], {}, undefined).name).toBe(
+      "Kaggle Stock Exchange Data",
+    );
     expect(detectLayout(["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], {}, "AAPL").name).toBe("Yahoo Finance export");
     expect(detectLayout(["SYMBOL", "date", "PRICE"], {}, undefined).name).toBe("long price list");
     const tick = detectLayout(["symbol", "ts", "price", "volume", "bid", "ask"], {}, undefined);
@@ -37,10 +46,14 @@ describe("CSV layouts", () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(UsageError);
-      expect((err as UsageError).message).toBe("cannot map the CSV columns to ticks: no column for ts; the columns found are Ticker, When, Last");
+      expect((err as UsageError).message).toBe(
+        "cannot map the CSV columns to ticks: no column for ts; the columns found are Ticker, When, Last",
+      );
       expect((err as UsageError).hint).toBe("pass --map ts=<column>");
     }
-    expect(() => detectLayout(["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], {}, undefined)).toThrow(/no column for symbol \(or pass --symbol SYM\)/);
+    expect(() => detectLayout(["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], {}, undefined)).toThrow(
+      /no column for symbol \(or pass --symbol SYM\)/,
+    );
   });
 
   it("maps any columns with --map", () => {
@@ -68,7 +81,17 @@ describe("CsvSource", () => {
     expect(t).toHaveLength(lines.length - 2);
     lines.slice(1, -1).forEach((line, i) => {
       const [index, date, open, high, low, close, adj, volume] = line.split(",");
-      expect(t[i]).toMatchObject({ symbol: index, price: Number(close), open: Number(open), high: Number(high), low: Number(low), close: Number(close), adjClose: Number(adj), volume: Number(volume), seq: i + 2 });
+      expect(t[i]).toMatchObject({
+        symbol: index,
+        price: Number(close),
+        open: Number(open),
+        high: Number(high),
+        low: Number(low),
+        close: Number(close),
+        adjClose: Number(adj),
+        volume: Number(volume),
+        seq: i + 2,
+      });
       // A date without a zone is midnight in the market's zone (New York: 04:00 or 05:00 UTC).
       expect(tradingDay(Date.parse(t[i]!.ts), "America/New_York")).toBe(date);
       expect(t[i]!.ts).toMatch(new RegExp(`^${date}T0[45]:00:00\\.000Z$`));
@@ -81,16 +104,28 @@ describe("CsvSource", () => {
   });
 
   it("reads a Yahoo export with --symbol, BOM, CRLF, quotes and blank lines", async () => {
-    const text = '\uFEFFDate,Open,High,Low,Close,Adj Close,Volume\r\n2024-01-02,"187.15",188.44,183.89,185.64,185.40,82488700\r\n\r\n2024-01-03,184.22,185.88,183.43,184.25,184.01,58414500\r\n';
+    const text =
+      '\uFEFFDate,Open,High,Low,Close,Adj Close,Volume\r\n2024-01-02,"187.15",188.44,183.89,185.64,185.40,82488700\r\n\r\n2024-01-03,184.22,185.88,183.43,184.25,184.01,58414500\r\n';
     const t = ticks(await readCsv(text, { symbol: "aapl" }));
     expect(t).toEqual([
-      expect.objectContaining({ symbol: "AAPL", ts: "2024-01-02T05:00:00.000Z", price: 185.64, open: 187.15, high: 188.44, low: 183.89, close: 185.64, adjClose: 185.4, volume: 82488700 }),
+      expect.objectContaining({
+        symbol: "AAPL",
+        ts: "2024-01-02T05:00:00.000Z",
+        price: 185.64,
+        open: 187.15,
+        high: 188.44,
+        low: 183.89,
+        close: 185.64,
+        adjClose: 185.4,
+        volume: 82488700,
+      }),
       expect.objectContaining({ symbol: "AAPL", ts: "2024-01-03T05:00:00.000Z", price: 184.25, volume: 58414500 }),
     ]);
   });
 
   it("reads semicolon tick files with zones, epoch times and month names", async () => {
-    const text = "symbol;ts;price;volume\nmsft;2024-03-15T13:30:00.250Z;420.1;100\nMSFT;1710509401;420.2;5\nMSFT;Mar 15 2024 09:30;420.3;7\n";
+    const text =
+      "symbol;ts;price;volume\nmsft;2024-03-15T13:30:00.250Z;420.1;100\nMSFT;1710509401;420.2;5\nMSFT;Mar 15 2024 09:30;420.3;7\n";
     expect(ticks(await readCsv(text)).map((t) => [t.symbol, t.ts, t.price, t.volume])).toEqual([
       ["MSFT", "2024-03-15T13:30:00.250Z", 420.1, 100],
       ["MSFT", "2024-03-15T13:30:01.000Z", 420.2, 5],
@@ -136,7 +171,9 @@ describe("CsvSource", () => {
   });
 
   it("fails clearly on a missing file, a directory, or an empty header", async () => {
-    await expect(new CsvSource({ file: "/nope/x.csv", timeZone: "UTC", map: {}, loop: false }).open()).rejects.toThrow("file /nope/x.csv does not exist");
+    await expect(new CsvSource({ file: "/nope/x.csv", timeZone: "UTC", map: {}, loop: false }).open()).rejects.toThrow(
+      "file /nope/x.csv does not exist",
+    );
     await expect(new CsvSource({ file: ROOT, timeZone: "UTC", map: {}, loop: false }).open()).rejects.toThrow("is a directory");
     expect(await readCsv("")).toEqual([]);
   });

@@ -15,13 +15,26 @@ describe("the dead-letter queue", () => {
     const m = sent[0]!.messages[0]!;
     expect(m.value).toEqual(Buffer.from("not json"));
     expect(m.key).toEqual(Buffer.from("AAPL"));
-    expect(m.headers).toMatchObject({ schema: "tick.v1", trace: "abc", "dlq-reason": "not JSON", "dlq-detail": "not JSON: Unexpected token", "dlq-topic": "ticks", "dlq-partition": "5", "dlq-offset": "41" });
+    expect(m.headers).toMatchObject({
+      schema: "tick.v1",
+      trace: "abc",
+      "dlq-reason": "not JSON",
+      "dlq-detail": "not JSON: Unexpected token",
+      "dlq-topic": "ticks",
+      "dlq-partition": "5",
+      "dlq-offset": "41",
+    });
   });
 
   it("splits big dead letters into requests under the size limit, in order, none lost", async () => {
     const sent: Message[][] = [];
     const dlq = new DeadLetterQueue({ send: async (r) => void sent.push(r.messages) }, "ticks");
-    const letters = Array.from({ length: 9 }, (_, i) => ({ message: message(i, "x".repeat(200_000)), partition: 0, reason: "oversized", detail: "" }));
+    const letters = Array.from({ length: 9 }, (_, i) => ({
+      message: message(i, "x".repeat(200_000)),
+      partition: 0,
+      reason: "oversized",
+      detail: "",
+    }));
     await dlq.send(letters);
     expect(sent.length).toBeGreaterThan(1);
     for (const request of sent) expect(request.reduce((n, m) => n + (m.value as Buffer).length, 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);

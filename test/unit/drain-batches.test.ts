@@ -9,7 +9,12 @@ function context(sink: FakeSink, over: Partial<BatchContext> = {}) {
   const failures: Error[] = [];
   const retries: number[] = [];
   const dlq = new FakeDlq();
-  const scheduler = new CommitScheduler("ticks", (p) => sink.durableOffset(p), async (o) => void commits.push(o), () => {});
+  const scheduler = new CommitScheduler(
+    "ticks",
+    (p) => sink.durableOffset(p),
+    async (o) => void commits.push(o),
+    () => {},
+  );
   const ctx: BatchContext = {
     sink,
     dlq,
@@ -31,7 +36,17 @@ describe("the drain's batch handling", () => {
   it("sends valid ticks to the sink and bad messages to the DLQ, then moves the partition on", async () => {
     const sink = new FakeSink();
     const { ctx, dlq, scheduler, commits } = context(sink);
-    const p = payload(2, [tickMessage(10), message(11, "not json"), tickMessage(12), message(13, JSON.stringify({ symbol: "AAPL", ts: "2024-01-02T14:30:00.000Z", price: -1 })), tickMessage(14)], "15");
+    const p = payload(
+      2,
+      [
+        tickMessage(10),
+        message(11, "not json"),
+        tickMessage(12),
+        message(13, JSON.stringify({ symbol: "AAPL", ts: "2024-01-02T14:30:00.000Z", price: -1 })),
+        tickMessage(14),
+      ],
+      "15",
+    );
     await batchHandler(ctx)(p);
     await scheduler.now();
     // Chunks of 3: [10, 11, 12] and [13, 14].
@@ -110,15 +125,24 @@ describe("the drain's batch handling", () => {
 
 describe("message classification", () => {
   it("marks a chunk caught up only when it ends at the high watermark", () => {
-    expect(classifyChunk({ topic: "t", partition: 0, highWatermark: "3" }, [tickMessage(1), tickMessage(2)], 10_000, false).batch.caughtUp).toBe(true);
-    expect(classifyChunk({ topic: "t", partition: 0, highWatermark: "9" }, [tickMessage(1), tickMessage(2)], 10_000, false).batch.caughtUp).toBe(false);
+    expect(
+      classifyChunk({ topic: "t", partition: 0, highWatermark: "3" }, [tickMessage(1), tickMessage(2)], 10_000, false).batch.caughtUp,
+    ).toBe(true);
+    expect(
+      classifyChunk({ topic: "t", partition: 0, highWatermark: "9" }, [tickMessage(1), tickMessage(2)], 10_000, false).batch.caughtUp,
+    ).toBe(false);
   });
 
   it("keeps a valid message's own JSON, one line; derives a missing id and re-encodes", () => {
     const pretty = JSON.stringify({ ...tick(1), id: "1b5bfa0a-4bd2-5b6c-8c57-0f0c4d8c1a2e" }, null, 2);
     const noId = JSON.stringify({ symbol: "MSFT", ts: "2024-01-02T14:30:00.001Z", price: 5 });
     const withId = JSON.stringify({ ...tick(2), id: "0b5bfa0a-4bd2-5b6c-8c57-0f0c4d8c1a2e" });
-    const c = classifyChunk({ topic: "t", partition: 0, highWatermark: "3" }, [message(0, pretty), message(1, noId), message(2, withId)], 10_000, false);
+    const c = classifyChunk(
+      { topic: "t", partition: 0, highWatermark: "3" },
+      [message(0, pretty), message(1, noId), message(2, withId)],
+      10_000,
+      false,
+    );
     expect(c.dead).toEqual([]);
     expect(c.batch.values[0]).toBe(JSON.stringify(JSON.parse(pretty)));
     const derived = JSON.parse(c.batch.values[1]!);

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { CommitScheduler, type PartitionOffset } from "../../src/pipeline/drain/commits";
 
 function scheduler(durable: Map<number, string>, commit: (o: PartitionOffset[]) => Promise<void>, errors: Error[] = []) {
-  return new CommitScheduler("ticks", (p) => durable.get(p), commit, (e) => void errors.push(e));
+  return new CommitScheduler(
+    "ticks",
+    (p) => durable.get(p),
+    commit,
+    (e) => void errors.push(e),
+  );
 }
 
 describe("commit scheduling", () => {

@@ -9,7 +9,15 @@ export function tick(i: number, symbol = "AAPL"): Tick {
 }
 
 export function message(offset: number, value: string | null, headers: Record<string, string> = { schema: "tick.v1" }): KafkaMessage {
-  return { offset: String(offset), key: Buffer.from("AAPL"), value: value === null ? null : Buffer.from(value), headers, timestamp: "0", attributes: 0, size: 0 } as unknown as KafkaMessage;
+  return {
+    offset: String(offset),
+    key: Buffer.from("AAPL"),
+    value: value === null ? null : Buffer.from(value),
+    headers,
+    timestamp: "0",
+    attributes: 0,
+    size: 0,
+  } as unknown as KafkaMessage;
 }
 
 export function tickMessage(offset: number): KafkaMessage {

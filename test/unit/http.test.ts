@@ -8,7 +8,9 @@ import type { SourceItem } from "../../src/sources/types";
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-async function serve(handler: (req: IncomingMessage, n: number) => { status?: number; body: unknown; headers?: Record<string, string> }): Promise<{ url: string; requests: IncomingMessage[] }> {
+async function serve(
+  handler: (req: IncomingMessage, n: number) => { status?: number; body: unknown; headers?: Record<string, string> },
+): Promise<{ url: string; requests: IncomingMessage[] }> {
   const requests: IncomingMessage[] = [];
   server = createServer((req, res) => {
     requests.push(req);
@@ -30,7 +32,18 @@ async function collect(o: Partial<HttpOptions> & Pick<HttpOptions, "url">): Prom
 const yahoo = (price: number, time = 1710509400) => ({
   quoteResponse: {
     result: [
-      { symbol: "AAPL", regularMarketPrice: price, regularMarketTime: time, regularMarketVolume: 1000, regularMarketOpen: 170, regularMarketDayHigh: 175, regularMarketDayLow: 169, bid: price - 0.01, ask: price + 0.01, currency: "USD" },
+      {
+        symbol: "AAPL",
+        regularMarketPrice: price,
+        regularMarketTime: time,
+        regularMarketVolume: 1000,
+        regularMarketOpen: 170,
+        regularMarketDayHigh: 175,
+        regularMarketDayLow: 169,
+        bid: price - 0.01,
+        ask: price + 0.01,
+        currency: "USD",
+      },
       { symbol: "MSFT", regularMarketPrice: 420.5, regularMarketTime: time, regularMarketVolume: 500, currency: "USD" },
     ],
   },
@@ -42,14 +55,34 @@ describe("HTTP quote source", () => {
     const items = await collect({ url: `${url}/v7/finance/quote?symbols={symbols}`, symbols: ["AAPL", "MSFT"] });
     expect(requests.map((r) => r.url)).toEqual(["/v7/finance/quote?symbols=AAPL,MSFT"]);
     expect(items.map((i) => (i.kind === "tick" ? i.tick : i))).toEqual([
-      expect.objectContaining({ symbol: "AAPL", ts: "2024-03-15T13:30:00.000Z", price: 172.5, open: 170, high: 175, low: 169, volume: 1000, bid: 172.49, ask: 172.51, currency: "USD", source: `http:${new URL(url).host}` }),
+      expect.objectContaining({
+        symbol: "AAPL",
+        ts: "2024-03-15T13:30:00.000Z",
+        price: 172.5,
+        open: 170,
+        high: 175,
+        low: 169,
+        volume: 1000,
+        bid: 172.49,
+        ask: 172.51,
+        currency: "USD",
+        source: `http:${new URL(url).host}`,
+      }),
       expect.objectContaining({ symbol: "MSFT", price: 420.5, volume: 500 }),
     ]);
   });
 
   it("maps Finnhub's /quote per symbol, with the key from a header, never in the URL", async () => {
-    const { url, requests } = await serve((req) => ({ body: { c: req.url!.includes("AAPL") ? 172.5 : 420.5, h: 175, l: 169, o: 170, pc: 171, t: 1710509400 } }));
-    const items = await collect({ url: `${url}/quote?symbol={symbol}`, symbols: ["AAPL", "MSFT"], shape: "finnhub", apiKey: "sekret-key", apiKeyHeader: "X-Finnhub-Token" });
+    const { url, requests } = await serve((req) => ({
+      body: { c: req.url!.includes("AAPL") ? 172.5 : 420.5, h: 175, l: 169, o: 170, pc: 171, t: 1710509400 },
+    }));
+    const items = await collect({
+      url: `${url}/quote?symbol={symbol}`,
+      symbols: ["AAPL", "MSFT"],
+      shape: "finnhub",
+      apiKey: "sekret-key",
+      apiKeyHeader: "X-Finnhub-Token",
+    });
     expect(requests.map((r) => [r.url, r.headers["x-finnhub-token"]])).toEqual([
       ["/quote?symbol=AAPL", "sekret-key"],
       ["/quote?symbol=MSFT", "sekret-key"],
@@ -61,13 +94,41 @@ describe("HTTP quote source", () => {
   });
 
   it("maps Alpha Vantage's GLOBAL_QUOTE with string numbers and a trading day", async () => {
-    const { url } = await serve(() => ({ body: { "Global Quote": { "01. symbol": "IBM", "02. open": "190.1", "03. high": "192.0", "04. low": "189.5", "05. price": "191.25", "06. volume": "3500000", "07. latest trading day": "2024-03-15" } } }));
-    const [item] = await collect({ url: `${url}/query?function=GLOBAL_QUOTE&symbol={symbol}&apikey={apiKey}`, symbols: ["IBM"], apiKey: "k&y" });
-    expect(item).toMatchObject({ kind: "tick", tick: { symbol: "IBM", ts: "2024-03-15T04:00:00.000Z", price: 191.25, open: 190.1, volume: 3500000 } });
+    const { url } = await serve(() => ({
+      body: {
+        "Global Quote": {
+          "01. symbol": "IBM",
+          "02. open": "190.1",
+          "03. high": "192.0",
+          "04. low": "189.5",
+          "05. price": "191.25",
+          "06. volume": "3500000",
+          "07. latest trading day": "2024-03-15",
+        },
+      },
+    }));
+    const [item] = await collect({
+      url: `${url}/query?function=GLOBAL_QUOTE&symbol={symbol}&apikey={apiKey}`,
+      symbols: ["IBM"],
+      apiKey: "k&y",
+    });
+    expect(item).toMatchObject({
+      kind: "tick",
+      tick: { symbol: "IBM", ts: "2024-03-15T04:00:00.000Z", price: 191.25, open: 190.1, volume: 3500000 },
+    });
   });
 
   it("maps any JSON with --map dotted paths and --records", async () => {
-    const { url } = await serve(() => ({ body: { data: { quotes: [{ sym: "abc", px: { last: 12.5 }, at: "2024-03-15T13:30:00Z" }, { sym: "XYZ", px: { last: "oops" }, at: "2024-03-15T13:30:00Z" }] } } }));
+    const { url } = await serve(() => ({
+      body: {
+        data: {
+          quotes: [
+            { sym: "abc", px: { last: 12.5 }, at: "2024-03-15T13:30:00Z" },
+            { sym: "XYZ", px: { last: "oops" }, at: "2024-03-15T13:30:00Z" },
+          ],
+        },
+      },
+    }));
     const items = await collect({ url, shape: "generic", records: "data.quotes", map: { symbol: "sym", price: "px.last", ts: "at" } });
     expect(items[0]).toMatchObject({ kind: "tick", tick: { symbol: "ABC", price: 12.5, ts: "2024-03-15T13:30:00.000Z" } });
     expect(items[1]).toMatchObject({ kind: "rejected", reason: "price not a number" });
@@ -85,7 +146,13 @@ describe("HTTP quote source", () => {
   });
 
   it("backs off exponentially on 429 and 5xx, honouring Retry-After, then recovers", async () => {
-    const { url, requests } = await serve((_req, n) => (n === 1 ? { status: 429, body: "slow down", headers: { "retry-after": "0.2" } } : n === 2 ? { status: 503, body: "busy" } : { body: yahoo(172.5) }));
+    const { url, requests } = await serve((_req, n) =>
+      n === 1
+        ? { status: 429, body: "slow down", headers: { "retry-after": "0.2" } }
+        : n === 2
+          ? { status: 503, body: "busy" }
+          : { body: yahoo(172.5) },
+    );
     const statuses: string[] = [];
     const started = Date.now();
     const items = await collect({ url, symbols: ["AAPL"], maxPolls: 3, intervalMs: 50, onStatus: (m) => statuses.push(m) });

@@ -4,13 +4,16 @@ import { type GroupAdmin, parseFrom, positionGroup } from "../../src/pipeline/dr
 function admin(committed: number[], fail?: Error) {
   const calls: string[] = [];
   const a = {
-    fetchOffsets: async () => [{ topic: "t", partitions: committed.map((offset, partition) => ({ partition, offset: String(offset), metadata: null })) }],
+    fetchOffsets: async () => [
+      { topic: "t", partitions: committed.map((offset, partition) => ({ partition, offset: String(offset), metadata: null })) },
+    ],
     resetOffsets: async (o: { earliest: boolean }) => {
       if (fail) throw fail;
       calls.push(`reset ${o.earliest ? "earliest" : "latest"}`);
     },
     fetchTopicOffsetsByTimestamp: async (_t: string, ts: number) => [{ partition: 0, offset: String(ts % 1000) }],
-    setOffsets: async (o: { partitions: { partition: number; offset: string }[] }) => void calls.push(`set ${o.partitions.map((p) => `${p.partition}:${p.offset}`).join()}`),
+    setOffsets: async (o: { partitions: { partition: number; offset: string }[] }) =>
+      void calls.push(`set ${o.partitions.map((p) => `${p.partition}:${p.offset}`).join()}`),
   };
   return { admin: a as unknown as GroupAdmin, calls };
 }
@@ -34,7 +37,9 @@ describe("group positioning", () => {
 
   it("explains a group that cannot be moved while it has members", async () => {
     const a = admin([3], new Error("The consumer group has running instances"));
-    await expect(positionGroup(a.admin, "t", "g", "earliest", true)).rejects.toThrow(/cannot move group g to --from earliest: it has members/);
+    await expect(positionGroup(a.admin, "t", "g", "earliest", true)).rejects.toThrow(
+      /cannot move group g to --from earliest: it has members/,
+    );
   });
 
   it("parses --from", () => {

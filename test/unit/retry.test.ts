@@ -16,7 +16,9 @@ describe("retry and throttle", () => {
     );
     expect(value).toBe("ok");
     expect(attempts).toEqual([1, 2]);
-    await expect(retry(async () => Promise.reject(new RuntimeError("bad config")), { isRetriable, baseMs: 1 })).rejects.toThrow("bad config");
+    await expect(retry(async () => Promise.reject(new RuntimeError("bad config")), { isRetriable, baseMs: 1 })).rejects.toThrow(
+      "bad config",
+    );
     await expect(retry(async () => Promise.reject(new TypeError("a bug")), { isRetriable, baseMs: 1 })).rejects.toThrow("a bug");
   });
 

@@ -8,7 +8,11 @@ const BASE = Date.UTC(2024, 0, 2, 12);
 
 /** Ticks at `offsets`, each on day `days[i]` after BASE (0 when not given). */
 function batch(offsets: number[], o: { days?: number[]; next?: number; caughtUp?: boolean } = {}): SinkBatch {
-  const ticks: Tick[] = offsets.map((off, i) => ({ symbol: "AAPL", ts: new Date(BASE + (o.days?.[i] ?? 0) * DAY + off).toISOString(), price: 1 + off }));
+  const ticks: Tick[] = offsets.map((off, i) => ({
+    symbol: "AAPL",
+    ts: new Date(BASE + (o.days?.[i] ?? 0) * DAY + off).toISOString(),
+    price: 1 + off,
+  }));
   return {
     topic: "ticks",
     partition: 3,

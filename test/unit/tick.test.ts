@@ -14,10 +14,39 @@ describe("tick v1", () => {
   });
 
   it("round-trips through the JSON codec field by field", () => {
-    const t = finalizeTick({ ...base, open: 170, high: 173, low: 169.5, close: 172.5, adjClose: 172.4, volume: 1200, bid: 172.49, ask: 172.51, currency: "USD", source: "csv:x.csv", seq: 7 });
+    const t = finalizeTick({
+      ...base,
+      open: 170,
+      high: 173,
+      low: 169.5,
+      close: 172.5,
+      adjClose: 172.4,
+      volume: 1200,
+      bid: 172.49,
+      ask: 172.51,
+      currency: "USD",
+      source: "csv:x.csv",
+      seq: 7,
+    });
     const decoded = decodeTick(Buffer.from(encodeTick(t)));
     expect(decoded).toEqual({ ok: true, tick: t, idDerived: false });
-    expect(Object.keys(t)).toEqual(["symbol", "ts", "price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "currency", "source", "seq", "id"]);
+    expect(Object.keys(t)).toEqual([
+      "symbol",
+      "ts",
+      "price",
+      "open",
+      "high",
+      "low",
+      "close",
+      "adjClose",
+      "volume",
+      "bid",
+      "ask",
+      "currency",
+      "source",
+      "seq",
+      "id",
+    ]);
   });
 
   it("derives a deterministic UUID id from symbol, ts, source and seq", () => {
@@ -50,10 +79,18 @@ describe("tick v1", () => {
 
   it("decodes bad messages to a reason, never a throw", () => {
     expect(decodeTick(null)).toMatchObject({ ok: false, reason: "null value" });
-    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, id: "nope" })))).toMatchObject({ ok: false, reason: "invalid id", detail: 'id "nope" is not a UUID' });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, id: "nope" })))).toMatchObject({
+      ok: false,
+      reason: "invalid id",
+      detail: 'id "nope" is not a UUID',
+    });
     expect(decodeTick(Buffer.from("{not json"))).toMatchObject({ ok: false, reason: "not JSON" });
     expect(decodeTick(Buffer.from("[1,2]"))).toMatchObject({ ok: false, reason: "not an object" });
-    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, extra: 1 })))).toMatchObject({ ok: false, reason: "unknown field", detail: "unknown field(s): extra" });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, extra: 1 })))).toMatchObject({
+      ok: false,
+      reason: "unknown field",
+      detail: "unknown field(s): extra",
+    });
     expect(decodeTick(Buffer.from(JSON.stringify({ ...base, price: -3 })))).toMatchObject({ ok: false, reason: "price not > 0" });
   });
 });

@@ -41,9 +41,12 @@ describe("parseMarketDate", () => {
     expect(iso(parseMarketDate("2024-11-03T00:30:00", NY))).toBe("2024-11-03T04:30:00.000Z");
   });
 
-  it.each(["", "yesterday", "2024-13-01", "2024-02-30", "2024-01-01T25:00", "Foo 1 2000", "12/31", "null", "2913."])("rejects %j", (input) => {
-    expect(parseMarketDate(input, NY)).toBeUndefined();
-  });
+  it.each(["", "yesterday", "2024-13-01", "2024-02-30", "2024-01-01T25:00", "Foo 1 2000", "12/31", "null", "2913."])(
+    "rejects %j",
+    (input) => {
+      expect(parseMarketDate(input, NY)).toBeUndefined();
+    },
+  );
 });
 
 describe("tradingDay", () => {

@@ -67,12 +67,28 @@ export const kafkaService: LocalService = {
     // A cluster id is 16 random bytes, base64url without padding.
     const clusterId = randomBytes(16).toString("base64url");
     try {
-      await run(javaCommand(), ["-cp", classpath, `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props], {
-        maxBuffer: 4 * 1024 * 1024,
-      });
+      await run(
+        javaCommand(),
+        [
+          "-cp",
+          classpath,
+          `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
+          "kafka.tools.StorageTool",
+          "format",
+          "-t",
+          clusterId,
+          "-c",
+          props,
+        ],
+        {
+          maxBuffer: 4 * 1024 * 1024,
+        },
+      );
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
-      throw new RuntimeError(`formatting Kafka's storage in ${ctx.dirs.data} failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").pop()}`);
+      throw new RuntimeError(
+        `formatting Kafka's storage in ${ctx.dirs.data} failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").pop()}`,
+      );
     }
   },
 

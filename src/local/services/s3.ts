@@ -58,7 +58,16 @@ export const s3Service: LocalService = {
   },
 
   javaArgs(ctx, classpath) {
-    return ["-Xms64m", "-Xmx512m", `-Dlogback.configurationFile=${join(ctx.dirs.root, "logback.xml")}`, "-cp", classpath, "org.gaul.s3proxy.Main", "--properties", join(ctx.dirs.root, "s3proxy.properties")];
+    return [
+      "-Xms64m",
+      "-Xmx512m",
+      `-Dlogback.configurationFile=${join(ctx.dirs.root, "logback.xml")}`,
+      "-cp",
+      classpath,
+      "org.gaul.s3proxy.Main",
+      "--properties",
+      join(ctx.dirs.root, "s3proxy.properties"),
+    ];
   },
 
   async probe(ctx) {

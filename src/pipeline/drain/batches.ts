@@ -48,11 +48,24 @@ export interface Classified {
   sentAt: number[];
 }
 
-export function classifyChunk(batch: Pick<Batch, "topic" | "partition" | "highWatermark">, chunk: KafkaMessage[], maxMessageBytes: number, withTimes: boolean): Classified {
+export function classifyChunk(
+  batch: Pick<Batch, "topic" | "partition" | "highWatermark">,
+  chunk: KafkaMessage[],
+  maxMessageBytes: number,
+  withTimes: boolean,
+): Classified {
   const last = chunk[chunk.length - 1]!;
   const nextOffset = (BigInt(last.offset) + 1n).toString();
   const out: Classified = {
-    batch: { topic: batch.topic, partition: batch.partition, ticks: [], offsets: [], values: [], nextOffset, caughtUp: BigInt(batch.highWatermark) <= BigInt(nextOffset) },
+    batch: {
+      topic: batch.topic,
+      partition: batch.partition,
+      ticks: [],
+      offsets: [],
+      values: [],
+      nextOffset,
+      caughtUp: BigInt(batch.highWatermark) <= BigInt(nextOffset),
+    },
     dead: [],
     producedAt: [],
     sentAt: [],
@@ -121,7 +134,10 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
       c.latency?.record(work.batch.ticks, work.producedAt, work.sentAt, fetchedAt);
       resolveOffset(chunk[chunk.length - 1]!.offset);
       count(c, work, chunk.length);
-      c.positions.set(batch.partition, { next: work.batch.nextOffset, lag: Math.max(0, Number(batch.highWatermark) - Number(work.batch.nextOffset)) });
+      c.positions.set(batch.partition, {
+        next: work.batch.nextOffset,
+        lag: Math.max(0, Number(batch.highWatermark) - Number(work.batch.nextOffset)),
+      });
       if (c.interrupted()) await c.commits.now().catch(() => {});
       else c.commits.soon();
       c.onChunk?.();

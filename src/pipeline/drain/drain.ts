@@ -63,7 +63,9 @@ export interface DrainResult extends DrainCounts {
 }
 
 /** The drain's tuning from config: `consume` and `demo` both start from here. */
-export function drainSettings(config: ResolvedConfig): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from"> {
+export function drainSettings(
+  config: ResolvedConfig,
+): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from"> {
   const c = config.consumer;
   return { batchSize: c.batchSize, partitionsConcurrently: c.partitionsConcurrently, maxMessageBytes: c.maxMessageBytes, from: c.from };
 }
@@ -105,12 +107,26 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
 }
 
 /** Joins the group and starts fetching; batches are handled in the background from here on. */
-async function start(kafka: Kafka, admin: Admin, o: DrainOptions, events: DrainEvents, dlq: BatchContext["dlq"], fromBeginning: boolean): Promise<Run> {
+async function start(
+  kafka: Kafka,
+  admin: Admin,
+  o: DrainOptions,
+  events: DrainEvents,
+  dlq: BatchContext["dlq"],
+  fromBeginning: boolean,
+): Promise<Run> {
   const result: DrainResult = { consumed: 0, written: 0, dlq: 0, dlqByReason: {}, stoppedBy: "caught up", drainSeconds: 0 };
   const stop = new AbortController();
   let fatal: StockpipeError | undefined;
   let firstBatchAt: number | undefined;
-  const consumer = kafka.consumer({ groupId: o.group, maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  const consumer = kafka.consumer({
+    groupId: o.group,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+  });
   const commits = new CommitScheduler(
     o.topic,
     (p) => o.sink.durableOffset(p),
@@ -152,7 +168,12 @@ async function start(kafka: Kafka, admin: Admin, o: DrainOptions, events: DrainE
   });
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: o.partitionsConcurrently, eachBatch: batchHandler(ctx) });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: o.partitionsConcurrently,
+    eachBatch: batchHandler(ctx),
+  });
   return { o, admin, consumer, ctx, result, fatal: () => fatal };
 }
 

@@ -3,7 +3,10 @@ import { readFileSync } from "node:fs";
 import cassandra from "cassandra-driver";
 import type { ResolvedConfig } from "../../config/schema";
 
-export function createCassandraClient(config: ResolvedConfig, options: { keyspace?: string; connectTimeoutMs?: number } = {}): cassandra.Client {
+export function createCassandraClient(
+  config: ResolvedConfig,
+  options: { keyspace?: string; connectTimeoutMs?: number } = {},
+): cassandra.Client {
   const c = config.cassandra;
   return new cassandra.Client({
     contactPoints: c.contactPoints,

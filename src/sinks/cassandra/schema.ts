@@ -46,7 +46,9 @@ export function keyspaceCql(config: ResolvedConfig): string {
   const replication =
     r.class === "SimpleStrategy"
       ? `{'class': 'SimpleStrategy', 'replication_factor': ${r.factor}}`
-      : `{'class': 'NetworkTopologyStrategy', ${Object.entries(r.dataCenters).map(([dc, n]) => `'${dc}': ${n}`).join(", ")}}`;
+      : `{'class': 'NetworkTopologyStrategy', ${Object.entries(r.dataCenters)
+          .map(([dc, n]) => `'${dc}': ${n}`)
+          .join(", ")}}`;
   return `CREATE KEYSPACE IF NOT EXISTS ${config.cassandra.keyspace} WITH replication = ${replication}`;
 }
 

@@ -8,16 +8,28 @@ export async function applySchema(client: cassandra.Client, config: ResolvedConf
   for (const cql of schemaStatements(config)) await client.execute(cql);
   const problems = (await Promise.all(TABLES.map((t) => tableDifferences(client, config.cassandra.keyspace, t)))).flat();
   if (problems.length) {
-    throw new RuntimeError(`existing tables in keyspace ${config.cassandra.keyspace} do not match stockpipe's schema: ${problems.join("; ")}`, {
-      hint: "nothing was changed or dropped; migrate or rename the old table, or set cassandra.keyspace to a new keyspace",
-    });
+    throw new RuntimeError(
+      `existing tables in keyspace ${config.cassandra.keyspace} do not match stockpipe's schema: ${problems.join("; ")}`,
+      {
+        hint: "nothing was changed or dropped; migrate or rename the old table, or set cassandra.keyspace to a new keyspace",
+      },
+    );
   }
 }
 
 /** What differs between the live table and the spec, one phrase each (empty when it matches). */
 export async function tableDifferences(client: cassandra.Client, keyspace: string, spec: TableSpec): Promise<string[]> {
-  const rs = await client.execute("SELECT column_name, type, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?", [keyspace, spec.name], { prepare: true });
-  const live = new Map(rs.rows.map((r) => [r.get("column_name") as string, { type: r.get("type") as string, kind: r.get("kind") as string, position: r.get("position") as number }]));
+  const rs = await client.execute(
+    "SELECT column_name, type, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?",
+    [keyspace, spec.name],
+    { prepare: true },
+  );
+  const live = new Map(
+    rs.rows.map((r) => [
+      r.get("column_name") as string,
+      { type: r.get("type") as string, kind: r.get("kind") as string, position: r.get("position") as number },
+    ]),
+  );
   const out: string[] = [];
   for (const [col, type] of spec.columns) {
     const l = live.get(col);
@@ -25,10 +37,16 @@ export async function tableDifferences(client: cassandra.Client, keyspace: strin
     else if (l.type !== type) out.push(`${spec.name}.${col} is ${l.type}, expected ${type}`);
   }
   for (const col of live.keys()) if (!spec.columns.some(([c]) => c === col)) out.push(`${spec.name} has an extra column ${col}`);
-  const keyOf = (kind: string) => [...live].filter(([, v]) => v.kind === kind).sort((a, b) => a[1].position - b[1].position).map(([c]) => c);
+  const keyOf = (kind: string) =>
+    [...live]
+      .filter(([, v]) => v.kind === kind)
+      .sort((a, b) => a[1].position - b[1].position)
+      .map(([c]) => c);
   const pk = keyOf("partition_key");
   const ck = keyOf("clustering");
-  if (live.size && pk.join(",") !== spec.partitionKey.join(",")) out.push(`${spec.name} is partitioned by (${pk.join(", ")}), expected (${spec.partitionKey.join(", ")})`);
-  if (live.size && ck.join(",") !== spec.clustering.join(",")) out.push(`${spec.name} clusters by (${ck.join(", ")}), expected (${spec.clustering.join(", ")})`);
+  if (live.size && pk.join(",") !== spec.partitionKey.join(","))
+    out.push(`${spec.name} is partitioned by (${pk.join(", ")}), expected (${spec.partitionKey.join(", ")})`);
+  if (live.size && ck.join(",") !== spec.clustering.join(","))
+    out.push(`${spec.name} clusters by (${ck.join(", ")}), expected (${spec.clustering.join(", ")})`);
   return out;
 }

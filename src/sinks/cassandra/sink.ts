@@ -136,7 +136,10 @@ export class CassandraSink implements Sink {
         jobs.push(() =>
           chunk.length === 1
             ? this.client.execute(this.insertTick, chunk[0], { prepare: true, isIdempotent: true })
-            : this.client.batch(chunk.map((params) => ({ query: this.insertTick, params })), { prepare: true, logged: false, isIdempotent: true }),
+            : this.client.batch(
+                chunk.map((params) => ({ query: this.insertTick, params })),
+                { prepare: true, logged: false, isIdempotent: true },
+              ),
         );
       }
     }
@@ -144,7 +147,12 @@ export class CassandraSink implements Sink {
       const ms = Date.parse(t.ts);
       const { day } = this.partitionOf(ms);
       // Write timestamp = event time in microseconds: the newest event wins, whatever the arrival order.
-      jobs.push(() => this.client.execute(this.insertLatest, [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)], { prepare: true, isIdempotent: true }));
+      jobs.push(() =>
+        this.client.execute(this.insertLatest, [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)], {
+          prepare: true,
+          isIdempotent: true,
+        }),
+      );
     }
     await runBounded(jobs, this.config.consumer.concurrency);
   }

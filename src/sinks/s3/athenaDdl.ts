@@ -8,7 +8,8 @@ import { LAKE_COLUMNS, locationTemplate, tableLocation } from "./layout";
 export function athenaStatements(config: ResolvedConfig): string[] {
   const a = config.athena;
   const columns = LAKE_COLUMNS.map(([name, , type]) => `  \`${name}\` ${type}`).join(",\n");
-  const format = config.s3.fileFormat === "parquet" ? "STORED AS PARQUET" : "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\nSTORED AS TEXTFILE";
+  const format =
+    config.s3.fileFormat === "parquet" ? "STORED AS PARQUET" : "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\nSTORED AS TEXTFILE";
   return [
     `CREATE DATABASE IF NOT EXISTS \`${a.database}\``,
     `CREATE EXTERNAL TABLE IF NOT EXISTS \`${a.database}\`.\`${a.table}\` (

@@ -12,6 +12,11 @@ export async function ensureBucket(s3: S3Client, bucket: string, region?: string
   );
   if (exists) return "exists";
   // Outside us-east-1, AWS wants the region named; a local server takes none.
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: region && region !== "us-east-1" ? { LocationConstraint: region as never } : undefined }));
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      CreateBucketConfiguration: region && region !== "us-east-1" ? { LocationConstraint: region as never } : undefined,
+    }),
+  );
   return "created";
 }

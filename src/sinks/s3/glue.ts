@@ -2,7 +2,14 @@
  * `schema athena --glue-crawler`: for those who prefer a crawler to partition projection. Creates the Glue
  * database and a crawler over the lake's table prefix (or updates it), then starts it.
  */
-import { CreateCrawlerCommand, CreateDatabaseCommand, GetCrawlerCommand, GlueClient, StartCrawlerCommand, UpdateCrawlerCommand } from "@aws-sdk/client-glue";
+import {
+  CreateCrawlerCommand,
+  CreateDatabaseCommand,
+  GetCrawlerCommand,
+  GlueClient,
+  StartCrawlerCommand,
+  UpdateCrawlerCommand,
+} from "@aws-sdk/client-glue";
 import type { ResolvedConfig } from "../../config/schema";
 import { UsageError } from "../../errors";
 import { tableLocation } from "./layout";
@@ -13,12 +20,17 @@ export function crawlerName(config: ResolvedConfig): string {
 
 export async function createGlueCrawler(config: ResolvedConfig): Promise<{ crawler: string; created: boolean }> {
   const a = config.athena;
-  if (!a.crawlerRole) throw new UsageError("--glue-crawler needs athena.crawlerRole: the IAM role ARN the crawler runs as", { hint: "set STOCKPIPE_ATHENA_CRAWLER_ROLE=arn:aws:iam::<account>:role/<role>" });
+  if (!a.crawlerRole)
+    throw new UsageError("--glue-crawler needs athena.crawlerRole: the IAM role ARN the crawler runs as", {
+      hint: "set STOCKPIPE_ATHENA_CRAWLER_ROLE=arn:aws:iam::<account>:role/<role>",
+    });
   const glue = new GlueClient({ region: a.region, endpoint: a.glueEndpoint === "aws" ? undefined : a.glueEndpoint, maxAttempts: 3 });
   try {
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: a.database, Description: "stockpipe data lake" } })).catch((err: Error) => {
-      if (err.name !== "AlreadyExistsException") throw err;
-    });
+    await glue
+      .send(new CreateDatabaseCommand({ DatabaseInput: { Name: a.database, Description: "stockpipe data lake" } }))
+      .catch((err: Error) => {
+        if (err.name !== "AlreadyExistsException") throw err;
+      });
     const name = crawlerName(config);
     const spec = {
       Name: name,
@@ -28,10 +40,13 @@ export async function createGlueCrawler(config: ResolvedConfig): Promise<{ crawl
       Targets: { S3Targets: [{ Path: tableLocation(config) }] },
       Configuration: JSON.stringify({ Version: 1.0, Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" } }),
     };
-    const exists = await glue.send(new GetCrawlerCommand({ Name: name })).then(() => true, (err: Error) => {
-      if (err.name === "EntityNotFoundException") return false;
-      throw err;
-    });
+    const exists = await glue.send(new GetCrawlerCommand({ Name: name })).then(
+      () => true,
+      (err: Error) => {
+        if (err.name === "EntityNotFoundException") return false;
+        throw err;
+      },
+    );
     if (exists) await glue.send(new UpdateCrawlerCommand(spec));
     else await glue.send(new CreateCrawlerCommand(spec));
     await glue.send(new StartCrawlerCommand({ Name: name }));

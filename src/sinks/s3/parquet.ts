@@ -37,7 +37,9 @@ export class ParquetEncoder {
 
   /** Reads tick v1 JSON lines from `jsonlPath` and writes them, typed, to `parquetPath`. */
   async encode(jsonlPath: string, parquetPath: string, compression: "zstd" | "snappy"): Promise<void> {
-    const columns = LAKE_COLUMNS.map(([name, type]) => `${JSON_NAME[name] ?? name}: '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(", ");
+    const columns = LAKE_COLUMNS.map(([name, type]) => `${JSON_NAME[name] ?? name}: '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(
+      ", ",
+    );
     const select = LAKE_COLUMNS.map(([name, type]) => {
       const source = `"${JSON_NAME[name] ?? name}"`;
       // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.

@@ -4,7 +4,21 @@
  */
 import { UsageError } from "../../errors";
 
-export const MAPPABLE = ["symbol", "ts", "price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "currency", "seq"] as const;
+export const MAPPABLE = [
+  "symbol",
+  "ts",
+  "price",
+  "open",
+  "high",
+  "low",
+  "close",
+  "adjClose",
+  "volume",
+  "bid",
+  "ask",
+  "currency",
+  "seq",
+] as const;
 export type Mappable = (typeof MAPPABLE)[number];
 
 export interface Layout {
@@ -17,7 +31,11 @@ export interface Layout {
   header: string[];
 }
 
-const norm = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, "");
+const norm = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "");
 
 /** Header names each field is recognised by, in order of preference. */
 const ALIASES: Record<Mappable, string[]> = {
@@ -45,7 +63,10 @@ const KNOWN: { name: string; header: string[] }[] = [
 export function parseMapOption(map: string | undefined): Partial<Record<Mappable, string>> {
   const out: Partial<Record<Mappable, string>> = {};
   if (!map) return out;
-  for (const pair of map.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of map
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf("=");
     const field = pair.slice(0, eq).trim() as Mappable;
     if (eq <= 0 || !pair.slice(eq + 1).trim()) throw new UsageError(`--map entry "${pair}" must be field=column, e.g. price=Last`);
@@ -86,9 +107,12 @@ export function detectLayout(header: string[], map: Partial<Record<Mappable, str
   if (columns.price === undefined) missing.push("price");
   if (missing.length) {
     const suggestion = missing.map((m) => `${m.split(" ")[0]}=<column>`).join(",");
-    throw new UsageError(`cannot map the CSV columns to ticks: no column for ${missing.join(", ")}; the columns found are ${header.join(", ")}`, {
-      hint: `pass --map ${suggestion}${missing.some((m) => m.startsWith("symbol")) ? " or --symbol SYM" : ""}`,
-    });
+    throw new UsageError(
+      `cannot map the CSV columns to ticks: no column for ${missing.join(", ")}; the columns found are ${header.join(", ")}`,
+      {
+        hint: `pass --map ${suggestion}${missing.some((m) => m.startsWith("symbol")) ? " or --symbol SYM" : ""}`,
+      },
+    );
   }
   const numeric = known ? normalized.map((h, i) => (h === "closeusd" ? i : -1)).filter((i) => i >= 0) : [];
   return { name, columns, numeric, header };

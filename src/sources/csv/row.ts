@@ -37,11 +37,13 @@ export function rowToItem(record: string[], line: number, raw: string, seq: numb
   const cols = layout.columns;
   for (const [field, idx] of Object.entries(cols) as [Mappable, number][]) {
     const v = record[idx]!.trim();
-    if (NULLS.has(v.toLowerCase())) return reject("null placeholder", `${named(field, layout.header[idx]!)} is a null placeholder ${JSON.stringify(v)}`, line, raw);
+    if (NULLS.has(v.toLowerCase()))
+      return reject("null placeholder", `${named(field, layout.header[idx]!)} is a null placeholder ${JSON.stringify(v)}`, line, raw);
   }
   for (const idx of layout.numeric) {
     const v = record[idx]!.trim();
-    if (v !== "" && parseNumber(v) === undefined) return reject(`${layout.header[idx]} not a number`, `${layout.header[idx]} ${JSON.stringify(v)} is not a number`, line, raw);
+    if (v !== "" && parseNumber(v) === undefined)
+      return reject(`${layout.header[idx]} not a number`, `${layout.header[idx]} ${JSON.stringify(v)} is not a number`, line, raw);
   }
   const symbolRaw = cols.symbol !== undefined ? record[cols.symbol]!.trim() : (ctx.fixedSymbol ?? "");
   const tsRaw = record[cols.ts!]!.trim();
@@ -58,7 +60,8 @@ export function rowToItem(record: string[], line: number, raw: string, seq: numb
       continue;
     }
     const n = parseNumber(v);
-    if (n === undefined) return reject(`${field} not a number`, `${named(field, layout.header[idx]!)} ${JSON.stringify(v)} is not a number`, line, raw);
+    if (n === undefined)
+      return reject(`${field} not a number`, `${named(field, layout.header[idx]!)} ${JSON.stringify(v)} is not a number`, line, raw);
     tick[field] = n;
   }
   if (cols.currency !== undefined && record[cols.currency]!.trim()) tick.currency = record[cols.currency]!.trim().toUpperCase();

@@ -60,7 +60,11 @@ export class CsvSource implements Source {
       if (err instanceof RuntimeError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       throw new RuntimeError(
-        code === "ENOENT" ? `file ${this.o.file} does not exist` : code === "EACCES" ? `file ${this.o.file} is not readable (permission denied)` : `cannot read ${this.o.file}: ${(err as Error).message}`,
+        code === "ENOENT"
+          ? `file ${this.o.file} does not exist`
+          : code === "EACCES"
+            ? `file ${this.o.file} is not readable (permission denied)`
+            : `cannot read ${this.o.file}: ${(err as Error).message}`,
         { hint: code === "ENOENT" ? "check the --file path" : undefined },
       );
     }
@@ -117,7 +121,15 @@ export class CsvSource implements Source {
     if (first.done) return;
     const text = first.value.toString("utf8").replace(/^\uFEFF/, "");
     const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
-    const parser = parse({ delimiter: detectDelimiter(firstLine), bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, raw: true, info: true });
+    const parser = parse({
+      delimiter: detectDelimiter(firstLine),
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      raw: true,
+      info: true,
+    });
     Readable.from(
       (async function* () {
         yield first.value;
@@ -139,7 +151,12 @@ export class CsvSource implements Source {
         }
         if (pending) yield pending;
         const raw = rec.raw.replace(/\r?\n$/, "");
-        pending = rowToItem(rec.record, rec.info.lines, raw, rec.info.lines, { layout, timeZone: this.o.timeZone, fixedSymbol: this.o.symbol, source: this.name });
+        pending = rowToItem(rec.record, rec.info.lines, raw, rec.info.lines, {
+          layout,
+          timeZone: this.o.timeZone,
+          fixedSymbol: this.o.symbol,
+          source: this.name,
+        });
       }
     } catch (err) {
       if (signal.aborted) return;
@@ -148,10 +165,14 @@ export class CsvSource implements Source {
     } finally {
       signal.removeEventListener("abort", abort);
     }
-    if (!layout) throw new UsageError(`${this.o.file === "-" ? "stdin" : this.o.file} has no header row`, { hint: "the first line must name the columns" });
+    if (!layout)
+      throw new UsageError(`${this.o.file === "-" ? "stdin" : this.o.file} has no header row`, {
+        hint: "the first line must name the columns",
+      });
     if (pending) {
       // A last line without a line ending that fails is most likely a download cut off mid-row.
-      if (pending.kind === "rejected" && !endsWithNewline) pending = { ...pending, detail: `${pending.detail} (the file ends mid-line: it looks cut off)` };
+      if (pending.kind === "rejected" && !endsWithNewline)
+        pending = { ...pending, detail: `${pending.detail} (the file ends mid-line: it looks cut off)` };
       yield pending;
     }
   }
