@@ -10,8 +10,8 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 
 import { Command, Option } from "commander";
 import { registerCommands } from "./commands/index";
-import { flushOutput, handleError } from "./ui/errors";
 import { configureOutput, type LogLevel } from "./log";
+import { flushOutput, handleError } from "./ui/errors";
 
 export function buildProgram(): Command {
   const program = new Command("stockpipe")

@@ -28,7 +28,7 @@ export function enabled(level: LogLevel): boolean {
 }
 
 function write(level: LogLevel, text: string): void {
-  if (enabled(level)) process.stderr.write(text + "\n");
+  if (enabled(level)) process.stderr.write(`${text}\n`);
 }
 
 export const log = {

@@ -1,7 +1,8 @@
 /** Pieces several commands share. */
-import { throttle } from "../util/retry";
+
 import { chalk, log } from "../log";
 import type { StatusLine } from "../ui/status";
+import { throttle } from "../util/retry";
 
 /** How often a repeated retry warning is printed at most. */
 export const RETRY_WARNING_MS = 5000;

@@ -50,7 +50,7 @@ function configShow(ctx: CommandContext): void {
   if (ctx.format === "json") {
     const out: Record<string, { value: unknown; origin: string }> = {};
     for (const r of rows) out[r.path] = { value: r.value, origin: r.origin };
-    process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   printRows(rows, [{ key: "path", header: "field" }, { key: "value" }, { key: "origin" }], ctx.format);

@@ -1,9 +1,9 @@
 import { type Command, Option } from "commander";
 import { InterruptedError, UsageError } from "../errors";
 import type { LatencySummary } from "../kafka/latency";
+import { chalk, log } from "../log";
 import type { DrainResult } from "../pipeline/drain/drain";
 import { SINK_NAMES } from "../sinks/registry";
-import { chalk, log } from "../log";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";

@@ -1,10 +1,10 @@
 /** What every command needs: the resolved config (with origins) and the output format. */
 import type { Command } from "commander";
-import { loadConfig, type FlagOverride, type LoadedConfig } from "../config/loader";
-import type { ResolvedConfig } from "../config/schema";
+import { type FlagOverride, type LoadedConfig, loadConfig } from "../config/loader";
 import { redactSecrets } from "../config/redact";
+import type { ResolvedConfig } from "../config/schema";
+import { configureOutput, type LogLevel, log } from "../log";
 import { setRedaction } from "../ui/errors";
-import { configureOutput, log, type LogLevel } from "../log";
 import type { Format } from "../ui/output";
 
 export interface GlobalOptions {

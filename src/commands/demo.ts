@@ -5,8 +5,8 @@
  */
 import type { Command } from "commander";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
-import { parseDuration } from "../model/time";
 import { chalk, log } from "../log";
+import { parseDuration } from "../model/time";
 import { printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner, withSpinner } from "../ui/spinner";

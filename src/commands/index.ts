@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { registerConfig } from "./config";
+import { registerConsume } from "./consume";
 import { registerDemo } from "./demo";
 import { registerDoctor } from "./doctor";
 import { registerLocal } from "./local";
-import { registerConsume } from "./consume";
+import { registerProduce } from "./produce";
 import { registerQuery } from "./query";
 import { registerSchema } from "./schema";
-import { registerProduce } from "./produce";
 import { registerTopic } from "./topic";
 import { registerVerify } from "./verify";
 

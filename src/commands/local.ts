@@ -136,7 +136,7 @@ async function localLogs(ctx: CommandContext, name: string, linesArg: string, fo
   const service = findService(name);
   const file = context(ctx.config, service).dirs.log;
   if (!existsSync(file)) throw new RuntimeError(`${name} has no log yet at ${file}`, { hint: "run `stockpipe local up` first" });
-  for (const l of tailFile(file, lines)) process.stdout.write(l + "\n");
+  for (const l of tailFile(file, lines)) process.stdout.write(`${l}\n`);
   if (!follow) return;
   let offset = statSync(file).size;
   await new Promise<void>(() => {
@@ -165,5 +165,5 @@ function localEnv(ctx: CommandContext): void {
   } else {
     log.warn("the local S3 credentials do not exist yet: run `stockpipe local up` first");
   }
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -6,5 +6,5 @@ export const formatOption = () => new Option("-f, --format <format>", "output fo
 
 /** Help text appended to a command: examples first, then anything else worth knowing. */
 export function examples(...lines: string[]): string {
-  return "\nExamples:\n" + lines.map((l) => `  $ ${l}`).join("\n") + "\n";
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 }

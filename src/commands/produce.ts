@@ -4,11 +4,11 @@ import { type Command, Option } from "commander";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
 import { TopicNotFoundError } from "../kafka/errors";
 import type { TickProducer } from "../kafka/tickProducer";
+import { chalk, log } from "../log";
 import { encodeTick, type Tick } from "../model/tick";
 import { parseDuration, parseMarketDate } from "../model/time";
 import type { SourceFlags } from "../sources/registry";
 import type { Rejected } from "../sources/types";
-import { chalk, log } from "../log";
 import { printRecord } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
@@ -283,7 +283,7 @@ async function onRejected(
 
 function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): void {
   if (ctx.format === "json") {
-    (dryRun ? process.stderr : process.stdout).write(JSON.stringify(s, null, 2) + "\n");
+    (dryRun ? process.stderr : process.stdout).write(`${JSON.stringify(s, null, 2)}\n`);
     return;
   }
   const reasons = Object.entries(s.rejectedByReason)
@@ -294,6 +294,6 @@ function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): 
     `${chalk.green("✔")} ${dryRun ? "wrote" : "sent"} ${s.sent.toLocaleString("en-US")} ticks from ${s.source} ${dryRun ? "to stdout (dry run)" : `to ${s.topic}`} in ${s.seconds}s (${s.ticksPerSecond.toLocaleString("en-US")}/s); stopped by ${s.stoppedBy}`,
     `  rejected ${s.rejected}${reasons ? ` (${reasons})` : ""}${s.skippedOutsideRange ? `; ${s.skippedOutsideRange} outside --from/--to` : ""}`,
   ];
-  if (dryRun || ctx.format === "table") process.stderr.write(lines.join("\n") + "\n");
+  if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
   else printRecord(s as unknown as Record<string, unknown>, ctx.format);
 }

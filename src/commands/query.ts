@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { RuntimeError, UsageError } from "../errors";
-import { defaultEngine, ENGINE_NAMES } from "../query/registry";
 import { log } from "../log";
+import { defaultEngine, ENGINE_NAMES } from "../query/registry";
 import { printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";

@@ -155,7 +155,7 @@ async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
   const { describeTopic } = await import("../kafka/topics");
   const d: TopicDescription = await describeTopic(ctx.loaded, name);
   if (ctx.format === "json") {
-    process.stdout.write(JSON.stringify(d, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
     return;
   }
   printRows(

@@ -96,7 +96,7 @@ export function childKeys(prefix: string): string[] {
   const keys = new Set<string>();
   const depth = prefix ? prefix.split(".").length : 0;
   for (const f of fields()) {
-    if (prefix && !f.path.startsWith(prefix + ".")) continue;
+    if (prefix && !f.path.startsWith(`${prefix}.`)) continue;
     const seg = f.path.split(".")[depth];
     if (seg) keys.add(seg);
   }

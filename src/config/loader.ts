@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors";
-import { childKeys, fieldByPath, fields, type Field } from "./fields";
+import { childKeys, type Field, fieldByPath, fields } from "./fields";
 import { configSchema, type ResolvedConfig } from "./schema";
 import { closest } from "./suggest";
 
@@ -193,7 +193,7 @@ function describeIssue(issue: z.core.$ZodIssue, merged: Tree, origins: Map<strin
     return issue.keys.map((key) => {
       const path = parent ? `${parent}.${key}` : key;
       const guess = closest(key, childKeys(parent));
-      return `${path}: unknown key${guess ? ` (did you mean ${parent ? parent + "." : ""}${guess}?)` : ""} — ${fromWhere(path, origins, file)}`;
+      return `${path}: unknown key${guess ? ` (did you mean ${parent ? `${parent}.` : ""}${guess}?)` : ""} — ${fromWhere(path, origins, file)}`;
     });
   }
   const path = formatPath(base);

@@ -21,12 +21,12 @@ export function starterYaml(): string {
       sub = parts[1]!;
       lines.push(`  # ${sub}:`);
     }
-    const value = f.defaultValue === undefined ? "" : " " + formatYaml(f.defaultValue);
+    const value = f.defaultValue === undefined ? "" : ` ${formatYaml(f.defaultValue)}`;
     const choices = f.values ? ` (${f.values.join(" | ")})` : "";
     lines.push(`${indent}## ${f.description}${choices}. Env: ${f.env}`);
     lines.push(`${indent}# ${parts[parts.length - 1]}:${value}`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function formatYaml(v: unknown): string {
@@ -43,5 +43,5 @@ export function referenceMarkdown(): string {
     const choices = f.values ? ` (${f.values.join(", ")})` : "";
     rows.push(`| \`${f.path}\` | \`${f.env}\` | ${def} | ${f.description.replace(/\|/g, "\\|")}${choices} |`);
   }
-  return rows.join("\n") + "\n";
+  return `${rows.join("\n")}\n`;
 }

@@ -4,6 +4,7 @@ import kafkajs, { type Kafka, type KafkaConfig, type SASLOptions } from "kafkajs
 
 // kafkajs is CommonJS: its runtime values come through the default export.
 const { Kafka: KafkaClient, logLevel: KafkaLogLevel } = kafkajs;
+
 import type { ResolvedConfig } from "../config/schema";
 import { enabled, log } from "../log";
 

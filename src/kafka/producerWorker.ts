@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { ResolvedConfig } from "../config/schema";
 import { TICK_SCHEMA } from "../model/tick";
 import { createKafka } from "./client";
-import { BatchingProducer, type BatchingOptions } from "./producer";
+import { type BatchingOptions, BatchingProducer } from "./producer";
 import { isRetriableKafkaError } from "./retriable";
 import type { FromWorker, ToWorker } from "./workerProtocol";
 

@@ -4,7 +4,7 @@ import type { LoadedConfig } from "../config/loader";
 import { encodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import { createKafka } from "./client";
 import { kafkaError } from "./errors";
-import { BatchingProducer, type BatchingOptions, type MessageSink } from "./producer";
+import { type BatchingOptions, BatchingProducer, type MessageSink } from "./producer";
 import { ProducerPool, workerScript } from "./producerPool";
 import { isRetriableKafkaError } from "./retriable";
 import { ensureTopic, requireTopic, withAdmin } from "./topics";

@@ -22,11 +22,11 @@ export function ensureLocalCredentials(stackDir: string): S3Credentials {
   const existing = readLocalCredentials(stackDir);
   if (existing) return existing;
   const creds: S3Credentials = {
-    accessKeyId: "SP" + randomBytes(9).toString("hex").toUpperCase(),
+    accessKeyId: `SP${randomBytes(9).toString("hex").toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString("base64url"),
   };
   const file = credentialsFile(stackDir);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(creds, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return creds;
 }

@@ -13,7 +13,7 @@ export async function resolveClasspath(service: string, classpathFile: string, o
   const pom = join(packageRoot(), "stack", service, "pom.xml");
   if (existsSync(classpathFile) && statSync(classpathFile).mtimeMs >= statSync(pom).mtimeMs) {
     const cp = readFileSync(classpathFile, "utf8").trim();
-    if (cp && cp.split(":").every((jar) => existsSync(jar))) return cp;
+    if (cp?.split(":").every((jar) => existsSync(jar))) return cp;
   }
   mkdirSync(dirname(classpathFile), { recursive: true });
   const args = ["-B", "-f", pom, "dependency:build-classpath", `-Dmdep.outputFile=${classpathFile}`, "-Dmdep.includeScope=runtime"];

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedConfig } from "../config/schema";
-import { RuntimeError, errorMessage } from "../errors";
+import { errorMessage, RuntimeError } from "../errors";
 import { resolveClasspath } from "./maven";
 import { serviceDirs } from "./paths";
 import { isAlive, portInUse, runningPid, startJava, stopPid, tailFile } from "./process";

@@ -108,7 +108,7 @@ const ID_NAMESPACE = "stockpipe.tick.v1|";
  */
 export function tickId(t: Pick<Tick, "symbol" | "ts" | "source" | "seq">): string {
   const x = hash("sha1", `${ID_NAMESPACE}${t.symbol}|${t.ts}|${t.source ?? ""}|${t.seq ?? ""}`, "hex");
-  const version = "5" + x.slice(13, 16);
+  const version = `5${x.slice(13, 16)}`;
   const variant = ((parseInt(x[16]!, 16) & 0x3) | 0x8).toString(16) + x.slice(17, 20);
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${version}-${variant}-${x.slice(20, 32)}`;
 }

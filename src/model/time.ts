@@ -2,6 +2,7 @@
  * Market time: parsing the date forms found in price files, and the trading day of an instant in the market's
  * time zone. A date or time without a zone is wall-clock time in the market's zone.
  */
+import { getOrCreate } from "../util/maps";
 
 const MONTHS: Record<string, number> = {
   jan: 1,
@@ -162,8 +163,7 @@ const offsetCache = new Map<string, Map<number, number>>();
  * the zone offset is cached per UTC quarter hour.
  */
 export function marketDayAndMinute(ms: number, timeZone: string): { day: string; minute: number } {
-  let cache = offsetCache.get(timeZone);
-  if (!cache) offsetCache.set(timeZone, (cache = new Map()));
+  const cache = getOrCreate(offsetCache, timeZone, () => new Map<number, number>());
   const slot = Math.floor(ms / 900_000);
   let offset = cache.get(slot);
   if (offset === undefined) {

@@ -117,7 +117,10 @@ export async function streamDemo(
       signal: stopDrains.signal,
     };
     await drain(loaded, options, {
-      onProgress: (p) => ((progress[name] = p.written), report()),
+      onProgress: (p) => {
+        progress[name] = p.written;
+        report();
+      },
       onRetry: (err) => events.onRetry?.(name, err),
     });
   });
@@ -125,7 +128,10 @@ export async function streamDemo(
   const producer = await connectTickProducer(loaded, {
     topic: DEMO.topic,
     createTopic: false,
-    onDelivered: (n) => ((progress.produced += n), report()),
+    onDelivered: (n) => {
+      progress.produced += n;
+      report();
+    },
   });
   let rejected = 0;
   try {

@@ -3,15 +3,16 @@
  * with backoff (state and data scanned reported as it goes); page through GetQueryResults; map Athena's types.
  * FAILED or CANCELLED is one error with Athena's reason; aborting stops the query (StopQueryExecution).
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AthenaClient,
+  type ColumnInfo,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
-  type ColumnInfo,
 } from "@aws-sdk/client-athena";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
 import { InterruptedError, RuntimeError, StockpipeError } from "../errors";
@@ -119,7 +120,7 @@ export async function runAthena(
     first = false;
     for (const r of data) {
       const out: Row = {};
-      columns.forEach((c, i) => (out[c.Name ?? `_${i}`] = mapValue(r.Data?.[i]?.VarCharValue, c.Type ?? "varchar")));
+      for (const [i, c] of columns.entries()) out[c.Name ?? `_${i}`] = mapValue(r.Data?.[i]?.VarCharValue, c.Type ?? "varchar");
       rows.push(out);
     }
     token = page.NextToken;

@@ -23,7 +23,7 @@ export function plain(v: unknown): unknown {
   )
     return v.toString();
   if (v instanceof types.Integer) return v.toString();
-  if (Buffer.isBuffer(v)) return "0x" + v.toString("hex");
+  if (Buffer.isBuffer(v)) return `0x${v.toString("hex")}`;
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(plain(k)), plain(x)]));
   if (v instanceof Set) return [...v].map(plain);

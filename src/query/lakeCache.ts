@@ -7,9 +7,9 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../config/schema";
-import { runBounded } from "../util/bounded";
 import { createS3Client, objectPages } from "../sinks/s3/client";
 import { tablePrefix } from "../sinks/s3/layout";
+import { runBounded } from "../util/bounded";
 
 export interface SyncResult {
   dir: string;

@@ -8,6 +8,7 @@ import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { LoadedConfig } from "../config/loader";
 import { RuntimeError } from "../errors";
 import { s3Error } from "../sinks/s3/errors";
+import { sqlString } from "../util/sql";
 import { syncLake } from "./lakeCache";
 import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
 
@@ -31,7 +32,7 @@ export async function runLocal(sql: string, dir: string): Promise<{ columns: str
   try {
     const parquet = hasFiles(dir, ".parquet");
     const jsonl = hasFiles(dir, ".jsonl");
-    const glob = (ext: string) => `'${join(dir, "**", `*.${ext}`).replace(/'/g, "''")}'`;
+    const glob = (ext: string) => sqlString(join(dir, "**", `*.${ext}`));
     const sources = [
       parquet
         ? `SELECT * EXCLUDE (dt), CAST(dt AS DATE) AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "../errors";
-import { finalizeTick, validateTick, type Tick } from "../model/tick";
+import { finalizeTick, type Tick, validateTick } from "../model/tick";
 import { parseMarketDate } from "../model/time";
 import type { Rejected, Source, SourceItem } from "./types";
 

@@ -3,7 +3,7 @@
  * around the price and plausible volumes. Event time advances by 1/rate seconds per tick. With a seed the
  * stream is the same byte for byte on every run.
  */
-import { tickId, type Tick } from "../model/tick";
+import { type Tick, tickId } from "../model/tick";
 import type { Source, SourceItem } from "./types";
 
 export interface SyntheticOptions {

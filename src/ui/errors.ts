@@ -26,7 +26,7 @@ export async function handleError(err: unknown): Promise<never> {
     return exit(ok ? ExitCode.ok : ExitCode.usage);
   }
   const debug = logLevel() === "debug" || process.argv.includes("debug");
-  const line = (s: string) => process.stderr.write(redact(s) + "\n");
+  const line = (s: string) => process.stderr.write(`${redact(s)}\n`);
   if (err instanceof StockpipeError) {
     if (err instanceof ConfigError && err.problems.length > 0) {
       line(`${chalk.red("error:")} ${err.message}:`);

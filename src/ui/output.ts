@@ -15,13 +15,11 @@ export type Row = Record<string, unknown>;
 
 export function renderRows(rows: Row[], columns: Column[], format: Format): string {
   if (format === "json")
-    return (
-      JSON.stringify(
-        rows.map((r) => pick(r, columns)),
-        jsonReplacer,
-        2,
-      ) + "\n"
-    );
+    return `${JSON.stringify(
+      rows.map((r) => pick(r, columns)),
+      jsonReplacer,
+      2,
+    )}\n`;
   if (format === "csv") return toCsv(rows, columns);
   const table = new Table({
     head: columns.map((c) => c.header ?? c.key),
@@ -29,7 +27,7 @@ export function renderRows(rows: Row[], columns: Column[], format: Format): stri
     style: { head: colorEnabled() ? ["cyan"] : [], border: colorEnabled() ? ["grey"] : [] },
   });
   for (const r of rows) table.push(columns.map((c) => cell(r[c.key])));
-  return table.toString() + "\n";
+  return `${table.toString()}\n`;
 }
 
 export function printRows(rows: Row[], columns: Column[], format: Format): void {
@@ -39,7 +37,7 @@ export function printRows(rows: Row[], columns: Column[], format: Format): void 
 /** A single object (a summary, a status) as JSON, or as a two-column table. */
 export function printRecord(record: Row, format: Format): void {
   if (format === "json") {
-    process.stdout.write(JSON.stringify(record, jsonReplacer, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(record, jsonReplacer, 2)}\n`);
     return;
   }
   const rows = Object.entries(record).map(([key, value]) => ({ key, value }));
@@ -78,5 +76,5 @@ function toCsv(rows: Row[], columns: Column[]): string {
   };
   const lines = [columns.map((c) => esc(c.header ?? c.key)).join(",")];
   for (const r of rows) lines.push(columns.map((c) => esc(r[c.key])).join(","));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

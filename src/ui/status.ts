@@ -29,14 +29,14 @@ export class StatusLine {
       this.drawn = true;
     } else if (Date.now() - this.lastPlain >= this.plainEveryMs) {
       this.lastPlain = Date.now();
-      process.stderr.write(this.render() + "\n");
+      process.stderr.write(`${this.render()}\n`);
     }
   }
 
   /** Prints a line above the status line. */
   print(line: string): void {
     if (this.tty && this.drawn) process.stderr.write("\r\x1b[2K");
-    process.stderr.write(line + "\n");
+    process.stderr.write(`${line}\n`);
     if (this.tty && this.timer) this.tick();
   }
 

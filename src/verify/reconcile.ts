@@ -3,6 +3,7 @@
  * Missing: in Kafka, not in the sink. Duplicated: one id stored more than once. Differing: same id, other
  * values. Extra: in the sink, not in Kafka.
  */
+import { getOrCreate } from "../util/maps";
 export interface Seen {
   symbol: string;
   day: string;
@@ -29,10 +30,7 @@ export function fingerprint(ts: string, price: number, volume: number | null | u
 export function reconcile(kafka: Iterable<Seen>, sink: Iterable<Seen>): DayCheck[] {
   const byDay = new Map<string, { symbol: string; day: string; kafka: Map<string, string>; sink: Map<string, string[]> }>();
   const slot = (s: Seen) => {
-    const key = `${s.symbol}|${s.day}`;
-    let d = byDay.get(key);
-    if (!d) byDay.set(key, (d = { symbol: s.symbol, day: s.day, kafka: new Map(), sink: new Map() }));
-    return d;
+    return getOrCreate(byDay, `${s.symbol}|${s.day}`, () => ({ symbol: s.symbol, day: s.day, kafka: new Map(), sink: new Map() }));
   };
   for (const s of kafka) slot(s).kafka.set(s.id, s.fingerprint);
   for (const s of sink) {
@@ -75,12 +73,22 @@ export function bySymbol(sink: string, checks: DayCheck[]): { symbols: SymbolChe
   const symbols = new Map<string, SymbolCheck>();
   const problems: (DayCheck & { sink: string })[] = [];
   for (const c of checks) {
-    let r = symbols.get(c.symbol);
-    if (!r)
-      symbols.set(
-        c.symbol,
-        (r = { sink, symbol: c.symbol, days: 0, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0, status: "ok" }),
-      );
+    const r = getOrCreate(
+      symbols,
+      c.symbol,
+      (): SymbolCheck => ({
+        sink,
+        symbol: c.symbol,
+        days: 0,
+        kafka: 0,
+        stored: 0,
+        missing: 0,
+        duplicated: 0,
+        differing: 0,
+        extra: 0,
+        status: "ok",
+      }),
+    );
     r.days++;
     r.kafka += c.kafka;
     r.stored += c.stored;

@@ -36,7 +36,7 @@ describe("stockpipe CLI shell", () => {
     const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
     results.forEach((r, i) => {
       expect(r.code, all[i]!.join(" ")).toBe(0);
-      expect(r.stdout, all[i]!.join(" ")).toMatch(/Examples?( \(once built\))?:\n  \$ .*stockpipe /);
+      expect(r.stdout, all[i]!.join(" ")).toMatch(/Examples?( \(once built\))?:\n {2}\$ .*stockpipe /);
     });
   });
 
@@ -132,6 +132,7 @@ describe("stockpipe CLI shell", () => {
       await stockpipe(["--no-color", "topic", "list"], { cwd, env: { FORCE_COLOR: "1" } }),
     ]) {
       expect(r.code).toBe(3);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looks for the escape that starts an ANSI colour code
       expect(r.stderr).not.toMatch(/\x1b\[/);
     }
     const doctor = await stockpipe(["doctor", "--skip", "kafka,cassandra"]);

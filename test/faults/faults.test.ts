@@ -3,7 +3,7 @@
  * Cassandra stopped for 20 s, a flood of malformed messages. Each ends with `stockpipe verify` (or an exact
  * count) showing the sinks identical to the topic.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import kafkajs from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { BIN, stockpipe, uniqueName } from "../helpers";

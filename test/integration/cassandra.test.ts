@@ -8,8 +8,8 @@ import { join } from "node:path";
 import cassandra from "cassandra-driver";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
 import { tickId } from "../../src/model/tick";
+import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
 
 const { Kafka, logLevel } = kafkajs;
 const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");

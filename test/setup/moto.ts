@@ -2,7 +2,7 @@
  * moto's server, for the Athena client's tests (Athena cannot run locally). Installed into a virtual
  * environment under .cache/ by the test itself on first use, started on a free loopback port, stopped after.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";

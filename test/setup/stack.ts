@@ -3,7 +3,7 @@
  * are used as they are; the ones this setup starts, it stops at the end.
  */
 import { loadConfig } from "../../src/config/loader";
-import { down, status, up, type ServiceName } from "../../src/local/stack";
+import { down, type ServiceName, status, up } from "../../src/local/stack";
 import { removeTestArtifacts } from "./cleanup";
 
 export default async function setup(): Promise<() => Promise<void>> {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors";
 import { tradingDay } from "../../src/model/time";

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpSource, redactUrl, type HttpOptions } from "../../src/sources/http";
+import { type HttpOptions, HttpSource, redactUrl } from "../../src/sources/http";
 import type { SourceItem } from "../../src/sources/types";
 
 let server: Server | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeTick, encodeTick, finalizeTick, tickId, validateTick, type Tick } from "../../src/model/tick";
+import { decodeTick, encodeTick, finalizeTick, type Tick, tickId, validateTick } from "../../src/model/tick";
 
 const base: Tick = { symbol: "AAPL", ts: "2024-03-15T13:30:00.123Z", price: 172.5 };
 

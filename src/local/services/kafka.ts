@@ -1,8 +1,9 @@
 /** Apache Kafka 3.9, KRaft mode, one combined broker/controller on 127.0.0.1. */
+
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RuntimeError } from "../../errors";
 import { javaCommand } from "../process";

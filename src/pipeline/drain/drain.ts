@@ -7,8 +7,9 @@
  * each fetched batch, commits.ts decides what to commit and when. No terminal here: progress and retries are
  * reported through `DrainEvents`.
  */
-import type { Admin, Consumer, Kafka } from "kafkajs";
+
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Admin, Consumer, Kafka } from "kafkajs";
 import type { LoadedConfig } from "../../config/loader";
 import type { ResolvedConfig } from "../../config/schema";
 import { isRetriable, type StockpipeError } from "../../errors";
@@ -18,8 +19,8 @@ import { kafkaError } from "../../kafka/errors";
 import { partitionLag } from "../../kafka/lag";
 import type { LatencyRecorder } from "../../kafka/latency";
 import { requireTopic } from "../../kafka/topics";
-import type { Sink } from "../../sinks/types";
 import { log } from "../../log";
+import type { Sink } from "../../sinks/types";
 import { type BatchContext, batchHandler, type DrainCounts } from "./batches";
 import { CommitScheduler } from "./commits";
 import { parseFrom, positionGroup } from "./position";

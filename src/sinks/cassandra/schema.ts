@@ -55,7 +55,7 @@ export function keyspaceCql(config: ResolvedConfig): string {
 export function tableCql(config: ResolvedConfig, spec: TableSpec): string {
   const ks = config.cassandra.keyspace;
   const cols = spec.columns.map(([c, t]) => `  ${c} ${t}`).join(",\n");
-  const pk = `PRIMARY KEY ((${spec.partitionKey.join(", ")})${spec.clustering.length ? ", " + spec.clustering.join(", ") : ""})`;
+  const pk = `PRIMARY KEY ((${spec.partitionKey.join(", ")})${spec.clustering.length ? `, ${spec.clustering.join(", ")}` : ""})`;
   if (spec.name === "ticks") {
     return `CREATE TABLE IF NOT EXISTS ${ks}.ticks (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (ts DESC, id ASC)
   AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}

@@ -10,6 +10,7 @@ import type { ResolvedConfig } from "../../config/schema";
 import type { Tick } from "../../model/tick";
 import { marketDayAndMinute } from "../../model/time";
 import { runBounded } from "../../util/bounded";
+import { getOrCreate } from "../../util/maps";
 import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
 import { cassandraError } from "./errors";
@@ -19,12 +20,8 @@ const { types } = cassandra;
 
 const localDates = new Map<string, cassandra.types.LocalDate>();
 function localDate(day: string): cassandra.types.LocalDate {
-  let d = localDates.get(day);
-  if (!d) {
-    if (localDates.size > 10_000) localDates.clear();
-    localDates.set(day, (d = types.LocalDate.fromString(day)));
-  }
-  return d;
+  if (localDates.size > 10_000 && !localDates.has(day)) localDates.clear();
+  return getOrCreate(localDates, day, () => types.LocalDate.fromString(day));
 }
 
 /**
@@ -74,7 +71,8 @@ export class CassandraSink implements Sink {
     private readonly loaded: LoadedConfig,
     private readonly options: { batchRows?: number } = {},
   ) {
-    const config = (this.config = loaded.config);
+    this.config = loaded.config;
+    const config = this.config;
     this.client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
     const ks = config.cassandra.keyspace;
     this.insertTick = `INSERT INTO ${ks}.ticks (${TICK_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${TICK_COLUMNS.map(() => "?").join(", ")})`;
@@ -122,9 +120,7 @@ export class CassandraSink implements Sink {
       const ms = Date.parse(t.ts);
       const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
-      g.push(row(t, ms, day, bucket));
+      getOrCreate(groups, key, () => []).push(row(t, ms, day, bucket));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }

@@ -2,7 +2,7 @@
  * The S3 client from config. Keys from config win; else, for an endpoint on this machine, the local stack's
  * generated keys; else the AWS default credential chain (env, profile, instance role).
  */
-import { ListObjectsV2Command, S3Client, type _Object } from "@aws-sdk/client-s3";
+import { type _Object, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../../config/schema";
 import { readLocalCredentials } from "../../local/credentials";
 

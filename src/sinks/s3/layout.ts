@@ -6,7 +6,7 @@
 import type { ResolvedConfig } from "../../config/schema";
 
 export function tablePrefix(config: ResolvedConfig): string {
-  return `${config.s3.prefix ? config.s3.prefix + "/" : ""}ticks/`;
+  return `${config.s3.prefix ? `${config.s3.prefix}/` : ""}ticks/`;
 }
 
 export function objectKey(config: ResolvedConfig, dt: string, topic: string, partition: number, startOffset: string): string {

@@ -3,7 +3,8 @@
  * reads them with an explicit typed schema and writes Parquet (ZSTD or Snappy). Native parsing and encoding
  * keep the per-row JavaScript work to one string join.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { sqlString } from "../../util/sql";
 import { LAKE_COLUMNS } from "./layout";
 
 const JSON_NAME: Record<string, string> = { adj_close: "adjClose" };
@@ -48,8 +49,8 @@ export class ParquetEncoder {
     const connection = await this.acquire();
     try {
       await connection.run(
-        `COPY (SELECT ${select} FROM read_json('${escape(jsonlPath)}', format = 'newline_delimited', columns = {${columns}})) ` +
-          `TO '${escape(parquetPath)}' (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
+        `COPY (SELECT ${select} FROM read_json(${sqlString(jsonlPath)}, format = 'newline_delimited', columns = {${columns}})) ` +
+          `TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
       );
     } finally {
       this.release(connection);
@@ -59,8 +60,4 @@ export class ParquetEncoder {
   close(): void {
     for (const c of this.connections) c.closeSync();
   }
-}
-
-function escape(path: string): string {
-  return path.replace(/'/g, "''");
 }

@@ -5,8 +5,8 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  UploadPartCommand,
   type S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;

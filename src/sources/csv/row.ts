@@ -1,5 +1,5 @@
 /** One CSV record → a valid tick or a rejection with its reason. */
-import { finalizeTick, toIsoMs, validateTick, type Tick } from "../../model/tick";
+import { finalizeTick, type Tick, toIsoMs, validateTick } from "../../model/tick";
 import { parseMarketDate } from "../../model/time";
 import type { SourceItem } from "../types";
 import type { Layout, Mappable } from "./layout";
