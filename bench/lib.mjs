@@ -21,7 +21,7 @@ export async function writeResult(name, run) {
     const report = { ...(await run()), machine: machine(), at: new Date().toISOString() };
     console.log(JSON.stringify(report, null, 2));
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   } finally {
     stop();
   }

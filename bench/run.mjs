@@ -110,7 +110,7 @@ try {
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
   mkdirSync(RESULTS, { recursive: true });
   const name = quick ? "quick" : "latest";
-  writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
   writeFileSync(join(RESULTS, `${name}.md`), md);
   process.stdout.write(md);
