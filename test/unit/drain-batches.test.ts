@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../../src/errors";
-import { type BatchContext, batchHandler, classifyChunk } from "../../src/pipeline/drain/batches";
+import { type BatchContext, batchHandler, classifyChunk, reassigned } from "../../src/pipeline/drain/batches";
 import { CommitScheduler, type PartitionOffset } from "../../src/pipeline/drain/commits";
 import { FakeDlq, FakeSink, message, payload, tick, tickMessage } from "./drain-fakes";
 
@@ -109,6 +109,25 @@ describe("the drain's batch handling", () => {
     await sink.flush();
     await scheduler.now();
     expect(commits).toEqual([[{ topic: "ticks", partition: 1, offset: "4" }]]);
+  });
+
+  it("drops what it buffered for partitions a rebalance took away, and never commits them", async () => {
+    const sink = new FakeSink(true);
+    const { ctx, scheduler, commits } = context(sink);
+    const handle = batchHandler(ctx);
+    await handle(payload(0, [tickMessage(0), tickMessage(1)], "2"));
+    await handle(payload(1, [tickMessage(5), tickMessage(6)], "7"));
+    expect(reassigned(ctx, [1, 4])).toEqual([0]);
+    expect(sink.released).toEqual([[0]]);
+    expect([...ctx.positions.keys()]).toEqual([1]);
+    // A chunk of the lost partition that was in flight during the rebalance is dropped too.
+    const late = payload(0, [tickMessage(2)], "3");
+    await handle(late);
+    expect(sink.released).toEqual([[0], [0]]);
+    expect(late.resolved).toEqual([]);
+    await sink.flush();
+    await scheduler.now();
+    expect(commits).toEqual([[{ topic: "ticks", partition: 1, offset: "7" }]]);
   });
 
   it("does not start a new chunk once stopped", async () => {

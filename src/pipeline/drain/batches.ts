@@ -131,6 +131,8 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
         if (!c.signal.aborted) c.fail(err as StockpipeError);
         return;
       }
+      // The partition went to another member while this chunk was written: what the sink holds of it is stale.
+      if (!c.commits.owns(batch.partition)) return c.sink.release([batch.partition]);
       c.latency?.record(work.batch.ticks, work.producedAt, work.sentAt, fetchedAt);
       resolveOffset(chunk[chunk.length - 1]!.offset);
       count(c, work, chunk.length);
@@ -144,4 +146,15 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
       await heartbeat();
     }
   };
+}
+
+/**
+ * The group gave this consumer a new assignment: partitions it lost are forgotten by the commit scheduler (never
+ * committed again) and by the sink (what it buffered is the new owner's to read again).
+ */
+export function reassigned(c: Pick<BatchContext, "commits" | "sink" | "positions">, assigned: readonly number[]): number[] {
+  const lost = c.commits.keepOnly(assigned);
+  if (lost.length) c.sink.release(lost);
+  for (const p of lost) c.positions.delete(p);
+  return lost;
 }

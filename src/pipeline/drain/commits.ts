@@ -16,6 +16,8 @@ export class CommitScheduler {
   private readonly committed = new Map<number, string>();
   /** Partitions this consumer has handled and still owns. */
   private readonly owned = new Set<number>();
+  /** The group's latest assignment to this consumer; undefined before the first. */
+  private assigned?: Set<number>;
   private running?: Promise<void>;
   private again = false;
 
@@ -28,9 +30,9 @@ export class CommitScheduler {
     private readonly onError: (err: Error) => void,
   ) {}
 
-  /** A partition this consumer is handling. */
+  /** A partition this consumer is handling; ignored when the group has assigned it elsewhere. */
   track(partition: number): void {
-    this.owned.add(partition);
+    if (!this.assigned || this.assigned.has(partition)) this.owned.add(partition);
   }
 
   owns(partition: number): boolean {
@@ -39,6 +41,7 @@ export class CommitScheduler {
 
   /** Keeps only the partitions assigned to this consumer now; returns the ones it lost (a rebalance). */
   keepOnly(assigned: readonly number[]): number[] {
+    this.assigned = new Set(assigned);
     const lost = [...this.owned].filter((p) => !assigned.includes(p));
     for (const p of lost) {
       this.owned.delete(p);

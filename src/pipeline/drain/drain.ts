@@ -21,7 +21,7 @@ import type { LatencyRecorder } from "../../kafka/latency";
 import { requireTopic } from "../../kafka/topics";
 import { log } from "../../log";
 import type { Sink } from "../../sinks/types";
-import { type BatchContext, batchHandler, type DrainCounts } from "./batches";
+import { type BatchContext, batchHandler, type DrainCounts, reassigned } from "./batches";
 import { CommitScheduler } from "./commits";
 import { parseFrom, positionGroup } from "./position";
 
@@ -162,11 +162,7 @@ async function start(
     },
   };
   // A rebalance took partitions away: what the sink buffered for them is the new owner's to read again.
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    const lost = commits.keepOnly(e.payload.memberAssignment[o.topic] ?? []);
-    if (lost.length) o.sink.release(lost);
-    for (const p of lost) positions.delete(p);
-  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => reassigned(ctx, e.payload.memberAssignment[o.topic] ?? []));
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning });
   await consumer.run({
