@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { InterruptedError, UsageError } from "../errors";
 import type { LatencySummary } from "../kafka/latency";
 import { chalk, log } from "../log";
+import { parseDuration } from "../model/time";
 import type { DrainResult } from "../pipeline/drain/drain";
 import { SINK_NAMES } from "../sinks/registry";
 import { onInterrupt } from "../ui/signals";
@@ -31,12 +32,18 @@ export function registerConsume(program: Command): void {
     .option("--from <where>", "earliest, latest or an ISO time: where a group without offsets starts (default: consumer.from)")
     .option("--reset", "move the group to --from even if it has committed offsets")
     .option("--exit-at-end", "stop once the group has caught up (lag 0), for scripts and tests")
+    .addOption(new Option("-f, --format <format>", "summary format").choices(["table", "json"]).default("table"))
+    .optionsGroup("Tuning:")
     .option("--batch-size <n>", "rows per sink write (consumer.batchSize)")
     .option("--concurrency <n>", "sink writes in flight (consumer.concurrency)")
     .option("--partitions-concurrently <n>", "Kafka partitions processed in parallel (consumer.partitionsConcurrently)")
+    .optionsGroup("S3 lake files:")
+    .option("--flush-rows <n>", "cut a file at this many rows (consumer.flushRows)")
+    .option("--flush-bytes <n>", "cut a file at this many bytes (consumer.flushBytes)")
+    .option("--flush-idle <duration>", "cut a caught-up partition's file after this long idle, e.g. 10s (consumer.flushIdleMs)")
+    .optionsGroup("Measuring:")
     .option("--latency", "measure each row's latency from its event time to its write (write-through sinks) and print p50/p95/p99/max")
     .option("--latency-warmup <duration>", "with --latency: leave out rows within this long of the first one (e.g. 5s)")
-    .addOption(new Option("-f, --format <format>", "summary format").choices(["table", "json"]).default("table"))
     .addHelpText(
       "after",
       `${examples(
@@ -44,6 +51,7 @@ export function registerConsume(program: Command): void {
         "stockpipe consume --sink cassandra -g dashboards --from 2024-03-15T13:30:00Z --reset",
         "stockpipe consume --sink cassandra --batch-size 2000 --concurrency 128",
         "stockpipe consume --sink cassandra --from latest --latency   # with: produce --source synthetic --rate 17000",
+        "stockpipe consume --sink s3 --flush-rows 500000 --flush-idle 30s",
       )}\nCtrl-C finishes the batch in hand, commits it and exits 130. A crash re-reads at most the uncommitted batch; writes are idempotent.\n`,
     )
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -54,6 +62,9 @@ export function registerConsume(program: Command): void {
         ...flag("consumer.batchSize", opts.batchSize, "--batch-size"),
         ...flag("consumer.concurrency", opts.concurrency, "--concurrency"),
         ...flag("consumer.partitionsConcurrently", opts.partitionsConcurrently, "--partitions-concurrently"),
+        ...flag("consumer.flushRows", opts.flushRows, "--flush-rows"),
+        ...flag("consumer.flushBytes", opts.flushBytes, "--flush-bytes"),
+        ...flag("consumer.flushIdleMs", durationFlag(opts.flushIdle as string | undefined, "--flush-idle"), "--flush-idle"),
       ]);
       await consumeCommand(ctx, {
         sink: String(opts.sink),
@@ -65,12 +76,19 @@ export function registerConsume(program: Command): void {
     });
 }
 
+/** A duration flag (10s, 500ms, 2m) as milliseconds for its config field. */
+function durationFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (!ms) throw new UsageError(`${name} ${value} must be a duration such as 10s or 500ms`);
+  return ms;
+}
+
 async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<void> {
   const { drain, drainSettings } = await import("../pipeline/drain/drain");
   const { parseFrom } = await import("../pipeline/drain/position");
   const { createSink } = await import("../sinks/registry");
   const { LatencyRecorder } = await import("../kafka/latency");
-  const { parseDuration } = await import("../model/time");
   const c = ctx.config;
   parseFrom(c.consumer.from);
   const group = c.consumer.group ?? `stockpipe-${f.sink}`;

@@ -24,7 +24,8 @@ export function renderRows(rows: Row[], columns: Column[], format: Format): stri
   const table = new Table({
     head: columns.map((c) => c.header ?? c.key),
     colAligns: columns.map((c) => c.align ?? "left"),
-    style: { head: colorEnabled() ? ["cyan"] : [], border: colorEnabled() ? ["grey"] : [] },
+    // Compact, as psql, DuckDB and cqlsh print: a rule under the header, none between rows.
+    style: { compact: true, head: colorEnabled() ? ["cyan"] : [], border: colorEnabled() ? ["grey"] : [] },
   });
   for (const r of rows) table.push(columns.map((c) => cell(r[c.key])));
   return `${table.toString()}\n`;
@@ -62,19 +63,83 @@ export function cell(v: unknown): string {
   return String(v);
 }
 
+function csvValue(v: unknown): string {
+  const s =
+    v === null || v === undefined
+      ? ""
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === "object"
+          ? JSON.stringify(v, jsonReplacer)
+          : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvLine(values: unknown[]): string {
+  return values.map(csvValue).join(",");
+}
+
 function toCsv(rows: Row[], columns: Column[]): string {
-  const esc = (v: unknown): string => {
-    const s =
-      v === null || v === undefined
-        ? ""
-        : v instanceof Date
-          ? v.toISOString()
-          : typeof v === "object"
-            ? JSON.stringify(v, jsonReplacer)
-            : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = [columns.map((c) => esc(c.header ?? c.key)).join(",")];
-  for (const r of rows) lines.push(columns.map((c) => esc(r[c.key])).join(","));
+  const lines = [csvLine(columns.map((c) => c.header ?? c.key))];
+  for (const r of rows) lines.push(csvLine(columns.map((c) => r[c.key])));
   return `${lines.join("\n")}\n`;
+}
+
+/** Widest a streamed table column grows from its first rows; longer cells are printed whole. */
+const STREAM_COLUMN_MAX = 40;
+
+/**
+ * Rows printed as they arrive, for commands that follow a stream: JSON lines, CSV under one header line, or
+ * aligned columns under one header (widths from the rows so far).
+ */
+export class RowStream {
+  private widths?: number[];
+
+  constructor(
+    private readonly columns: Column[],
+    private readonly format: Format,
+  ) {}
+
+  write(rows: Row[]): void {
+    if (rows.length === 0) return;
+    const out: string[] = [];
+    if (this.format === "json") for (const r of rows) out.push(JSON.stringify(pick(r, this.columns), jsonReplacer));
+    else if (this.format === "csv") {
+      if (!this.widths) out.push(csvLine(this.columns.map((c) => c.header ?? c.key)));
+      this.widths = [];
+      for (const r of rows) out.push(csvLine(this.columns.map((c) => r[c.key])));
+    } else out.push(...this.aligned(rows));
+    process.stdout.write(`${out.join("\n")}\n`);
+  }
+
+  private aligned(rows: Row[]): string[] {
+    const cells = rows.map((r) => this.columns.map((c) => cell(r[c.key])));
+    const out: string[] = [];
+    const heads = this.columns.map((c) => c.header ?? c.key);
+    const first = !this.widths;
+    // Columns grow to fit later rows too (up to a limit): a wider value shifts the lines after it, not before.
+    this.widths = heads.map((h, i) =>
+      Math.max(this.widths?.[i] ?? 0, Math.min(STREAM_COLUMN_MAX, Math.max(h.length, ...cells.map((row) => visible(row[i]!))))),
+    );
+    if (first) out.push(this.line(heads, true), this.widths.map((w) => "─".repeat(w)).join("─┼─"));
+    for (const row of cells) out.push(this.line(row, false));
+    return out;
+  }
+
+  private line(values: string[], head: boolean): string {
+    const text = values
+      .map((v, i) => {
+        const pad = " ".repeat(Math.max(0, this.widths![i]! - visible(v)));
+        return this.columns[i]!.align === "right" ? pad + v : v + pad;
+      })
+      .join(" │ ")
+      .trimEnd();
+    return head && colorEnabled() ? chalk.cyan(text) : text;
+  }
+}
+
+/** Length on screen, without colour codes. */
+function visible(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  return text.replace(/\x1b\[[0-9;]*m/g, "").length;
 }
