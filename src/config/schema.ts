@@ -112,6 +112,10 @@ const s3 = z
     sessionToken: z.string().optional().describe("Session token (secret)"),
     fileFormat: z.enum(["parquet", "jsonl"]).default("parquet").describe("Format of the lake's files"),
     compression: z.enum(["zstd", "snappy"]).default("zstd").describe("Parquet compression"),
+    partitionBy: z
+      .enum(["day", "month", "year"])
+      .default("day")
+      .describe("Granularity of the lake's dt= partitions: day (dt=YYYY-MM-DD), month (YYYY-MM) or year (YYYY) of the trading day"),
   })
   .strict()
   .prefault({});

@@ -26,6 +26,19 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/** Whether every dt= partition under `dir` is a day (YYYY-MM-DD): then dt is a DATE, else its text. */
+function dailyPartitions(dir: string): boolean {
+  if (!existsSync(dir)) return true;
+  return readdirSync(dir)
+    .filter((d) => d.startsWith("dt="))
+    .every((d) => /^dt=\d{4}-\d{2}-\d{2}$/.test(d));
+}
+
+/**
+ * Runs `sql` over the lake files under `dir`, with `ticks` the lake table. `dt` is its partition column: a DATE
+ * when the lake is partitioned by day, the partition's text (YYYY-MM, YYYY) when by month or year — read from
+ * the files, so a query needs no setting to match how they were written.
+ */
 export async function runLocal(sql: string, dir: string): Promise<{ columns: string[]; rows: Row[] }> {
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
@@ -33,15 +46,18 @@ export async function runLocal(sql: string, dir: string): Promise<{ columns: str
     const parquet = hasFiles(dir, ".parquet");
     const jsonl = hasFiles(dir, ".jsonl");
     const glob = (ext: string) => sqlString(join(dir, "**", `*.${ext}`));
+    const daily = dailyPartitions(dir);
+    const dt = daily ? "CAST(dt AS DATE)" : "dt";
+    const dtType = daily ? "DATE" : "VARCHAR";
     const sources = [
       parquet
-        ? `SELECT * EXCLUDE (dt), CAST(dt AS DATE) AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
+        ? `SELECT * EXCLUDE (dt), ${dt} AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
         : undefined,
       jsonl
-        ? `SELECT * EXCLUDE (dt, adjClose, ts), adjClose AS adj_close, CAST(ts AS TIMESTAMP) AS ts, CAST(dt AS DATE) AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true)`
+        ? `SELECT * EXCLUDE (dt, adjClose, ts), adjClose AS adj_close, CAST(ts AS TIMESTAMP) AS ts, ${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false)`
         : undefined,
     ].filter(Boolean);
-    const empty = "SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::DATE AS dt WHERE false";
+    const empty = `SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::${dtType} AS dt WHERE false`;
     await connection.run(`CREATE VIEW ticks AS ${sources.length ? sources.join(" UNION ALL BY NAME ") : empty}`);
     const reader = await connection.runAndReadAll(sql);
     const columns = reader.columnNames();

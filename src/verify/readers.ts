@@ -2,57 +2,26 @@
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { classifyMessage } from "../kafka/classify";
-import { requireTopic } from "../kafka/topics";
+import { readMessages } from "../kafka/reader";
 import { marketDayAndMinute } from "../model/time";
+import { sqlString } from "../util/sql";
 import { fingerprint, type Seen } from "./reconcile";
 
 /** Every valid tick in the topic, read from the beginning up to the end offsets at the start. */
 export async function readTopic(kafka: Kafka, topic: string, config: ResolvedConfig, since?: string): Promise<Seen[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
-  try {
-    await requireTopic(admin, topic);
-    ends = await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect();
-  }
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
   const out: Seen[] = [];
-  if (remaining.size === 0) return out;
-  const groupId = `stockpipe-verify-${process.pid}-${Date.now()}`;
-  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 16 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachBatch: async ({ batch }) => {
-          const end = remaining.get(batch.partition);
-          if (end === undefined) return;
-          for (const m of batch.messages) {
-            if (Number(m.offset) >= end) break;
-            // The consumer's own rule: what it dead-letters is not expected in the sinks.
-            const d = classifyMessage(m, config.consumer.maxMessageBytes);
-            if (!d.ok) continue;
-            const t = d.tick;
-            const day = marketDayAndMinute(Date.parse(t.ts), config.market.timeZone).day;
-            if (since && day < since) continue;
-            out.push({ symbol: t.symbol, day, id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
-          }
-          const last = batch.messages[batch.messages.length - 1];
-          if (last && Number(last.offset) + 1 >= end) remaining.delete(batch.partition);
-          if (remaining.size === 0) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  const groupAdmin = kafka.admin();
-  await groupAdmin.connect();
-  // The reading group is throwaway: remove it so it does not linger in `kafka-consumer-groups --list`.
-  await groupAdmin.deleteGroups([groupId]).catch(() => {});
-  await groupAdmin.disconnect();
+  const read = readMessages(kafka, { topic, from: "earliest", follow: false, signal: new AbortController().signal });
+  for await (const { messages } of read) {
+    for (const m of messages) {
+      // The consumer's own rule: what it dead-letters is not expected in the sinks.
+      const d = classifyMessage(m, config.consumer.maxMessageBytes);
+      if (!d.ok) continue;
+      const t = d.tick;
+      const day = marketDayAndMinute(Date.parse(t.ts), config.market.timeZone).day;
+      if (since && day < since) continue;
+      out.push({ symbol: t.symbol, day, id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
+    }
+  }
   return out;
 }
 
@@ -90,12 +59,17 @@ export async function readLake(config: ResolvedConfig, since?: string): Promise<
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
   const { dir } = await syncLake(config);
-  const where = since ? `WHERE dt >= DATE '${since.replace(/[^0-9-]/g, "")}'` : "";
-  const { rows } = await runLocal(`SELECT symbol, CAST(dt AS VARCHAR) AS day, id, ts, price, volume FROM ticks ${where}`, dir);
-  return rows.map((r) => ({
+  // dt prunes whole partitions (a day, month or year: compared with as much of --since); the trading day of
+  // each row is its own ts's, whatever the granularity.
+  const dt = "CAST(dt AS VARCHAR)";
+  const where = since ? `WHERE ${dt} >= substr(${sqlString(since)}, 1, length(${dt}))` : "";
+  const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume FROM ticks ${where}`, dir);
+  const tz = config.market.timeZone;
+  const seen: Seen[] = rows.map((r) => ({
     symbol: String(r.symbol),
-    day: String(r.day),
+    day: marketDayAndMinute(Date.parse(String(r.ts)), tz).day,
     id: String(r.id),
     fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)),
   }));
+  return since ? seen.filter((s) => s.day >= since) : seen;
 }

@@ -84,6 +84,28 @@ afterAll(async () => {
 });
 
 describe("schema athena", () => {
+  it.each([
+    ["day", "yyyy-MM-dd", "1970-01-01", "DAYS"],
+    ["month", "yyyy-MM", "1970-01", "MONTHS"],
+    ["year", "yyyy", "1970", "YEARS"],
+  ])("projects dt at the lake's granularity: %s", async (partitionBy, format, start, unit) => {
+    const lakeEnv = {
+      ...env,
+      STOCKPIPE_S3_BUCKET: "lake-bucket",
+      STOCKPIPE_S3_PREFIX: `by-${partitionBy}`,
+      STOCKPIPE_S3_PARTITION_BY: partitionBy,
+      STOCKPIPE_ATHENA_TABLE: `ticks_by_${partitionBy}`,
+    };
+    const r = await stockpipe(["schema", "athena"], { env: lakeEnv });
+    expect(r.code, r.stderr).toBe(0);
+    const table = (await executions()).map((e) => e.query).find((q) => q.includes(`\`ticks_by_${partitionBy}\``));
+    expect(table).toBeDefined();
+    expect(table).toContain(`'projection.dt.format' = '${format}'`);
+    expect(table).toContain(`'projection.dt.range' = '${start},NOW'`);
+    expect(table).toContain(`'projection.dt.interval.unit' = '${unit}'`);
+    expect(table).toContain(`LOCATION 's3://lake-bucket/by-${partitionBy}/ticks/'`);
+  });
+
   it("sends the database and table DDL through Athena, with the lake's location", async () => {
     const r = await stockpipe(["schema", "athena"], { env: { ...env, STOCKPIPE_S3_BUCKET: "lake-bucket", STOCKPIPE_S3_PREFIX: "prod" } });
     expect(r.code, r.stderr).toBe(0);

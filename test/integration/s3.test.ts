@@ -197,6 +197,69 @@ describe("consume --sink s3", () => {
   });
 });
 
+describe("lake partitions by month and by year", () => {
+  it.each([
+    ["month", 7],
+    ["year", 4],
+  ] as const)(
+    "cuts one file per %s, keys and rows as the file says, and the local engine and verify read it",
+    async (partitionBy, width) => {
+      const topic = await newTopic(1);
+      const prefix = newPrefix();
+      expect((await stockpipe(["produce", "--file", HSI, "--topic", topic])).code).toBe(0);
+      const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_S3_PREFIX: prefix, STOCKPIPE_S3_PARTITION_BY: partitionBy };
+      const r = await stockpipe(["consume", "--sink", "s3", "-g", uniqueName("g"), "--exit-at-end", "-f", "json"], {
+        env,
+        timeoutMs: 300_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const lines = readFileSync(HSI, "utf8").split("\n").slice(1, -1);
+      // The first row of each period starts a file: its offset names it.
+      const expected: string[] = [];
+      lines.forEach((line, offset) => {
+        const period = line.split(",")[1]!.slice(0, width);
+        if (offset === 0 || lines[offset - 1]!.split(",")[1]!.slice(0, width) !== period)
+          expected.push(`${prefix}/ticks/dt=${period}/${topic}+0+${offset}.parquet`);
+      });
+      expect(await listKeys(prefix)).toEqual(expected.sort());
+
+      const rows = await readLake(prefix);
+      expect(rows).toHaveLength(lines.length);
+      const bySeq = new Map(rows.map((row) => [row.seq as number, row]));
+      lines.forEach((line, i) => {
+        const [index, date, open, high, low, close] = line.split(",");
+        expect(bySeq.get(i + 2)).toMatchObject({
+          symbol: index,
+          open: Number(open),
+          high: Number(high),
+          low: Number(low),
+          close: Number(close),
+        });
+        expect(String(bySeq.get(i + 2)!.ts).slice(0, 10)).toBe(date);
+      });
+
+      const counts = new Map<string, number>();
+      for (const line of lines) {
+        const period = line.split(",")[1]!.slice(0, width);
+        counts.set(period, (counts.get(period) ?? 0) + 1);
+      }
+      const q = await stockpipe(
+        ["query", "--engine", "local", "SELECT dt, count(*) AS n FROM ticks GROUP BY dt ORDER BY dt", "-f", "json"],
+        { env },
+      );
+      expect(q.code, q.stderr).toBe(0);
+      expect(JSON.parse(q.stdout)).toEqual([...counts].map(([dt, n]) => ({ dt, n })));
+
+      const v = await stockpipe(["verify", "--sinks", "s3", "--since", "2009-06-15", "-f", "json"], { env });
+      expect(v.code, v.stderr).toBe(0);
+      const since = lines.filter((l) => l.split(",")[1]! >= "2009-06-15").length;
+      expect(JSON.parse(v.stdout).symbols).toEqual([
+        expect.objectContaining({ sink: "s3", symbol: "HSI", kafka: since, stored: since, missing: 0, extra: 0 }),
+      ]);
+    },
+  );
+});
+
 describe("schema athena --dry-run", () => {
   it("prints DDL whose LOCATION and template match the sink's keys", async () => {
     const r = await stockpipe(["schema", "athena", "--dry-run"], {

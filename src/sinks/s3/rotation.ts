@@ -2,7 +2,8 @@
  * Where the lake's files are cut, per Kafka partition, and up to which offset the partition is in S3. Pure
  * bookkeeping, no I/O: the sink uploads the files this hands it and reports back when each has landed.
  *
- * A file is cut at `flushRows` rows, at `flushBytes` bytes and when the trading day changes — points that
+ * A file is cut at `flushRows` rows, at `flushBytes` bytes and when the period (the dt= partition: the trading
+ * day, month or year) changes — points that
  * depend only on the data, so a replay after a crash cuts the same files under the same keys. The one cut by
  * the clock, the idle cut, only happens to a partition that had nothing more to read, and is followed by a
  * commit past the file.
@@ -12,7 +13,7 @@ import type { SinkBatch } from "../types";
 export interface LakeFile {
   topic: string;
   partition: number;
-  /** The trading day of every row in it. */
+  /** The dt= partition of every row in it. */
   dt: string;
   /** Offset of its first row: part of its key, and the commit point while it is not in S3. */
   startOffset: string;
@@ -40,11 +41,11 @@ export class PartitionFiles {
   constructor(
     readonly partition: number,
     private readonly limits: RotationLimits,
-    /** The trading day of an event time. */
-    private readonly dayOf: (ms: number) => string,
+    /** The dt= partition (trading day, month or year) of an event time. */
+    private readonly periodOf: (ms: number) => string,
   ) {}
 
-  /** Appends a batch's rows; returns the files that filled up or ended with a trading day, in order. */
+  /** Appends a batch's rows; returns the files that filled up or ended with their period, in order. */
   append(batch: SinkBatch, now: number): LakeFile[] {
     const done: LakeFile[] = [];
     let first = 0;
@@ -54,10 +55,10 @@ export class PartitionFiles {
     let dt = "";
     for (let i = first; i < batch.ticks.length; i++) {
       const ms = Date.parse(batch.ticks[i]!.ts);
-      // The trading day changes only on a minute boundary: one lookup per minute of event time.
+      // The period changes only on a minute boundary: one lookup per minute of event time.
       const minute = Math.floor(ms / 60_000);
       if (minute !== lastMinute) {
-        dt = this.dayOf(ms);
+        dt = this.periodOf(ms);
         lastMinute = minute;
       }
       if (this.buffer && this.buffer.dt !== dt) done.push(this.cut()!);

@@ -1,6 +1,7 @@
 /**
  * The S3 lake sink: rows buffered per Kafka partition become files
- * s3://<bucket>/<prefix>/ticks/dt=<trading day>/<topic>+<partition>+<first offset>.parquet, cut where
+ * s3://<bucket>/<prefix>/ticks/dt=<period>/<topic>+<partition>+<first offset>.parquet (the period: the trading
+ * day, its month or its year, by s3.partitionBy), cut where
  * rotation.ts says. Offsets reported durable for a partition never pass the first row still buffered or
  * uploading, so a crash replays from the start of an unwritten file and rewrites it under the same key:
  * objects are overwritten, never duplicated.
@@ -22,7 +23,7 @@ import { retry } from "../../util/retry";
 import type { Sink, SinkBatch, SinkEvents } from "../types";
 import { createS3Client } from "./client";
 import { s3Error } from "./errors";
-import { objectKey } from "./layout";
+import { objectKey, periodOf } from "./layout";
 import { ParquetEncoder } from "./parquet";
 import { type LakeFile, PartitionFiles } from "./rotation";
 import { uploadFile } from "./upload";
@@ -70,8 +71,10 @@ export class S3Sink implements Sink {
   private files(partition: number): PartitionFiles {
     let f = this.partitions.get(partition);
     if (!f) {
-      const tz = this.config.market.timeZone;
-      f = new PartitionFiles(partition, this.config.consumer, (ms) => marketDayAndMinute(ms, tz).day);
+      const { market, s3 } = this.config;
+      f = new PartitionFiles(partition, this.config.consumer, (ms) =>
+        periodOf(marketDayAndMinute(ms, market.timeZone).day, s3.partitionBy),
+      );
       this.partitions.set(partition, f);
     }
     return f;
