@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description("the whole pipeline on the local stack: real HSI data and simulated ticks → Kafka → Cassandra and the lake → queries")
-    .option("--duration <time>", "how long to stream simulated ticks", "10s")
+    .option("--duration <time>", "how long to stream simulated ticks", "5s")
     .option("--symbols <list|n>", "simulated symbols", "AAPL,MSFT,GOOG,AMZN,NVDA")
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
     .addHelpText("after", examples("npx stockpipe demo", "stockpipe demo --duration 30s --symbols 20", "stockpipe demo --keep-running"))
@@ -45,6 +45,18 @@ async function ensureStack(ctx: CommandContext): Promise<void> {
   });
   sp.succeed("local stack running");
 }
+
+/**
+ * Daily bars from the lake's ticks: a tick's own open, high, low and close where it carries them (the HSI file's
+ * daily bars), its price otherwise (simulated ticks). Days are UTC dates of the ticks' event times.
+ */
+const DAILY_OHLC = `
+  WITH daily AS (
+    SELECT symbol, CAST(ts AS DATE) AS day,
+           arg_min(coalesce(open, price), ts) AS open, max(coalesce(high, price)) AS high,
+           min(coalesce(low, price)) AS low, arg_max(coalesce(close, price), ts) AS close, count(*) AS ticks
+    FROM ticks GROUP BY symbol, day)
+  SELECT * FROM daily QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY day DESC) <= 5 ORDER BY symbol, day`;
 
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
@@ -96,11 +108,8 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   );
   const inCassandra = Number((await cql.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
 
-  process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake (query --engine local):")}\n`);
-  const ohlc = await lake.run(
-    `SELECT symbol, dt, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, count(*) AS ticks
-     FROM ticks WHERE symbol <> 'HSI' OR dt >= DATE '2010-01-04' GROUP BY symbol, dt ORDER BY symbol, dt`,
-  );
+  process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake, the last 5 days per symbol (query --engine local):")}\n`);
+  const ohlc = await lake.run(DAILY_OHLC);
   printRows(
     ohlc.rows,
     ohlc.columns.map((key) => ({ key })),

@@ -30,12 +30,14 @@ export function demoConfig(base: LoadedConfig): LoadedConfig {
     ...c,
     kafka: { ...c.kafka, topic: DEMO.topic },
     cassandra: { ...c.cassandra, keyspace: DEMO.keyspace },
-    s3: { ...c.s3, prefix: DEMO.prefix },
+    // Yearly partitions: 35 years of daily HSI bars are 35 files, not 9,000 one-day files.
+    s3: { ...c.s3, prefix: DEMO.prefix, partitionBy: "year" as const },
     // Quick idle flushes: a demo should show data in the lake within seconds.
     consumer: { ...c.consumer, flushIdleMs: 2000 },
   };
   const origins = new Map(base.origins);
-  for (const path of ["kafka.topic", "cassandra.keyspace", "s3.prefix", "consumer.flushIdleMs"]) origins.set(path, "demo");
+  for (const path of ["kafka.topic", "cassandra.keyspace", "s3.prefix", "s3.partitionBy", "consumer.flushIdleMs"])
+    origins.set(path, "demo");
   return { ...base, config, origins };
 }
 

@@ -1,7 +1,22 @@
 /** `stockpipe demo` and `stockpipe verify`, as a user runs them on the local stack. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import cassandra from "cassandra-driver";
 import { describe, expect, it } from "vitest";
-import { stockpipe } from "../helpers";
+import { ROOT, stockpipe } from "../helpers";
+
+/** The cells of the table rows on stdout that start with `symbol`. */
+function tableRows(stdout: string, symbol: string): string[][] {
+  return stdout
+    .split("\n")
+    .map((l) =>
+      l
+        .split("│")
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    )
+    .filter((cells) => cells[0] === symbol);
+}
 
 const demoEnv = { STOCKPIPE_KAFKA_TOPIC: "stockpipe-demo", STOCKPIPE_CASSANDRA_KEYSPACE: "stockpipe_demo", STOCKPIPE_S3_PREFIX: "demo" };
 
@@ -14,6 +29,17 @@ describe("stockpipe demo", () => {
       expect(r.stderr).toMatch(/produced +\d{1,3}(,\d{3})* ticks \(1 rejected row/);
       expect(r.stdout).toMatch(/│ HSI +│ 2010-01-08T05:00:00.000Z │ 22296.75/);
       expect(r.stdout).toContain("│ AAPL ");
+      // The daily OHLC is the HSI file's own open, high, low and close for each of its last days.
+      const daily = new Map(
+        tableRows(r.stdout, "HSI")
+          .filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c[1]!))
+          .map((c) => [c[1]!, c.slice(2, 6).map(Number)]),
+      );
+      const file = readFileSync(join(ROOT, "data", "indexProcessed-HSI.csv"), "utf8").split("\n");
+      for (const day of ["2010-01-04", "2010-01-06", "2010-01-08"]) {
+        const [, , open, high, low, close] = file.find((l) => l.startsWith(`HSI,${day},`))!.split(",");
+        expect(daily.get(day), day).toEqual([Number(open), Number(high), Number(low), Number(close)]);
+      }
     }
   }, 900_000);
 
