@@ -24,8 +24,24 @@ export interface LetterSender {
 
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
-function sizeOf(l: DeadLetter): number {
-  return (l.message.value?.length ?? 0) + (l.message.key?.length ?? 0) + 512;
+function sizeOf(m: Pick<Message, "key" | "value">): number {
+  return (m.value?.length ?? 0) + (m.key?.length ?? 0) + 512;
+}
+
+/**
+ * Sends messages in requests of at most ~512 kB, in order, each acknowledged by all in-sync replicas before the
+ * next: bad messages are often the big ones, and one request must stay under the broker's limit.
+ */
+export async function sendInChunks(sender: LetterSender, topic: string, messages: Message[]): Promise<void> {
+  let start = 0;
+  while (start < messages.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < messages.length && (end === start || bytes + sizeOf(messages[end]!) <= MAX_REQUEST_BYTES))
+      bytes += sizeOf(messages[end++]!);
+    await sender.send({ topic, acks: -1, messages: messages.slice(start, end) });
+    start = end;
+  }
 }
 
 export function dlqTopic(topic: string): string {
@@ -56,25 +72,14 @@ export class DeadLetterQueue {
     private readonly topic: string,
   ) {}
 
-  /**
-   * Resolves when every dead letter is acknowledged, so offsets can be committed past them. Sent in requests of
-   * at most ~512 kB: bad messages are often the big ones, and one request must stay under the broker's limit.
-   */
+  /** Resolves when every dead letter is acknowledged, so offsets can be committed past them. */
   async send(letters: DeadLetter[]): Promise<void> {
-    let start = 0;
-    while (start < letters.length) {
-      let end = start;
-      let bytes = 0;
-      while (end < letters.length && (end === start || bytes + sizeOf(letters[end]!) <= MAX_REQUEST_BYTES))
-        bytes += sizeOf(letters[end++]!);
-      const now = new Date();
-      await this.sender.send({
-        topic: dlqTopic(this.topic),
-        acks: -1,
-        messages: letters.slice(start, end).map((l) => deadLetterMessage(l, this.topic, now)),
-      });
-      start = end;
-    }
+    const now = new Date();
+    await sendInChunks(
+      this.sender,
+      dlqTopic(this.topic),
+      letters.map((l) => deadLetterMessage(l, this.topic, now)),
+    );
   }
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Reading a topic without joining anyone's work: a throwaway consumer group that commits nothing, positioned per
+ * partition (earliest, latest, a time, or the last N messages), reading either up to the end offsets it found at
+ * the start or on and on (follow). `tail`, `dlq` and `verify` read topics through this.
+ */
+import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import { requireTopic } from "./topics";
+
+/** Where each partition starts: earliest, latest, an epoch-ms time, or the last N messages. */
+export type ReadFrom = "earliest" | "latest" | { time: number } | { last: number };
+
+export interface ReadOptions {
+  topic: string;
+  from: ReadFrom;
+  /** Keep reading past the end offsets found at the start, until the signal aborts. */
+  follow: boolean;
+  signal: AbortSignal;
+}
+
+export interface ReadBatch {
+  partition: number;
+  messages: KafkaMessage[];
+}
+
+/** Per partition: the offset to start at, and the end offset at the start of the read. */
+async function positions(admin: Admin, topic: string, from: ReadFrom): Promise<Map<number, { start: number; end: number }>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const atTime = typeof from === "object" && "time" in from ? await admin.fetchTopicOffsetsByTimestamp(topic, from.time) : [];
+  const out = new Map<number, { start: number; end: number }>();
+  for (const p of offsets) {
+    const low = Number(p.low);
+    const end = Number(p.high);
+    let start = low;
+    if (from === "latest") start = end;
+    else if (typeof from === "object" && "last" in from) start = Math.max(low, end - from.last);
+    else if (typeof from === "object") start = Math.max(low, Number(atTime.find((t) => t.partition === p.partition)?.offset ?? end));
+    out.set(p.partition, { start, end });
+  }
+  return out;
+}
+
+/**
+ * Yields the topic's messages a fetched batch at a time, in offset order per partition. Without `follow` it ends
+ * once every partition has reached the end offset it had when the read began.
+ */
+export async function* readMessages(kafka: Kafka, o: ReadOptions): AsyncGenerator<ReadBatch> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `stockpipe-reader-${process.pid}-${Date.now()}`;
+  try {
+    await requireTopic(admin, o.topic);
+    const where = await positions(admin, o.topic, o.from);
+    const pending = new Set([...where].filter(([, p]) => p.start < p.end).map(([partition]) => partition));
+    if (!o.follow && pending.size === 0) return;
+    yield* consume(kafka, groupId, o, where, pending);
+  } finally {
+    // The group is throwaway: remove it so it does not linger in the group list.
+    await admin.deleteGroups([groupId]).catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function* consume(
+  kafka: Kafka,
+  groupId: string,
+  o: ReadOptions,
+  where: Map<number, { start: number; end: number }>,
+  pending: Set<number>,
+): AsyncGenerator<ReadBatch> {
+  const queue: ReadBatch[] = [];
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const done = () => (!o.follow && pending.size === 0) || o.signal.aborted || failure !== undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  const onAbort = () => notify();
+  o.signal.addEventListener("abort", onAbort);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const end = where.get(batch.partition)?.end ?? Number.POSITIVE_INFINITY;
+        const messages = o.follow ? batch.messages : batch.messages.filter((m) => Number(m.offset) < end);
+        if (messages.length) queue.push({ partition: batch.partition, messages });
+        const last = batch.messages[batch.messages.length - 1];
+        if (last && Number(last.offset) + 1 >= end) pending.delete(batch.partition);
+        notify();
+        // Back-pressure: the next fetch waits until the reader has taken this one.
+        while (queue.length > 0 && !done()) await new Promise<void>((r) => setTimeout(r, 5));
+      },
+    });
+    for (const [partition, p] of where) consumer.seek({ topic: o.topic, partition, offset: String(p.start) });
+    consumer.on(consumer.events.CRASH, (e) => {
+      failure = e.payload.error;
+      notify();
+    });
+    while (!done() || queue.length > 0) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (done()) break;
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+    }
+    if (failure !== undefined) throw failure;
+  } finally {
+    o.signal.removeEventListener("abort", onAbort);
+    await consumer.disconnect().catch(() => {});
+  }
+}
