@@ -1,12 +1,15 @@
 import type { Command } from "commander";
+import { registerCompletion } from "./completion";
 import { registerConfig } from "./config";
 import { registerConsume } from "./consume";
 import { registerDemo } from "./demo";
+import { registerDlq } from "./dlq";
 import { registerDoctor } from "./doctor";
 import { registerLocal } from "./local";
 import { registerProduce } from "./produce";
 import { registerQuery } from "./query";
 import { registerSchema } from "./schema";
+import { registerTail } from "./tail";
 import { registerTopic } from "./topic";
 import { registerVerify } from "./verify";
 
@@ -16,9 +19,12 @@ export function registerCommands(program: Command): void {
   registerConsume(program);
   registerSchema(program);
   registerQuery(program);
+  registerTail(program);
+  registerDlq(program);
   registerVerify(program);
   registerDemo(program);
   registerLocal(program);
   registerConfig(program);
   registerDoctor(program);
+  registerCompletion(program);
 }

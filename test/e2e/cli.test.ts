@@ -5,7 +5,21 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stockpipe } from "../helpers";
 
-const COMMANDS = ["topic", "produce", "consume", "schema", "query", "verify", "demo", "local", "config", "doctor"];
+const COMMANDS = [
+  "topic",
+  "produce",
+  "consume",
+  "schema",
+  "query",
+  "tail",
+  "dlq",
+  "verify",
+  "demo",
+  "local",
+  "config",
+  "doctor",
+  "completion",
+];
 
 describe("stockpipe CLI shell", () => {
   it("lists every command in --help, on stdout, exit 0", async () => {
@@ -32,6 +46,7 @@ describe("stockpipe CLI shell", () => {
       ["config", "init"],
       ["config", "reference"],
       ["topic", "lag"],
+      ["dlq", "replay"],
     ];
     const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
     results.forEach((r, i) => {
@@ -155,12 +170,39 @@ describe("pipes", () => {
   });
 });
 
-describe("README", () => {
-  it("carries the current config reference", async () => {
+describe("docs", () => {
+  it("carry the current config reference", async () => {
     const { readFileSync } = await import("node:fs");
-    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const doc = readFileSync(join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
     const r = await stockpipe(["config", "reference"]);
     expect(r.code).toBe(0);
-    expect(readme).toContain(r.stdout.trim());
+    expect(doc).toContain(r.stdout.trim());
+  });
+
+  it("link every page from the README, and the README shows the two commands on its first screen", async () => {
+    const { readFileSync, readdirSync } = await import("node:fs");
+    const root = join(__dirname, "..", "..");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    for (const page of readdirSync(join(root, "docs"))) expect(readme).toContain(`(docs/${page})`);
+    const firstScreen = readme.split("\n").slice(0, 50).join("\n");
+    expect(firstScreen).toContain("npm ci && npx stockpipe demo");
+    expect(firstScreen).toContain("npm ci && npm test");
+  });
+});
+
+describe("shell completion", () => {
+  it("prints bash and zsh scripts that call stockpipe back, and completes commands and flags", async () => {
+    for (const shell of ["bash", "zsh"]) {
+      const r = await stockpipe(["completion", shell]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("stockpipe");
+      expect(r.stdout).toContain("complete --");
+    }
+    const commands = await stockpipe(["complete", "--", "t"]);
+    expect(commands.stdout).toMatch(/^topic\b/m);
+    expect(commands.stdout).toMatch(/^tail\b/m);
+    const flags = await stockpipe(["complete", "--", "consume", "--"]);
+    expect(flags.stdout).toMatch(/^--sink\b/m);
+    expect(flags.stdout).toMatch(/^--flush-rows\b/m);
   });
 });
