@@ -143,7 +143,7 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
 
   const { createSource } = await import("../sources/registry");
   const { Pacer } = await import("../sources/pacer");
-  const { produceFrom } = await import("../pipeline/produce");
+  const { newCounts, produceFrom } = await import("../pipeline/produce");
   const source = await createSource(f.source, f, ctx.config);
   await source.open();
   const topic = ctx.config.kafka.topic;
@@ -174,30 +174,29 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     log.error(`interrupted twice: exiting now${lost ? `; ${lost} ticks were not acknowledged by Kafka` : ""}`);
   });
   const started = performance.now();
-  let accepted = 0;
+  const counts = newCounts();
   try {
     if (!f.dryRun) producer = await connect(ctx, f, speed === undefined ? rate : undefined, summary, () => status);
     status = new StatusLine(() => {
       const secs = (performance.now() - started) / 1000;
       const pct = source.progress?.();
-      const counted = f.dryRun ? accepted : summary.sent;
-      return `${f.dryRun ? "written" : "sent"} ${counted.toLocaleString("en-US")} · ${formatRate(counted / Math.max(secs, 0.001))}/s · rejected ${summary.rejected} · ${formatElapsed(secs * 1000)}${pct !== undefined ? ` · ${(pct * 100).toFixed(1)}% read` : ""}`;
+      const counted = f.dryRun ? counts.accepted : summary.sent;
+      return `${f.dryRun ? "written" : "sent"} ${counted.toLocaleString("en-US")} · ${formatRate(counted / Math.max(secs, 0.001))}/s · rejected ${counts.rejected} · ${formatElapsed(secs * 1000)}${pct !== undefined ? ` · ${(pct * 100).toFixed(1)}% read` : ""}`;
     }).start();
-    const send = producer ? producer.send : writeDryRun;
-    const counts = await produceFrom({
-      source,
-      send: async (tick) => {
-        await send(tick);
-        accepted++;
+    await produceFrom(
+      {
+        source,
+        send: producer ? producer.send : writeDryRun,
+        pacer: new Pacer(speed, rate),
+        from,
+        to,
+        limit,
+        deadline: durationMs !== undefined ? performance.now() + durationMs : undefined,
+        signal: interrupt.signal,
+        onRejected: (item) => onRejected(item, counts.rejected, status, rejectOut, Boolean(f.strict)),
       },
-      pacer: new Pacer(speed, rate),
-      from,
-      to,
-      limit,
-      deadline: durationMs !== undefined ? performance.now() + durationMs : undefined,
-      signal: interrupt.signal,
-      onRejected: (item) => onRejected(item, ++summary.rejected, status, rejectOut, Boolean(f.strict)),
-    });
+      counts,
+    );
     Object.assign(summary, {
       rejected: counts.rejected,
       rejectedByReason: counts.rejectedByReason,
@@ -205,7 +204,7 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
       stoppedBy: counts.stoppedBy,
     });
     if (producer) await producer.batching.flush();
-    if (f.dryRun) summary.sent = accepted;
+    if (f.dryRun) summary.sent = counts.accepted;
   } finally {
     status?.stop();
     interrupt.dispose();

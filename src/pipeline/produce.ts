@@ -32,8 +32,12 @@ export interface ProduceCounts {
   stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
 }
 
-export async function produceFrom(o: ProduceOptions): Promise<ProduceCounts> {
-  const counts: ProduceCounts = { accepted: 0, rejected: 0, rejectedByReason: {}, skippedOutsideRange: 0, stoppedBy: "end of input" };
+export function newCounts(): ProduceCounts {
+  return { accepted: 0, rejected: 0, rejectedByReason: {}, skippedOutsideRange: 0, stoppedBy: "end of input" };
+}
+
+/** Runs the loop; `counts` is filled as it goes, so a caller can show progress from it. */
+export async function produceFrom(o: ProduceOptions, counts = newCounts()): Promise<ProduceCounts> {
   // The source stops reading at the deadline too, not only at the next tick it yields.
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
