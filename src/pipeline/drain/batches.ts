@@ -36,6 +36,8 @@ export interface BatchContext {
   positions: Map<number, { next: string; lag: number }>;
   fail(error: StockpipeError): void;
   onRetry?(error: Error, attempt: number, delayMs: number): void;
+  /** A fetched batch is about to be handled. */
+  onBatch?(): void;
   onChunk?(): void;
 }
 
@@ -118,6 +120,7 @@ function count(c: BatchContext, work: Classified, chunkSize: number): void {
 /** The kafkajs eachBatch handler. */
 export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Promise<void> {
   return async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    c.onBatch?.();
     const fetchedAt = c.latency ? performance.timeOrigin + performance.now() : 0;
     for (let start = 0; start < batch.messages.length; start += c.batchSize) {
       if (!isRunning() || isStale() || c.signal.aborted) return;

@@ -154,8 +154,11 @@ async function start(
       stop.abort();
     },
     onRetry: events.onRetry,
-    onChunk() {
+    onBatch() {
+      // The drain time runs from the first fetched batch to the last commit.
       firstBatchAt ??= performance.now();
+    },
+    onChunk() {
       let lag = 0;
       for (const p of positions.values()) lag += p.lag;
       events.onProgress?.({ consumed: result.consumed, written: result.written, dlq: result.dlq, lag });
