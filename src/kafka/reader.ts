@@ -84,8 +84,9 @@ async function* consume(
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const end = where.get(batch.partition)?.end ?? Number.POSITIVE_INFINITY;
-        const messages = o.follow ? batch.messages : batch.messages.filter((m) => Number(m.offset) < end);
+        const { start = 0, end = Number.POSITIVE_INFINITY } = where.get(batch.partition) ?? {};
+        // A fetch that left before the seek took effect can bring messages before the start: they are not asked for.
+        const messages = batch.messages.filter((m) => Number(m.offset) >= start && (o.follow || Number(m.offset) < end));
         if (messages.length) queue.push({ partition: batch.partition, messages });
         const last = batch.messages[batch.messages.length - 1];
         if (last && Number(last.offset) + 1 >= end) pending.delete(batch.partition);
