@@ -124,8 +124,11 @@ describe("stockpipe tail", () => {
     const r = await stockpipe(["tail", "no-such-topic-tail", "--no-follow"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: topic no-such-topic-tail does not exist — run `stockpipe topic create no-such-topic-tail`");
-    const v = await stockpipe(["verify", "--topic", "no-such-topic-tail"]);
-    expect(v.stderr).toContain("error: topic no-such-topic-tail does not exist — run `stockpipe topic create no-such-topic-tail`");
+    for (const args of [["verify"], ["consume", "--sink", "s3", "--exit-at-end"]]) {
+      const other = await stockpipe([...args, "--topic", "no-such-topic-tail"]);
+      expect(other.code, args[0]).toBe(1);
+      expect(other.stderr).toContain("error: topic no-such-topic-tail does not exist — run `stockpipe topic create no-such-topic-tail`");
+    }
   });
 });
 

@@ -84,7 +84,9 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
   const from = parseFrom(o.from);
   const kafka = createKafka(loaded.config, { retries: 5 });
   const admin = kafka.admin();
-  const cleanup: (() => Promise<unknown>)[] = [() => admin.disconnect()];
+  // Run in this order at the end, whatever happened. The sink is closed even if the drain never got to open it:
+  // it holds a client (and the lake sink a temporary folder) from the moment it is made.
+  const cleanup: (() => Promise<unknown>)[] = [() => o.sink.close(), () => admin.disconnect()];
   try {
     await admin.connect();
     await requireTopic(admin, o.topic);
@@ -93,7 +95,6 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
     const dlq = await openDeadLetterQueue(loaded, kafka, o.topic, meta.topics[0]?.partitions.length ?? 1);
     cleanup.unshift(dlq.close);
     await o.sink.open();
-    cleanup.unshift(() => o.sink.close());
     const run = await start(kafka, admin, o, events, dlq.dlq, from === "earliest");
     cleanup.unshift(() => run.consumer.disconnect());
     await supervise(run);
