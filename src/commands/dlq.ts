@@ -1,5 +1,6 @@
 /** `stockpipe dlq`: what is in a topic's dead-letter queue and why; `dlq replay` puts letters back. */
 import type { Command } from "commander";
+import { UsageError } from "../errors";
 import { log } from "../log";
 import { printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
@@ -50,10 +51,7 @@ to the dead-letter queue again. Sinks store records idempotently, so replaying a
 
 async function summary(ctx: CommandContext, topic: string, samplesFlag: string): Promise<void> {
   const samples = Number(samplesFlag);
-  if (!Number.isInteger(samples) || samples < 0) {
-    const { UsageError } = await import("../errors");
-    throw new UsageError(`--samples ${samplesFlag} must be a whole number`);
-  }
+  if (!Number.isInteger(samples) || samples < 0) throw new UsageError(`--samples ${samplesFlag} must be a whole number`);
   const { dlqTopic } = await import("../kafka/dlq");
   const { summarizeDeadLetters } = await import("../pipeline/deadLetters");
   const interrupt = onInterrupt(() => {});

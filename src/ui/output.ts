@@ -93,7 +93,10 @@ const STREAM_COLUMN_MAX = 40;
  * aligned columns under one header (widths from the rows so far).
  */
 export class RowStream {
-  private widths?: number[];
+  /** The header has been printed. */
+  private started = false;
+  /** Column widths of the aligned table so far. */
+  private widths: number[] = [];
 
   constructor(
     private readonly columns: Column[],
@@ -105,10 +108,10 @@ export class RowStream {
     const out: string[] = [];
     if (this.format === "json") for (const r of rows) out.push(JSON.stringify(pick(r, this.columns), jsonReplacer));
     else if (this.format === "csv") {
-      if (!this.widths) out.push(csvLine(this.columns.map((c) => c.header ?? c.key)));
-      this.widths = [];
+      if (!this.started) out.push(csvLine(this.columns.map((c) => c.header ?? c.key)));
       for (const r of rows) out.push(csvLine(this.columns.map((c) => r[c.key])));
     } else out.push(...this.aligned(rows));
+    this.started = true;
     process.stdout.write(`${out.join("\n")}\n`);
   }
 
@@ -116,12 +119,11 @@ export class RowStream {
     const cells = rows.map((r) => this.columns.map((c) => cell(r[c.key])));
     const out: string[] = [];
     const heads = this.columns.map((c) => c.header ?? c.key);
-    const first = !this.widths;
     // Columns grow to fit later rows too (up to a limit): a wider value shifts the lines after it, not before.
     this.widths = heads.map((h, i) =>
-      Math.max(this.widths?.[i] ?? 0, Math.min(STREAM_COLUMN_MAX, Math.max(h.length, ...cells.map((row) => visible(row[i]!))))),
+      Math.max(this.widths[i] ?? 0, Math.min(STREAM_COLUMN_MAX, Math.max(h.length, ...cells.map((row) => visible(row[i]!))))),
     );
-    if (first) out.push(this.line(heads, true), this.widths.map((w) => "─".repeat(w)).join("─┼─"));
+    if (!this.started) out.push(this.line(heads, true), this.widths.map((w) => "─".repeat(w)).join("─┼─"));
     for (const row of cells) out.push(this.line(row, false));
     return out;
   }
@@ -129,7 +131,7 @@ export class RowStream {
   private line(values: string[], head: boolean): string {
     const text = values
       .map((v, i) => {
-        const pad = " ".repeat(Math.max(0, this.widths![i]! - visible(v)));
+        const pad = " ".repeat(Math.max(0, this.widths[i]! - visible(v)));
         return this.columns[i]!.align === "right" ? pad + v : v + pad;
       })
       .join(" │ ")
