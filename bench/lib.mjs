@@ -81,17 +81,25 @@ export function deleteTopics(topic) {
 
 /**
  * The drain benchmarks' shape: a fresh 6-partition topic pre-filled with `count` seeded synthetic ticks
- * (500 symbols), `runs` calls of `drainOnce(topic, run)` — each returns the summary of one
- * `consume --exit-at-end -f json` — and the report with the medians. The topic is deleted afterwards.
+ * (500 symbols), `runs` calls of `drainOnce(topic, run, measure)` — each returns the summary of one
+ * `consume --exit-at-end -f json`, run inside `measure(() => …)` so its CPU per row is taken — and the report
+ * with the medians. The topic is deleted afterwards.
  */
 export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drainOnce) {
   const topic = `bench-${name}-${Date.now()}`;
+  const pids = servicePids();
   stockpipe(["topic", "create", topic, "-p", "6"]);
   try {
     stockpipe(["produce", "--source", "synthetic", "--symbols", "500", "--seed", String(seed), "--limit", String(count), "--topic", topic]);
     const results = [];
     for (let run = 1; run <= runs; run++) {
-      const s = drainOnce(topic, run);
+      let cpu;
+      const s = drainOnce(topic, run, (consume) => {
+        const from = cpuNow(pids);
+        const out = consume();
+        cpu = cpuPerRecord(from, cpuNow(pids), count);
+        return out;
+      });
       if (s.written !== count) throw new Error(`${name} run ${run} wrote ${s.written} of ${count} rows`);
       const drain = Math.round(s.written / s.drainSeconds);
       results.push({
@@ -101,6 +109,7 @@ export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drai
         rowsPerSecond: drain,
         totalSeconds: s.seconds,
         rowsPerSecondWithStartup: s.rowsPerSecond,
+        cpuMicrosPerRow: cpu,
       });
       process.stderr.write(`${name} run ${run}: ${drain} rows/s (${s.rowsPerSecond} with start-up)\n`);
     }
@@ -110,6 +119,7 @@ export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drai
       runs: results,
       medianRowsPerSecond: median(results.map((r) => r.rowsPerSecond)),
       medianRowsPerSecondWithStartup: median(results.map((r) => r.rowsPerSecondWithStartup)),
+      medianCpuMicrosPerRow: medianOfEach(results.map((r) => r.cpuMicrosPerRow)),
       bar,
     };
     report.meetsBar = report.medianRowsPerSecond >= bar;
@@ -136,4 +146,51 @@ export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Clock ticks per second of /proc's CPU times (Linux: 100). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) from a /proc stat line's fields after the command name: [11] utime, [12] stime, [13] cutime, [14] cstime. */
+function statFields(pid) {
+  return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+}
+
+/** The local stack's running services and their pids. */
+export function servicePids() {
+  const status = JSON.parse(spawnSync(process.execPath, [BIN, "local", "status", "-f", "json"], { encoding: "utf8" }).stdout || "[]");
+  return Object.fromEntries(status.filter((s) => s.pid).map((s) => [s.service, s.pid]));
+}
+
+/**
+ * CPU used so far, in seconds: by this benchmark's finished child processes (the stockpipe commands it ran and
+ * waited for) and by each service in `pids`. Reads /proc only, so taking it costs no CPU of its own; undefined
+ * off Linux.
+ */
+export function cpuNow(pids) {
+  try {
+    const self = statFields("self");
+    const services = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => {
+        const f = statFields(pid);
+        return [name, (Number(f[11]) + Number(f[12])) / CLOCK_TICKS];
+      }),
+    );
+    return { stockpipe: (Number(self[13]) + Number(self[14])) / CLOCK_TICKS, ...services };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU microseconds per record of each process between two cpuNow() readings. */
+export function cpuPerRecord(from, to, records) {
+  if (!from || !to) return undefined;
+  return Object.fromEntries(Object.keys(to).map((k) => [k, Math.round((((to[k] - (from[k] ?? 0)) * 1e6) / records) * 10) / 10]));
+}
+
+/** The median of each key over a list of objects of numbers (undefined entries are left out). */
+export function medianOfEach(list) {
+  const present = list.filter(Boolean);
+  if (present.length === 0) return undefined;
+  return Object.fromEntries(Object.keys(present[0]).map((k) => [k, median(present.map((x) => x[k]))]));
 }

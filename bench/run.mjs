@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchCassandra } from "./cassandra.mjs";
+import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS } from "./lib.mjs";
 import { benchProduce } from "./produce.mjs";
@@ -15,6 +16,43 @@ const quick = process.argv.includes("--quick");
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 /** Milliseconds to three significant figures at most: 0.87, 12.9, 1,816. */
 const ms = (v) => `${v >= 100 ? fmt(v) : Number(v.toPrecision(3))} ms`;
+
+/** CPU µs per record of one process, or a dash. */
+const us = (cpu, k) => (cpu?.[k] === undefined ? "–" : `${cpu[k]}`);
+
+/** stockpipe next to Kafka's own tools on the same broker, and the CPU each process spends per record. */
+function sideBySide(r) {
+  const t = r.kafkaTools;
+  const ratio = (a, b) => (a / b).toFixed(2);
+  const row = (what, rate, unit, cpu, client) =>
+    `| ${what} | ${fmt(rate)} ${unit} | ${us(cpu, client)} | ${us(cpu, "kafka")} | ${us(cpu, "cassandra")} | ${us(cpu, "s3")} |`;
+  return [
+    "## Side by side with Kafka's own tools, and CPU per record",
+    "",
+    `${t.benchmark}; medians of ${t.runs.length} runs: ProducerPerformance ${t.runs.map((x) => fmt(x.producerRecordsPerSecond)).join(", ")} records/s; ConsumerPerformance ${t.runs.map((x) => fmt(x.consumerRecordsPerSecond)).join(", ")} records/s.`,
+    "",
+    "| | records/s | ratio to Kafka's tool |",
+    "|---|---:|---:|",
+    `| ProducerPerformance (acks=all, 189 B) | ${fmt(t.medianProducerRecordsPerSecond)} | 1 |`,
+    `| stockpipe produce | ${fmt(r.produce.medianTicksPerSecond)} | ${ratio(r.produce.medianTicksPerSecond, t.medianProducerRecordsPerSecond)} |`,
+    `| ConsumerPerformance | ${fmt(t.medianConsumerRecordsPerSecond)} | 1 |`,
+    `| stockpipe consume → Cassandra | ${fmt(r.cassandra.medianRowsPerSecond)} | ${ratio(r.cassandra.medianRowsPerSecond, t.medianConsumerRecordsPerSecond)} |`,
+    `| stockpipe consume → S3 lake | ${fmt(r.s3.medianRowsPerSecond)} | ${ratio(r.s3.medianRowsPerSecond, t.medianConsumerRecordsPerSecond)} |`,
+    "",
+    "CPU µs per record, each process, over the whole command (from /proc: the client's own CPU, and each service's over the same time; medians of the runs):",
+    "",
+    "| | client | Kafka | Cassandra | S3Proxy |",
+    "|---|---:|---:|---:|---:|",
+    row("ProducerPerformance", t.medianProducerRecordsPerSecond, "records/s", t.medianProducerCpuMicrosPerRecord, "tool"),
+    row("stockpipe produce", r.produce.medianTicksPerSecond, "ticks/s", r.produce.medianCpuMicrosPerTick, "stockpipe"),
+    row("ConsumerPerformance", t.medianConsumerRecordsPerSecond, "records/s", t.medianConsumerCpuMicrosPerRecord, "tool"),
+    row("stockpipe consume → Cassandra", r.cassandra.medianRowsPerSecond, "rows/s", r.cassandra.medianCpuMicrosPerRow, "stockpipe"),
+    row("stockpipe consume → S3 lake", r.s3.medianRowsPerSecond, "rows/s", r.s3.medianCpuMicrosPerRow, "stockpipe"),
+    "",
+    "The client's CPU includes its start-up (JVM or Node, connecting, joining the group) as spread over the run's records.",
+    "",
+  ];
+}
 
 function markdown(r) {
   const bar = (ok) => (ok ? "met" : "**missed**");
@@ -38,6 +76,7 @@ function markdown(r) {
     `Counts: produce ${fmt(r.produce.count)} ticks per run; Cassandra ${fmt(r.cassandra.count)} rows per run (with start-up and group join: ${fmt(r.cassandra.medianRowsPerSecondWithStartup)} rows/s); ` +
       `S3 ${fmt(r.s3.count)} rows per run, row count checked with \`query --engine local\` (with start-up: ${fmt(r.s3.medianRowsPerSecondWithStartup)} rows/s).`,
     "",
+    ...sideBySide(r),
     "## End-to-end latency into Cassandra (open loop)",
     "",
     "From each tick's scheduled send time to Cassandra acknowledging its row; " +
@@ -103,6 +142,7 @@ const stop = ensureStack();
 try {
   const t0 = Date.now();
   const report = { at: new Date().toISOString(), machine: machine() };
+  report.kafkaTools = benchKafkaTools(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
   report.produce = benchProduce(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
   report.cassandra = benchCassandra(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
   report.s3 = benchS3(quick ? { count: 100_000, runs: 1 } : { count: 1_000_000, runs: 3 });
