@@ -2,8 +2,9 @@
 // Produce ticks/s; Kafka → Cassandra rows/s; Kafka → S3 rows/s; end-to-end latency into Cassandra at
 // open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; the machine. Each figure is the median of its
 // runs, measured in this one invocation (the machine is shared and noisy: compare figures from the same report).
-// Usage: node bench/run.mjs [--quick]   (--quick: fewer and smaller runs, to check the harness)
-import { mkdirSync, writeFileSync } from "node:fs";
+// Usage: node bench/run.mjs [--quick | --markdown]   (--quick: fewer and smaller runs, to check the harness;
+// --markdown: only rewrite latest.md from latest.json)
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchCassandra } from "./cassandra.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
@@ -41,8 +42,8 @@ function sideBySide(r) {
     "",
     "CPU µs per record, each process, over the whole command (from /proc: the client's own CPU, and each service's over the same time; medians of the runs):",
     "",
-    "| | client | Kafka | Cassandra | S3Proxy |",
-    "|---|---:|---:|---:|---:|",
+    "| | throughput | client | Kafka | Cassandra | S3Proxy |",
+    "|---|---:|---:|---:|---:|---:|",
     row("ProducerPerformance", t.medianProducerRecordsPerSecond, "records/s", t.medianProducerCpuMicrosPerRecord, "tool"),
     row("stockpipe produce", r.produce.medianTicksPerSecond, "ticks/s", r.produce.medianCpuMicrosPerTick, "stockpipe"),
     row("ConsumerPerformance", t.medianConsumerRecordsPerSecond, "records/s", t.medianConsumerCpuMicrosPerRecord, "tool"),
@@ -136,6 +137,13 @@ function markdown(r) {
     "",
   );
   return lines.join("\n");
+}
+
+// --markdown: rewrite latest.md from latest.json (after a change to the report's layout), running nothing.
+if (process.argv.includes("--markdown")) {
+  const report = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8"));
+  writeFileSync(join(RESULTS, "latest.md"), markdown(report));
+  process.exit(0);
 }
 
 const stop = ensureStack();
