@@ -1,6 +1,8 @@
 /** Pieces several commands share. */
 
+import { UsageError } from "../errors";
 import { chalk, log } from "../log";
+import { parseDuration } from "../model/time";
 import type { StatusLine } from "../ui/status";
 import { throttle } from "../util/retry";
 
@@ -20,4 +22,12 @@ export function retryWarning(
     if (line) line.print(`${chalk.yellow("warning")} ${message}`);
     else log.warn(message);
   });
+}
+
+/** A duration flag (10s, 500ms, 2m) as milliseconds for its config field. */
+export function durationFlag(value: string | undefined, name: string, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || (!allowZero && ms === 0)) throw new UsageError(`${name} ${value} must be a duration such as 10s or 500ms`);
+  return ms;
 }

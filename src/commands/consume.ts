@@ -8,7 +8,7 @@ import { SINK_NAMES } from "../sinks/registry";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { retryWarning } from "./common";
+import { durationFlag, retryWarning } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -74,14 +74,6 @@ export function registerConsume(program: Command): void {
         latencyWarmup: opts.latencyWarmup as string | undefined,
       });
     });
-}
-
-/** A duration flag (10s, 500ms, 2m) as milliseconds for its config field. */
-function durationFlag(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (!ms) throw new UsageError(`${name} ${value} must be a duration such as 10s or 500ms`);
-  return ms;
 }
 
 async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<void> {

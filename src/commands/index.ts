@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAnalyze } from "./analyze";
 import { registerCompletion } from "./completion";
 import { registerConfig } from "./config";
 import { registerConsume } from "./consume";
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerTopic(program);
   registerProduce(program);
   registerConsume(program);
+  registerAnalyze(program);
   registerSchema(program);
   registerQuery(program);
   registerTail(program);

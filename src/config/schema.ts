@@ -4,6 +4,7 @@
  * Objects use `.prefault({})` so that a missing section is parsed, and gets its fields' defaults.
  */
 import { z } from "zod";
+import { intervalProblem } from "../model/interval";
 
 /** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
 const identifier = z
@@ -14,6 +15,9 @@ const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 cha
 const endpoint = z.string().regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region");
 const timeZone = z.string().refine(isTimeZone, "must be an IANA time zone such as America/New_York or Asia/Hong_Kong");
 const posInt = () => z.number().int().min(1);
+const topicTemplate = z
+  .string()
+  .regex(/^[A-Za-z0-9._{}-]{1,200}$/, "must be a topic name, with {topic} (and {interval}) where the names go");
 
 export function isTimeZone(tz: string): boolean {
   try {
@@ -184,6 +188,84 @@ const market = z
   .strict()
   .prefault({});
 
+const interval = z.string().superRefine((v, ctx) => {
+  const problem = intervalProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const severity = z.enum(["info", "warning", "critical"]).default("warning");
+
+const analytics = z
+  .object({
+    group: z.string().min(1).default("stockpipe-analyze").describe("Consumer group of `analyze`"),
+    intervals: z
+      .array(interval)
+      .min(1)
+      .default(["1m", "5m", "1d"])
+      .describe("Bar intervals: durations that divide a day (1s, 5s, 1m, 5m, 15m, 1h, …) and 1d, the trading day in market.timeZone"),
+    latenessMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400_000)
+      .default(2000)
+      .describe("How far behind the largest event time seen a tick may arrive and still count; older ticks go to <topic>.late"),
+    barsTopic: topicTemplate
+      .default("{topic}.bars.{interval}")
+      .describe("Topic of the bars of each interval ({topic}: the tick topic, {interval}: 1m, 1d, …)"),
+    alertsTopic: topicTemplate.default("{topic}.alerts").describe("Topic of the alerts ({topic}: the tick topic)"),
+    lateTopic: topicTemplate.default("{topic}.late").describe("Topic of the late ticks ({topic}: the tick topic)"),
+    transactionTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(900_000)
+      .default(30_000)
+      .describe("Kafka transaction timeout: how long a crashed process's open transaction holds back read_committed readers"),
+    rules: z
+      .object({
+        priceMove: z
+          .object({
+            enabled: z.boolean().default(true).describe("Alert on a price move within a window"),
+            interval: interval.default("1m").describe("The window of priceMove (aligned like bars)"),
+            percent: z.number().positive().default(2).describe("Smallest move, in percent, from the window's low or high"),
+            severity: severity.describe("Severity of priceMove alerts"),
+          })
+          .strict()
+          .prefault({}),
+        volumeSpike: z
+          .object({
+            enabled: z.boolean().default(true).describe("Alert on a bar with unusual volume"),
+            interval: interval.default("1m").describe("Bars of volumeSpike (computed for the rule even when not in analytics.intervals)"),
+            factor: z.number().positive().default(5).describe("Smallest ratio of the bar's volume to the mean of the previous bars"),
+            lookback: posInt().max(1000).default(20).describe("Previous bars the mean is taken over"),
+            severity: severity.describe("Severity of volumeSpike alerts"),
+          })
+          .strict()
+          .prefault({}),
+        zScore: z
+          .object({
+            enabled: z.boolean().default(true).describe("Alert on an outlying tick-to-tick return"),
+            window: z.number().int().min(2).max(1000).default(50).describe("Previous returns the z-score is taken over"),
+            threshold: z.number().positive().default(8).describe("Smallest |z| that fires"),
+            severity: severity.describe("Severity of zScore alerts"),
+          })
+          .strict()
+          .prefault({}),
+        openingGap: z
+          .object({
+            enabled: z.boolean().default(true).describe("Alert when a trading day opens away from the previous close"),
+            percent: z.number().positive().default(3).describe("Smallest gap, in percent, between the previous close and the first tick"),
+            severity: severity.describe("Severity of openingGap alerts"),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 const local = z
   .object({
     dir: z.string().min(1).default("~/.stockpipe/local").describe("State, data and logs of the local stack"),
@@ -202,7 +284,7 @@ const log = z
   .prefault({});
 
 export const configSchema = z
-  .object({ kafka, cassandra, s3, athena, producer, consumer, market, local, log })
+  .object({ kafka, cassandra, s3, athena, producer, consumer, analytics, market, local, log })
   .strict()
   .superRefine((c, ctx) => {
     if (c.kafka.sasl.mechanism !== "none") {

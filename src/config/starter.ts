@@ -7,20 +7,17 @@ export function starterYaml(): string {
     "# (`stockpipe local up`). Precedence: defaults < this file < STOCKPIPE_* environment < flags.",
     "# Lines with one # are settings: uncomment and edit what you need. `stockpipe config show` prints the result.",
   ];
-  let section = "";
-  let sub = "";
+  let open: string[] = [];
   for (const f of fields()) {
     const parts = f.path.split(".");
-    if (parts[0] !== section) {
-      section = parts[0]!;
-      sub = "";
-      lines.push("", `${section}:`);
+    if (parts[0] !== open[0]) lines.push("", `${parts[0]}:`);
+    // Every nested object whose key changed gets its own (commented) key line.
+    for (let depth = 1; depth < parts.length - 1; depth++) {
+      if (parts.slice(0, depth + 1).join(".") === open.slice(0, depth + 1).join(".")) continue;
+      lines.push(`${"  ".repeat(depth)}# ${parts[depth]}:`);
     }
+    open = parts;
     const indent = "  ".repeat(parts.length - 1);
-    if (parts.length === 3 && parts[1] !== sub) {
-      sub = parts[1]!;
-      lines.push(`  # ${sub}:`);
-    }
     const value = f.defaultValue === undefined ? "" : ` ${formatYaml(f.defaultValue)}`;
     const choices = f.values ? ` (${f.values.join(" | ")})` : "";
     lines.push(`${indent}## ${f.description}${choices}. Env: ${f.env}`);

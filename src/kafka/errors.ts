@@ -13,6 +13,11 @@ function rootCause(err: unknown): Error & { type?: string; name: string } {
   return e;
 }
 
+/** The Kafka protocol error type (FENCED_INSTANCE_ID, CONCURRENT_TRANSACTIONS, …) at the bottom of a kafkajs error. */
+export function kafkaErrorType(err: unknown): string | undefined {
+  return rootCause(err)?.type;
+}
+
 /** A topic that is not there: the same line whichever command meets it. */
 export class TopicNotFoundError extends RuntimeError {
   constructor(

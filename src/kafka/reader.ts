@@ -15,6 +15,8 @@ export interface ReadOptions {
   /** Keep reading past the end offsets found at the start, until the signal aborts. */
   follow: boolean;
   signal: AbortSignal;
+  /** Only these partitions (default: all). */
+  partitions?: readonly number[];
 }
 
 export interface ReadBatch {
@@ -50,6 +52,7 @@ export async function* readMessages(kafka: Kafka, o: ReadOptions): AsyncGenerato
   try {
     await requireTopic(admin, o.topic);
     const where = await positions(admin, o.topic, o.from);
+    if (o.partitions) for (const p of [...where.keys()]) if (!o.partitions.includes(p)) where.delete(p);
     const pending = new Set([...where].filter(([, p]) => p.start < p.end).map(([partition]) => partition));
     if (!o.follow && pending.size === 0) return;
     yield* consume(kafka, groupId, o, where, pending);
@@ -75,6 +78,10 @@ async function* consume(
     wake?.();
     wake = undefined;
   };
+  const reached = (partition: number, lastOffset: string) => {
+    const at = where.get(partition);
+    if (at && Number(lastOffset) + 1 >= at.end) pending.delete(partition);
+  };
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250 });
   const onAbort = () => notify();
   o.signal.addEventListener("abort", onAbort);
@@ -84,18 +91,26 @@ async function* consume(
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const { start = 0, end = Number.POSITIVE_INFINITY } = where.get(batch.partition) ?? {};
+        const at = where.get(batch.partition);
+        if (!at) return;
         // A fetch that left before the seek took effect can bring messages before the start: they are not asked for.
-        const messages = batch.messages.filter((m) => Number(m.offset) >= start && (o.follow || Number(m.offset) < end));
+        const messages = batch.messages.filter((m) => Number(m.offset) >= at.start && (o.follow || Number(m.offset) < at.end));
         if (messages.length) queue.push({ partition: batch.partition, messages });
-        const last = batch.messages[batch.messages.length - 1];
-        if (last && Number(last.offset) + 1 >= end) pending.delete(batch.partition);
+        reached(batch.partition, batch.lastOffset());
         notify();
         // Back-pressure: the next fetch waits until the reader has taken this one.
         while (queue.length > 0 && !done()) await new Promise<void>((r) => setTimeout(r, 5));
       },
     });
     for (const [partition, p] of where) consumer.seek({ topic: o.topic, partition, offset: String(p.start) });
+    // A batch of transaction markers only (a transactional topic's last offset is a marker) never reaches
+    // eachBatch: its end is seen here.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      if (e.payload.topic === o.topic) {
+        reached(e.payload.partition, e.payload.lastOffset);
+        notify();
+      }
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       failure = e.payload.error;
       notify();

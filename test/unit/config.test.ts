@@ -233,7 +233,7 @@ describe("config show and init", () => {
       .filter((l) => /^\s*# \w+:( .*)?$/.test(l) || /^\w+:$/.test(l))
       .map((l) => l.replace(/^(\s*)# /, "$1"))
       // Optional fields without a default and sub-section headers stay out.
-      .filter((l) => !/^\s+\w+:$/.test(l) || /^ {2}(ssl|sasl|replication|tls):$/.test(l))
+      .filter((l) => !/^\s+\w+:$/.test(l) || /^ {2,}(ssl|sasl|replication|tls|rules|priceMove|volumeSpike|zScore|openingGap):$/.test(l))
       .join("\n");
     const cwd = dirWith(uncommented);
     const parsed = YAML.parse(uncommented);

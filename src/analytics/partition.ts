@@ -1,0 +1,215 @@
+/**
+ * The analytics of one Kafka partition: event-time windows closed by the partition's watermark, bars, alerts and
+ * late ticks. Pure and synchronous: ticks go in (in offset order), outputs come out, and the state that a restart
+ * needs can be taken out and put back (`snapshot`, `restore`) — resuming from a snapshot gives exactly the
+ * outputs an uninterrupted run gives.
+ *
+ * The watermark is the largest event time seen minus the lateness. A window [start, end) closes once the
+ * watermark reaches `end`. A tick behind the watermark is late: it counts in no bar and no rule (so the bars of
+ * every interval are built from the same ticks), and is handed back with the windows it missed.
+ */
+import type { Alert } from "../model/alert";
+import type { Bar } from "../model/bar";
+import type { Interval } from "../model/interval";
+import { windowOf } from "../model/interval";
+import type { Tick } from "../model/tick";
+import { marketDayAndMinute } from "../model/time";
+import { getOrCreate } from "../util/maps";
+import { addToBar, type BarAcc, newBar, toBar } from "./bars";
+import { newRuleState, onBarClosed, onTick, type RuleSettings, type RuleState } from "./rules";
+
+export interface AnalyticsSettings {
+  /** Every interval windows are kept for: the bar intervals, then any a rule needs besides. */
+  intervals: Interval[];
+  /** Names of the intervals whose bars are output. */
+  emit: ReadonlySet<string>;
+  latenessMs: number;
+  timeZone: string;
+  rules: RuleSettings;
+}
+
+export interface MissedWindow {
+  interval: string;
+  start: string;
+  end: string;
+}
+
+export interface LateTick {
+  /** Index of the tick in the `process` call's input. */
+  index: number;
+  watermark: string;
+  missed: MissedWindow[];
+}
+
+export interface Outputs {
+  bars: Bar[];
+  alerts: Alert[];
+  late: LateTick[];
+}
+
+export function emptyOutputs(): Outputs {
+  return { bars: [], alerts: [], late: [] };
+}
+
+interface SymbolState {
+  symbol: string;
+  /** Open windows per interval (index into settings.intervals), by start. */
+  open: Map<number, BarAcc>[];
+  rules: RuleState;
+}
+
+/** A symbol's state as the checkpoint stores it. */
+export interface SymbolSnapshot {
+  symbol: string;
+  /** Open bars by interval name. */
+  bars: Record<string, BarAcc[]>;
+  rules: RuleState;
+}
+
+export interface PartitionSnapshot {
+  /** Largest event time seen (epoch ms), or null before the first tick. */
+  maxTs: number | null;
+}
+
+export class PartitionAnalyzer {
+  private maxTs = Number.NEGATIVE_INFINITY;
+  private readonly symbols = new Map<string, SymbolState>();
+  /** Per interval: window end → symbols with a window open until then. */
+  private readonly closing: Map<number, Set<SymbolState>>[];
+  /** The earliest end among open windows: nothing to close before the watermark reaches it. */
+  private nextClose = Number.POSITIVE_INFINITY;
+  /** Symbols changed since `takeChanged`. */
+  private changed = new Set<string>();
+
+  constructor(private readonly s: AnalyticsSettings) {
+    this.closing = s.intervals.map(() => new Map());
+  }
+
+  watermark(): number {
+    return this.maxTs - this.s.latenessMs;
+  }
+
+  /** Processes ticks in offset order; `tsMs[i]` is `ticks[i].ts` as epoch ms. */
+  process(ticks: readonly Tick[], tsMs: readonly number[], out: Outputs): void {
+    for (let i = 0; i < ticks.length; i++) this.one(ticks[i]!, tsMs[i]!, i, out);
+  }
+
+  private one(t: Tick, ts: number, index: number, out: Outputs): void {
+    const watermark = this.maxTs - this.s.latenessMs;
+    if (ts < watermark) {
+      out.late.push({ index, watermark: new Date(watermark).toISOString(), missed: this.windowsOf(ts) });
+      return;
+    }
+    const s = getOrCreate(this.symbols, t.symbol, () => ({
+      symbol: t.symbol,
+      open: this.s.intervals.map(() => new Map()),
+      rules: newRuleState(),
+    }));
+    this.changed.add(t.symbol);
+    const volume = t.volume ?? 0;
+    for (let k = 0; k < this.s.intervals.length; k++) {
+      const w = windowOf(ts, this.s.intervals[k]!, this.s.timeZone);
+      const bar = s.open[k]!.get(w.start);
+      if (bar) addToBar(bar, t.price, ts, volume);
+      else {
+        s.open[k]!.set(w.start, newBar(w.start, w.end, t.price, ts, volume));
+        getOrCreate(this.closing[k]!, w.end, () => new Set()).add(s);
+        if (w.end < this.nextClose) this.nextClose = w.end;
+      }
+    }
+    const iso = t.ts;
+    onTick(
+      this.s.rules,
+      s.rules,
+      { symbol: t.symbol, price: t.price, tsMs: ts, ts: iso, id: t.id ?? "", day: marketDayAndMinute(ts, this.s.timeZone).day },
+      this.s.timeZone,
+      out.alerts,
+    );
+    if (ts > this.maxTs) {
+      this.maxTs = ts;
+      if (ts - this.s.latenessMs >= this.nextClose) this.close(ts - this.s.latenessMs, out);
+    }
+  }
+
+  private windowsOf(ts: number): MissedWindow[] {
+    return this.s.intervals
+      .filter((iv) => this.s.emit.has(iv.name))
+      .map((iv) => {
+        const w = windowOf(ts, iv, this.s.timeZone);
+        return { interval: iv.name, start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() };
+      });
+  }
+
+  /** Emits every window whose end the watermark has reached, earliest end first. */
+  private close(watermark: number, out: Outputs): void {
+    const due: [number, number][] = [];
+    for (let k = 0; k < this.closing.length; k++) for (const end of this.closing[k]!.keys()) if (end <= watermark) due.push([end, k]);
+    due.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [end, k] of due) {
+      const interval = this.s.intervals[k]!;
+      for (const s of this.closing[k]!.get(end)!) {
+        for (const [start, bar] of s.open[k]!) {
+          if (bar.end !== end) continue;
+          if (this.s.emit.has(interval.name)) out.bars.push(toBar(s.symbol, interval.name, bar));
+          onBarClosed(this.s.rules, s.rules, s.symbol, interval, bar, out.alerts);
+          s.open[k]!.delete(start);
+        }
+        this.changed.add(s.symbol);
+      }
+      this.closing[k]!.delete(end);
+    }
+    this.nextClose = Number.POSITIVE_INFINITY;
+    for (const ends of this.closing) for (const end of ends.keys()) if (end < this.nextClose) this.nextClose = end;
+  }
+
+  /** The symbols changed since the last call, as the checkpoint stores them, and the partition's own state. */
+  takeChanged(): { partition: PartitionSnapshot; symbols: SymbolSnapshot[] } {
+    const symbols = [...this.changed].map((name) => this.snapshotOf(this.symbols.get(name)!));
+    this.changed = new Set();
+    return { partition: this.partitionSnapshot(), symbols };
+  }
+
+  partitionSnapshot(): PartitionSnapshot {
+    return { maxTs: Number.isFinite(this.maxTs) ? this.maxTs : null };
+  }
+
+  private snapshotOf(s: SymbolState): SymbolSnapshot {
+    const bars: Record<string, BarAcc[]> = {};
+    this.s.intervals.forEach((iv, k) => {
+      if (s.open[k]!.size) bars[iv.name] = [...s.open[k]!.values()];
+    });
+    return { symbol: s.symbol, bars, rules: s.rules };
+  }
+
+  /** Puts back a checkpoint: the partition's state and every symbol's. Open bars of intervals no longer configured are dropped. */
+  restore(partition: PartitionSnapshot, symbols: Iterable<SymbolSnapshot>): void {
+    this.maxTs = partition.maxTs ?? Number.NEGATIVE_INFINITY;
+    for (const snap of symbols) {
+      const s: SymbolState = {
+        symbol: snap.symbol,
+        open: this.s.intervals.map(() => new Map()),
+        rules: { ...newRuleState(), ...snap.rules },
+      };
+      this.s.intervals.forEach((iv, k) => {
+        for (const bar of snap.bars[iv.name] ?? []) {
+          s.open[k]!.set(bar.start, bar);
+          getOrCreate(this.closing[k]!, bar.end, () => new Set()).add(s);
+          if (bar.end < this.nextClose) this.nextClose = bar.end;
+        }
+      });
+      this.symbols.set(snap.symbol, s);
+    }
+    this.changed = new Set();
+  }
+
+  symbolCount(): number {
+    return this.symbols.size;
+  }
+
+  /** Open windows, for progress reports. */
+  openWindows(): number {
+    let n = 0;
+    for (const s of this.symbols.values()) for (const m of s.open) n += m.size;
+    return n;
+  }
+}

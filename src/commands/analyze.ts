@@ -1,0 +1,155 @@
+import { type Command, Option } from "commander";
+import { InterruptedError } from "../errors";
+import { chalk, log } from "../log";
+import type { AnalyzeResult } from "../pipeline/analyze/analyze";
+import { onInterrupt } from "../ui/signals";
+import { spinner } from "../ui/spinner";
+import { formatElapsed, formatRate, StatusLine } from "../ui/status";
+import { durationFlag, retryWarning } from "./common";
+import { type CommandContext, commandContext, flag } from "./context";
+import { examples } from "./options";
+
+export interface AnalyzeFlags {
+  reset: boolean;
+  exitAtEnd: boolean;
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command("analyze")
+    .description(
+      "compute OHLCV bars (with VWAP) and alerts from the tick stream by event time, exactly once: bars to <topic>.bars.<interval>, alerts to <topic>.alerts, late ticks to <topic>.late",
+    )
+    .option("-g, --group <group>", "consumer group (default: analytics.group)")
+    .option("--topic <topic>", "tick topic to read (default: kafka.topic)")
+    .option("--from <where>", "earliest, latest or an ISO time: where a group without offsets starts (default: consumer.from)")
+    .option("--reset", "move the group to --from even if it has committed offsets; the analysis state starts over")
+    .option("--exit-at-end", "stop once every partition is analyzed to its end, for scripts and tests")
+    .option("--intervals <list>", "bar intervals, e.g. 1s,1m,5m,1d (analytics.intervals)")
+    .option("--lateness <duration>", "how late a tick may arrive and still count, e.g. 2s (analytics.latenessMs)")
+    .addOption(new Option("-f, --format <format>", "summary format").choices(["table", "json"]).default("table"))
+    .optionsGroup("Tuning:")
+    .option("--batch-size <n>", "ticks per transaction at most (consumer.batchSize)")
+    .option("--partitions-concurrently <n>", "Kafka partitions processed in parallel (consumer.partitionsConcurrently)")
+    .addHelpText(
+      "after",
+      `${examples(
+        "stockpipe analyze",
+        "stockpipe analyze --intervals 1s,1m,5m --lateness 5s",
+        "stockpipe analyze --exit-at-end -f json",
+        "stockpipe tail ticks.bars.1m --from latest --follow   # in another terminal",
+        "stockpipe tail ticks.alerts --follow",
+      )}
+Windows close per partition once its watermark (largest event time seen minus the lateness) passes their end;
+a later tick goes to <topic>.late and counts in no bar. Outputs, the analysis state and the input offsets are
+committed in one Kafka transaction: read_committed readers see every bar and alert exactly once, across
+crashes and restarts. Alert rules and their parameters: \`stockpipe config reference\` (analytics.rules).
+Ctrl-C or SIGTERM aborts the open transaction and exits 130; a restart resumes from the last one.
+`,
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const ctx = commandContext(cmd, [
+        ...flag("analytics.group", opts.group, "--group"),
+        ...flag("kafka.topic", opts.topic, "--topic"),
+        ...flag("consumer.from", opts.from, "--from"),
+        ...flag("analytics.intervals", opts.intervals, "--intervals"),
+        ...flag("analytics.latenessMs", durationFlag(opts.lateness as string | undefined, "--lateness", true), "--lateness"),
+        ...flag("consumer.batchSize", opts.batchSize, "--batch-size"),
+        ...flag("consumer.partitionsConcurrently", opts.partitionsConcurrently, "--partitions-concurrently"),
+      ]);
+      await analyzeCommand(ctx, { reset: Boolean(opts.reset), exitAtEnd: Boolean(opts.exitAtEnd) });
+    });
+}
+
+async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<void> {
+  const { analyze } = await import("../pipeline/analyze/analyze");
+  const { analyticsSettings } = await import("../analytics/settings");
+  const { parseFrom } = await import("../pipeline/drain/position");
+  const c = ctx.config;
+  parseFrom(c.consumer.from);
+  const settings = analyticsSettings(c);
+  const group = c.analytics.group;
+  let status: StatusLine | undefined;
+  const warn = retryWarning(() => status);
+  const interrupt = onInterrupt(() =>
+    log.error("interrupted twice: exiting now; the open transaction is aborted by Kafka after its timeout"),
+  );
+  const started = performance.now();
+  let progress = { consumed: 0, ticks: 0, bars: 0, alerts: 0, late: 0, dlq: 0, lag: 0 };
+  const sp = spinner(`connecting to Kafka`);
+  let result: AnalyzeResult;
+  try {
+    result = await analyze(
+      ctx.loaded,
+      {
+        topic: c.kafka.topic,
+        group,
+        from: c.consumer.from,
+        reset: f.reset,
+        exitAtEnd: f.exitAtEnd,
+        batchSize: c.consumer.batchSize,
+        partitionsConcurrently: c.consumer.partitionsConcurrently,
+        maxMessageBytes: c.consumer.maxMessageBytes,
+        settings,
+        transactionTimeoutMs: c.analytics.transactionTimeoutMs,
+        signal: interrupt.signal,
+      },
+      {
+        onProgress(p) {
+          progress = p;
+          if (status) return;
+          sp.succeed(`analyzing ${c.kafka.topic} as group ${group}: bars ${settings.intervals.map((i) => i.name).join(", ")}`);
+          status = new StatusLine(() => {
+            const secs = (performance.now() - started) / 1000;
+            const n = (x: number) => x.toLocaleString("en-US");
+            return `ticks ${n(progress.ticks)} · bars ${n(progress.bars)} · alerts ${n(progress.alerts)} · late ${n(progress.late)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.consumed / Math.max(secs, 0.001))} ticks/s · ${formatElapsed(secs * 1000)}`;
+          }).start();
+        },
+        onPartition(e) {
+          const what = e.startedOver
+            ? "its state starts over (the group was moved)"
+            : e.restoredSymbols
+              ? `state of ${e.restoredSymbols} symbols read back`
+              : "no state yet";
+          const line = `partition ${e.partition}: ${what} (${e.ms} ms)`;
+          if (status) status.print(chalk.dim(line));
+          else log.debug(line);
+        },
+        onRetry: (err, attempt, delay) => warn("Kafka transaction failed", err, attempt, delay),
+      },
+    );
+  } catch (err) {
+    sp.fail();
+    throw err;
+  } finally {
+    status?.stop();
+    interrupt.dispose();
+  }
+  if (!status) sp.succeed(`nothing to analyze in ${c.kafka.topic} for group ${group}`);
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  const summary = { topic: c.kafka.topic, group, ...result, seconds };
+  if (ctx.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else printSummary(summary);
+  if (result.stoppedBy === "interrupted")
+    throw new InterruptedError(`interrupted: the open transaction was aborted; ${result.transactions} transactions committed`);
+}
+
+function printSummary(s: AnalyzeResult & { topic: string; seconds: number }): void {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${n(v)} ${k}`)
+      .join(", ") || "none";
+  const reasons = Object.entries(s.dlqByReason)
+    .map(([r, count]) => `${count} ${r}`)
+    .join(", ");
+  process.stderr.write(
+    `${[
+      `${chalk.green("✔")} analyzed ${n(s.consumed)} messages from ${s.topic} in ${s.seconds}s (${n(Math.round(s.consumed / Math.max(s.seconds, 0.01)))}/s) in ${n(s.transactions)} transactions; stopped: ${s.stoppedBy}`,
+      `  bars: ${list(s.barsByInterval)} → ${Object.values(s.topics.bars).join(", ")}`,
+      `  alerts: ${list(s.alertsByRule)} → ${s.topics.alerts}`,
+      `  late: ${n(s.late)} → ${s.topics.late} · DLQ: ${n(s.dlq)}${reasons ? ` (${reasons})` : ""} → ${s.topics.dlq}`,
+      ...(s.fenced ? [`  ${s.fenced} partition(s) taken over by another analyze process of the group`] : []),
+    ].join("\n")}\n`,
+  );
+}

@@ -1,0 +1,208 @@
+/**
+ * `stockpipe analyze` against the real local Kafka: bars compared field by field with a DuckDB computation over
+ * the same ticks (test/oracle.ts), late ticks, a restart from the checkpoint, planted alerts, bad input.
+ */
+import kafkajs, { type Message } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stockpipe, uniqueName } from "../helpers";
+import { type OracleBar, oracleBars, oracleLate, oracleTicks, readTopic } from "../oracle";
+
+const { Kafka, logLevel } = kafkajs;
+const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
+const producer = kafka.producer();
+
+const T0 = Date.parse("2024-01-02T14:30:00.000Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+beforeAll(async () => {
+  await producer.connect();
+});
+afterAll(async () => {
+  await producer.disconnect();
+});
+
+async function newTopic(partitions: number): Promise<string> {
+  const name = uniqueName("test-analyze");
+  const r = await stockpipe(["topic", "create", name, "-p", String(partitions)]);
+  expect(r.code, r.stderr).toBe(0);
+  return name;
+}
+
+async function produceSynthetic(topic: string, seed: number, start: number, limit: number): Promise<void> {
+  const r = await stockpipe([
+    "produce",
+    "--source",
+    "synthetic",
+    "--symbols",
+    "12",
+    "--seed",
+    String(seed),
+    "--start",
+    iso(start),
+    "--limit",
+    String(limit),
+    "--topic",
+    topic,
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+function tickMessage(symbol: string, ts: number, price: number, volume = 100): Message {
+  return { key: symbol, value: JSON.stringify({ symbol, ts: iso(ts), price, volume }), headers: { schema: "tick.v1" } };
+}
+
+async function runAnalyze(topic: string, group: string, args: string[] = [], env: Record<string, string> = {}) {
+  const r = await stockpipe(["analyze", "--topic", topic, "-g", group, "--exit-at-end", "-f", "json", ...args], { env });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** Every committed record of a topic as JSON, with its headers. */
+async function records(topic: string): Promise<{ value: Record<string, unknown>; headers: Record<string, string> }[]> {
+  return (await readTopic(kafka, topic)).map(({ message }) => ({
+    value: JSON.parse(message.value!.toString()),
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+  }));
+}
+
+function byKey(bars: OracleBar[]): Map<string, OracleBar> {
+  return new Map(bars.map((b) => [`${b.symbol}|${b.interval}|${b.start}`, b]));
+}
+
+describe("stockpipe analyze", () => {
+  it("emits exactly the bars a DuckDB query computes from the same ticks, across a restart, with late ticks set apart", async () => {
+    const topic = await newTopic(3);
+    const group = uniqueName("analyze");
+    const intervals = { "1s": 1000, "10s": 10_000, "1m": 60_000 };
+    const lateness = ["--intervals", "1s,10s,1m", "--lateness", "2s"];
+    await produceSynthetic(topic, 11, T0, 60_000);
+    // Hand-made ticks after the simulated minute: in order, out of order within the lateness, and far behind.
+    await producer.send({
+      topic,
+      messages: [
+        tickMessage("AAA", T0 + 61_000, 10),
+        tickMessage("AAA", T0 + 62_500, 11, 300),
+        tickMessage("AAA", T0 + 61_200, 9.5, 50), // 1.3 s behind the largest: counts
+        tickMessage("AAA", T0 + 10_000, 12), // 52 s behind: late
+        tickMessage("BBB", T0 + 5_000, 20), // behind its partition's simulated ticks: late
+        tickMessage("BBB", T0 + 61_500, 21, 0),
+        tickMessage("BBB", T0 + 61_500, 22, 0), // same event time: the later offset is the close
+      ],
+    });
+    const first = await runAnalyze(topic, group, lateness);
+    expect(first.transactions).toBeGreaterThan(0);
+    await produceSynthetic(topic, 12, T0 + 70_000, 60_000);
+    const second = await runAnalyze(topic, group, lateness);
+    expect(second.restored).toBe(3);
+
+    const ticks = oracleTicks(await readTopic(kafka, topic));
+    const expected = await oracleBars(ticks, intervals, 2000);
+    expect(expected.filter((b) => b.interval === "1m").length).toBeGreaterThanOrEqual(12);
+    const got: OracleBar[] = [];
+    for (const name of Object.keys(intervals)) {
+      for (const r of await records(`${topic}.bars.${name}`)) {
+        expect(r.headers.schema).toBe("bar.v1");
+        got.push(r.value as unknown as OracleBar);
+      }
+    }
+    // Exactly once: no bar twice, across the restart.
+    expect(new Set(got.map((b) => (b as unknown as { id: string }).id)).size).toBe(got.length);
+    const want = byKey(expected);
+    expect(got.length).toBe(want.size);
+    for (const bar of got) {
+      const key = `${bar.symbol}|${bar.interval}|${bar.start}`;
+      const w = want.get(key);
+      expect(w, key).toBeDefined();
+      const { vwap, ...fields } = w!;
+      expect(bar).toMatchObject(fields);
+      expect(bar.vwap).toBeCloseTo(vwap, 9);
+    }
+    // The hand-made ticks that count shaped AAA's bar; the late one did not.
+    const aaa = got.find((b) => b.symbol === "AAA" && b.interval === "10s" && b.start === iso(T0 + 60_000));
+    expect(aaa).toMatchObject({ open: 10, high: 11, low: 9.5, close: 11, volume: 450, trades: 3 });
+    expect(aaa!.vwap).toBeCloseTo((10 * 100 + 11 * 300 + 9.5 * 50) / 450, 12);
+    const bbb = got.find((b) => b.symbol === "BBB" && b.interval === "1s" && b.start === iso(T0 + 61_000));
+    expect(bbb).toMatchObject({ open: 21, close: 22, volume: 0, trades: 2, vwap: 21.5 });
+
+    // Late ticks: exactly the ones the oracle finds, each with the windows it missed.
+    const late = await readTopic(kafka, `${topic}.late`);
+    const lateIds = late.map(({ message }) => `${message.headers!["late-partition"]}/${message.headers!["late-offset"]}`).sort();
+    const expectedLate = (await oracleLate(ticks, 2000)).sort();
+    expect(expectedLate.length).toBeGreaterThanOrEqual(2);
+    expect(lateIds).toEqual(expectedLate);
+    const aaaLate = late.find(({ message }) => message.value!.toString().includes(iso(T0 + 10_000)))!;
+    expect(JSON.parse(aaaLate.message.value!.toString())).toMatchObject({ symbol: "AAA", price: 12 });
+    expect(String(aaaLate.message.headers!["late-windows"])).toContain(`1m ${iso(T0)}/${iso(T0 + 60_000)}`);
+    expect(first.late + second.late).toBe(expectedLate.length);
+  });
+
+  it("fires exactly the planted alerts and nothing on a flat series", async () => {
+    const topic = await newTopic(1);
+    const messages: Message[] = [];
+    for (let i = 0; i < 300; i++) messages.push(tickMessage("FLAT", T0 + i * 100, 100));
+    // JUMP: a quiet back and forth, then +5 % in one tick.
+    for (let i = 0; i < 60; i++) messages.push(tickMessage("JUMP", T0 + 30_000 + i * 100, i % 2 ? 100.01 : 100));
+    const jumpTs = T0 + 36_000;
+    messages.push(tickMessage("JUMP", jumpTs, 105));
+    messages.push(tickMessage("JUMP", jumpTs + 100, 105));
+    // VOL: a tick a second at volume 100, then one 10-second bar at 1,000 a tick.
+    for (let s = 0; s < 90; s++) messages.push(tickMessage("VOL", T0 + 60_000 + s * 1000, 20, s >= 60 && s < 70 ? 1000 : 100));
+    // GAP: a day closing at 50, the next opening at 52 (+4 %).
+    for (let i = 0; i < 3; i++) messages.push(tickMessage("GAP", Date.parse("2024-01-02T20:00:00.000Z") + i * 1000, 50));
+    const gapTs = Date.parse("2024-01-03T14:30:00.000Z");
+    messages.push(tickMessage("GAP", gapTs, 52));
+    messages.push(tickMessage("GAP", gapTs + 1000, 52.1));
+    await producer.send({ topic, messages });
+    const env = {
+      STOCKPIPE_ANALYTICS_RULES_VOLUME_SPIKE_INTERVAL: "10s",
+      STOCKPIPE_ANALYTICS_RULES_VOLUME_SPIKE_LOOKBACK: "5",
+    };
+    const summary = await runAnalyze(topic, uniqueName("alerts"), ["--intervals", "10s,1m"], env);
+    const alerts = (await records(`${topic}.alerts`)).map((r) => r.value);
+    const got = alerts.map((a) => `${a.rule} ${a.symbol} ${a.ts}`).sort();
+    expect(got).toEqual(
+      [
+        `zScore JUMP ${iso(jumpTs)}`,
+        `priceMove JUMP ${iso(jumpTs)}`,
+        `volumeSpike VOL ${iso(T0 + 60_000 + 69_000)}`,
+        `openingGap GAP ${iso(gapTs)}`,
+      ].sort(),
+    );
+    const rule = (name: string) => alerts.find((a) => a.rule === name)!;
+    expect(rule("priceMove")).toMatchObject({ value: 5, threshold: 2, severity: "warning" });
+    expect(rule("volumeSpike")).toMatchObject({ value: 10, threshold: 5 });
+    expect(rule("openingGap")).toMatchObject({ value: 4, threshold: 3 });
+    expect(Number(rule("zScore").value)).toBeGreaterThan(100);
+    expect(String(rule("openingGap").message)).toContain("above the previous close 50");
+    expect(new Set(alerts.map((a) => a.id)).size).toBe(4);
+    expect(summary.alertsByRule).toEqual({ zScore: 1, priceMove: 1, volumeSpike: 1, openingGap: 1 });
+  });
+
+  it("sends malformed ticks to the DLQ and refuses a bad interval or rule as a configuration error", async () => {
+    const topic = await newTopic(1);
+    await producer.send({
+      topic,
+      messages: [
+        tickMessage("OK", T0, 10),
+        { key: "X", value: "{not json" },
+        { key: "Y", value: JSON.stringify({ symbol: "Y", ts: iso(T0), price: -1 }) },
+        tickMessage("OK", T0 + 5000, 11),
+      ],
+    });
+    const summary = await runAnalyze(topic, uniqueName("bad"), ["--intervals", "1s", "--lateness", "0s"]);
+    expect(summary).toMatchObject({ consumed: 4, ticks: 2, dlq: 2, dlqByReason: { "not JSON": 1, "price not > 0": 1 } });
+    const dead = await readTopic(kafka, `${topic}.dlq`);
+    expect(dead.map(({ message }) => message.value!.toString()).sort()).toEqual(
+      ["{not json", JSON.stringify({ symbol: "Y", ts: iso(T0), price: -1 })].sort(),
+    );
+
+    const badInterval = await stockpipe(["analyze", "--topic", topic, "--intervals", "1m,7m"]);
+    expect(badInterval.code).toBe(3);
+    expect(badInterval.stderr).toMatch(/analytics\.intervals.*7m does not divide a day/);
+    const badRule = await stockpipe(["analyze", "--topic", topic, "--intervals", "1m"], {
+      env: { STOCKPIPE_ANALYTICS_RULES_PRICE_MOVE_PERCENT: "-2" },
+    });
+    expect(badRule.code).toBe(3);
+    expect(badRule.stderr).toMatch(/analytics\.rules\.priceMove\.percent.*env STOCKPIPE_ANALYTICS_RULES_PRICE_MOVE_PERCENT/);
+  });
+});
