@@ -151,3 +151,45 @@ export function oracleTicks(messages: Located[]): OracleTick[] {
   }
   return out;
 }
+
+/** A bar as `analyze` writes it. */
+export type BarRecord = OracleBar & { id: string };
+
+/** The bars on `<topic>.bars.<interval>` (read_committed), every interval. */
+export async function barsOf(kafka: Kafka, topic: string, intervals: string[]): Promise<BarRecord[]> {
+  const out: BarRecord[] = [];
+  for (const name of intervals)
+    for (const { message } of await readTopic(kafka, `${topic}.bars.${name}`)) {
+      if (message.headers?.schema?.toString() !== "bar.v1")
+        throw new Error(`a record of ${topic}.bars.${name} has no bar.v1 schema header`);
+      out.push(JSON.parse(message.value!.toString()));
+    }
+  return out;
+}
+
+/**
+ * Compares bars with the oracle's: the same windows, each field equal (VWAP to 9 places: sums in another order),
+ * and no bar twice. Returns what differs, empty when they agree.
+ */
+export function compareBars(got: BarRecord[], expected: OracleBar[]): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const want = new Map(expected.map((b) => [`${b.symbol}|${b.interval}|${b.start}`, b]));
+  const seen = new Set<string>();
+  for (const bar of got) {
+    const key = `${bar.symbol}|${bar.interval}|${bar.start}`;
+    if (ids.has(bar.id)) problems.push(`${key}: more than once`);
+    ids.add(bar.id);
+    seen.add(key);
+    const w = want.get(key);
+    if (!w) {
+      problems.push(`${key}: not expected`);
+      continue;
+    }
+    for (const f of ["end", "open", "high", "low", "close", "volume", "trades"] as const)
+      if (bar[f] !== w[f]) problems.push(`${key}: ${f} ${bar[f]}, expected ${w[f]}`);
+    if (Math.abs(bar.vwap - w.vwap) > 1e-9 * Math.max(1, Math.abs(w.vwap))) problems.push(`${key}: vwap ${bar.vwap}, expected ${w.vwap}`);
+  }
+  for (const key of want.keys()) if (!seen.has(key)) problems.push(`${key}: missing`);
+  return problems;
+}

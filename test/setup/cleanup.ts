@@ -1,14 +1,14 @@
 /**
  * After a test run: removes the topics and keyspaces the run's tests made, so the local stack does not grow by
  * a few million rows per run. Tests name them with `uniqueName` (`<prefix>-<base-36 time>-<6 hex>`, or with
- * `_` in keyspaces, optionally with a `_<n>` suffix); a name is removed only if its time is after the run began,
+ * `_` in keyspaces, optionally with a `_<n>` suffix, and topics derived from them such as `<name>.dlq`, `<name>.bars.1m`); a name is removed only if its time is after the run began,
  * so nothing a developer made by hand, and nothing from a concurrent older run, is touched.
  */
 import type { ResolvedConfig } from "../../src/config/schema";
 import { createKafka } from "../../src/kafka/client";
 import { createCassandraClient } from "../../src/sinks/cassandra/client";
 
-const NAME = /^[a-z][a-z0-9_-]*?[-_]([0-9a-z]{8})[-_][0-9a-f]{6}(?:[-_][0-9a-z]+)*(?:\.dlq)?$/;
+const NAME = /^[a-z][a-z0-9_-]*?[-_]([0-9a-z]{8})[-_][0-9a-f]{6}(?:[-_][0-9a-z]+)*(?:\.[A-Za-z0-9._-]+)?$/;
 
 /** Whether `name` was made by a test of the run that began at `since` (epoch ms). */
 export function madeByRun(name: string, since: number): boolean {

@@ -8,6 +8,8 @@ describe("test clean-up", () => {
     const topic = uniqueName("test-produce-created");
     expect(madeByRun(topic, since)).toBe(true);
     expect(madeByRun(`${topic}.dlq`, since)).toBe(true);
+    expect(madeByRun(`${topic}.bars.1m`, since)).toBe(true);
+    expect(madeByRun(`${topic}.analyze-state.g-${topic}`, since)).toBe(true);
     expect(madeByRun(topic.replace(/-/g, "_"), since)).toBe(true);
     expect(madeByRun(`${topic.replace(/-/g, "_")}_2`, since)).toBe(true);
     expect(madeByRun(uniqueName("g"), since)).toBe(true);

@@ -1,0 +1,145 @@
+/**
+ * Exactly once under crashes (npm run test:faults): `analyze` SIGKILLed at random moments while ticks stream,
+ * and two processes of one group with one killed. A read_committed reader then finds every bar exactly once and
+ * equal to the DuckDB oracle, and every alert exactly once and equal to an uninterrupted run's.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import kafkajs from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { BIN, stockpipe, uniqueName } from "../helpers";
+import { barsOf, compareBars, oracleBars, oracleTicks, readTopic } from "../oracle";
+
+const { Kafka, logLevel } = kafkajs;
+const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const T0 = Date.parse("2024-01-02T14:30:00.000Z");
+const INTERVALS = { "1s": 1000, "10s": 10_000, "1m": 60_000 };
+const ARGS = ["--intervals", "1s,10s,1m", "--lateness", "2s"];
+
+function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<number>; err: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const done = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
+  return { child, done, err: () => err };
+}
+
+/** 200,000 ticks of 100 symbols in four runs of the simulator, 50 s of event time each, a second or two apart. */
+async function streamTicks(env: Record<string, string>): Promise<void> {
+  for (let run = 0; run < 4; run++) {
+    const r = await stockpipe(
+      [
+        "produce",
+        "--source",
+        "synthetic",
+        "--symbols",
+        "100",
+        "--seed",
+        String(21 + run),
+        "--start",
+        new Date(T0 + run * 50_000).toISOString(),
+        "--limit",
+        "50000",
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    await sleep(1000 + Math.random() * 1000);
+  }
+}
+
+async function setup(): Promise<{ topic: string; env: Record<string, string> }> {
+  const topic = uniqueName("fault-analyze");
+  const env = { STOCKPIPE_KAFKA_TOPIC: topic };
+  expect((await stockpipe(["topic", "create", topic, "-p", "6"], { env })).code).toBe(0);
+  return { topic, env };
+}
+
+/** Waits until the group's committed offsets reach the end of every partition. */
+async function caughtUp(topic: string, group: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const [committed, latest] = await Promise.all([
+        admin.fetchOffsets({ groupId: group, topics: [topic] }),
+        admin.fetchTopicOffsets(topic),
+      ]);
+      const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      if (latest.every((p) => at.get(p.partition) === Number(p.high))) return;
+      await sleep(1000);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+type Alert = { id: string; rule: string; symbol: string; ts: string };
+
+async function alertsOf(topic: string): Promise<Alert[]> {
+  return (await readTopic(kafka, topic)).map(({ message }) => JSON.parse(message.value!.toString()));
+}
+
+/** Bars equal to the oracle, each once; alerts each once and the same as an uninterrupted run's. */
+async function expectExactlyOnce(topic: string, env: Record<string, string>): Promise<void> {
+  const ticks = oracleTicks(await readTopic(kafka, topic));
+  expect(ticks.length).toBe(200_000);
+  const expected = await oracleBars(ticks, INTERVALS, 2000);
+  const bars = await barsOf(kafka, topic, Object.keys(INTERVALS));
+  expect(compareBars(bars, expected)).toEqual([]);
+  expect(bars.filter((b) => b.interval === "1m").length).toBe(300);
+
+  // The same ticks analyzed without interruption, into topics of their own.
+  const reference = await stockpipe(["analyze", "-g", uniqueName("reference"), "--exit-at-end", ...ARGS], {
+    env: {
+      ...env,
+      STOCKPIPE_ANALYTICS_BARS_TOPIC: "{topic}.ref.bars.{interval}",
+      STOCKPIPE_ANALYTICS_ALERTS_TOPIC: "{topic}.ref.alerts",
+      STOCKPIPE_ANALYTICS_LATE_TOPIC: "{topic}.ref.late",
+    },
+    timeoutMs: 600_000,
+  });
+  expect(reference.code, reference.stderr).toBe(0);
+  const alerts = await alertsOf(`${topic}.alerts`);
+  const want = await alertsOf(`${topic}.ref.alerts`);
+  expect(want.length).toBeGreaterThan(0);
+  expect(new Set(alerts.map((a) => a.id)).size).toBe(alerts.length);
+  expect(alerts.map((a) => a.id).sort()).toEqual(want.map((a) => a.id).sort());
+}
+
+describe("analyze, exactly once", () => {
+  it("(f) analyze SIGKILLed five times while 200,000 ticks stream: every bar once and equal to the oracle, every alert once", async () => {
+    const { topic, env } = await setup();
+    const group = uniqueName("g");
+    const streaming = streamTicks(env);
+    for (let kill = 1; kill <= 5; kill++) {
+      const a = start(["analyze", "-g", group, ...ARGS], env);
+      await sleep(2000 + Math.random() * 3000);
+      a.child.kill("SIGKILL");
+      await a.done;
+    }
+    await streaming;
+    const last = await stockpipe(["analyze", "-g", group, "--exit-at-end", "-f", "json", ...ARGS], { env, timeoutMs: 600_000 });
+    expect(last.code, last.stderr).toBe(0);
+    expect(JSON.parse(last.stdout).restored).toBeGreaterThan(0);
+    await expectExactlyOnce(topic, env);
+  }, 900_000);
+
+  it("(g) two analyze processes share the partitions; one is killed and the other takes over, exactly once", async () => {
+    const { topic, env } = await setup();
+    const group = uniqueName("g");
+    const a = start(["analyze", "-g", group, ...ARGS], env);
+    const b = start(["analyze", "-g", group, ...ARGS], env);
+    const streaming = streamTicks(env);
+    await sleep(6000);
+    a.child.kill("SIGKILL");
+    await a.done;
+    await streaming;
+    // The group gives a's partitions to b once a's session times out; b analyzes everything to the end.
+    await caughtUp(topic, group);
+    b.child.kill("SIGTERM");
+    expect(await b.done, b.err()).toBe(130);
+    expect(b.err()).toMatch(/analyzed [\d,]+ messages/);
+    await expectExactlyOnce(topic, env);
+  }, 900_000);
+});
