@@ -147,7 +147,9 @@ export class PartitionAnalyzer {
     due.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (const [end, k] of due) {
       const interval = this.s.intervals[k]!;
-      for (const s of this.closing[k]!.get(end)!) {
+      // By symbol: the same order whether or not the state was read back from a checkpoint on the way.
+      const symbols = [...this.closing[k]!.get(end)!].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+      for (const s of symbols) {
         for (const [start, bar] of s.open[k]!) {
           if (bar.end !== end) continue;
           if (this.s.emit.has(interval.name)) out.bars.push(toBar(s.symbol, interval.name, bar));
