@@ -24,7 +24,9 @@ export interface DemoOptions {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("the whole pipeline on the local stack: real HSI data and simulated ticks → Kafka → Cassandra and the lake → queries")
+    .description(
+      "the whole pipeline on the local stack: real HSI data and simulated ticks → Kafka → Cassandra, the lake and analyze (bars, alerts) → queries",
+    )
     .option("--duration <time>", "how long to stream simulated ticks", "5s")
     .option("--symbols <list|n>", "simulated symbols", "AAPL,MSFT,GOOG,AMZN,NVDA")
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
@@ -61,7 +63,7 @@ const DAILY_OHLC = `
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
-  const { DEMO, cleanSlate, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const { DEMO, cleanSlate, demoAnalytics, demoConfig, streamDemo } = await import("../pipeline/demo");
   const started = performance.now();
   const loaded = demoConfig(ctx.loaded);
   const config = loaded.config;
@@ -82,7 +84,10 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
       loaded,
       { symbols: o.symbols, durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
       {
-        onProgress: (p) => sp.text(`streaming: produced ${n(p.produced)} · Cassandra ${n(p.cassandra)} · lake ${n(p.s3)}`),
+        onProgress: (p) =>
+          sp.text(
+            `streaming: produced ${n(p.produced)} · Cassandra ${n(p.cassandra)} · lake ${n(p.s3)} · analyzed ${n(p.analyzed)} (${n(p.bars)} bars, ${n(p.alerts)} alerts)`,
+          ),
         onRetry: warn,
       },
     );
@@ -93,7 +98,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     interrupt.dispose();
   }
   const { produced, rejected } = streamed;
-  sp.succeed(`streamed ${n(produced)} ticks into Cassandra and the lake`);
+  sp.succeed(`streamed ${n(produced)} ticks into Cassandra and the lake, and analyzed them into bars and alerts`);
   if (interrupt.received && !o.keepRunning) throw new InterruptedError("interrupted");
 
   const { createEngine } = await import("../query/registry");
@@ -118,6 +123,29 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const inLake = Number((await lake.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
   await Promise.all([cql.close(), lake.close()]);
 
+  const { bars, alerts } = await demoAnalytics(loaded, "1m");
+  const shown = o.symbols
+    .split(",")
+    .slice(0, 3)
+    .map((x) => x.trim().toUpperCase());
+  process.stderr.write(`\n${chalk.bold(`The last 1-minute bars of ${shown.join(", ")} (analyze → ${DEMO.topic}.bars.1m):`)}\n`);
+  const lastBars = shown.flatMap((symbol) => bars.filter((b) => b.symbol === symbol).slice(-3));
+  printRows(
+    lastBars.map((b) => ({ ...b, vwap: Math.round(b.vwap * 10_000) / 10_000 })),
+    ["symbol", "start", "open", "high", "low", "close", "volume", "vwap", "trades"].map((key) => ({ key })),
+    "table",
+  );
+  const newest = [...alerts].sort((a, b) => (a.ts < b.ts ? 1 : -1)).slice(0, 8);
+  const counts = new Map<string, number>();
+  for (const a of alerts) counts.set(a.rule, (counts.get(a.rule) ?? 0) + 1);
+  const byRule = [...counts].map(([rule, count]) => `${count} ${rule}`).join(", ");
+  process.stderr.write(`\n${chalk.bold(`Alerts, newest first (${alerts.length}: ${byRule || "none"}; ${DEMO.topic}.alerts):`)}\n`);
+  printRows(
+    newest.map((a) => ({ ...a })),
+    ["ts", "symbol", "rule", "severity", "message"].map((key) => ({ key })),
+    "table",
+  );
+
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const ok = inCassandra === produced && inLake === produced;
   const summary = [
@@ -126,6 +154,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  produced   ${n(produced)} ticks (${rejected} rejected row${rejected === 1 ? "" : "s"}: the HSI file's cut-off last line)`,
     `  Cassandra  ${n(inCassandra)} rows in ${DEMO.keyspace}.ticks`,
     `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${DEMO.prefix}/ticks/`,
+    `  analyze    ${n(bars.length)} 1-minute bars, ${n(alerts.length)} alerts (bars of ${config.analytics.intervals.join(", ")} on ${DEMO.topic}.bars.<interval>)`,
     `  time       ${seconds}s`,
     `  ${ok ? chalk.green("✔ both sinks hold every produced tick exactly once") : chalk.red("✖ counts differ")}`,
     "",
@@ -133,6 +162,8 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  stockpipe query "SELECT * FROM ${DEMO.keyspace}.latest_ticks"`,
     `  STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe query --engine local "SELECT symbol, count(*) FROM ticks GROUP BY symbol"`,
     `  STOCKPIPE_KAFKA_TOPIC=${DEMO.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${DEMO.keyspace} STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe verify`,
+    `  stockpipe tail ${DEMO.topic}.bars.1m -n 5`,
+    `  stockpipe tail ${DEMO.topic}.alerts`,
     `  stockpipe topic describe ${DEMO.topic}`,
     "",
   ];

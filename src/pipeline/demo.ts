@@ -6,21 +6,39 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { analyticsSettings, outputTopics } from "../analytics/settings";
 import type { LoadedConfig } from "../config/loader";
 import { createKafka } from "../kafka/client";
+import { readMessages } from "../kafka/reader";
 import { connectTickProducer } from "../kafka/tickProducer";
 import { ensureTopic } from "../kafka/topics";
 import { packageRoot } from "../local/paths";
+import type { Alert } from "../model/alert";
+import type { Bar } from "../model/bar";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
 import { createSink } from "../sinks/registry";
 import { createS3Client, objectPages } from "../sinks/s3/client";
 import { Pacer } from "../sources/pacer";
 import { createSource } from "../sources/registry";
+import type { Source } from "../sources/types";
+import { analyze } from "./analyze/analyze";
 import { drain, drainSettings } from "./drain/drain";
 import { produceFrom } from "./produce";
 
-export const DEMO = { topic: "stockpipe-demo", keyspace: "stockpipe_demo", prefix: "demo", sinks: ["cassandra", "s3"] as const };
+export const DEMO = {
+  topic: "stockpipe-demo",
+  keyspace: "stockpipe_demo",
+  prefix: "demo",
+  sinks: ["cassandra", "s3"] as const,
+  analyzeGroup: "stockpipe-demo-analyze",
+  /** Simulated ticks a second. */
+  rate: 200,
+  /** Minutes of simulated history before the live stream, so that 1-minute bars have closed by the end. */
+  historyMinutes: 2,
+  /** The planted move: the first simulated symbol jumps this much, this long into the history. */
+  plant: { factor: 1.04, afterMs: 90_000 },
+};
 const group = (sink: string) => `stockpipe-demo-${sink}`;
 
 /** The user's config with the demo's own topic, keyspace and lake prefix. */
@@ -48,9 +66,10 @@ export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    const toDelete = [DEMO.topic, `${DEMO.topic}.dlq`].filter((t) => existing.includes(t));
+    // The topic and everything made from it: dead letters, bars, alerts, late ticks, the analysis state.
+    const toDelete = existing.filter((t) => t === DEMO.topic || t.startsWith(`${DEMO.topic}.`));
     if (toDelete.length) await admin.deleteTopics({ topics: toDelete, timeout: 20_000 });
-    await admin.deleteGroups(DEMO.sinks.map(group)).catch(() => {});
+    await admin.deleteGroups([...DEMO.sinks.map(group), DEMO.analyzeGroup]).catch(() => {});
     for (let i = 0; i < 50 && (await admin.listTopics()).some((t) => toDelete.includes(t)); i++) await sleep(200);
     await ensureTopic(admin, { name: DEMO.topic, partitions: 6, replicationFactor: 1 });
   } finally {
@@ -85,6 +104,10 @@ export interface DemoProgress {
   produced: number;
   cassandra: number;
   s3: number;
+  /** Messages analyzed, and bars and alerts out. */
+  analyzed: number;
+  bars: number;
+  alerts: number;
 }
 
 export interface DemoEvents {
@@ -93,8 +116,30 @@ export interface DemoEvents {
 }
 
 /**
- * Streams the HSI file, then simulated ticks at 500/s, through Kafka into both sinks, and returns once both
- * hold everything produced (or the signal aborts).
+ * A source with a planted move: from `atMs` on, every tick of `symbol` is `factor` times the price it would have
+ * been — news breaking, for the alert rules to find.
+ */
+function withPlantedMove(source: Source, symbol: string, atMs: number, factor: number): Source {
+  return {
+    name: source.name,
+    open: () => source.open(),
+    close: () => source.close(),
+    async *items(signal) {
+      for await (const item of source.items(signal)) {
+        if (item.kind === "tick" && item.tick.symbol === symbol && item.eventMs >= atMs) {
+          const t = item.tick;
+          const scale = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * factor * 100) / 100);
+          yield { ...item, tick: { ...t, price: scale(t.price)!, bid: scale(t.bid), ask: scale(t.ask) } };
+        } else yield item;
+      }
+    },
+  };
+}
+
+/**
+ * Streams the HSI file, then simulated ticks — a few minutes of history at once, with a planted move, then live
+ * at 200/s — through Kafka into both sinks and `analyze`, and returns once all three have everything produced (or
+ * the signal aborts).
  */
 export async function streamDemo(
   loaded: LoadedConfig,
@@ -102,7 +147,7 @@ export async function streamDemo(
   events: DemoEvents = {},
 ): Promise<{ produced: number; rejected: number }> {
   const config = loaded.config;
-  const progress: DemoProgress = { produced: 0, cassandra: 0, s3: 0 };
+  const progress: DemoProgress = { produced: 0, cassandra: 0, s3: 0, analyzed: 0, bars: 0, alerts: 0 };
   const report = () => events.onProgress?.(progress);
   const stopDrains = new AbortController();
   let failure: unknown;
@@ -126,7 +171,29 @@ export async function streamDemo(
       onRetry: (err) => events.onRetry?.(name, err),
     });
   });
-  for (const d of drains) d.catch((err) => (failure ??= err));
+  const analyzing = analyze(
+    loaded,
+    {
+      ...drainSettings(config),
+      topic: DEMO.topic,
+      group: DEMO.analyzeGroup,
+      from: "earliest",
+      reset: true,
+      exitAtEnd: false,
+      settings: analyticsSettings(config),
+      transactionTimeoutMs: config.analytics.transactionTimeoutMs,
+      signal: stopDrains.signal,
+    },
+    {
+      onProgress: (p) => {
+        progress.analyzed = p.consumed;
+        progress.bars = p.bars;
+        progress.alerts = p.alerts;
+        report();
+      },
+    },
+  );
+  for (const d of [...drains, analyzing]) d.catch((err) => (failure ??= err));
   const producer = await connectTickProducer(loaded, {
     topic: DEMO.topic,
     createTopic: false,
@@ -140,21 +207,53 @@ export async function streamDemo(
     const hsi = await createSource("csv", { file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, config);
     await hsi.open();
     rejected += (await produceFrom({ source: hsi, send: producer.send, signal: o.signal })).rejected;
-    const start = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-    const synthetic = await createSource("synthetic", { symbols: o.symbols, seed: "42", rate: "500", start }, config);
-    // 500 ticks a second: a live-looking stream.
+    // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
+    const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
+    const first = o.symbols.split(",")[0]!.trim().toUpperCase();
+    const synthetic = withPlantedMove(
+      await createSource(
+        "synthetic",
+        { symbols: o.symbols, seed: "42", rate: String(DEMO.rate), start: new Date(startMs).toISOString() },
+        config,
+      ),
+      first,
+      startMs + DEMO.plant.afterMs,
+      DEMO.plant.factor,
+    );
     const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
     rejected += (
-      await produceFrom({ source: synthetic, send: producer.send, pacer: new Pacer(undefined, 500), deadline, signal: o.signal })
+      await produceFrom({
+        source: synthetic,
+        send: producer.send,
+        pacer: new Pacer(undefined, undefined, true),
+        deadline,
+        signal: o.signal,
+      })
     ).rejected;
     await producer.batching.flush();
-    // Until both sinks hold everything (or Ctrl-C, or a drain failed).
-    while (!o.signal.aborted && !failure && (progress.cassandra < progress.produced || progress.s3 < progress.produced)) await sleep(200);
+    // Until both sinks and the analysis have everything (or Ctrl-C, or a consumer failed).
+    const behind = () => progress.cassandra < progress.produced || progress.s3 < progress.produced || progress.analyzed < progress.produced;
+    while (!o.signal.aborted && !failure && behind()) await sleep(200);
   } finally {
     await producer.disconnect();
     stopDrains.abort();
-    await Promise.allSettled(drains);
+    await Promise.allSettled([...drains, analyzing]);
   }
   if (failure) throw failure;
   return { produced: progress.produced, rejected };
+}
+
+/** The demo's bars of one interval and its alerts, as a read_committed reader sees them. */
+export async function demoAnalytics(loaded: LoadedConfig, interval: string): Promise<{ bars: Bar[]; alerts: Alert[] }> {
+  const kafka = createKafka(loaded.config, { retries: 2 });
+  const topics = outputTopics(loaded.config, DEMO.topic, analyticsSettings(loaded.config).intervals);
+  const read = async <T>(topic: string | undefined): Promise<T[]> => {
+    const out: T[] = [];
+    if (!topic) return out;
+    const signal = new AbortController().signal;
+    for await (const batch of readMessages(kafka, { topic, from: "earliest", follow: false, signal }))
+      for (const m of batch.messages) if (m.value) out.push(JSON.parse(m.value.toString()) as T);
+    return out;
+  };
+  return { bars: await read<Bar>(topics.bars.get(interval)), alerts: await read<Alert>(topics.alerts) };
 }

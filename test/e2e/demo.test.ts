@@ -35,6 +35,13 @@ describe("stockpipe demo", () => {
           .filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c[1]!))
           .map((c) => [c[1]!, c.slice(2, 6).map(Number)]),
       );
+      // analyze: closed 1-minute bars of the simulated symbols, and the planted +4 % move on the first one fired.
+      const bars = tableRows(r.stdout, "AAPL").filter((c) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/.test(c[1]!));
+      expect(bars.length).toBeGreaterThanOrEqual(2);
+      expect(bars.some((c) => Number(c[3]) / Number(c[2]) >= 1.03)).toBe(true);
+      expect(tableRows(r.stdout, "MSFT").length).toBeGreaterThanOrEqual(2);
+      expect(r.stdout).toMatch(/│ AAPL +│ priceMove +│ warning +│ AAPL rose 4\.\d\d% from/);
+      expect(r.stderr).toMatch(/analyze +[\d,]+ 1-minute bars, [\d,]+ alerts/);
       const file = readFileSync(join(ROOT, "data", "indexProcessed-HSI.csv"), "utf8").split("\n");
       for (const day of ["2010-01-04", "2010-01-06", "2010-01-08"]) {
         const [, , open, high, low, close] = file.find((l) => l.startsWith(`HSI,${day},`))!.split(",");
