@@ -77,6 +77,8 @@ export interface AnalyzeResult {
   /** Times another process took a partition over (its transactions fenced this one's). */
   fenced: number;
   stoppedBy: "caught up" | "interrupted";
+  /** From the first fetched batch to the last committed transaction. */
+  analyzeSeconds: number;
   topics: { bars: Record<string, string>; alerts: string; late: string; dlq: string; checkpoint: string };
 }
 
@@ -103,6 +105,7 @@ interface Run {
   events: AnalyzeEvents;
   stop: AbortController;
   fatal?: StockpipeError;
+  firstBatchAt?: number;
 }
 
 export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: AnalyzeEvents = {}): Promise<AnalyzeResult> {
@@ -168,6 +171,7 @@ function newResult(): AnalyzeResult {
     restored: 0,
     fenced: 0,
     stoppedBy: "caught up",
+    analyzeSeconds: 0,
     topics: { bars: {}, alerts: "", late: "", dlq: "", checkpoint: "" },
   };
 }
@@ -278,6 +282,7 @@ async function handleBatch(
   signal: AbortSignal,
 ): Promise<void> {
   const p = batch.partition;
+  run.firstBatchAt ??= performance.now();
   if (!run.tasks.has(p)) openTasks(run, [p], signal);
   let task: Task;
   try {
@@ -324,7 +329,10 @@ async function commitChunk(run: Run, task: Task, records: OutRecord[], next: str
       onRetry: run.events.onRetry,
       shouldStop: () => signal.aborted,
     });
-    if (done) run.result.transactions++;
+    if (done) {
+      run.result.transactions++;
+      run.result.analyzeSeconds = Math.round((performance.now() - (run.firstBatchAt ?? 0)) / 10) / 100;
+    }
     return done;
   } catch (err) {
     if (run.tasks.get(task.partition) !== undefined) release(run, task.partition);
