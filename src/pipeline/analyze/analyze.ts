@@ -14,7 +14,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, Message } from "kafkajs"
 import { type AnalyticsSettings, emptyOutputs, type Outputs, PartitionAnalyzer } from "../../analytics/partition";
 import { outputTopics } from "../../analytics/settings";
 import type { LoadedConfig } from "../../config/loader";
-import { isRetriable, type StockpipeError } from "../../errors";
+import { isRetriable, RuntimeError, type StockpipeError } from "../../errors";
 import { createKafka } from "../../kafka/client";
 import { type DeadLetter, deadLetterMessage, dlqTopic } from "../../kafka/dlq";
 import { kafkaError } from "../../kafka/errors";
@@ -106,6 +106,8 @@ interface Run {
   stop: AbortController;
   fatal?: StockpipeError;
   firstBatchAt?: number;
+  /** Output topics with the input's partition count: records go to their input partition. */
+  coPartitioned: Set<string>;
 }
 
 export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: AnalyzeEvents = {}): Promise<AnalyzeResult> {
@@ -127,6 +129,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     lag: new Map(),
     events,
     stop: new AbortController(),
+    coPartitioned: new Set(),
   };
   run.result.topics = {
     bars: Object.fromEntries(run.topics.bars),
@@ -141,9 +144,18 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     await requireTopic(admin, o.topic);
     const meta = await admin.fetchTopicMetadata({ topics: [o.topic] });
     const partitions = meta.topics[0]?.partitions.length ?? 1;
-    for (const name of [...run.topics.bars.values(), run.topics.alerts, run.topics.late, run.topics.dlq])
-      await ensureTopic(admin, { name, partitions });
+    const outputs = [...run.topics.bars.values(), run.topics.alerts, run.topics.late, run.topics.dlq];
+    for (const name of outputs) await ensureTopic(admin, { name, partitions });
     await ensureCheckpointTopic(admin, run.topics.checkpoint, partitions);
+    // An output topic with as many partitions as the input gets each record in its input partition: a symbol
+    // stays in one partition downstream too, and no record is hashed again.
+    const counts = await partitionCounts(admin, [...outputs, run.topics.checkpoint]);
+    for (const name of outputs) if (counts.get(name) === partitions) run.coPartitioned.add(name);
+    if ((counts.get(run.topics.checkpoint) ?? 0) < partitions)
+      throw new RuntimeError(
+        `the analysis state topic ${run.topics.checkpoint} has ${counts.get(run.topics.checkpoint)} partitions, fewer than ${o.topic}'s ${partitions}`,
+        { hint: `the input topic grew: delete ${run.topics.checkpoint} (the state starts over) or analyze with a new group` },
+      );
     await positionGroup(admin, o.topic, o.group, from, o.reset);
     run.consumer = await start(run, from === "earliest", signal);
     await supervise(run, signal);
@@ -174,6 +186,11 @@ function newResult(): AnalyzeResult {
     analyzeSeconds: 0,
     topics: { bars: {}, alerts: "", late: "", dlq: "", checkpoint: "" },
   };
+}
+
+async function partitionCounts(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const meta = await admin.fetchTopicMetadata({ topics });
+  return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
 }
 
 async function start(run: Run, fromBeginning: boolean, signal: AbortSignal): Promise<Consumer> {
@@ -359,25 +376,35 @@ function outputRecords(
 ): OutRecord[] {
   const records: OutRecord[] = [];
   const now = new Date();
-  for (const bar of out.bars)
+  const partitionOf = (topic: string) => (run.coPartitioned.has(topic) ? task.partition : undefined);
+  for (const bar of out.bars) {
+    const topic = run.topics.bars.get(bar.interval)!;
     records.push({
-      topic: run.topics.bars.get(bar.interval)!,
-      message: { key: bar.symbol, value: encodeBar(bar), headers: { schema: BAR_SCHEMA } },
+      topic,
+      message: { key: bar.symbol, value: encodeBar(bar), headers: { schema: BAR_SCHEMA }, partition: partitionOf(topic) },
     });
+  }
   for (const alert of out.alerts)
     records.push({
       topic: run.topics.alerts,
-      message: { key: alert.symbol, value: encodeAlert(alert), headers: { schema: ALERT_SCHEMA } },
+      message: {
+        key: alert.symbol,
+        value: encodeAlert(alert),
+        headers: { schema: ALERT_SCHEMA },
+        partition: partitionOf(run.topics.alerts),
+      },
     });
   if (out.late.length) {
     const byOffset = new Map(chunk.map((m) => [m.offset, m]));
     for (const late of out.late) {
       const offset = validOffsets[late.index]!;
       const m = byOffset.get(offset)!;
-      records.push({ topic: run.topics.late, message: lateMessage(m, run.o.topic, task.partition, late.watermark, late.missed, now) });
+      const message = lateMessage(m, run.o.topic, task.partition, late.watermark, late.missed, now);
+      records.push({ topic: run.topics.late, message: { ...message, partition: partitionOf(run.topics.late) } });
     }
   }
-  for (const d of dead) records.push({ topic: run.topics.dlq, message: deadLetterMessage(d, run.o.topic, now) });
+  for (const d of dead)
+    records.push({ topic: run.topics.dlq, message: { ...deadLetterMessage(d, run.o.topic, now), partition: partitionOf(run.topics.dlq) } });
   const changed = task.analyzer.takeChanged();
   for (const message of checkpointMessages(task.partition, { ...changed.partition, next, generation: task.generation }, changed.symbols))
     records.push({ topic: run.topics.checkpoint, message });
