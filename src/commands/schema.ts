@@ -66,8 +66,9 @@ async function schemaAthena(ctx: CommandContext, dryRun: boolean): Promise<void>
   const client = createAthenaClient(ctx.config);
   try {
     for (const sql of statements) await withSpinner(`Athena: ${sql.split("\n")[0]}`, () => runAthena(client, ctx.config, sql));
+    const a = ctx.config.athena;
     log.success(
-      `Athena table ${ctx.config.athena.database}.${ctx.config.athena.table} over ${tableLocation(ctx.config)} (partition projection on dt)`,
+      `Athena tables ${a.database}.${a.table}, ${a.barsTable} and ${a.alertsTable} over ${tableLocation(ctx.config).replace(/ticks\/$/, "")}{ticks,bars,alerts}/ (partition projection on dt, and interval for bars)`,
     );
   } catch (err) {
     throw athenaError(err, "check athena.region, athena.workgroup, athena.outputLocation and the AWS credentials");

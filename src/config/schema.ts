@@ -129,7 +129,9 @@ const athena = z
     region: z.string().min(1).default("us-east-1").describe("AWS region of Athena and Glue"),
     workgroup: z.string().min(1).default("primary").describe("Athena workgroup"),
     database: identifier.default("stockpipe").describe("Glue/Athena database"),
-    table: identifier.default("ticks").describe("Table over the lake"),
+    table: identifier.default("ticks").describe("Table over the lake's ticks"),
+    barsTable: identifier.default("bars").describe("Table over the lake's bars (partitioned by interval and dt)"),
+    alertsTable: identifier.default("alerts").describe("Table over the lake's alerts"),
     outputLocation: z
       .string()
       .regex(/^s3:\/\/[^/]+(\/.*)?$/, "must be an s3:// URL")

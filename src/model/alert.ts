@@ -51,3 +51,18 @@ export function alertProblem(a: Record<string, unknown>): string | undefined {
   if (typeof a.id !== "string") return "missing id";
   return undefined;
 }
+
+export type DecodedAlert = { ok: true; alert: Alert } | { ok: false; reason: string; detail: string };
+
+export function decodeAlert(text: string): DecodedAlert {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
+  const problem = alertProblem(parsed as Record<string, unknown>);
+  return problem ? { ok: false, reason: "invalid alert", detail: problem } : { ok: true, alert: parsed as Alert };
+}

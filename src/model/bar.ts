@@ -62,3 +62,18 @@ export function barProblem(b: Record<string, unknown>): string | undefined {
   if (typeof b.id !== "string") return "missing id";
   return undefined;
 }
+
+export type DecodedBar = { ok: true; bar: Bar } | { ok: false; reason: string; detail: string };
+
+export function decodeBar(text: string): DecodedBar {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
+  const problem = barProblem(parsed as Record<string, unknown>);
+  return problem ? { ok: false, reason: "invalid bar", detail: problem } : { ok: true, bar: parsed as Bar };
+}

@@ -1,6 +1,6 @@
 /**
- * A local copy of the lake's objects for the embedded engine: lists the table's prefix and downloads only new
- * or changed keys (by ETag and size), and removes local files whose objects are gone.
+ * A local copy of the lake's objects for the embedded engine: lists the lake's tables (ticks/, bars/, alerts/)
+ * and downloads only new or changed keys (by ETag and size), and removes local files whose objects are gone.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../config/schema";
 import { createS3Client, objectPages } from "../sinks/s3/client";
-import { tablePrefix } from "../sinks/s3/layout";
+import { LAKE_TABLES, lakeRoot } from "../sinks/s3/layout";
 import { runBounded } from "../util/bounded";
 
 export interface SyncResult {
@@ -20,7 +20,7 @@ export interface SyncResult {
 }
 
 export function cacheDir(config: ResolvedConfig): string {
-  return join(dirname(config.local.dir), "lake-cache", config.s3.bucket, tablePrefix(config));
+  return join(dirname(config.local.dir), "lake-cache", config.s3.bucket, lakeRoot(config));
 }
 
 /** Brings the cache up to date with the lake, with a client of its own. */
@@ -38,10 +38,12 @@ async function syncWith(s3: S3Client, config: ResolvedConfig, onProgress?: (done
   mkdirSync(dir, { recursive: true });
   const indexFile = join(dir, ".index.json");
   const index: Record<string, string> = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, "utf8")) : {};
-  const prefix = tablePrefix(config);
+  const prefix = lakeRoot(config);
   const remote = new Map<string, string>();
+  const tables = Object.values(LAKE_TABLES).map((t) => `${prefix}${t}/`);
   for await (const page of objectPages(s3, config.s3.bucket, prefix)) {
-    for (const o of page) if (o.Key && /\.(parquet|jsonl)$/.test(o.Key)) remote.set(o.Key, `${o.ETag}:${o.Size}`);
+    for (const o of page)
+      if (o.Key && /\.(parquet|jsonl)$/.test(o.Key) && tables.some((t) => o.Key!.startsWith(t))) remote.set(o.Key, `${o.ETag}:${o.Size}`);
   }
   const wanted = [...remote].filter(([key, tag]) => index[key] !== tag || !existsSync(join(dir, key.slice(prefix.length))));
   let done = 0;

@@ -1,6 +1,6 @@
 /**
- * The local engine: SQL over the lake without AWS. The table's objects are synced into a local cache and
- * DuckDB runs the query, with `ticks` naming the lake table and `dt` its partition column.
+ * The local engine: SQL over the lake without AWS. The lake's objects are synced into a local cache and DuckDB
+ * runs the query over its tables `ticks`, `bars` and `alerts`, with `dt` their partition column.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { LoadedConfig } from "../config/loader";
 import { RuntimeError } from "../errors";
 import { s3Error } from "../sinks/s3/errors";
+import { LAKE_COLUMNS_OF, type LakeKind } from "../sinks/s3/layout";
 import { sqlString } from "../util/sql";
 import { syncLake } from "./lakeCache";
 import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
@@ -26,39 +27,62 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** Whether every dt= partition under `dir` is a day (YYYY-MM-DD): then dt is a DATE, else its text. */
+/** Whether every dt= partition folder under `dir` (at any depth) is a day (YYYY-MM-DD): then dt is a DATE, else its text. */
 function dailyPartitions(dir: string): boolean {
   if (!existsSync(dir)) return true;
-  return readdirSync(dir)
-    .filter((d) => d.startsWith("dt="))
-    .every((d) => /^dt=\d{4}-\d{2}-\d{2}$/.test(d));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((d) => /(^|\/)dt=[^/]*$/.test(d))
+    .every((d) => /(^|\/)dt=\d{4}-\d{2}-\d{2}$/.test(d));
+}
+
+/** The lake's tables: each a folder under the lake's root, its file columns, and an empty stand-in for a table with no files yet. */
+const TABLES: { name: string; folder: string; kind: LakeKind; partitions: string[] }[] = [
+  { name: "ticks", folder: "ticks", kind: "tick", partitions: ["dt"] },
+  { name: "bars", folder: "bars", kind: "bar", partitions: ["interval", "dt"] },
+  { name: "alerts", folder: "alerts", kind: "alert", partitions: ["dt"] },
+];
+
+/** The SELECT a table's view is made of: its Parquet and JSON-lines files, or no rows with its columns. */
+function tableSource(root: string, t: (typeof TABLES)[number]): string {
+  const dir = join(root, t.folder);
+  const daily = dailyPartitions(dir);
+  const dt = daily ? "CAST(dt AS DATE)" : "dt";
+  const glob = (ext: string) => sqlString(join(dir, "**", `*.${ext}`));
+  const columns = LAKE_COLUMNS_OF[t.kind];
+  const jsonName = (c: string) => (c === "adj_close" ? "adjClose" : c);
+  const sources = [
+    hasFiles(dir, ".parquet")
+      ? `SELECT * EXCLUDE (dt), ${dt} AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
+      : undefined,
+    hasFiles(dir, ".jsonl")
+      ? `SELECT ${columns
+          .map(([c, type]) => (type === "TIMESTAMP" ? `CAST("${jsonName(c)}" AS TIMESTAMP) AS "${c}"` : `"${jsonName(c)}" AS "${c}"`))
+          .join(", ")}, ${t.partitions
+          .filter((p) => p !== "dt")
+          .map((p) => `"${p}", `)
+          .join(
+            "",
+          )}${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false)`
+      : undefined,
+  ].filter(Boolean);
+  if (sources.length) return sources.join(" UNION ALL BY NAME ");
+  const empty = columns.map(([c, type]) => `NULL::${type} AS "${c}"`);
+  for (const p of t.partitions) empty.push(p === "dt" ? `NULL::${daily ? "DATE" : "VARCHAR"} AS dt` : `NULL::VARCHAR AS "${p}"`);
+  return `SELECT ${empty.join(", ")} WHERE false`;
 }
 
 /**
- * Runs `sql` over the lake files under `dir`, with `ticks` the lake table. `dt` is its partition column: a DATE
- * when the lake is partitioned by day, the partition's text (YYYY-MM, YYYY) when by month or year — read from
- * the files, so a query needs no setting to match how they were written.
+ * Runs `sql` over the lake files under `root` (the lake's root: ticks/, bars/, alerts/), with `ticks`, `bars`
+ * and `alerts` its tables. `dt` is their partition column: a DATE when the lake is partitioned by day, the
+ * partition's text (YYYY-MM, YYYY) when by month or year — read from the files, so a query needs no setting to
+ * match how they were written. `bars` also has `interval`, from its folders.
  */
-export async function runLocal(sql: string, dir: string): Promise<{ columns: string[]; rows: Row[] }> {
+export async function runLocal(sql: string, root: string): Promise<{ columns: string[]; rows: Row[] }> {
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
   try {
-    const parquet = hasFiles(dir, ".parquet");
-    const jsonl = hasFiles(dir, ".jsonl");
-    const glob = (ext: string) => sqlString(join(dir, "**", `*.${ext}`));
-    const daily = dailyPartitions(dir);
-    const dt = daily ? "CAST(dt AS DATE)" : "dt";
-    const dtType = daily ? "DATE" : "VARCHAR";
-    const sources = [
-      parquet
-        ? `SELECT * EXCLUDE (dt), ${dt} AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
-        : undefined,
-      jsonl
-        ? `SELECT * EXCLUDE (dt, adjClose, ts), adjClose AS adj_close, CAST(ts AS TIMESTAMP) AS ts, ${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false)`
-        : undefined,
-    ].filter(Boolean);
-    const empty = `SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::${dtType} AS dt WHERE false`;
-    await connection.run(`CREATE VIEW ticks AS ${sources.length ? sources.join(" UNION ALL BY NAME ") : empty}`);
+    for (const t of TABLES) await connection.run(`CREATE VIEW ${t.name} AS ${tableSource(root, t)}`);
     const reader = await connection.runAndReadAll(sql);
     const columns = reader.columnNames();
     const rows = reader.getRowObjects().map((r) => {
@@ -95,7 +119,7 @@ export class LocalEngine implements QueryEngine {
       };
     } catch (err) {
       throw new RuntimeError(`local engine: ${(err as Error).message.split("\n")[0]}`, {
-        hint: "`ticks` is the lake table (dt is its date partition); the SQL dialect is DuckDB's",
+        hint: "the lake's tables are ticks, bars (with interval) and alerts, each with dt, its date partition; the SQL dialect is DuckDB's",
         cause: err,
       });
     }

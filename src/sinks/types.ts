@@ -1,15 +1,30 @@
 import type { LoadedConfig } from "../config/loader";
+import type { Alert } from "../model/alert";
+import type { Bar } from "../model/bar";
 import type { Tick } from "../model/tick";
 
-/** A run of valid records from one Kafka partition, in offset order, as the consumer loop hands it over. */
+/** A bar or an alert with its offset and its JSON (one line, as received). */
+export interface Stored<T> {
+  record: T;
+  offset: string;
+  value: string;
+}
+
+/**
+ * A run of valid records from one Kafka partition, in offset order, as the consumer loop hands it over. Ticks
+ * (the bulk of the traffic) come as parallel arrays; bars and alerts, whose topics carry far fewer records, as
+ * `Stored` items. A topic usually carries one kind.
+ */
 export interface SinkBatch {
   topic: string;
   partition: number;
   ticks: Tick[];
   /** Offsets of `ticks`, in order. */
   offsets: string[];
-  /** Each record's JSON, one line, as received (re-encoded only where the consumer had to complete it). */
+  /** Each tick's JSON, one line, as received (re-encoded only where the consumer had to complete it). */
   values: string[];
+  bars: Stored<Bar>[];
+  alerts: Stored<Alert>[];
   /** Offset after the last message handled, valid or dead-lettered: the partition's position after this batch. */
   nextOffset: string;
   /** Nothing more was waiting in the partition when the batch was fetched. */

@@ -15,7 +15,7 @@ export async function readTopic(kafka: Kafka, topic: string, config: ResolvedCon
     for (const m of messages) {
       // The consumer's own rule: what it dead-letters is not expected in the sinks.
       const d = classifyMessage(m, config.consumer.maxMessageBytes);
-      if (!d.ok) continue;
+      if (!d.ok || d.kind !== "tick") continue;
       const t = d.tick;
       const day = marketDayAndMinute(Date.parse(t.ts), config.market.timeZone).day;
       if (since && day < since) continue;

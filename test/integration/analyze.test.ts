@@ -2,8 +2,11 @@
  * `stockpipe analyze` against the real local Kafka: bars compared field by field with a DuckDB computation over
  * the same ticks (test/oracle.ts), late ticks, a restart from the checkpoint, planted alerts, bad input.
  */
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import kafkajs, { type Message } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/loader";
+import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { stockpipe, uniqueName } from "../helpers";
 import { barsOf, compareBars, oracleBars, oracleLate, oracleTicks, readTopic } from "../oracle";
 
@@ -14,11 +17,21 @@ const producer = kafka.producer();
 const T0 = Date.parse("2024-01-02T14:30:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const s3 = new S3Client(s3ClientOptions(loadConfig({ env: {} }).config));
+/** Lake prefixes the tests wrote to, removed at the end. */
+const prefixes: string[] = [];
+
 beforeAll(async () => {
   await producer.connect();
 });
 afterAll(async () => {
   await producer.disconnect();
+  for (const prefix of prefixes) {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "stockpipe", Prefix: `${prefix}/` }));
+    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys } }));
+  }
+  s3.destroy();
 });
 
 async function newTopic(partitions: number): Promise<string> {
@@ -184,5 +197,86 @@ describe("stockpipe analyze", () => {
     });
     expect(badRule.code).toBe(3);
     expect(badRule.stderr).toMatch(/analytics\.rules\.priceMove\.percent.*env STOCKPIPE_ANALYTICS_RULES_PRICE_MOVE_PERCENT/);
+  });
+
+  it("has its bars and alerts stored by consume in Cassandra and the lake, where query finds them", async () => {
+    const topic = await newTopic(2);
+    const name = topic.replace(/-/g, "_");
+    const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: name, STOCKPIPE_S3_PREFIX: `test/${topic}` };
+    prefixes.push(`test/${topic}`);
+    await produceSynthetic(topic, 31, T0, 30_000);
+    // A second run of the simulator restarts every price: jumps for the alert rules.
+    await produceSynthetic(topic, 32, T0 + 30_000, 100_000);
+    await runAnalyze(topic, uniqueName("store"), ["--intervals", "1s,1m"]);
+    const bars = await barsOf(kafka, topic, ["1s", "1m"]);
+    const alerts = (await records(`${topic}.alerts`)).map((r) => r.value);
+    expect(bars.filter((b) => b.interval === "1m").length).toBeGreaterThan(12);
+    expect(alerts.length).toBeGreaterThan(0);
+
+    expect((await stockpipe(["schema", "cassandra"], { env })).code).toBe(0);
+    for (const sink of ["cassandra", "s3"])
+      for (const t of [`${topic}.bars.1s`, `${topic}.bars.1m`, `${topic}.alerts`]) {
+        const r = await stockpipe(["consume", "--sink", sink, "--topic", t, "-g", uniqueName("store"), "--exit-at-end", "-f", "json"], {
+          env,
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ dlq: 0 });
+      }
+
+    const query = async (engine: string, sql: string) => {
+      const r = await stockpipe(["query", "--engine", engine, sql, "-f", "json"], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>[];
+    };
+    const iso = (v: unknown) => new Date(String(v)).toISOString();
+    const asBar = (r: Record<string, unknown>) => ({
+      symbol: r.symbol,
+      interval: r.interval,
+      start: iso(r.start),
+      end: iso(r.end),
+      open: r.open,
+      high: r.high,
+      low: r.low,
+      close: r.close,
+      volume: Number(r.volume),
+      vwap: r.vwap,
+      trades: Number(r.trades),
+      id: String(r.id),
+    });
+    const sorted = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const cassandraBars = (await query("cql", "SELECT * FROM bars")).map(asBar);
+    const lakeBars = (
+      await query("local", 'SELECT symbol, interval, start, "end", open, high, low, close, volume, vwap, trades, id FROM bars')
+    ).map(asBar);
+    expect(sorted(cassandraBars)).toEqual(sorted(bars));
+    expect(sorted(lakeBars)).toEqual(sorted(bars));
+
+    const asAlert = (r: Record<string, unknown>) => ({
+      symbol: r.symbol,
+      ts: iso(r.ts),
+      rule: r.rule,
+      severity: r.severity,
+      value: r.value,
+      threshold: r.threshold,
+      message: r.message,
+      id: String(r.id),
+    });
+    expect(sorted((await query("cql", "SELECT * FROM alerts")).map(asAlert))).toEqual(sorted(alerts as never));
+    expect(sorted((await query("local", "SELECT * FROM alerts")).map(asAlert))).toEqual(sorted(alerts as never));
+
+    // The queries a user writes: a symbol's 1-minute bars of a day, newest first, from both stores.
+    const symbol = bars.find((b) => b.interval === "1m")!.symbol;
+    const day = "2024-01-02";
+    const cql = await query("cql", `SELECT start, close FROM bars WHERE symbol = '${symbol}' AND interval = '1m' AND day = '${day}'`);
+    const local = await query(
+      "local",
+      `SELECT start, close FROM bars WHERE symbol = '${symbol}' AND interval = '1m' AND dt = DATE '${day}' ORDER BY start DESC`,
+    );
+    const want = bars
+      .filter((b) => b.symbol === symbol && b.interval === "1m")
+      .sort((a, b) => (a.start < b.start ? 1 : -1))
+      .map((b) => [b.start, b.close]);
+    expect(cql.map((r) => [iso(r.start), r.close])).toEqual(want);
+    expect(local.map((r) => [iso(r.start), r.close])).toEqual(want);
   });
 });

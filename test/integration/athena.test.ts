@@ -120,6 +120,14 @@ describe("schema athena", () => {
     expect(sent).toEqual(expect.arrayContaining(statements));
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${dt} placeholder, verbatim
     expect(statements[1]).toContain("'storage.location.template' = 's3://lake-bucket/prod/ticks/dt=${dt}/'");
+    // Bars and alerts: tables of their own, bars partitioned by interval (the configured ones) and dt.
+    expect(statements[2]).toContain("CREATE EXTERNAL TABLE IF NOT EXISTS `stockpipe`.`bars`");
+    expect(statements[2]).toContain("PARTITIONED BY (`interval` string, `dt` string)");
+    expect(statements[2]).toContain("'projection.interval.values' = '1m,5m,1d'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own placeholders, verbatim
+    expect(statements[2]).toContain("'storage.location.template' = 's3://lake-bucket/prod/bars/interval=${interval}/dt=${dt}/'");
+    expect(statements[3]).toContain("CREATE EXTERNAL TABLE IF NOT EXISTS `stockpipe`.`alerts`");
+    expect(statements[3]).toContain("LOCATION 's3://lake-bucket/prod/alerts/'");
   });
 });
 

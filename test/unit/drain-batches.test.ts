@@ -173,7 +173,7 @@ describe("message classification", () => {
   it("dead-letters a wrong schema header, an oversized message and a null value with their reasons", () => {
     const c = classifyChunk(
       { topic: "t", partition: 4, highWatermark: "3" },
-      [message(0, JSON.stringify(tick(0)), { schema: "bar.v1" }), message(1, "x".repeat(200)), message(2, null)],
+      [message(0, JSON.stringify(tick(0)), { schema: "quote.v2" }), message(1, "x".repeat(200)), message(2, null)],
       100,
       false,
     );
@@ -184,5 +184,55 @@ describe("message classification", () => {
       ["2", 4, "null value"],
     ]);
     expect(c.batch.nextOffset).toBe("3");
+  });
+
+  it("takes bars and alerts by their schema header, and dead-letters a kind the reader does not accept", () => {
+    const bar = {
+      symbol: "AAPL",
+      interval: "1m",
+      start: "2024-01-02T14:30:00.000Z",
+      end: "2024-01-02T14:31:00.000Z",
+      open: 1,
+      high: 2,
+      low: 0.5,
+      close: 1.5,
+      volume: 10,
+      vwap: 1.2,
+      trades: 3,
+      id: "x",
+    };
+    const alert = {
+      symbol: "AAPL",
+      ts: "2024-01-02T14:30:00.000Z",
+      rule: "zScore",
+      severity: "warning",
+      value: 9,
+      threshold: 8,
+      message: "m",
+      id: "y",
+    };
+    const msgs = [
+      message(0, JSON.stringify(bar), { schema: "bar.v1" }),
+      message(1, JSON.stringify(alert), { schema: "alert.v1" }),
+      message(2, JSON.stringify({ ...bar, high: 0.1 }), { schema: "bar.v1" }),
+    ];
+    const c = classifyChunk({ topic: "t", partition: 0, highWatermark: "3" }, msgs, 10_000, false);
+    expect(c.batch.bars).toEqual([{ record: bar, offset: "0", value: JSON.stringify(bar) }]);
+    expect(c.batch.alerts).toEqual([{ record: alert, offset: "1", value: JSON.stringify(alert) }]);
+    expect(c.dead.map((d) => [d.reason, d.detail])).toEqual([["invalid bar", "high 0.1 is below low 0.5"]]);
+    const ticksOnly = classifyChunk({ topic: "t", partition: 0, highWatermark: "3" }, msgs.slice(0, 1), 10_000, false, ["tick"]);
+    expect(ticksOnly.dead.map((d) => [d.reason, d.detail])).toEqual([["wrong schema", 'schema header is "bar.v1", expected tick.v1']]);
+  });
+
+  it("moves past the control records (a transaction's marker) that end a fetched batch", () => {
+    const c = classifyChunk(
+      { topic: "t", partition: 0, highWatermark: "9" },
+      [tickMessage(1), tickMessage(2)],
+      10_000,
+      false,
+      undefined,
+      "3",
+    );
+    expect(c.batch.nextOffset).toBe("4");
   });
 });

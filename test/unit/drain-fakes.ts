@@ -72,7 +72,7 @@ export class FakeDlq {
 export function payload(partition: number, messages: KafkaMessage[], highWatermark: string): EachBatchPayload & { resolved: string[] } {
   const resolved: string[] = [];
   return {
-    batch: { topic: "ticks", partition, highWatermark, messages } as never,
+    batch: { topic: "ticks", partition, highWatermark, messages, lastOffset: () => messages[messages.length - 1]?.offset ?? "-1" } as never,
     resolveOffset: (o: string) => void resolved.push(o),
     heartbeat: async () => {},
     isRunning: () => true,

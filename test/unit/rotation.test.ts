@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { Alert } from "../../src/model/alert";
+import type { Bar } from "../../src/model/bar";
 import type { Tick } from "../../src/model/tick";
 import { PartitionFiles } from "../../src/sinks/s3/rotation";
 import type { SinkBatch } from "../../src/sinks/types";
@@ -19,6 +21,8 @@ function batch(offsets: number[], o: { days?: number[]; next?: number; caughtUp?
     ticks,
     offsets: offsets.map(String),
     values: ticks.map((t) => JSON.stringify(t)),
+    bars: [],
+    alerts: [],
     nextOffset: String(o.next ?? offsets[offsets.length - 1]! + 1),
     caughtUp: o.caughtUp ?? false,
   };
@@ -83,5 +87,25 @@ describe("lake file rotation", () => {
     expect(f.cutIfIdle(6500)).toBeUndefined();
     expect(f.cutIfIdle(7000)!.lines).toHaveLength(3);
     expect(f.cutIfIdle(9000)).toBeUndefined();
+  });
+
+  it("keeps each kind, and each interval of bars, in files of its own, in offset order", () => {
+    const f = files({ flushRows: 100 });
+    const bar = (interval: string, offset: number) => {
+      const record = { symbol: "AAPL", interval, start: new Date(BASE + offset).toISOString() } as Bar;
+      return { record, offset: String(offset), value: JSON.stringify(record) };
+    };
+    const alert = (offset: number) => {
+      const record = { symbol: "AAPL", ts: new Date(BASE + offset).toISOString() } as Alert;
+      return { record, offset: String(offset), value: JSON.stringify(record) };
+    };
+    const mixed: SinkBatch = { ...batch([]), bars: [bar("1m", 10), bar("1m", 11), bar("5m", 12)], alerts: [alert(13)], nextOffset: "14" };
+    const cut = f.append(mixed, 0);
+    cut.push(f.cut()!);
+    expect(cut.map((x) => [x.kind, x.folder, x.startOffset, x.lines.length])).toEqual([
+      ["bar", "bars/interval=1m", "10", 2],
+      ["bar", "bars/interval=5m", "12", 1],
+      ["alert", "alerts", "13", 1],
+    ]);
   });
 });

@@ -315,7 +315,8 @@ async function handleBatch(
   for (let i = 0; i < messages.length; i += run.o.batchSize) {
     if (!isRunning() || isStale() || signal.aborted || run.tasks.get(p) === undefined) return;
     const chunk = messages.slice(i, i + run.o.batchSize);
-    const work = classifyChunk(batch, chunk, run.o.maxMessageBytes, false);
+    const end = i + run.o.batchSize >= messages.length ? batch.lastOffset() : undefined;
+    const work = classifyChunk(batch, chunk, run.o.maxMessageBytes, false, ["tick"], end);
     const ticks = work.batch.ticks;
     const tsMs = ticks.map((t) => Date.parse(t.ts));
     const out = emptyOutputs();

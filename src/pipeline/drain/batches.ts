@@ -9,6 +9,7 @@ import { asStockpipeError, isRetriable, type StockpipeError } from "../../errors
 import { classifyMessage } from "../../kafka/classify";
 import type { DeadLetter } from "../../kafka/dlq";
 import type { LatencyRecorder } from "../../kafka/latency";
+import type { KindName } from "../../model/kinds";
 import type { Sink, SinkBatch } from "../../sinks/types";
 import { retry } from "../../util/retry";
 import type { CommitScheduler } from "./commits";
@@ -50,14 +51,22 @@ export interface Classified {
   sentAt: number[];
 }
 
+/**
+ * Classifies a chunk of a fetched batch. `endOffset`: the batch's last offset when this chunk ends it — past the
+ * last message when control records (a transaction's commit marker) follow it, so they are not left behind.
+ */
 export function classifyChunk(
   batch: Pick<Batch, "topic" | "partition" | "highWatermark">,
   chunk: KafkaMessage[],
   maxMessageBytes: number,
   withTimes: boolean,
+  accepted?: readonly KindName[],
+  endOffset?: string,
 ): Classified {
   const last = chunk[chunk.length - 1]!;
-  const nextOffset = (BigInt(last.offset) + 1n).toString();
+  let next = BigInt(last.offset) + 1n;
+  if (endOffset !== undefined && BigInt(endOffset) + 1n > next) next = BigInt(endOffset) + 1n;
+  const nextOffset = next.toString();
   const out: Classified = {
     batch: {
       topic: batch.topic,
@@ -65,6 +74,8 @@ export function classifyChunk(
       ticks: [],
       offsets: [],
       values: [],
+      bars: [],
+      alerts: [],
       nextOffset,
       caughtUp: BigInt(batch.highWatermark) <= BigInt(nextOffset),
     },
@@ -73,9 +84,17 @@ export function classifyChunk(
     sentAt: [],
   };
   for (const m of chunk) {
-    const c = classifyMessage(m, maxMessageBytes);
+    const c = classifyMessage(m, maxMessageBytes, accepted);
     if (!c.ok) {
       out.dead.push({ message: m, partition: batch.partition, reason: c.reason, detail: c.detail });
+      continue;
+    }
+    if (c.kind === "bar") {
+      out.batch.bars.push({ record: c.bar, offset: m.offset, value: c.text });
+      continue;
+    }
+    if (c.kind === "alert") {
+      out.batch.alerts.push({ record: c.alert, offset: m.offset, value: c.text });
       continue;
     }
     out.batch.ticks.push(c.tick);
@@ -112,7 +131,7 @@ async function store(c: BatchContext, work: Classified, heartbeat: () => Promise
 
 function count(c: BatchContext, work: Classified, chunkSize: number): void {
   c.counts.consumed += chunkSize;
-  c.counts.written += work.batch.ticks.length;
+  c.counts.written += work.batch.ticks.length + work.batch.bars.length + work.batch.alerts.length;
   c.counts.dlq += work.dead.length;
   for (const d of work.dead) c.counts.dlqByReason[d.reason] = (c.counts.dlqByReason[d.reason] ?? 0) + 1;
 }
@@ -125,7 +144,8 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
     for (let start = 0; start < batch.messages.length; start += c.batchSize) {
       if (!isRunning() || isStale() || c.signal.aborted) return;
       const chunk = batch.messages.slice(start, start + c.batchSize);
-      const work = classifyChunk(batch, chunk, c.maxMessageBytes, c.latency !== undefined);
+      const end = start + c.batchSize >= batch.messages.length ? batch.lastOffset() : undefined;
+      const work = classifyChunk(batch, chunk, c.maxMessageBytes, c.latency !== undefined, undefined, end);
       c.commits.track(batch.partition);
       try {
         await store(c, work, heartbeat);

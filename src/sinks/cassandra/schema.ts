@@ -29,6 +29,36 @@ export const TICK_COLUMNS: [string, string][] = [
 
 export const LATEST_COLUMNS: [string, string][] = TICK_COLUMNS.filter(([c]) => c !== "bucket");
 
+/** Bars: one partition per symbol, interval and trading day (of the bar's start), newest bar first. */
+export const BAR_COLUMNS: [string, string][] = [
+  ["symbol", "text"],
+  ["interval", "text"],
+  ["day", "date"],
+  ["start", "timestamp"],
+  ["end", "timestamp"],
+  ["open", "double"],
+  ["high", "double"],
+  ["low", "double"],
+  ["close", "double"],
+  ["volume", "bigint"],
+  ["vwap", "double"],
+  ["trades", "bigint"],
+  ["id", "uuid"],
+];
+
+/** Alerts: one partition per trading day, newest first — what fired today, across symbols. */
+export const ALERT_COLUMNS: [string, string][] = [
+  ["day", "date"],
+  ["ts", "timestamp"],
+  ["id", "uuid"],
+  ["symbol", "text"],
+  ["rule", "text"],
+  ["severity", "text"],
+  ["value", "double"],
+  ["threshold", "double"],
+  ["message", "text"],
+];
+
 export interface TableSpec {
   name: string;
   columns: [string, string][];
@@ -39,6 +69,8 @@ export interface TableSpec {
 export const TABLES: TableSpec[] = [
   { name: "ticks", columns: TICK_COLUMNS, partitionKey: ["symbol", "day", "bucket"], clustering: ["ts", "id"] },
   { name: "latest_ticks", columns: LATEST_COLUMNS, partitionKey: ["symbol"], clustering: [] },
+  { name: "bars", columns: BAR_COLUMNS, partitionKey: ["symbol", "interval", "day"], clustering: ["start"] },
+  { name: "alerts", columns: ALERT_COLUMNS, partitionKey: ["day"], clustering: ["ts", "id"] },
 ];
 
 export function keyspaceCql(config: ResolvedConfig): string {
@@ -61,6 +93,16 @@ export function tableCql(config: ResolvedConfig, spec: TableSpec): string {
   AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
   AND default_time_to_live = ${config.cassandra.ttlSeconds}
   AND comment = 'stockpipe tick v1, partitioned by (symbol, trading day in ${config.market.timeZone}, ${config.cassandra.bucketMinutes}-minute bucket)'`;
+  }
+  if (spec.name === "bars") {
+    return `CREATE TABLE IF NOT EXISTS ${ks}.bars (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (start DESC)
+  AND default_time_to_live = ${config.cassandra.ttlSeconds}
+  AND comment = 'stockpipe bar v1, partitioned by (symbol, interval, trading day of the bar start in ${config.market.timeZone})'`;
+  }
+  if (spec.name === "alerts") {
+    return `CREATE TABLE IF NOT EXISTS ${ks}.alerts (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (ts DESC, id ASC)
+  AND default_time_to_live = ${config.cassandra.ttlSeconds}
+  AND comment = 'stockpipe alert v1, partitioned by trading day in ${config.market.timeZone}, newest first'`;
   }
   return `CREATE TABLE IF NOT EXISTS ${ks}.latest_ticks (\n${cols},\n  ${pk}\n) WITH comment = 'stockpipe: the latest tick per symbol (by event time)'`;
 }

@@ -1,6 +1,6 @@
 /**
- * The Cassandra sink: prepared statements, bounded concurrency, unlogged batches only within one partition
- * (symbol, day, bucket). Every write is an upsert keyed by the tick's identity, so replays overwrite rather
+ * The Cassandra sink: ticks, bars and alerts. Prepared statements, bounded concurrency, unlogged batches only
+ * within one partition (symbol, day, bucket). Every write is an upsert keyed by the tick's identity, so replays overwrite rather
  * than duplicate. latest_ticks is written with the tick's event time as the write timestamp, so an older tick
  * arriving late never replaces a newer one.
  */
@@ -14,7 +14,7 @@ import { getOrCreate } from "../../util/maps";
 import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
 import { cassandraError } from "./errors";
-import { LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
+import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
 
@@ -62,6 +62,8 @@ export class CassandraSink implements Sink {
   private client: cassandra.Client;
   private insertTick: string;
   private insertLatest: string;
+  private insertBar: string;
+  private insertAlert: string;
   private readonly bucketMinutes: number;
   private readonly config: ResolvedConfig;
   /** Per partition, the offset after the last batch written: a write that resolved is durable. */
@@ -78,6 +80,10 @@ export class CassandraSink implements Sink {
     this.insertTick = `INSERT INTO ${ks}.ticks (${TICK_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${TICK_COLUMNS.map(() => "?").join(", ")})`;
     this.insertLatest = `INSERT INTO ${ks}.latest_ticks (${LATEST_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${LATEST_COLUMNS.map(() => "?").join(", ")}) USING TIMESTAMP ?`;
     this.bucketMinutes = config.cassandra.bucketMinutes;
+    const insert = (table: string, columns: [string, string][]) =>
+      `INSERT INTO ${ks}.${table} (${columns.map(([c]) => c).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+    this.insertBar = insert("bars", BAR_COLUMNS);
+    this.insertAlert = insert("alerts", ALERT_COLUMNS);
   }
 
   async open(): Promise<void> {
@@ -95,6 +101,7 @@ export class CassandraSink implements Sink {
   async write(batch: SinkBatch): Promise<void> {
     try {
       await this.writeTicks(batch.ticks);
+      await this.writeOthers(batch);
     } catch (err) {
       throw cassandraError(err, this.loaded);
     }
@@ -149,6 +156,39 @@ export class CassandraSink implements Sink {
           isIdempotent: true,
         }),
       );
+    }
+    await runBounded(jobs, this.config.consumer.concurrency);
+  }
+
+  /** Bars and alerts: one upsert each, keyed by their deterministic identity (few rows: no batching). */
+  private async writeOthers(batch: SinkBatch): Promise<void> {
+    if (batch.bars.length === 0 && batch.alerts.length === 0) return;
+    const tz = this.config.market.timeZone;
+    const day = (ms: number) => localDate(marketDayAndMinute(ms, tz).day);
+    const jobs: (() => Promise<unknown>)[] = [];
+    for (const { record: b } of batch.bars) {
+      const start = Date.parse(b.start);
+      const params = [
+        b.symbol,
+        b.interval,
+        day(start),
+        new Date(start),
+        new Date(b.end),
+        b.open,
+        b.high,
+        b.low,
+        b.close,
+        types.Long.fromNumber(b.volume),
+        b.vwap,
+        types.Long.fromNumber(b.trades),
+        types.Uuid.fromString(b.id),
+      ];
+      jobs.push(() => this.client.execute(this.insertBar, params, { prepare: true, isIdempotent: true }));
+    }
+    for (const { record: a } of batch.alerts) {
+      const ts = Date.parse(a.ts);
+      const params = [day(ts), new Date(ts), types.Uuid.fromString(a.id), a.symbol, a.rule, a.severity, a.value, a.threshold, a.message];
+      jobs.push(() => this.client.execute(this.insertAlert, params, { prepare: true, isIdempotent: true }));
     }
     await runBounded(jobs, this.config.consumer.concurrency);
   }

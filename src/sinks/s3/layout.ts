@@ -20,25 +20,48 @@ export const PROJECTION: Record<PartitionBy, { format: string; unit: string; sta
   year: { format: "yyyy", unit: "YEARS", start: "1970" },
 };
 
-export function tablePrefix(config: ResolvedConfig): string {
-  return `${config.s3.prefix ? `${config.s3.prefix}/` : ""}ticks/`;
+/** The record kinds of the lake: each a table of its own under the lake's prefix. */
+export type LakeKind = "tick" | "bar" | "alert";
+
+export const LAKE_TABLES: Record<LakeKind, string> = { tick: "ticks", bar: "bars", alert: "alerts" };
+
+/** The lake's root: `<prefix>/`, or "" without a prefix. */
+export function lakeRoot(config: ResolvedConfig): string {
+  return config.s3.prefix ? `${config.s3.prefix}/` : "";
 }
 
-export function objectKey(config: ResolvedConfig, dt: string, topic: string, partition: number, startOffset: string): string {
+export function tablePrefix(config: ResolvedConfig, kind: LakeKind = "tick"): string {
+  return `${lakeRoot(config)}${LAKE_TABLES[kind]}/`;
+}
+
+/** A record's folder under the lake's root, before dt=: `ticks`, `bars/interval=1m`, `alerts`. */
+export function kindFolder(kind: LakeKind, interval?: string): string {
+  return kind === "bar" ? `bars/interval=${interval}` : LAKE_TABLES[kind];
+}
+
+export function objectKey(
+  config: ResolvedConfig,
+  folder: string,
+  dt: string,
+  topic: string,
+  partition: number,
+  startOffset: string,
+): string {
   const ext = config.s3.fileFormat === "parquet" ? "parquet" : "jsonl";
-  return `${tablePrefix(config)}dt=${dt}/${topic}+${partition}+${startOffset}.${ext}`;
+  return `${lakeRoot(config)}${folder}/dt=${dt}/${topic}+${partition}+${startOffset}.${ext}`;
 }
 
-export function tableLocation(config: ResolvedConfig): string {
-  return `s3://${config.s3.bucket}/${tablePrefix(config)}`;
+export function tableLocation(config: ResolvedConfig, kind: LakeKind = "tick"): string {
+  return `s3://${config.s3.bucket}/${tablePrefix(config, kind)}`;
 }
 
 /** Athena's partition projection template: the same layout as objectKey. */
-export function locationTemplate(config: ResolvedConfig): string {
-  return `${tableLocation(config)}dt=\${dt}/`;
+export function locationTemplate(config: ResolvedConfig, kind: LakeKind = "tick"): string {
+  const interval = kind === "bar" ? `interval=\${interval}/` : "";
+  return `${tableLocation(config, kind)}${interval}dt=\${dt}/`;
 }
 
-/** Columns of the lake files, in order, with their DuckDB and Athena types. */
+/** Columns of the ticks' files, in order, with their DuckDB and Athena types. */
 export const LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
   ["symbol", "VARCHAR", "string"],
   ["ts", "TIMESTAMP", "timestamp"],
@@ -56,3 +79,36 @@ export const LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
   ["seq", "BIGINT", "bigint"],
   ["id", "VARCHAR", "string"],
 ];
+
+/** Columns of the bars' files (interval is the partition folder's). */
+export const BAR_LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
+  ["symbol", "VARCHAR", "string"],
+  ["start", "TIMESTAMP", "timestamp"],
+  ["end", "TIMESTAMP", "timestamp"],
+  ["open", "DOUBLE", "double"],
+  ["high", "DOUBLE", "double"],
+  ["low", "DOUBLE", "double"],
+  ["close", "DOUBLE", "double"],
+  ["volume", "BIGINT", "bigint"],
+  ["vwap", "DOUBLE", "double"],
+  ["trades", "BIGINT", "bigint"],
+  ["id", "VARCHAR", "string"],
+];
+
+/** Columns of the alerts' files. */
+export const ALERT_LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
+  ["symbol", "VARCHAR", "string"],
+  ["ts", "TIMESTAMP", "timestamp"],
+  ["rule", "VARCHAR", "string"],
+  ["severity", "VARCHAR", "string"],
+  ["value", "DOUBLE", "double"],
+  ["threshold", "DOUBLE", "double"],
+  ["message", "VARCHAR", "string"],
+  ["id", "VARCHAR", "string"],
+];
+
+export const LAKE_COLUMNS_OF: Record<LakeKind, [string, string, string][]> = {
+  tick: LAKE_COLUMNS,
+  bar: BAR_LAKE_COLUMNS,
+  alert: ALERT_LAKE_COLUMNS,
+};

@@ -5,7 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../../util/sql";
-import { LAKE_COLUMNS } from "./layout";
+import { LAKE_COLUMNS_OF, type LakeKind } from "./layout";
 
 const JSON_NAME: Record<string, string> = { adj_close: "adjClose" };
 
@@ -36,15 +36,16 @@ export class ParquetEncoder {
     else this.idle.push(c);
   }
 
-  /** Reads tick v1 JSON lines from `jsonlPath` and writes them, typed, to `parquetPath`. */
-  async encode(jsonlPath: string, parquetPath: string, compression: "zstd" | "snappy"): Promise<void> {
-    const columns = LAKE_COLUMNS.map(([name, type]) => `${JSON_NAME[name] ?? name}: '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(
+  /** Reads JSON lines of a kind (tick v1, bar v1, alert v1) from `jsonlPath` and writes them, typed, to `parquetPath`. */
+  async encode(jsonlPath: string, parquetPath: string, compression: "zstd" | "snappy", kind: LakeKind = "tick"): Promise<void> {
+    const LAKE_COLUMNS = LAKE_COLUMNS_OF[kind];
+    const columns = LAKE_COLUMNS.map(([name, type]) => `'${JSON_NAME[name] ?? name}': '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(
       ", ",
     );
     const select = LAKE_COLUMNS.map(([name, type]) => {
       const source = `"${JSON_NAME[name] ?? name}"`;
       // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.
-      return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${name}` : `${source} AS ${name}`;
+      return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS "${name}"` : `${source} AS "${name}"`;
     }).join(", ");
     const connection = await this.acquire();
     try {

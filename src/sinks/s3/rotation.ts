@@ -9,10 +9,14 @@
  * commit past the file.
  */
 import type { SinkBatch } from "../types";
+import { kindFolder, type LakeKind } from "./layout";
 
 export interface LakeFile {
   topic: string;
   partition: number;
+  kind: LakeKind;
+  /** Under the lake's root, before dt=: ticks, bars/interval=1m, alerts. */
+  folder: string;
   /** The dt= partition of every row in it. */
   dt: string;
   /** Offset of its first row: part of its key, and the commit point while it is not in S3. */
@@ -45,30 +49,41 @@ export class PartitionFiles {
     private readonly periodOf: (ms: number) => string,
   ) {}
 
-  /** Appends a batch's rows; returns the files that filled up or ended with their period, in order. */
+  /**
+   * Appends a batch's rows; returns the files that filled up or ended with their period (or kind), in order.
+   * A file holds one kind (and one interval of bars) of one period.
+   */
   append(batch: SinkBatch, now: number): LakeFile[] {
     const done: LakeFile[] = [];
-    let first = 0;
-    // Offsets rise within a batch: after a replay only a leading run can be already appended.
-    if (this.appendedUpTo !== undefined) while (first < batch.ticks.length && BigInt(batch.offsets[first]!) < this.appendedUpTo) first++;
     let lastMinute = Number.NaN;
     let dt = "";
-    for (let i = first; i < batch.ticks.length; i++) {
-      const ms = Date.parse(batch.ticks[i]!.ts);
+    let appended: string | undefined;
+    for (const row of rowsOf(batch)) {
+      // Offsets rise within a batch: after a replay only a leading run can be already appended.
+      if (this.appendedUpTo !== undefined && BigInt(row.offset) < this.appendedUpTo) continue;
       // The period changes only on a minute boundary: one lookup per minute of event time.
-      const minute = Math.floor(ms / 60_000);
+      const minute = Math.floor(row.ms / 60_000);
       if (minute !== lastMinute) {
-        dt = this.periodOf(ms);
+        dt = this.periodOf(row.ms);
         lastMinute = minute;
       }
-      if (this.buffer && this.buffer.dt !== dt) done.push(this.cut()!);
-      const line = batch.values[i]!;
-      this.buffer ??= { topic: batch.topic, partition: this.partition, dt, startOffset: batch.offsets[i]!, lines: [], bytes: 0 };
-      this.buffer.lines.push(line);
-      this.buffer.bytes += line.length + 1;
+      if (this.buffer && (this.buffer.dt !== dt || this.buffer.folder !== row.folder)) done.push(this.cut()!);
+      this.buffer ??= {
+        topic: batch.topic,
+        partition: this.partition,
+        kind: row.kind,
+        folder: row.folder,
+        dt,
+        startOffset: row.offset,
+        lines: [],
+        bytes: 0,
+      };
+      this.buffer.lines.push(row.value);
+      this.buffer.bytes += row.value.length + 1;
       if (this.buffer.lines.length >= this.limits.flushRows || this.buffer.bytes >= this.limits.flushBytes) done.push(this.cut()!);
+      appended = row.offset;
     }
-    if (first < batch.ticks.length) this.appendedUpTo = BigInt(batch.offsets[batch.ticks.length - 1]!) + 1n;
+    if (appended !== undefined) this.appendedUpTo = BigInt(appended) + 1n;
     this.next = batch.nextOffset;
     this.caughtUp = batch.caughtUp;
     this.lastAppendAt = now;
@@ -98,4 +113,38 @@ export class PartitionFiles {
   durableOffset(): string | undefined {
     return this.inFlight[0]?.startOffset ?? this.buffer?.startOffset ?? this.next;
   }
+}
+
+interface Row {
+  kind: LakeKind;
+  folder: string;
+  offset: string;
+  /** Event time: a tick's or an alert's ts, a bar's start. */
+  ms: number;
+  value: string;
+}
+
+/** A batch's rows of every kind, in offset order (a topic usually carries one kind: then no merging). */
+function* rowsOf(batch: SinkBatch): Generator<Row> {
+  const ticks = (function* (): Generator<Row> {
+    for (let i = 0; i < batch.ticks.length; i++)
+      yield { kind: "tick", folder: "ticks", offset: batch.offsets[i]!, ms: Date.parse(batch.ticks[i]!.ts), value: batch.values[i]! };
+  })();
+  if (batch.bars.length === 0 && batch.alerts.length === 0) {
+    yield* ticks;
+    return;
+  }
+  const rows: Row[] = [...ticks];
+  for (const b of batch.bars)
+    rows.push({
+      kind: "bar",
+      folder: kindFolder("bar", b.record.interval),
+      offset: b.offset,
+      ms: Date.parse(b.record.start),
+      value: b.value,
+    });
+  for (const a of batch.alerts)
+    rows.push({ kind: "alert", folder: kindFolder("alert"), offset: a.offset, ms: Date.parse(a.record.ts), value: a.value });
+  rows.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  yield* rows;
 }

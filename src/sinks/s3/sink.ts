@@ -1,7 +1,7 @@
 /**
  * The S3 lake sink: rows buffered per Kafka partition become files
- * s3://<bucket>/<prefix>/ticks/dt=<period>/<topic>+<partition>+<first offset>.parquet (the period: the trading
- * day, its month or its year, by s3.partitionBy), cut where
+ * s3://<bucket>/<prefix>/<ticks|bars/interval=<i>|alerts>/dt=<period>/<topic>+<partition>+<first offset>.parquet
+ * (the period: the trading day, its month or its year, by s3.partitionBy, of the event time), cut where
  * rotation.ts says. Offsets reported durable for a partition never pass the first row still buffered or
  * uploading, so a crash replays from the start of an unwritten file and rewrites it under the same key:
  * objects are overwritten, never duplicated.
@@ -143,13 +143,13 @@ export class S3Sink implements Sink {
 
   /** One file: JSON lines → (Parquet) → S3 under its deterministic key. */
   private async writeObject(file: LakeFile): Promise<void> {
-    const key = objectKey(this.config, file.dt, file.topic, file.partition, file.startOffset);
+    const key = objectKey(this.config, file.folder, file.dt, file.topic, file.partition, file.startOffset);
     const base = join(this.tmp, `${file.partition}-${this.seq++}`);
     try {
       await writeFile(`${base}.jsonl`, `${file.lines.join("\n")}\n`);
       let path = `${base}.jsonl`;
       if (this.encoder) {
-        await this.encoder.encode(`${base}.jsonl`, `${base}.parquet`, this.config.s3.compression);
+        await this.encoder.encode(`${base}.jsonl`, `${base}.parquet`, this.config.s3.compression, file.kind);
         path = `${base}.parquet`;
       }
       await uploadFile(this.s3, this.config.s3.bucket, key, path, this.encoder ? "application/vnd.apache.parquet" : "application/x-ndjson");
