@@ -1,10 +1,12 @@
-/** `stockpipe verify`: the ticks in Kafka against the rows in Cassandra and in the lake, per symbol and day. */
+/** `stockpipe verify`: the records of a topic (ticks, bars, alerts) against the rows in Cassandra and the lake, per symbol and day. */
 import type { Command } from "commander";
 import { RuntimeError, UsageError } from "../errors";
 import { log } from "../log";
+import type { KindName } from "../model/kinds";
 import { printRows } from "../ui/output";
 import { withSpinner } from "../ui/spinner";
-import type { DayCheck, Seen, SymbolCheck } from "../verify/reconcile";
+import type { ByKind, Wanted } from "../verify/readers";
+import type { DayCheck, SymbolCheck } from "../verify/reconcile";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
@@ -12,7 +14,7 @@ export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description(
-      "reconcile, per symbol and trading day, the ticks in Kafka with the rows in Cassandra and the lake; exit 1 on any mismatch",
+      "reconcile, per symbol and trading day, the ticks (or bars, or alerts) in a topic with the rows in Cassandra and the lake; exit 1 on any mismatch",
     )
     .option("--topic <topic>", "topic to check (default: kafka.topic)")
     .option("--since <date>", "only trading days from this date (YYYY-MM-DD)")
@@ -20,7 +22,12 @@ export function registerVerify(program: Command): void {
     .addOption(formatOption())
     .addHelpText(
       "after",
-      examples("stockpipe verify", "stockpipe verify --since 2024-03-01 --sinks cassandra", "stockpipe verify -f json > report.json"),
+      examples(
+        "stockpipe verify",
+        "stockpipe verify --since 2024-03-01 --sinks cassandra",
+        "stockpipe verify --topic ticks.bars.1m",
+        "stockpipe verify -f json > report.json",
+      ),
     )
     .action(async (opts: { topic?: string; since?: string; sinks: string }, cmd: Command) => {
       const ctx = commandContext(cmd, flag("kafka.topic", opts.topic, "--topic"));
@@ -32,15 +39,22 @@ export function registerVerify(program: Command): void {
     });
 }
 
+const NAMES: Record<KindName, string> = { tick: "ticks", bar: "bars", alert: "alerts" };
+
+/** "12 ticks", "300 bars, 4 alerts": the counts of what was read. */
+function counted(r: ByKind, wanted: Wanted): string {
+  return [...wanted.kinds].map((k) => `${r[k].length.toLocaleString("en-US")} ${NAMES[k]}`).join(", ");
+}
+
 /** Reads what one sink holds, under a spinner; its failures are the sink's own one-line errors. */
-async function readSink(ctx: CommandContext, sink: string, since: string | undefined): Promise<Seen[]> {
+async function readSink(ctx: CommandContext, sink: string, wanted: Wanted, since: string | undefined): Promise<ByKind> {
   const { readCassandra, readLake } = await import("../verify/readers");
   if (sink === "cassandra") {
     const { cassandraError } = await import("../sinks/cassandra/errors");
     return withSpinner(
       `reading keyspace ${ctx.config.cassandra.keyspace}`,
-      () => readCassandra(ctx.config, since),
-      (r) => `Cassandra: ${r.length.toLocaleString("en-US")} rows`,
+      () => readCassandra(ctx.config, wanted, since),
+      (r) => `Cassandra: ${counted(r, wanted)}`,
     ).catch((err) => {
       throw cassandraError(err, ctx.loaded);
     });
@@ -49,8 +63,8 @@ async function readSink(ctx: CommandContext, sink: string, since: string | undef
   const where = `s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}`;
   return withSpinner(
     `reading the lake at ${where}`,
-    () => readLake(ctx.config, since),
-    (r) => `lake: ${r.length.toLocaleString("en-US")} rows`,
+    () => readLake(ctx.config, wanted, since),
+    (r) => `lake: ${counted(r, wanted)}`,
   ).catch((err) => {
     throw s3Error(err, ctx.loaded, `read the lake at ${where}`);
   });
@@ -63,38 +77,42 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
     if (s !== "cassandra" && s !== "s3") throw new UsageError(`--sinks: unknown sink "${s}"; choose cassandra, s3`);
   const { createKafka } = await import("../kafka/client");
   const { kafkaError } = await import("../kafka/errors");
-  const { readTopic } = await import("../verify/readers");
+  const { readTopic, wantedOf } = await import("../verify/readers");
   const { bySymbol, reconcile } = await import("../verify/reconcile");
   const topic = ctx.config.kafka.topic;
   const kafka = createKafka(ctx.config, { retries: 2 });
   const inKafka = await withSpinner(
     `reading ${topic} from the beginning`,
     () => readTopic(kafka, topic, ctx.config, options.since),
-    (r) => `${topic}: ${r.length.toLocaleString("en-US")} valid ticks`,
+    (r) => `${topic}: ${counted(r, wantedOf(r))}`,
   ).catch((err) => {
     throw kafkaError(err, ctx.loaded, `read ${topic}`);
   });
-  const rows: SymbolCheck[] = [];
-  const problems: (DayCheck & { sink: string })[] = [];
+  const wanted = wantedOf(inKafka);
+  const rows: (SymbolCheck & { kind: string })[] = [];
+  const problems: (DayCheck & { sink: string; kind: string })[] = [];
   for (const sink of options.sinks) {
-    const checked = bySymbol(sink, reconcile(inKafka, await readSink(ctx, sink, options.since)));
-    rows.push(...checked.symbols);
-    problems.push(...checked.problems);
+    const stored = await readSink(ctx, sink, wanted, options.since);
+    for (const kind of wanted.kinds) {
+      const checked = bySymbol(sink, reconcile(inKafka[kind], stored[kind]));
+      rows.push(...checked.symbols.map((r) => ({ kind, ...r })));
+      problems.push(...checked.problems.map((p) => ({ kind, ...p })));
+    }
   }
   if (ctx.format === "json") {
     process.stdout.write(`${JSON.stringify({ topic, since: options.since ?? null, symbols: rows, mismatchedDays: problems }, null, 2)}\n`);
   } else {
-    const columns = ["sink", "symbol", "days", "kafka", "stored", "missing", "duplicated", "differing", "extra", "status"];
+    const columns = ["sink", "kind", "symbol", "days", "kafka", "stored", "missing", "duplicated", "differing", "extra", "status"];
     printRows(
       rows,
-      columns.map((key) => ({ key, align: ["sink", "symbol", "status"].includes(key) ? "left" : "right" })),
+      columns.map((key) => ({ key, align: ["sink", "kind", "symbol", "status"].includes(key) ? "left" : "right" })),
       ctx.format,
     );
     if (problems.length && ctx.format === "table") {
       log.info(`mismatched trading days (${problems.length}${problems.length > 20 ? ", first 20" : ""}):`);
       printRows(
         problems.slice(0, 20),
-        ["sink", "symbol", "day", "kafka", "stored", "missing", "duplicated", "differing", "extra"].map((key) => ({ key })),
+        ["sink", "kind", "symbol", "day", "kafka", "stored", "missing", "duplicated", "differing", "extra"].map((key) => ({ key })),
         "table",
       );
     }
@@ -105,7 +123,8 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
       hint: "missing rows: run the consumer again (it resumes from its committed offsets); duplicated or differing rows point to a bug or a second writer",
     });
   }
+  const what = [...wanted.kinds].map((k) => NAMES[k]).join(" and ");
   log.success(
-    `every one of ${(total / Math.max(1, options.sinks.length)).toLocaleString("en-US")} ticks is stored exactly once in ${options.sinks.join(" and ")}`,
+    `every one of ${(total / Math.max(1, options.sinks.length)).toLocaleString("en-US")} ${what} is stored exactly once in ${options.sinks.join(" and ")}`,
   );
 }

@@ -1,61 +1,143 @@
-/** What each side holds, as (symbol, trading day, id, fingerprint) for reconciliation. */
+/** What each side holds, per record kind, as (symbol, trading day, id, fingerprint) for reconciliation. */
+import type cassandra from "cassandra-driver";
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { classifyMessage } from "../kafka/classify";
 import { readMessages } from "../kafka/reader";
+import type { Alert } from "../model/alert";
+import type { Bar } from "../model/bar";
+import type { KindName } from "../model/kinds";
 import { marketDayAndMinute } from "../model/time";
 import { sqlString } from "../util/sql";
 import { fingerprint, type Seen } from "./reconcile";
 
-/** Every valid tick in the topic, read from the beginning up to the end offsets at the start. */
-export async function readTopic(kafka: Kafka, topic: string, config: ResolvedConfig, since?: string): Promise<Seen[]> {
-  const out: Seen[] = [];
+/** What a topic or a store holds, per record kind. A bar's "symbol" is `<symbol> <interval>`: each interval is checked on its own. */
+export type ByKind = Record<KindName, Seen[]>;
+
+const byKind = (): ByKind => ({ tick: [], bar: [], alert: [] });
+
+/** What must match, per kind (a tick's ts, price and volume; every field of a bar; an alert's time, rule and value). */
+export function barFingerprint(b: Pick<Bar, "start" | "open" | "high" | "low" | "close" | "volume" | "vwap" | "trades">): string {
+  return `${b.start}|${b.open}|${b.high}|${b.low}|${b.close}|${b.volume}|${b.vwap}|${b.trades}`;
+}
+export function alertFingerprint(a: Pick<Alert, "ts" | "rule" | "value">): string {
+  return `${a.ts}|${a.rule}|${a.value}`;
+}
+
+/** Every valid record in the topic, read from the beginning up to the end offsets at the start. */
+export async function readTopic(kafka: Kafka, topic: string, config: ResolvedConfig, since?: string): Promise<ByKind> {
+  const out = byKind();
+  const tz = config.market.timeZone;
+  const dayOf = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
   const read = readMessages(kafka, { topic, from: "earliest", follow: false, signal: new AbortController().signal });
   for await (const { messages } of read) {
     for (const m of messages) {
       // The consumer's own rule: what it dead-letters is not expected in the sinks.
       const d = classifyMessage(m, config.consumer.maxMessageBytes);
-      if (!d.ok || d.kind !== "tick") continue;
-      const t = d.tick;
-      const day = marketDayAndMinute(Date.parse(t.ts), config.market.timeZone).day;
-      if (since && day < since) continue;
-      out.push({ symbol: t.symbol, day, id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
+      if (!d.ok) continue;
+      if (d.kind === "tick") {
+        const t = d.tick;
+        out.tick.push({ symbol: t.symbol, day: dayOf(t.ts), id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
+      } else if (d.kind === "bar") {
+        const b = d.bar;
+        out.bar.push({ symbol: `${b.symbol} ${b.interval}`, day: dayOf(b.start), id: b.id, fingerprint: barFingerprint(b) });
+      } else {
+        const a = d.alert;
+        out.alert.push({ symbol: a.symbol, day: dayOf(a.ts), id: a.id, fingerprint: alertFingerprint(a) });
+      }
     }
   }
+  if (since) for (const k of Object.keys(out) as KindName[]) out[k] = out[k].filter((s) => s.day >= since);
   return out;
 }
 
-export async function readCassandra(config: ResolvedConfig, since?: string): Promise<Seen[]> {
+/** Which stored rows to compare: the kinds in the topic, and the intervals of its bars. */
+export interface Wanted {
+  kinds: Set<KindName>;
+  intervals: Set<string>;
+}
+
+export function wantedOf(topic: ByKind): Wanted {
+  const kinds = new Set((Object.keys(topic) as KindName[]).filter((k) => topic[k].length > 0));
+  if (kinds.size === 0) kinds.add("tick");
+  return { kinds, intervals: new Set(topic.bar.map((b) => b.symbol.split(" ")[1]!)) };
+}
+
+export async function readCassandra(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { createCassandraClient } = await import("../sinks/cassandra/client");
   const client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
-  const out: Seen[] = [];
-  try {
-    await new Promise<void>((resolve, reject) =>
+  const out = byKind();
+  const each = (cql: string, fn: (row: cassandra.types.Row) => void) =>
+    new Promise<void>((resolve, reject) =>
       client.eachRow(
-        "SELECT symbol, day, id, ts, price, volume FROM ticks",
+        cql,
         [],
         { fetchSize: 5000, autoPage: true },
-        (_n, row) => {
-          const day = row.get("day").toString();
-          if (since && day < since) return;
-          const volume = row.get("volume");
-          out.push({
-            symbol: row.get("symbol"),
-            day,
-            id: row.get("id").toString(),
-            fingerprint: fingerprint((row.get("ts") as Date).toISOString(), row.get("price"), volume === null ? null : volume.toNumber()),
-          });
-        },
+        (_n, row) => fn(row),
         (err) => (err ? reject(err) : resolve()),
       ),
     );
+  try {
+    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, since);
+    if (wanted.kinds.has("bar"))
+      await each("SELECT symbol, interval, day, start, open, high, low, close, volume, vwap, trades, id FROM bars", (row) => {
+        const day = row.get("day").toString();
+        if (!wanted.intervals.has(row.get("interval")) || (since && day < since)) return;
+        const bar = {
+          start: (row.get("start") as Date).toISOString(),
+          open: row.get("open"),
+          high: row.get("high"),
+          low: row.get("low"),
+          close: row.get("close"),
+          volume: row.get("volume").toNumber(),
+          vwap: row.get("vwap"),
+          trades: row.get("trades").toNumber(),
+        };
+        out.bar.push({
+          symbol: `${row.get("symbol")} ${row.get("interval")}`,
+          day,
+          id: row.get("id").toString(),
+          fingerprint: barFingerprint(bar),
+        });
+      });
+    if (wanted.kinds.has("alert"))
+      await each("SELECT day, ts, id, symbol, rule, value FROM alerts", (row) => {
+        const day = row.get("day").toString();
+        if (since && day < since) return;
+        const a = { ts: (row.get("ts") as Date).toISOString(), rule: row.get("rule"), value: row.get("value") };
+        out.alert.push({ symbol: row.get("symbol"), day, id: row.get("id").toString(), fingerprint: alertFingerprint(a) });
+      });
   } finally {
     await client.shutdown().catch(() => {});
   }
   return out;
 }
 
-export async function readLake(config: ResolvedConfig, since?: string): Promise<Seen[]> {
+async function cassandraTicks(client: cassandra.Client, since?: string): Promise<Seen[]> {
+  const out: Seen[] = [];
+  await new Promise<void>((resolve, reject) =>
+    client.eachRow(
+      "SELECT symbol, day, id, ts, price, volume FROM ticks",
+      [],
+      { fetchSize: 5000, autoPage: true },
+      (_n, row) => {
+        const day = row.get("day").toString();
+        if (since && day < since) return;
+        const volume = row.get("volume");
+        out.push({
+          symbol: row.get("symbol"),
+          day,
+          id: row.get("id").toString(),
+          fingerprint: fingerprint((row.get("ts") as Date).toISOString(), row.get("price"), volume === null ? null : volume.toNumber()),
+        });
+      },
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+  return out;
+}
+
+export async function readLake(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
   const { dir } = await syncLake(config);
@@ -63,13 +145,50 @@ export async function readLake(config: ResolvedConfig, since?: string): Promise<
   // each row is its own ts's, whatever the granularity.
   const dt = "CAST(dt AS VARCHAR)";
   const where = since ? `WHERE ${dt} >= substr(${sqlString(since)}, 1, length(${dt}))` : "";
-  const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume FROM ticks ${where}`, dir);
   const tz = config.market.timeZone;
-  const seen: Seen[] = rows.map((r) => ({
-    symbol: String(r.symbol),
-    day: marketDayAndMinute(Date.parse(String(r.ts)), tz).day,
-    id: String(r.id),
-    fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)),
-  }));
-  return since ? seen.filter((s) => s.day >= since) : seen;
+  const dayOf = (v: unknown) => marketDayAndMinute(Date.parse(String(v)), tz).day;
+  const out = byKind();
+  if (wanted.kinds.has("tick")) {
+    const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume FROM ticks ${where}`, dir);
+    out.tick = rows.map((r) => ({
+      symbol: String(r.symbol),
+      day: dayOf(r.ts),
+      id: String(r.id),
+      fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)),
+    }));
+  }
+  if (wanted.kinds.has("bar")) {
+    const { rows } = await runLocal(
+      `SELECT symbol, interval, start, open, high, low, close, volume, vwap, trades, id FROM bars ${where}`,
+      dir,
+    );
+    out.bar = rows
+      .filter((r) => wanted.intervals.has(String(r.interval)))
+      .map((r) => ({
+        symbol: `${r.symbol} ${r.interval}`,
+        day: dayOf(r.start),
+        id: String(r.id),
+        fingerprint: barFingerprint({
+          start: String(r.start),
+          open: Number(r.open),
+          high: Number(r.high),
+          low: Number(r.low),
+          close: Number(r.close),
+          volume: Number(r.volume),
+          vwap: Number(r.vwap),
+          trades: Number(r.trades),
+        }),
+      }));
+  }
+  if (wanted.kinds.has("alert")) {
+    const { rows } = await runLocal(`SELECT symbol, ts, rule, value, id FROM alerts ${where}`, dir);
+    out.alert = rows.map((r) => ({
+      symbol: String(r.symbol),
+      day: dayOf(r.ts),
+      id: String(r.id),
+      fingerprint: alertFingerprint({ ts: String(r.ts), rule: String(r.rule), value: Number(r.value) }),
+    }));
+  }
+  if (since) for (const k of Object.keys(out) as KindName[]) out[k] = out[k].filter((s) => s.day >= since);
+  return out;
 }

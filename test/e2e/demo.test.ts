@@ -67,7 +67,18 @@ describe("stockpipe demo", () => {
     const bad = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env: demoEnv, timeoutMs: 300_000 });
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).mismatchedDays).toEqual([
-      { sink: "cassandra", symbol: "HSI", day: "2010-01-08", kafka: 1, stored: 0, missing: 1, duplicated: 0, differing: 0, extra: 0 },
+      {
+        kind: "tick",
+        sink: "cassandra",
+        symbol: "HSI",
+        day: "2010-01-08",
+        kafka: 1,
+        stored: 0,
+        missing: 1,
+        duplicated: 0,
+        differing: 0,
+        extra: 0,
+      },
     ]);
     expect(bad.stderr).toContain("verify found 1 mismatched symbol-days");
   });

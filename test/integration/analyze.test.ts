@@ -3,6 +3,7 @@
  * the same ticks (test/oracle.ts), late ticks, a restart from the checkpoint, planted alerts, bad input.
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import cassandra from "cassandra-driver";
 import kafkajs, { type Message } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/loader";
@@ -278,5 +279,40 @@ describe("stockpipe analyze", () => {
       .map((b) => [b.start, b.close]);
     expect(cql.map((r) => [iso(r.start), r.close])).toEqual(want);
     expect(local.map((r) => [iso(r.start), r.close])).toEqual(want);
+
+    // verify reconciles a bars topic and the alerts topic with both stores, and sees a bar go missing.
+    for (const t of [`${topic}.bars.1m`, `${topic}.alerts`]) {
+      const v = await stockpipe(["verify", "--topic", t, "-f", "json"], { env });
+      expect(v.code, v.stderr).toBe(0);
+      const report = JSON.parse(v.stdout);
+      expect(report.mismatchedDays).toEqual([]);
+      expect(new Set(report.symbols.map((s: { kind: string }) => s.kind))).toEqual(new Set([t.endsWith("alerts") ? "alert" : "bar"]));
+    }
+    const gone = bars.find((b) => b.interval === "1m")!;
+    const client = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1" });
+    await client.execute(
+      `DELETE FROM ${name}.bars WHERE symbol = ? AND interval = '1m' AND day = ? AND start = ?`,
+      [gone.symbol, day, new Date(gone.start)],
+      {
+        prepare: true,
+      },
+    );
+    await client.shutdown();
+    const bad = await stockpipe(["verify", "--topic", `${topic}.bars.1m`, "--sinks", "cassandra", "-f", "json"], { env });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).mismatchedDays).toEqual([
+      {
+        kind: "bar",
+        sink: "cassandra",
+        symbol: `${gone.symbol} 1m`,
+        day,
+        kafka: expect.any(Number),
+        stored: expect.any(Number),
+        missing: 1,
+        duplicated: 0,
+        differing: 0,
+        extra: 0,
+      },
+    ]);
   });
 });

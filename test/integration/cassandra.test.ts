@@ -232,6 +232,42 @@ describe("consume --sink cassandra", () => {
     }
   });
 
+  it("reads a transactional topic to its end: aborted records are skipped, and a topic ending in markers is caught up", async () => {
+    const topic = await newTopic(1);
+    const producer = kafka.producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tick = (i: number) => {
+      const t = { symbol: "TXN", ts: new Date(Date.UTC(2024, 0, 2, 15, 0, i)).toISOString(), price: 10 + i };
+      return { key: "TXN", value: JSON.stringify({ ...t, id: tickId(t) }), headers: { schema: "tick.v1" } };
+    };
+    const send = async (from: number, commit: boolean) => {
+      const tx = await producer.transaction();
+      await tx.send({ topic, acks: -1, messages: [0, 1, 2].map((i) => tick(from + i)) });
+      await (commit ? tx.commit() : tx.abort());
+    };
+    await send(0, true);
+    const group = uniqueName("txn");
+    const consume = () =>
+      stockpipe(["consume", "--sink", "cassandra", "-g", group, "--exit-at-end", "-f", "json"], { env: envFor(topic), timeoutMs: 60_000 });
+    const first = await consume();
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).written).toBe(3);
+    // What follows the group's position now is an aborted transaction and its marker only: nothing to store.
+    await send(3, false);
+    await send(6, false);
+    const second = await consume();
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout).written).toBe(0);
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const [end] = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    expect(committed!.partitions[0]!.offset).toBe(end!.high);
+    expect((await rowsOf("symbol = 'TXN'")).map((r) => r.get("price")).sort()).toEqual([10, 11, 12]);
+  });
+
   it("after SIGKILL mid-stream and a restart holds exactly the produced ticks: none missing, none twice", async () => {
     const topic = await newTopic(3);
     const ks = await newKeyspace();

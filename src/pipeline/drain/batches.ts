@@ -181,3 +181,31 @@ export function reassigned(c: Pick<BatchContext, "commits" | "sink" | "positions
   for (const p of lost) c.positions.delete(p);
   return lost;
 }
+
+/**
+ * A fetched batch with nothing to hand over — only control records (transaction markers) or the records of an
+ * aborted transaction — never reaches the batch handler. The partition still moves past it: an empty write
+ * lets the sink report it durable (once everything before it is), so the group commits past it and is not left
+ * one record behind forever.
+ */
+export async function skipEmptyBatch(
+  c: Pick<BatchContext, "sink" | "commits" | "positions" | "signal">,
+  b: { topic: string; partition: number; lastOffset: string; highWatermark: string },
+): Promise<void> {
+  if (c.signal.aborted) return;
+  const nextOffset = (BigInt(b.lastOffset) + 1n).toString();
+  c.commits.track(b.partition);
+  await c.sink.write({
+    topic: b.topic,
+    partition: b.partition,
+    ticks: [],
+    offsets: [],
+    values: [],
+    bars: [],
+    alerts: [],
+    nextOffset,
+    caughtUp: BigInt(b.highWatermark) <= BigInt(nextOffset),
+  });
+  c.positions.set(b.partition, { next: nextOffset, lag: Math.max(0, Number(b.highWatermark) - Number(nextOffset)) });
+  c.commits.soon();
+}

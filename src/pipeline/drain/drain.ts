@@ -21,7 +21,7 @@ import type { LatencyRecorder } from "../../kafka/latency";
 import { requireTopic } from "../../kafka/topics";
 import { log } from "../../log";
 import type { Sink } from "../../sinks/types";
-import { type BatchContext, batchHandler, type DrainCounts, reassigned } from "./batches";
+import { type BatchContext, batchHandler, type DrainCounts, reassigned, skipEmptyBatch } from "./batches";
 import { CommitScheduler } from "./commits";
 import { parseFrom, positionGroup } from "./position";
 
@@ -167,6 +167,11 @@ async function start(
   };
   // A rebalance took partitions away: what the sink buffered for them is the new owner's to read again.
   consumer.on(consumer.events.GROUP_JOIN, (e) => reassigned(ctx, e.payload.memberAssignment[o.topic] ?? []));
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+    const b = e.payload;
+    if (b.batchSize !== 0 || b.topic !== o.topic) return;
+    skipEmptyBatch(ctx, b).catch((err) => log.debug(`could not move past the control records of partition ${b.partition}: ${err.message}`));
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning });
   await consumer.run({
