@@ -1,11 +1,12 @@
 // npm run bench — every benchmark once, into one report: bench/results/latest.json and latest.md.
 // Produce ticks/s; Kafka → Cassandra rows/s; Kafka → S3 rows/s; end-to-end latency into Cassandra at
-// open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; the machine. Each figure is the median of its
+// open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; analyze's throughput and bar latency; the machine. Each figure is the median of its
 // runs, measured in this one invocation (the machine is shared and noisy: compare figures from the same report).
 // Usage: node bench/run.mjs [--quick | --markdown]   (--quick: fewer and smaller runs, to check the harness;
 // --markdown: only rewrite latest.md from latest.json)
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { benchAnalyze } from "./analyze.mjs";
 import { benchCassandra } from "./cassandra.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
@@ -53,6 +54,41 @@ function sideBySide(r) {
     "The client's CPU includes its start-up (JVM or Node, connecting, joining the group) as spread over the run's records.",
     "",
   ];
+}
+
+/** analyze: throughput on two streams, CPU per tick, and the time from a window closing to its bar being readable. */
+function analyzeSection(a) {
+  const cpu = (c) => (c ? `${us(c, "stockpipe")} / ${us(c, "kafka")}` : "–");
+  const lines = [
+    "## analyze: bars and alerts, exactly once",
+    "",
+    `${a.benchmark}.`,
+    "",
+    "| stream | median | runs | bars per tick | CPU µs per tick (analyze / Kafka) | bar |",
+    "|---|---:|---|---:|---|---|",
+  ];
+  for (const d of a.datasets) {
+    const runs = a.throughput.filter((t) => t.symbols === d.symbols).map((t) => fmt(t.ticksPerSecond));
+    const bar =
+      d.symbols === a.datasets[0].symbols ? `≥ ${fmt(a.bar.ticksPerSecond)}: ${a.meetsBar.throughput ? "met" : "**missed**"}` : "";
+    lines.push(
+      `| ${d.symbols} symbols | ${fmt(d.medianTicksPerSecond)} ticks/s | ${runs.join(", ")} | ${d.barsPerTick} | ${cpu(d.medianCpuMicrosPerTick)} | ${bar} |`,
+    );
+  }
+  const m = a.latency.runs.find((x) => x.run === a.latency.medianRun);
+  const c = m.cpuMicrosPerTick;
+  lines.push(
+    "",
+    `Bar latency at an open-loop ${fmt(a.latency.rate)} ticks/s (100 symbols): from a 1-second window's end plus the lateness — the moment its partition's watermark can pass it — to the bar being readable by a read_committed consumer; the run with the median p99 of ${a.latency.runs.length}:`,
+    "",
+    "| p50 | p95 | p99 | max | bars | CPU µs per tick (analyze / producer / Kafka) | bar |",
+    "|---:|---:|---:|---:|---:|---|---|",
+    `| ${ms(m.p50Ms)} | ${ms(m.p95Ms)} | ${ms(m.p99Ms)} | ${ms(m.maxMs)} | ${fmt(m.bars)} | ${c ? `${c.analyze} / ${c.producer} / ${c.kafka}` : "–"} | p99 ≤ ${a.bar.p99Ms} ms: ${a.meetsBar.latency ? "met" : "**missed**"} |`,
+    "",
+    `p99 of every run: ${a.latency.runs.map((x) => ms(x.p99Ms)).join(", ")}.`,
+    "",
+  );
+  return lines;
 }
 
 function markdown(r) {
@@ -118,10 +154,14 @@ function markdown(r) {
       `| ${fmt(rate.rate)}/s | ${cell(s.eventToProduced)} | ${cell(s.producedToSent)} | ${cell(s.sentToFetched)} | ${cell(s.fetchedToWritten)} |`,
     );
   }
+  if (r.analyze) lines.push(...analyzeSection(r.analyze));
   const missed = [
     !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
     !r.cassandra.meetsBar && `Kafka → Cassandra (${fmt(r.cassandra.medianRowsPerSecond)} < ${fmt(r.cassandra.bar)} rows/s)`,
     !r.s3.meetsBar && `Kafka → S3 (${fmt(r.s3.medianRowsPerSecond)} < ${fmt(r.s3.bar)} rows/s)`,
+    r.analyze?.meetsBar.throughput === false &&
+      `analyze throughput (${fmt(r.analyze.datasets[0].medianTicksPerSecond)} < ${fmt(r.analyze.bar.ticksPerSecond)} ticks/s)`,
+    r.analyze?.meetsBar.latency === false && `analyze bar latency (p99 ${ms(r.analyze.latency.medianP99Ms)} > ${r.analyze.bar.p99Ms} ms)`,
     r.latency.meetsBar === false &&
       `latency at ${fmt(r.latency.bar.rate)}/s (p99 ${ms(r.latency.rates.find((x) => x.rate === r.latency.bar.rate).medianP99Ms)} > ${r.latency.bar.p99Ms} ms)`,
   ].filter(Boolean);
@@ -133,7 +173,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 10 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`.",
+    "Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:kafka-tools`.",
     "",
   );
   return lines.join("\n");
@@ -155,6 +195,7 @@ try {
   report.cassandra = benchCassandra(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
   report.s3 = benchS3(quick ? { count: 100_000, runs: 1 } : { count: 1_000_000, runs: 3 });
   report.latency = await benchLatency(quick ? { runs: 1, seconds: 12, warmup: 3 } : { runs: 3, seconds: 30, warmup: 5 });
+  report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
   mkdirSync(RESULTS, { recursive: true });
   const name = quick ? "quick" : "latest";

@@ -117,11 +117,19 @@ export class PartitionAnalyzer {
         if (w.end < this.nextClose) this.nextClose = w.end;
       }
     }
-    const iso = t.ts;
     onTick(
       this.s.rules,
       s.rules,
-      { symbol: t.symbol, price: t.price, tsMs: ts, ts: iso, id: t.id ?? "", day: marketDayAndMinute(ts, this.s.timeZone).day },
+      {
+        symbol: t.symbol,
+        price: t.price,
+        tsMs: ts,
+        ts: t.ts,
+        id: t.id ?? "",
+        day: marketDayAndMinute(ts, this.s.timeZone).day,
+        open: t.open,
+        close: t.close,
+      },
       this.s.timeZone,
       out.alerts,
     );

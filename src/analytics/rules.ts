@@ -9,7 +9,8 @@
  * - zScore: a tick-to-tick return whose z-score against the symbol's previous `window` returns is at least
  *   `threshold` in size.
  * - openingGap: the first tick of a trading day (market.timeZone) at least `percent` % away from the previous
- *   trading day's close (its last tick by event time).
+ *   trading day's close (its last tick by event time). A tick that carries `open` and `close` (a day's bar from a
+ *   price file) opens and closes its day with those.
  */
 import { type Alert, alertId, type Severity } from "../model/alert";
 import type { Interval } from "../model/interval";
@@ -53,6 +54,9 @@ export interface TickSeen {
   id: string;
   /** Trading day of the tick in market.timeZone. */
   day: string;
+  /** The tick's own open and close, when it carries a day's bar (a daily price file): the opening gap uses them. */
+  open?: number;
+  close?: number;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -154,10 +158,11 @@ function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t:
     const prev = s.dayLast;
     s.prevClose = prev;
     s.day = t.day;
-    s.dayLast = t.price;
+    s.dayLast = t.close ?? t.price;
     s.dayLastTs = t.tsMs;
     if (prev === undefined) return;
-    const gap = (t.price / prev - 1) * 100;
+    const open = t.open ?? t.price;
+    const gap = (open / prev - 1) * 100;
     if (Math.abs(gap) >= r.percent)
       out.push(
         alert(
@@ -167,14 +172,14 @@ function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t:
           t.id,
           gap,
           r.percent,
-          `${t.symbol} opened ${t.day} at ${t.price}, ${pct(Math.abs(gap))} ${gap > 0 ? "above" : "below"} the previous close ${prev}`,
+          `${t.symbol} opened ${t.day} at ${open}, ${pct(Math.abs(gap))} ${gap > 0 ? "above" : "below"} the previous close ${prev}`,
         ),
       );
     return;
   }
   // A tick of an earlier day (out of order across midnight) does not change this day's close.
   if (t.day === s.day && t.tsMs >= (s.dayLastTs ?? Number.NEGATIVE_INFINITY)) {
-    s.dayLast = t.price;
+    s.dayLast = t.close ?? t.price;
     s.dayLastTs = t.tsMs;
   }
 }

@@ -48,7 +48,7 @@ async function schemaCassandra(ctx: CommandContext, dryRun: boolean): Promise<vo
     await withSpinner(
       `creating keyspace ${ks} and its tables`,
       () => applySchema(client, ctx.config),
-      () => `keyspace ${ks}: tables ticks and latest_ticks ready`,
+      () => `keyspace ${ks}: tables ticks, latest_ticks, bars and alerts ready`,
     );
   } catch (err) {
     throw cassandraError(err, ctx.loaded);

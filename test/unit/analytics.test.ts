@@ -137,4 +137,27 @@ describe("PartitionAnalyzer", () => {
       },
     ]);
   });
+
+  it("opens and closes a day with a daily bar's own open and close, when a tick carries them", () => {
+    const a = new PartitionAnalyzer(settings());
+    const out = emptyOutputs();
+    const day = (date: string, open: number, close: number): Tick => ({
+      symbol: "HSI",
+      ts: `${date}T05:00:00.000Z`,
+      price: close,
+      open,
+      close,
+      id: date,
+    });
+    // Closes 100 → opens 103.1 (+3.1 %, over the 0.2 % threshold) though it closes back at 100.
+    const list = [day("2024-01-02", 99, 100), day("2024-01-03", 103.1, 100), day("2024-01-04", 100.1, 100.05)];
+    a.process(
+      list,
+      list.map((x) => Date.parse(x.ts)),
+      out,
+    );
+    expect(out.alerts.filter((x) => x.rule === "openingGap").map((x) => [x.ts, x.value, x.message])).toEqual([
+      ["2024-01-03T05:00:00.000Z", 3.1, "HSI opened 2024-01-03 at 103.1, 3.10% above the previous close 100"],
+    ]);
+  });
 });
