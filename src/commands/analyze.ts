@@ -77,6 +77,16 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
   const started = performance.now();
   let progress = { consumed: 0, ticks: 0, bars: 0, alerts: 0, late: 0, dlq: 0, lag: 0 };
   const sp = spinner(`connecting to Kafka`);
+  // From the first partition opened on: the live line.
+  const live = () => {
+    if (status) return;
+    sp.succeed(`analyzing ${c.kafka.topic} as group ${group}: bars ${[...settings.emit].join(", ")}`);
+    status = new StatusLine(() => {
+      const secs = (performance.now() - started) / 1000;
+      const n = (x: number) => x.toLocaleString("en-US");
+      return `ticks ${n(progress.ticks)} · bars ${n(progress.bars)} · alerts ${n(progress.alerts)} · late ${n(progress.late)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.consumed / Math.max(secs, 0.001))} ticks/s · ${formatElapsed(secs * 1000)}`;
+    }).start();
+  };
   let result: AnalyzeResult;
   try {
     result = await analyze(
@@ -97,13 +107,7 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
       {
         onProgress(p) {
           progress = p;
-          if (status) return;
-          sp.succeed(`analyzing ${c.kafka.topic} as group ${group}: bars ${settings.intervals.map((i) => i.name).join(", ")}`);
-          status = new StatusLine(() => {
-            const secs = (performance.now() - started) / 1000;
-            const n = (x: number) => x.toLocaleString("en-US");
-            return `ticks ${n(progress.ticks)} · bars ${n(progress.bars)} · alerts ${n(progress.alerts)} · late ${n(progress.late)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.consumed / Math.max(secs, 0.001))} ticks/s · ${formatElapsed(secs * 1000)}`;
-          }).start();
+          live();
         },
         onPartition(e) {
           const what = e.startedOver
@@ -111,15 +115,14 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
             : e.restoredSymbols
               ? `state of ${e.restoredSymbols} symbols read back`
               : "no state yet";
-          const line = `partition ${e.partition}: ${what} (${e.ms} ms)`;
-          if (status) status.print(chalk.dim(line));
-          else log.debug(line);
+          live();
+          status?.print(chalk.dim(`partition ${e.partition}: ${what} (${e.ms} ms)`));
         },
         onRetry: (err, attempt, delay) => warn("Kafka transaction failed", err, attempt, delay),
       },
     );
   } catch (err) {
-    sp.fail();
+    if (!status) sp.fail();
     throw err;
   } finally {
     status?.stop();

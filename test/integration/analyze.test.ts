@@ -190,6 +190,21 @@ describe("stockpipe analyze", () => {
       ["{not json", JSON.stringify({ symbol: "Y", ts: iso(T0), price: -1 })].sort(),
     );
 
+    // An output topic Kafka keeps refusing (records larger than it takes): one clear failure, not an endless loop.
+    const small = await newTopic(1);
+    const made = await stockpipe(["topic", "create", `${small}.bars.1s`, "-p", "1", "--topic-config", "max.message.bytes=100"]);
+    expect(made.code, made.stderr).toBe(0);
+    await producer.send({ topic: small, messages: [tickMessage("OK", T0, 10), tickMessage("OK", T0 + 5000, 11)] });
+    const refused = await stockpipe(
+      ["analyze", "--topic", small, "-g", uniqueName("refused"), "--intervals", "1s", "--lateness", "0s", "--exit-at-end"],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/error: Kafka refused to commit the analysis of partition 0: .*(too large|TOO_LARGE)/i);
+    expect((await readTopic(kafka, `${small}.bars.1s`)).length).toBe(0);
+
     const badInterval = await stockpipe(["analyze", "--topic", topic, "--intervals", "1m,7m"]);
     expect(badInterval.code).toBe(3);
     expect(badInterval.stderr).toMatch(/analytics\.intervals.*7m does not divide a day/);

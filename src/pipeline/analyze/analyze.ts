@@ -108,7 +108,12 @@ interface Run {
   firstBatchAt?: number;
   /** Output topics with the input's partition count: records go to their input partition. */
   coPartitioned: Set<string>;
+  /** Transactions failed in a row, per partition. */
+  failures: Map<number, number>;
 }
+
+/** Failed transactions in a row on one partition before the run stops with the failure. */
+const MAX_TRANSACTION_FAILURES = 5;
 
 export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: AnalyzeEvents = {}): Promise<AnalyzeResult> {
   const from = parseFrom(o.from);
@@ -130,6 +135,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     events,
     stop: new AbortController(),
     coPartitioned: new Set(),
+    failures: new Map(),
   };
   run.result.topics = {
     bars: Object.fromEntries(run.topics.bars),
@@ -312,6 +318,8 @@ async function handleBatch(
   // this process fetched it before fencing an earlier owner that then committed): skip them.
   const from = task.next === undefined ? -1 : Number(task.next);
   const messages = batch.messages.filter((m) => Number(m.offset) >= from);
+  const skipped = batch.messages.length - messages.length;
+  if (skipped > 0) resolveOffset(batch.messages[skipped - 1]!.offset);
   for (let i = 0; i < messages.length; i += run.o.batchSize) {
     if (!isRunning() || isStale() || signal.aborted || run.tasks.get(p) === undefined) return;
     const chunk = messages.slice(i, i + run.o.batchSize);
@@ -348,6 +356,7 @@ async function commitChunk(run: Run, task: Task, records: OutRecord[], next: str
       shouldStop: () => signal.aborted,
     });
     if (done) {
+      run.failures.delete(task.partition);
       run.result.transactions++;
       run.result.analyzeSeconds = Math.round((performance.now() - (run.firstBatchAt ?? 0)) / 10) / 100;
     }
@@ -358,9 +367,16 @@ async function commitChunk(run: Run, task: Task, records: OutRecord[], next: str
       run.result.fenced++;
       log.info(`partition ${task.partition} was taken over by another analyze process; letting it go`);
     } else if (!signal.aborted) {
-      log.warn(
-        `partition ${task.partition}: a transaction failed (${(err as Error).message}); reading its checkpoint back and going on from there`,
-      );
+      const failures = (run.failures.get(task.partition) ?? 0) + 1;
+      run.failures.set(task.partition, failures);
+      const cause = err instanceof TransactionFailed ? err.cause : err;
+      // A failure that keeps coming back is not passing: stop with it rather than loop.
+      if (failures >= MAX_TRANSACTION_FAILURES)
+        fail(run, kafkaError(cause, run.loaded, `commit the analysis of partition ${task.partition}`));
+      else
+        log.warn(
+          `partition ${task.partition}: a transaction failed (${(err as Error).message}); reading its checkpoint back and going on from there`,
+        );
     }
     return false;
   }
