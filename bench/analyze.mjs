@@ -9,23 +9,12 @@
 // `<topic>.bars.1s` takes, for every bar, the time from its window closing — its end plus the lateness, when the
 // partition's watermark can first pass it — to the bar being readable. The first seconds are left out.
 // Usage: node bench/analyze.mjs [count] [runs] [rate] [seconds]
-import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { BIN, cpuNow, cpuPerRecord, isMain, median, medianOfEach, servicePids, stockpipe, writeResult } from "./lib.mjs";
+import { cpuNow, cpuPerRecord, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
 
 const INTERVALS = "1s,1m,5m";
 const LATENESS_MS = 2000;
-
-function start(args, env) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
 
 /** Deletes a topic and every topic made from it (bars, alerts, late, dead letters, analysis state). */
 async function deleteAll(admin, topic) {

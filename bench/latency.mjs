@@ -8,24 +8,12 @@
 // Once the consumer has caught up it is stopped with Ctrl-C and prints the HDR percentiles as JSON.
 // CPU use of each process over the steady part comes from /proc (Linux).
 // Usage: node bench/latency.mjs [rate,rate…] [runs] [seconds]
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { BIN, deleteTopics, isMain, median, stockpipe, writeResult } from "./lib.mjs";
+import { deleteTopics, isMain, median, start, stockpipe, writeResult } from "./lib.mjs";
 
 const SYMBOLS = 100;
-
-/** Spawns the CLI; resolves with its exit code and output when it ends. */
-function start(args, env) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
 
 /** CPU seconds used so far by each pid (utime + stime), or undefined off Linux. */
 function cpuSeconds(pids) {

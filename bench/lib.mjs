@@ -1,5 +1,5 @@
 // Shared helpers for the benchmark scripts: the machine, the local stack, running the built CLI, medians.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -57,6 +57,17 @@ function pomVersion(dir, artifact) {
   const pom = readFileSync(join(ROOT, "stack", dir, "pom.xml"), "utf8");
   const dependency = pom.slice(pom.indexOf("<dependencies>"));
   return dependency.match(new RegExp(`<artifactId>${artifact}</artifactId>\\s*<version>([^<]+)</version>`))?.[1] ?? "unknown";
+}
+
+/** Spawns the CLI; `done` resolves with its exit code and output when it ends. */
+export function start(args, env = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
 }
 
 /** Runs the CLI; returns stdout, throws with stderr on failure. */

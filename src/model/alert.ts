@@ -3,6 +3,7 @@
  * Deterministic: the same ticks give the same alerts, with the same ids, on every replay.
  */
 import { uuidFrom } from "./ids";
+import { parseJsonObject } from "./json";
 import { SYMBOL_PATTERN } from "./tick";
 
 export const ALERT_SCHEMA = "alert.v1";
@@ -55,14 +56,8 @@ export function alertProblem(a: Record<string, unknown>): string | undefined {
 export type DecodedAlert = { ok: true; alert: Alert } | { ok: false; reason: string; detail: string };
 
 export function decodeAlert(text: string): DecodedAlert {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
-  const problem = alertProblem(parsed as Record<string, unknown>);
-  return problem ? { ok: false, reason: "invalid alert", detail: problem } : { ok: true, alert: parsed as Alert };
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  const problem = alertProblem(parsed.value);
+  return problem ? { ok: false, reason: "invalid alert", detail: problem } : { ok: true, alert: parsed.value as unknown as Alert };
 }

@@ -3,6 +3,7 @@
  * on `<topic>.bars.<interval>`. A bar is final: it is emitted once, when its partition's watermark passes `end`.
  */
 import { uuidFrom } from "./ids";
+import { parseJsonObject } from "./json";
 import { SYMBOL_PATTERN } from "./tick";
 
 export const BAR_SCHEMA = "bar.v1";
@@ -66,14 +67,8 @@ export function barProblem(b: Record<string, unknown>): string | undefined {
 export type DecodedBar = { ok: true; bar: Bar } | { ok: false; reason: string; detail: string };
 
 export function decodeBar(text: string): DecodedBar {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
-  const problem = barProblem(parsed as Record<string, unknown>);
-  return problem ? { ok: false, reason: "invalid bar", detail: problem } : { ok: true, bar: parsed as Bar };
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  const problem = barProblem(parsed.value);
+  return problem ? { ok: false, reason: "invalid bar", detail: problem } : { ok: true, bar: parsed.value as unknown as Bar };
 }

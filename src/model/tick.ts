@@ -3,6 +3,7 @@
  * Type, validation, identity and codec live here and nowhere else.
  */
 import { uuidFrom } from "./ids";
+import { parseJsonObject } from "./json";
 
 export const TICK_SCHEMA = "tick.v1";
 
@@ -128,19 +129,14 @@ export type Decoded =
  */
 export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   if (value === null || value === undefined) return { ok: false, reason: "null value", detail: "message has no value" };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
-  } catch (err) {
-    return { ok: false, reason: "not JSON", detail: `not JSON: ${(err as Error).message}` };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    return { ok: false, reason: "not an object", detail: "value is not a JSON object" };
+  const json = parseJsonObject(typeof value === "string" ? value : value.toString("utf8"));
+  if (!json.ok) return json;
+  const parsed = json.value;
   const unknown = Object.keys(parsed).filter((k) => !(TICK_FIELDS as readonly string[]).includes(k));
   if (unknown.length) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
   const invalid = validateTick(parsed as Record<string, unknown>);
   if (invalid) return { ok: false, ...invalid };
-  const tick = parsed as Tick;
+  const tick = parsed as unknown as Tick;
   if (tick.id !== undefined) return { ok: true, tick, idDerived: false };
   tick.id = tickId(tick);
   return { ok: true, tick, idDerived: true };

@@ -31,6 +31,21 @@ export interface SinkBatch {
   caughtUp: boolean;
 }
 
+/** A batch with no records yet, for the partition's position `nextOffset`. */
+export function emptyBatch(b: { topic: string; partition: number; highWatermark: string }, nextOffset: string): SinkBatch {
+  return {
+    topic: b.topic,
+    partition: b.partition,
+    ticks: [],
+    offsets: [],
+    values: [],
+    bars: [],
+    alerts: [],
+    nextOffset,
+    caughtUp: BigInt(b.highWatermark) <= BigInt(nextOffset),
+  };
+}
+
 /**
  * Where consumed records go. One contract for every sink: `write` stores a batch idempotently (a replayed
  * record overwrites itself), and `durableOffset` says, per partition, up to which offset everything written is

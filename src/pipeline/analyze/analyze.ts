@@ -28,17 +28,11 @@ import { BAR_SCHEMA, encodeBar } from "../../model/bar";
 import { retry } from "../../util/retry";
 import { classifyChunk } from "../drain/batches";
 import { parseFrom, positionGroup } from "../drain/position";
+import type { GroupReadOptions } from "../group";
 import { type Checkpoint, checkpointMessages, checkpointTopic, ensureCheckpointTopic, readCheckpoints } from "./checkpoint";
 
-export interface AnalyzeOptions {
-  topic: string;
-  group: string;
-  from: string;
-  reset: boolean;
-  exitAtEnd: boolean;
-  batchSize: number;
-  partitionsConcurrently: number;
-  maxMessageBytes: number;
+/** Aborting `signal` aborts the transaction in hand and stops. */
+export interface AnalyzeOptions extends GroupReadOptions {
   settings: AnalyticsSettings;
   /** How long a crashed process's open transaction holds back read_committed readers. */
   transactionTimeoutMs: number;

@@ -10,7 +10,7 @@ import { classifyMessage } from "../../kafka/classify";
 import type { DeadLetter } from "../../kafka/dlq";
 import type { LatencyRecorder } from "../../kafka/latency";
 import type { KindName } from "../../model/kinds";
-import type { Sink, SinkBatch } from "../../sinks/types";
+import { emptyBatch, type Sink, type SinkBatch } from "../../sinks/types";
 import { retry } from "../../util/retry";
 import type { CommitScheduler } from "./commits";
 
@@ -68,17 +68,7 @@ export function classifyChunk(
   if (endOffset !== undefined && BigInt(endOffset) + 1n > next) next = BigInt(endOffset) + 1n;
   const nextOffset = next.toString();
   const out: Classified = {
-    batch: {
-      topic: batch.topic,
-      partition: batch.partition,
-      ticks: [],
-      offsets: [],
-      values: [],
-      bars: [],
-      alerts: [],
-      nextOffset,
-      caughtUp: BigInt(batch.highWatermark) <= BigInt(nextOffset),
-    },
+    batch: emptyBatch(batch, nextOffset),
     dead: [],
     producedAt: [],
     sentAt: [],
@@ -195,17 +185,7 @@ export async function skipEmptyBatch(
   if (c.signal.aborted) return;
   const nextOffset = (BigInt(b.lastOffset) + 1n).toString();
   c.commits.track(b.partition);
-  await c.sink.write({
-    topic: b.topic,
-    partition: b.partition,
-    ticks: [],
-    offsets: [],
-    values: [],
-    bars: [],
-    alerts: [],
-    nextOffset,
-    caughtUp: BigInt(b.highWatermark) <= BigInt(nextOffset),
-  });
+  await c.sink.write(emptyBatch(b, nextOffset));
   c.positions.set(b.partition, { next: nextOffset, lag: Math.max(0, Number(b.highWatermark) - Number(nextOffset)) });
   c.commits.soon();
 }

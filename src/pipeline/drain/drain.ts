@@ -21,26 +21,16 @@ import type { LatencyRecorder } from "../../kafka/latency";
 import { requireTopic } from "../../kafka/topics";
 import { log } from "../../log";
 import type { Sink } from "../../sinks/types";
+import type { GroupReadOptions } from "../group";
 import { type BatchContext, batchHandler, type DrainCounts, reassigned, skipEmptyBatch } from "./batches";
 import { CommitScheduler } from "./commits";
 import { parseFrom, positionGroup } from "./position";
 
-export interface DrainOptions {
-  topic: string;
-  group: string;
-  /** earliest | latest | ISO time: where a group without committed offsets starts (always, with reset). */
-  from: string;
-  reset: boolean;
-  /** Stop once the group's committed offsets reach the end of every partition. */
-  exitAtEnd: boolean;
+/** Aborting `signal` stops the drain cleanly: the batch in hand is written and committed. */
+export interface DrainOptions extends GroupReadOptions {
   sink: Sink;
-  batchSize: number;
-  partitionsConcurrently: number;
-  maxMessageBytes: number;
   /** Records each row's latency from event time to durable (write-through sinks only). */
   latency?: LatencyRecorder;
-  /** Aborting it stops the drain cleanly: the batch in hand is written and committed. */
-  signal: AbortSignal;
 }
 
 export interface DrainProgress {
