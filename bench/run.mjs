@@ -60,6 +60,7 @@ function sideBySide(r) {
 function analyzeSection(a) {
   const cpu = (c) => (c ? `${us(c, "stockpipe")} / ${us(c, "kafka")}` : "–");
   const lines = [
+    "",
     "## analyze: bars and alerts, exactly once",
     "",
     `${a.benchmark}.`,

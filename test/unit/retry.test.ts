@@ -44,8 +44,10 @@ describe("retry and throttle", () => {
     expect(seen).toEqual([1]);
   });
 
-  it("picks the local engine only for lake SQL over ticks", () => {
+  it("picks the local engine only for lake SQL over ticks, bars and alerts", () => {
     expect(defaultEngine("SELECT * FROM latest_ticks")).toBe("cql");
     expect(defaultEngine("SELECT symbol, avg(price) FROM ticks GROUP BY symbol")).toBe("local");
+    expect(defaultEngine("SELECT symbol, max(high) FROM bars WHERE dt = DATE '2024-01-02' GROUP BY symbol")).toBe("local");
+    expect(defaultEngine("SELECT * FROM bars WHERE symbol = 'A' AND interval = '1m' AND day = '2024-01-02'")).toBe("cql");
   });
 });
