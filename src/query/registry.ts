@@ -22,7 +22,9 @@ export const ENGINE_NAMES = Object.keys(ENGINES);
 
 /** CQL unless the statement reads like lake SQL: Cassandra tables and CQL are the default. */
 export function defaultEngine(statement: string): string {
-  return /\bfrom\s+(ticks|bars|alerts)\b/i.test(statement) && /\b(group\s+by|join|dt\s*[=<>]|avg\(|sum\()/i.test(statement) ? "local" : "cql";
+  return /\bfrom\s+(ticks|bars|alerts)\b/i.test(statement) && /\b(group\s+by|join|dt\s*[=<>]|avg\(|sum\()/i.test(statement)
+    ? "local"
+    : "cql";
 }
 
 export async function createEngine(name: string, loaded: LoadedConfig): Promise<QueryEngine> {
