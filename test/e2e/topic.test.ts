@@ -51,7 +51,9 @@ describe("stockpipe topic", () => {
     const name = uniqueName("test-cfg");
     const r = await stockpipe(["topic", "create"], { env: { STOCKPIPE_KAFKA_TOPIC: name, STOCKPIPE_KAFKA_PARTITIONS: "2" } });
     expect(r.code, r.stderr).toBe(0);
-    const d = JSON.parse((await stockpipe(["topic", "describe", name, "-f", "json"])).stdout);
+    const described = await stockpipe(["topic", "describe", name, "-f", "json"]);
+    expect(described.code, described.stderr).toBe(0);
+    const d = JSON.parse(described.stdout);
     expect(d.partitions).toHaveLength(2);
     await stockpipe(["topic", "delete", name, "--yes"]);
   });
