@@ -33,7 +33,15 @@ export async function ensureCheckpointTopic(admin: Admin, name: string, partitio
   await ensureTopic(admin, {
     name,
     partitions,
-    configs: { "cleanup.policy": "compact", "min.compaction.lag.ms": "60000", "segment.ms": "3600000" },
+    // Every transaction writes the symbols it changed, so the log grows fast while only the last record of each
+    // key matters: small segments rolled every minute and an eager cleaner keep what a restart reads short.
+    configs: {
+      "cleanup.policy": "compact",
+      "segment.ms": "60000",
+      "segment.bytes": String(16 * 1024 * 1024),
+      "min.cleanable.dirty.ratio": "0.1",
+      "min.compaction.lag.ms": "0",
+    },
   });
 }
 
