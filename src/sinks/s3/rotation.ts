@@ -55,35 +55,42 @@ export class PartitionFiles {
    */
   append(batch: SinkBatch, now: number): LakeFile[] {
     const done: LakeFile[] = [];
+    // Ticks straight from the batch's arrays (the hot path: no object per row); other kinds merged by offset.
+    const rows = batch.bars.length || batch.alerts.length ? mixedRows(batch) : undefined;
+    const n = rows ? rows.length : batch.ticks.length;
+    const offsetAt = (i: number) => (rows ? rows[i]!.offset : batch.offsets[i]!);
+    let first = 0;
+    // Offsets rise within a batch: after a replay only a leading run can be already appended.
+    if (this.appendedUpTo !== undefined) while (first < n && BigInt(offsetAt(first)) < this.appendedUpTo) first++;
     let lastMinute = Number.NaN;
     let dt = "";
-    let appended: string | undefined;
-    for (const row of rowsOf(batch)) {
-      // Offsets rise within a batch: after a replay only a leading run can be already appended.
-      if (this.appendedUpTo !== undefined && BigInt(row.offset) < this.appendedUpTo) continue;
+    for (let i = first; i < n; i++) {
+      const row = rows?.[i];
+      const ms = row ? row.ms : Date.parse(batch.ticks[i]!.ts);
+      const folder = row ? row.folder : "ticks";
       // The period changes only on a minute boundary: one lookup per minute of event time.
-      const minute = Math.floor(row.ms / 60_000);
+      const minute = Math.floor(ms / 60_000);
       if (minute !== lastMinute) {
-        dt = this.periodOf(row.ms);
+        dt = this.periodOf(ms);
         lastMinute = minute;
       }
-      if (this.buffer && (this.buffer.dt !== dt || this.buffer.folder !== row.folder)) done.push(this.cut()!);
+      if (this.buffer && (this.buffer.dt !== dt || this.buffer.folder !== folder)) done.push(this.cut()!);
+      const line = row ? row.value : batch.values[i]!;
       this.buffer ??= {
         topic: batch.topic,
         partition: this.partition,
-        kind: row.kind,
-        folder: row.folder,
+        kind: row ? row.kind : "tick",
+        folder,
         dt,
-        startOffset: row.offset,
+        startOffset: offsetAt(i),
         lines: [],
         bytes: 0,
       };
-      this.buffer.lines.push(row.value);
-      this.buffer.bytes += row.value.length + 1;
+      this.buffer.lines.push(line);
+      this.buffer.bytes += line.length + 1;
       if (this.buffer.lines.length >= this.limits.flushRows || this.buffer.bytes >= this.limits.flushBytes) done.push(this.cut()!);
-      appended = row.offset;
     }
-    if (appended !== undefined) this.appendedUpTo = BigInt(appended) + 1n;
+    if (first < n) this.appendedUpTo = BigInt(offsetAt(n - 1)) + 1n;
     this.next = batch.nextOffset;
     this.caughtUp = batch.caughtUp;
     this.lastAppendAt = now;
@@ -124,17 +131,15 @@ interface Row {
   value: string;
 }
 
-/** A batch's rows of every kind, in offset order (a topic usually carries one kind: then no merging). */
-function* rowsOf(batch: SinkBatch): Generator<Row> {
-  const ticks = (function* (): Generator<Row> {
-    for (let i = 0; i < batch.ticks.length; i++)
-      yield { kind: "tick", folder: "ticks", offset: batch.offsets[i]!, ms: Date.parse(batch.ticks[i]!.ts), value: batch.values[i]! };
-  })();
-  if (batch.bars.length === 0 && batch.alerts.length === 0) {
-    yield* ticks;
-    return;
-  }
-  const rows: Row[] = [...ticks];
+/** A batch's rows of every kind, in offset order (a topic usually carries one kind, and then this is not used). */
+function mixedRows(batch: SinkBatch): Row[] {
+  const rows: Row[] = batch.ticks.map((t, i) => ({
+    kind: "tick",
+    folder: "ticks",
+    offset: batch.offsets[i]!,
+    ms: Date.parse(t.ts),
+    value: batch.values[i]!,
+  }));
   for (const b of batch.bars)
     rows.push({
       kind: "bar",
@@ -145,6 +150,5 @@ function* rowsOf(batch: SinkBatch): Generator<Row> {
     });
   for (const a of batch.alerts)
     rows.push({ kind: "alert", folder: kindFolder("alert"), offset: a.offset, ms: Date.parse(a.record.ts), value: a.value });
-  rows.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-  yield* rows;
+  return rows.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
 }
