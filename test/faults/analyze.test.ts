@@ -16,15 +16,31 @@ const T0 = Date.parse("2024-01-02T14:30:00.000Z");
 const INTERVALS = { "1s": 1000, "10s": 10_000, "1m": 60_000 };
 const ARGS = ["--intervals", "1s,10s,1m", "--lateness", "2s"];
 
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<number>; err: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
-  return { child, done, err: () => err };
+interface Running {
+  child: ChildProcess;
+  done: Promise<number>;
+  /** What it printed on stderr so far, and its exit code once it exited. */
+  err: () => string;
 }
 
-/** 200,000 ticks of 100 symbols in four runs of the simulator, 50 s of event time each, a second or two apart. */
+function start(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  let code: number | undefined;
+  child.stderr!.on("data", (d) => (err += d));
+  const done = new Promise<number>((r) =>
+    child.on("close", (c) => {
+      code = c ?? -1;
+      r(code);
+    }),
+  );
+  return { child, done, err: () => (code === undefined ? err : `${err}\n(exited with ${code})`) };
+}
+
+/**
+ * 200,000 ticks of 100 symbols in four runs of the simulator, 50 s of event time each, sent at the simulated pace
+ * (1,000 ticks/s: 200 s in all), a second or two apart.
+ */
 async function streamTicks(env: Record<string, string>): Promise<void> {
   for (let run = 0; run < 4; run++) {
     const r = await stockpipe(
@@ -40,6 +56,8 @@ async function streamTicks(env: Record<string, string>): Promise<void> {
         new Date(T0 + run * 50_000).toISOString(),
         "--limit",
         "50000",
+        "--rate",
+        "1000",
       ],
       { env },
     );
@@ -55,22 +73,42 @@ async function setup(): Promise<{ topic: string; env: Record<string, string> }> 
   return { topic, env };
 }
 
-/** Waits until the group's committed offsets reach the end of every partition. */
-async function caughtUp(topic: string, group: string): Promise<void> {
+/** The group's committed offsets and the topic's ends, partition by partition. */
+async function positions(topic: string, group: string): Promise<{ committed: number[]; ends: number[] }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (;;) {
-      const [committed, latest] = await Promise.all([
-        admin.fetchOffsets({ groupId: group, topics: [topic] }),
-        admin.fetchTopicOffsets(topic),
-      ]);
-      const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      if (latest.every((p) => at.get(p.partition) === Number(p.high))) return;
-      await sleep(1000);
-    }
+    const [committed, latest] = await Promise.all([
+      admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      admin.fetchTopicOffsets(topic),
+    ]);
+    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    const ends = latest.sort((a, b) => a.partition - b.partition);
+    return { committed: ends.map((p) => at.get(p.partition) ?? 0), ends: ends.map((p) => Number(p.high)) };
   } finally {
     await admin.disconnect();
+  }
+}
+
+const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Waits until `done` holds for the group's positions, failing with what `by` printed after `ms` or once it exits. */
+async function waitFor(
+  topic: string,
+  group: string,
+  done: (p: { committed: number[]; ends: number[] }) => boolean,
+  ms: number,
+  by: Running,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  void by.done.then(() => (exited = true));
+  for (;;) {
+    const p = await positions(topic, group);
+    if (done(p)) return;
+    if (exited || Date.now() > deadline)
+      throw new Error(`group ${group} at ${p.committed.join(",")} of ${p.ends.join(",")}; the analyze process printed:\n${by.err()}`);
+    await sleep(500);
   }
 }
 
@@ -111,14 +149,23 @@ describe("analyze, exactly once", () => {
   it("(f) analyze SIGKILLed five times while 200,000 ticks stream: every bar once and equal to the oracle, every alert once", async () => {
     const { topic, env } = await setup();
     const group = uniqueName("g");
-    const streaming = streamTicks(env);
+    let streamed = false;
+    const streaming = streamTicks(env).then(() => (streamed = true));
+    let midWork = 0;
     for (let kill = 1; kill <= 5; kill++) {
+      // Each process joins (after the group has given up on the one killed before it), analyzes and commits,
+      // and dies at a random moment after its first commit, in the middle of its work.
+      const before = total((await positions(topic, group)).committed);
       const a = start(["analyze", "-g", group, ...ARGS], env);
-      await sleep(2000 + Math.random() * 3000);
+      const atEnd = (p: { committed: number[]; ends: number[] }) => streamed && p.committed.every((c, i) => c === p.ends[i]);
+      await waitFor(topic, group, (p) => total(p.committed) > before || atEnd(p), 120_000, a);
+      await sleep(Math.random() * 2000);
+      if (!atEnd(await positions(topic, group))) midWork++;
       a.child.kill("SIGKILL");
       await a.done;
     }
     await streaming;
+    expect(midWork).toBeGreaterThanOrEqual(3);
     const last = await stockpipe(["analyze", "-g", group, "--exit-at-end", "-f", "json", ...ARGS], { env, timeoutMs: 600_000 });
     expect(last.code, last.stderr).toBe(0);
     expect(JSON.parse(last.stdout).restored).toBeGreaterThan(0);
@@ -136,7 +183,7 @@ describe("analyze, exactly once", () => {
     await a.done;
     await streaming;
     // The group gives a's partitions to b once a's session times out; b analyzes everything to the end.
-    await caughtUp(topic, group);
+    await waitFor(topic, group, (p) => p.committed.every((c, i) => c === p.ends[i]), 300_000, b);
     b.child.kill("SIGTERM");
     expect(await b.done, b.err()).toBe(130);
     expect(b.err()).toMatch(/analyzed [\d,]+ messages/);
