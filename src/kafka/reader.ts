@@ -3,6 +3,7 @@
  * partition (earliest, latest, a time, or the last N messages), reading either up to the end offsets it found at
  * the start or on and on (follow). `tail`, `dlq` and `verify` read topics through this.
  */
+import { randomBytes } from "node:crypto";
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
 import { requireTopic } from "./topics";
 
@@ -17,6 +18,8 @@ export interface ReadOptions {
   signal: AbortSignal;
   /** Only these partitions (default: all). */
   partitions?: readonly number[];
+  /** Called once the topic is found and the start positions are known, before the first message. */
+  onStart?(): void;
 }
 
 export interface ReadBatch {
@@ -48,12 +51,14 @@ async function positions(admin: Admin, topic: string, from: ReadFrom): Promise<M
 export async function* readMessages(kafka: Kafka, o: ReadOptions): AsyncGenerator<ReadBatch> {
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `stockpipe-reader-${process.pid}-${Date.now()}`;
+  // Unique even for readers started in the same millisecond: two readers in one group would split the partitions.
+  const groupId = `stockpipe-reader-${process.pid}-${Date.now()}-${randomBytes(4).toString("hex")}`;
   try {
     await requireTopic(admin, o.topic);
     const where = await positions(admin, o.topic, o.from);
     if (o.partitions) for (const p of [...where.keys()]) if (!o.partitions.includes(p)) where.delete(p);
     const pending = new Set([...where].filter(([, p]) => p.start < p.end).map(([partition]) => partition));
+    o.onStart?.();
     if (!o.follow && pending.size === 0) return;
     yield* consume(kafka, groupId, o, where, pending);
   } finally {
