@@ -5,13 +5,14 @@ import type { AnalyzeResult } from "../pipeline/analyze/analyze";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, retryWarning } from "./common";
+import { durationFlag, retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
 export interface AnalyzeFlags {
   reset: boolean;
   exitAtEnd: boolean;
+  metricsPort?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -31,6 +32,8 @@ export function registerAnalyze(program: Command): void {
     .optionsGroup("Tuning:")
     .option("--batch-size <n>", "ticks per transaction at most (consumer.batchSize)")
     .option("--partitions-concurrently <n>", "Kafka partitions processed in parallel (consumer.partitionsConcurrently)")
+    .optionsGroup("Measuring:")
+    .option("--metrics-port <[host:]port>", "serve Prometheus metrics at http://host:port/metrics while running")
     .addHelpText(
       "after",
       `${examples(
@@ -57,7 +60,11 @@ Ctrl-C or SIGTERM aborts the open transaction and exits 130; a restart resumes f
         ...flag("consumer.batchSize", opts.batchSize, "--batch-size"),
         ...flag("consumer.partitionsConcurrently", opts.partitionsConcurrently, "--partitions-concurrently"),
       ]);
-      await analyzeCommand(ctx, { reset: Boolean(opts.reset), exitAtEnd: Boolean(opts.exitAtEnd) });
+      await analyzeCommand(ctx, {
+        reset: Boolean(opts.reset),
+        exitAtEnd: Boolean(opts.exitAtEnd),
+        metricsPort: opts.metricsPort as string | undefined,
+      });
     });
 }
 
@@ -74,6 +81,8 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
   const interrupt = onInterrupt(() =>
     log.error("interrupted twice: exiting now; the open transaction is aborted by Kafka after its timeout"),
   );
+  const { metrics, stop: stopMetrics } = await startMetrics("analyze", f.metricsPort);
+  const { analyzeMetrics } = await import("../metrics/progress");
   const started = performance.now();
   let progress = { consumed: 0, ticks: 0, bars: 0, alerts: 0, late: 0, dlq: 0, lag: 0 };
   const sp = spinner(`connecting to Kafka`);
@@ -107,6 +116,7 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
       {
         onProgress(p) {
           progress = p;
+          if (metrics) analyzeMetrics(metrics, c.kafka.topic, p);
           live();
         },
         onPartition(e) {
@@ -118,15 +128,20 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
           live();
           status?.print(chalk.dim(`partition ${e.partition}: ${what} (${e.ms} ms)`));
         },
-        onRetry: (err, attempt, delay) => warn("Kafka transaction failed", err, attempt, delay),
+        onRetry: (err, attempt, delay) => {
+          metrics?.retries.inc();
+          warn("Kafka transaction failed", err, attempt, delay);
+        },
       },
     );
   } catch (err) {
+    metrics?.errors.inc();
     if (!status) sp.fail();
     throw err;
   } finally {
     status?.stop();
     interrupt.dispose();
+    await stopMetrics();
   }
   if (!status) sp.succeed(`nothing to analyze in ${c.kafka.topic} for group ${group}`);
   const seconds = Math.round((performance.now() - started) / 10) / 100;

@@ -1,7 +1,8 @@
 /** Pieces several commands share. */
 
-import { UsageError } from "../errors";
+import { RuntimeError, UsageError } from "../errors";
 import { chalk, log } from "../log";
+import type { Metrics } from "../metrics/metrics";
 import { parseDuration } from "../model/time";
 import type { StatusLine } from "../ui/status";
 import { throttle } from "../util/retry";
@@ -30,4 +31,50 @@ export function durationFlag(value: string | undefined, name: string, allowZero 
   const ms = parseDuration(value);
   if (ms === undefined || (!allowZero && ms === 0)) throw new UsageError(`${name} ${value} must be a duration such as 10s or 500ms`);
   return ms;
+}
+
+/** `[host:]port` of a listening flag; the host defaults to loopback. */
+export function listenFlag(value: string, name: string, defaultHost = "127.0.0.1"): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65_535) throw new UsageError(`${name} ${value} must be a port (0–65535), optionally with a host: 9464 or 0.0.0.0:9464`);
+  return { host: m[1]?.replace(/^\[(.*)\]$/, "$1") ?? defaultHost, port };
+}
+
+/** A listen failure (port taken, not allowed, no such address) as one line naming the flag to change. */
+export function listenError(err: unknown, host: string, port: number, name: string): RuntimeError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === "EADDRINUSE")
+    return new RuntimeError(`port ${port} on ${host} is in use`, { hint: `stop what listens there, or pass another ${name}` });
+  if (code === "EACCES")
+    return new RuntimeError(`not allowed to listen on ${where}`, { hint: `ports below 1024 need privileges: pass another ${name}` });
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new RuntimeError(`cannot listen on ${where}: no such address on this machine`, {
+      hint: `pass an address of this machine to ${name}`,
+    });
+  return new RuntimeError(`cannot listen on ${where}: ${(err as Error).message}`);
+}
+
+/** `--metrics-port`: serves Prometheus metrics while the command runs (nothing when the flag is absent). */
+export async function startMetrics(command: string, flagValue: string | undefined): Promise<{ metrics?: Metrics; stop(): Promise<void> }> {
+  if (flagValue === undefined) return { stop: async () => {} };
+  const { host, port } = listenFlag(flagValue, "--metrics-port");
+  const { Metrics, serveMetrics } = await import("../metrics/metrics");
+  const metrics = new Metrics(command);
+  let served: Awaited<ReturnType<typeof serveMetrics>>;
+  try {
+    served = await serveMetrics(metrics, port, host);
+  } catch (err) {
+    throw listenError(err, host, port, "--metrics-port");
+  }
+  log.info(`metrics at http://${host.includes(":") ? `[${host}]` : host}:${served.port}/metrics`);
+  return {
+    metrics,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        served.server.closeAllConnections();
+        served.server.close(() => resolve());
+      }),
+  };
 }

@@ -8,7 +8,7 @@ import { SINK_NAMES } from "../sinks/registry";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, retryWarning } from "./common";
+import { durationFlag, retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -18,6 +18,7 @@ export interface ConsumeFlags {
   exitAtEnd?: boolean;
   latency?: boolean;
   latencyWarmup?: string;
+  metricsPort?: string;
 }
 
 export function registerConsume(program: Command): void {
@@ -42,6 +43,7 @@ export function registerConsume(program: Command): void {
     .option("--flush-bytes <n>", "cut a file at this many bytes (consumer.flushBytes)")
     .option("--flush-idle <duration>", "cut a caught-up partition's file after this long idle, e.g. 10s (consumer.flushIdleMs)")
     .optionsGroup("Measuring:")
+    .option("--metrics-port <[host:]port>", "serve Prometheus metrics at http://host:port/metrics while running")
     .option("--latency", "measure each row's latency from its event time to its write (write-through sinks) and print p50/p95/p99/max")
     .option("--latency-warmup <duration>", "with --latency: leave out rows within this long of the first one (e.g. 5s)")
     .addHelpText(
@@ -72,6 +74,7 @@ export function registerConsume(program: Command): void {
         exitAtEnd: Boolean(opts.exitAtEnd),
         latency: Boolean(opts.latency),
         latencyWarmup: opts.latencyWarmup as string | undefined,
+        metricsPort: opts.metricsPort as string | undefined,
       });
     });
 }
@@ -101,6 +104,8 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     );
   }
   const latency = measure ? new LatencyRecorder(warmupMs) : undefined;
+  const { metrics, stop: stopMetrics } = await startMetrics("consume", f.metricsPort);
+  const { drainMetrics } = await import("../metrics/progress");
   const interrupt = onInterrupt(() =>
     log.error("interrupted twice: exiting now; offsets of the batch in hand were not committed (it will be re-read)"),
   );
@@ -122,6 +127,7 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     result = await drain(ctx.loaded, options, {
       onProgress(p) {
         progress = p;
+        if (metrics) drainMetrics(metrics, c.kafka.topic, f.sink, p);
         if (status) return;
         sp.succeed(`consuming ${c.kafka.topic} as group ${group} into ${f.sink}`);
         status = new StatusLine(() => {
@@ -130,14 +136,19 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
           return `consumed ${n(progress.consumed)} · written ${n(progress.written)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.written / Math.max(secs, 0.001))} rows/s · ${formatElapsed(secs * 1000)}`;
         }).start();
       },
-      onRetry: (err, attempt, delay) => warn(`${f.sink} write failed`, err, attempt, delay),
+      onRetry: (err, attempt, delay) => {
+        metrics?.retries.inc();
+        warn(`${f.sink} write failed`, err, attempt, delay);
+      },
     });
   } catch (err) {
+    metrics?.errors.inc();
     sp.fail();
     throw err;
   } finally {
     status?.stop();
     interrupt.dispose();
+    await stopMetrics();
   }
   if (!status) sp.succeed(`nothing to consume in ${c.kafka.topic} for group ${group}`);
   const seconds = Math.round((performance.now() - started) / 10) / 100;

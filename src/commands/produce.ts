@@ -13,7 +13,7 @@ import { printRecord } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { retryWarning } from "./common";
+import { retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -59,6 +59,7 @@ export function registerProduce(program: Command): void {
     .option("--reject-file <path>", 'write every rejected row as a JSON line {"line","reason","raw"}')
     .option("--strict", "stop at the first bad row (exit 1)")
     .option("--dry-run", "send nothing; write the encoded ticks to stdout as JSON lines")
+    .option("--metrics-port <[host:]port>", "serve Prometheus metrics at http://host:port/metrics while running")
     .addOption(new Option("-f, --format <format>", "summary format").choices(["table", "json"]).default("table"))
     .addHelpText(
       "after",
@@ -97,6 +98,7 @@ export interface ProduceFlags extends SourceFlags {
   strict?: boolean;
   dryRun?: boolean;
   createTopic?: boolean;
+  metricsPort?: string;
 }
 
 export interface ProduceSummary {
@@ -175,8 +177,15 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   });
   const started = performance.now();
   const counts = newCounts();
+  const { metrics, stop: stopMetrics } = await startMetrics("produce", f.metricsPort);
+  const { produceMetrics, deliveredMetrics } = await import("../metrics/progress");
+  if (metrics) metrics.beforeScrape.push(() => produceMetrics(metrics, counts));
   try {
-    if (!f.dryRun) producer = await connect(ctx, f, speed === undefined ? rate : undefined, summary, () => status);
+    if (!f.dryRun)
+      producer = await connect(ctx, f, speed === undefined ? rate : undefined, summary, () => status, {
+        delivered: (n, ms) => metrics && deliveredMetrics(metrics, n, ms),
+        retried: () => metrics?.retries.inc(),
+      });
     status = new StatusLine(() => {
       const secs = (performance.now() - started) / 1000;
       const pct = source.progress?.();
@@ -205,9 +214,13 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     });
     if (producer) await producer.batching.flush();
     if (f.dryRun) summary.sent = counts.accepted;
+  } catch (err) {
+    metrics?.errors.inc();
+    throw err;
   } finally {
     status?.stop();
     interrupt.dispose();
+    await stopMetrics();
     await producer?.disconnect();
     await source.close();
     if (rejectOut) await new Promise<void>((r) => rejectOut.end(() => r()));
@@ -230,6 +243,7 @@ async function connect(
   rate: number | undefined,
   summary: ProduceSummary,
   status: () => StatusLine | undefined,
+  observe: { delivered(count: number, ms: number): void; retried(): void },
 ): Promise<TickProducer> {
   const { connectTickProducer } = await import("../kafka/tickProducer");
   const topic = ctx.config.kafka.topic;
@@ -241,11 +255,14 @@ async function connect(
       topic,
       createTopic: Boolean(f.createTopic),
       rate,
-      onDelivered: (n) => {
+      onDelivered: (n, ms) => {
         summary.sent += n;
+        observe.delivered(n, ms);
       },
-      onRetry: (err, attempt, delay) =>
-        warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`),
+      onRetry: (err, attempt, delay) => {
+        observe.retried();
+        warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`);
+      },
     });
   } catch (err) {
     sp.fail();

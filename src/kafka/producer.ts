@@ -24,8 +24,8 @@ export interface BatchingOptions {
   acks: -1 | 0 | 1;
   compression: "none" | "gzip";
   bufferMax: number;
-  /** Called after each acknowledged batch with its size. */
-  onDelivered?(count: number): void;
+  /** Called after each acknowledged batch with its size and how long its request took (retries included). */
+  onDelivered?(count: number, ms: number): void;
   /** Called when a batch failed and will be retried (broker away, leader moving). */
   onRetry?(error: Error, attempt: number, delayMs: number): void;
   /** Errors that retrying cannot fix end the producer. */
@@ -149,6 +149,7 @@ export class BatchingProducer implements MessageSink {
   }
 
   private async deliver(lane: Lane, batch: Message[]): Promise<void> {
+    const sentAt = performance.now();
     try {
       await retry(
         () =>
@@ -176,7 +177,7 @@ export class BatchingProducer implements MessageSink {
     lane.busy = false;
     if (this.stopped) return;
     this.buffered -= batch.length;
-    this.o.onDelivered?.(batch.length);
+    this.o.onDelivered?.(batch.length, performance.now() - sentAt);
     if (this.full(lane)) this.dispatch(lane);
     else if (lane.queue.length > 0) this.armTimer();
     this.notify();

@@ -57,7 +57,7 @@ export class ProducerPool implements MessageSink {
             return resolve();
           case "delivered":
             this.unacked -= m.n;
-            this.o.onDelivered?.(m.n);
+            this.o.onDelivered?.(m.n, m.ms);
             return this.notify();
           case "retry":
             return this.o.onRetry?.(new Error(m.message), m.attempt, m.delayMs);

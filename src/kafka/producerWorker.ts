@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const batching = new BatchingProducer(producer, {
     ...data.options,
     isRetriable: isRetriableKafkaError,
-    onDelivered: (n) => post({ t: "delivered", n }),
+    onDelivered: (n, ms) => post({ t: "delivered", n, ms }),
     onRetry: (e, attempt, delayMs) => post({ t: "retry", message: e.message, attempt, delayMs }),
   });
   // Handle messages strictly one after another, so batches keep their order.

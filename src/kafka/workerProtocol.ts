@@ -5,7 +5,7 @@ export type ToWorker = { t: "batch"; messages: WireMessage[] } | { t: "flush" } 
 
 export type FromWorker =
   | { t: "ready" }
-  | { t: "delivered"; n: number }
+  | { t: "delivered"; n: number; ms: number }
   | { t: "retry"; message: string; attempt: number; delayMs: number }
   | { t: "flushed" }
   | { t: "closed" }

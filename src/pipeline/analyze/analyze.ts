@@ -46,7 +46,10 @@ export interface AnalyzeProgress {
   alerts: number;
   late: number;
   dlq: number;
+  dlqByReason: Record<string, number>;
   lag: number;
+  /** How long the chunk just handled took, its transaction's commit included. */
+  chunkMs: number;
 }
 
 export interface AnalyzeEvents {
@@ -317,6 +320,7 @@ async function handleBatch(
   for (let i = 0; i < messages.length; i += run.o.batchSize) {
     if (!isRunning() || isStale() || signal.aborted || run.tasks.get(p) === undefined) return;
     const chunk = messages.slice(i, i + run.o.batchSize);
+    const chunkStarted = performance.now();
     const end = i + run.o.batchSize >= messages.length ? batch.lastOffset() : undefined;
     const work = classifyChunk(batch, chunk, run.o.maxMessageBytes, false, ["tick"], end);
     const ticks = work.batch.ticks;
@@ -331,7 +335,7 @@ async function handleBatch(
     task.next = next;
     count(run.result, chunk.length, ticks.length, out, work.dead);
     run.lag.set(p, Math.max(0, Number(batch.highWatermark) - Number(next)));
-    run.events.onProgress?.(progress(run));
+    run.events.onProgress?.(progress(run, performance.now() - chunkStarted));
     await heartbeat();
   }
 }
@@ -460,11 +464,21 @@ function sum(record: Record<string, number>): number {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
 
-function progress(run: Run): AnalyzeProgress {
+function progress(run: Run, chunkMs: number): AnalyzeProgress {
   const r = run.result;
   let lag = 0;
   for (const l of run.lag.values()) lag += l;
-  return { consumed: r.consumed, ticks: r.ticks, bars: sum(r.barsByInterval), alerts: sum(r.alertsByRule), late: r.late, dlq: r.dlq, lag };
+  return {
+    consumed: r.consumed,
+    ticks: r.ticks,
+    bars: sum(r.barsByInterval),
+    alerts: sum(r.alertsByRule),
+    late: r.late,
+    dlq: r.dlq,
+    dlqByReason: r.dlqByReason,
+    lag,
+    chunkMs,
+  };
 }
 
 function fail(run: Run, error: StockpipeError): void {

@@ -39,7 +39,7 @@ export interface BatchContext {
   onRetry?(error: Error, attempt: number, delayMs: number): void;
   /** A fetched batch is about to be handled. */
   onBatch?(): void;
-  onChunk?(): void;
+  onChunk?(storeMs: number): void;
 }
 
 /** A chunk split into what the sink gets and what goes to the dead-letter queue. */
@@ -137,6 +137,7 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
       const end = start + c.batchSize >= batch.messages.length ? batch.lastOffset() : undefined;
       const work = classifyChunk(batch, chunk, c.maxMessageBytes, c.latency !== undefined, undefined, end);
       c.commits.track(batch.partition);
+      const storing = performance.now();
       try {
         await store(c, work, heartbeat);
       } catch (err) {
@@ -155,7 +156,7 @@ export function batchHandler(c: BatchContext): (payload: EachBatchPayload) => Pr
       });
       if (c.interrupted()) await c.commits.now().catch(() => {});
       else c.commits.soon();
-      c.onChunk?.();
+      c.onChunk?.(performance.now() - storing);
       await heartbeat();
     }
   };

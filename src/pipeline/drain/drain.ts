@@ -37,7 +37,10 @@ export interface DrainProgress {
   consumed: number;
   written: number;
   dlq: number;
+  dlqByReason: Record<string, number>;
   lag: number;
+  /** How long the chunk just handled took to store (dead letters and sink write, retries included). */
+  chunkMs: number;
 }
 
 export interface DrainEvents {
@@ -149,10 +152,17 @@ async function start(
       // The drain time runs from the first fetched batch to the last commit.
       firstBatchAt ??= performance.now();
     },
-    onChunk() {
+    onChunk(chunkMs) {
       let lag = 0;
       for (const p of positions.values()) lag += p.lag;
-      events.onProgress?.({ consumed: result.consumed, written: result.written, dlq: result.dlq, lag });
+      events.onProgress?.({
+        consumed: result.consumed,
+        written: result.written,
+        dlq: result.dlq,
+        dlqByReason: result.dlqByReason,
+        lag,
+        chunkMs,
+      });
     },
   };
   // A rebalance took partitions away: what the sink buffered for them is the new owner's to read again.
