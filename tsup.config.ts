@@ -1,3 +1,4 @@
+import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -11,4 +12,8 @@ export default defineConfig({
   splitting: true,
   sourcemap: true,
   clean: true,
+  // The dashboard's page is served as it is written: copied next to the code it belongs to.
+  onSuccess: async () => {
+    cpSync("src/dashboard/page", "dist/page", { recursive: true });
+  },
 });

@@ -3,6 +3,7 @@ import { registerAnalyze } from "./analyze";
 import { registerCompletion } from "./completion";
 import { registerConfig } from "./config";
 import { registerConsume } from "./consume";
+import { registerDashboard } from "./dashboard";
 import { registerDemo } from "./demo";
 import { registerDlq } from "./dlq";
 import { registerDoctor } from "./doctor";
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerProduce(program);
   registerConsume(program);
   registerAnalyze(program);
+  registerDashboard(program);
   registerSchema(program);
   registerQuery(program);
   registerTail(program);

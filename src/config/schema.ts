@@ -268,6 +268,22 @@ const analytics = z
   .strict()
   .prefault({});
 
+const dashboard = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1").describe("Address `dashboard` listens on; anything but loopback requires an access token"),
+    port: z.number().int().min(0).max(65_535).default(8080).describe("Port of `dashboard` (0: any free port)"),
+    interval: interval.default("1m").describe("Bar interval the chart shows (one of analytics.intervals)"),
+    history: z
+      .enum(["kafka", "cassandra"])
+      .default("kafka")
+      .describe(
+        "Where the chart's earlier bars come from: the bars topic, or Cassandra's bars table (where `consume` stores the bars topic)",
+      ),
+    token: z.string().min(16).optional().describe("Access token of the page (secret); generated and printed when needed and not set"),
+  })
+  .strict()
+  .prefault({});
+
 const local = z
   .object({
     dir: z.string().min(1).default("~/.stockpipe/local").describe("State, data and logs of the local stack"),
@@ -286,7 +302,7 @@ const log = z
   .prefault({});
 
 export const configSchema = z
-  .object({ kafka, cassandra, s3, athena, producer, consumer, analytics, market, local, log })
+  .object({ kafka, cassandra, s3, athena, producer, consumer, analytics, dashboard, market, local, log })
   .strict()
   .superRefine((c, ctx) => {
     if (c.kafka.sasl.mechanism !== "none") {
@@ -330,4 +346,10 @@ export type Config = z.input<typeof configSchema>;
 export type ResolvedConfig = z.output<typeof configSchema>;
 
 /** Fields never printed in clear. */
-export const SECRET_PATHS = new Set(["kafka.sasl.password", "cassandra.password", "s3.secretAccessKey", "s3.sessionToken"]);
+export const SECRET_PATHS = new Set([
+  "kafka.sasl.password",
+  "cassandra.password",
+  "s3.secretAccessKey",
+  "s3.sessionToken",
+  "dashboard.token",
+]);

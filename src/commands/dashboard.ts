@@ -1,0 +1,115 @@
+import type { Command } from "commander";
+import { InterruptedError, UsageError } from "../errors";
+import type { ReadFrom } from "../kafka/reader";
+import { chalk, log } from "../log";
+import { dayWindow, parseInterval } from "../model/interval";
+import { tradingDay } from "../model/time";
+import { onInterrupt } from "../ui/signals";
+import { spinner } from "../ui/spinner";
+import { listenError } from "./common";
+import { type CommandContext, commandContext, flag } from "./context";
+import { examples } from "./options";
+import { parseReadFrom } from "./tail";
+
+export interface DashboardFlags {
+  from: string;
+}
+
+export function registerDashboard(program: Command): void {
+  program
+    .command("dashboard")
+    .description("serve a live web page: ticker board, candlestick chart with volume and VWAP, alerts, pipeline health, and /metrics")
+    .option("--port <port>", "port to listen on, 0 for any free one (dashboard.port)")
+    .option("--host <host>", "address to listen on; anything but loopback requires the access token (dashboard.host)")
+    .option("--topic <topic>", "tick topic; bars and alerts come from its derived topics (default: kafka.topic)")
+    .option("--interval <interval>", "bar interval of the chart, one that analyze computes (dashboard.interval)")
+    .option("--history <source>", "where the chart's earlier bars come from: kafka (the bars topic) or cassandra (dashboard.history)")
+    .option(
+      "--from <where>",
+      "where the board starts reading ticks: today (the trading day's start), earliest, latest or an ISO time",
+      "today",
+    )
+    .addHelpText(
+      "after",
+      `${examples(
+        "stockpipe dashboard                      # http://127.0.0.1:8080/",
+        "stockpipe dashboard --port 9000 --interval 5m",
+        "stockpipe dashboard --host 0.0.0.0       # prints an address with a generated access token",
+        "STOCKPIPE_DASHBOARD_TOKEN=$(openssl rand -hex 24) stockpipe dashboard --host 0.0.0.0",
+        "curl -s http://127.0.0.1:8080/metrics | grep stockpipe_",
+      )}
+The page needs \`stockpipe analyze\` running for candles and alerts; the board needs only ticks. Every asset is
+served by stockpipe itself (no internet needed). Prometheus metrics are at /metrics. Ctrl-C stops it.
+`,
+    )
+    .action(async (opts: Record<string, string | undefined>, cmd: Command) => {
+      if (opts.port !== undefined && !/^\d{1,5}$/.test(opts.port))
+        throw new UsageError(`--port ${opts.port} must be a port number (0–65535)`);
+      const ctx = commandContext(cmd, [
+        ...flag("dashboard.port", opts.port, "--port"),
+        ...flag("dashboard.host", opts.host, "--host"),
+        ...flag("kafka.topic", opts.topic, "--topic"),
+        ...flag("dashboard.interval", opts.interval, "--interval"),
+        ...flag("dashboard.history", opts.history, "--history"),
+      ]);
+      await dashboardCommand(ctx, { from: opts.from ?? "today" });
+    });
+}
+
+function ticksFrom(from: string, timeZone: string): ReadFrom {
+  if (from === "today") return { time: dayWindow(tradingDay(Date.now(), timeZone), timeZone).start };
+  return parseReadFrom(from);
+}
+
+async function dashboardCommand(ctx: CommandContext, f: DashboardFlags): Promise<void> {
+  const { startDashboard, isLoopback, newToken } = await import("../dashboard/server");
+  const { outputTopics } = await import("../analytics/settings");
+  const c = ctx.config;
+  const d = c.dashboard;
+  const from = ticksFrom(f.from, c.market.timeZone);
+  const interval = parseInterval(d.interval);
+  const topics = outputTopics(c, c.kafka.topic, [interval]);
+  const barsTopic = topics.bars.get(interval.name);
+  if (barsTopic === undefined)
+    throw new UsageError(
+      `the chart's interval ${d.interval} is not one that analyze computes (analytics.intervals: ${c.analytics.intervals.join(", ")})`,
+      {
+        hint: `pass --interval ${c.analytics.intervals[0]}, or add ${d.interval} to analytics.intervals`,
+      },
+    );
+  const token = d.token ?? (isLoopback(d.host) ? undefined : newToken());
+  const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
+  const sp = spinner(`reading ${c.kafka.topic} from Kafka at ${c.kafka.brokers.join(",")}`);
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    dashboard = await startDashboard({
+      loaded: ctx.loaded,
+      topic: c.kafka.topic,
+      barsTopic: barsTopic,
+      alertsTopic: topics.alerts,
+      interval: interval.name,
+      host: d.host,
+      port: d.port,
+      token,
+      history: d.history,
+      ticksFrom: from,
+      signal: interrupt.signal,
+    });
+  } catch (err) {
+    sp.fail();
+    interrupt.dispose();
+    if ((err as NodeJS.ErrnoException).syscall === "listen") throw listenError(err, d.host, d.port, "--port");
+    throw err;
+  }
+  const address = token !== undefined && d.token === undefined ? `${dashboard.url}?token=${token}` : dashboard.url;
+  sp.succeed(`dashboard at ${chalk.bold(address)}`);
+  const history = dashboard.history === "cassandra" ? "Cassandra's bars table" : `the topic ${barsTopic}`;
+  process.stderr.write(
+    `  ticks from ${c.kafka.topic}, ${d.interval} bars from ${barsTopic} (history: ${history}), alerts from ${topics.alerts}\n` +
+      `  metrics at ${dashboard.url}metrics${token !== undefined ? " (with the token)" : ""} · Ctrl-C stops\n`,
+  );
+  if (token !== undefined && d.token !== undefined) process.stderr.write("  the access token is dashboard.token\n");
+  await dashboard.closed;
+  interrupt.dispose();
+  throw new InterruptedError("dashboard stopped");
+}
