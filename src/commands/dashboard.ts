@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { LoadedConfig } from "../config/loader";
 import { InterruptedError, UsageError } from "../errors";
 import type { ReadFrom } from "../kafka/reader";
 import { chalk, log } from "../log";
@@ -61,44 +62,46 @@ function ticksFrom(from: string, timeZone: string): ReadFrom {
   return parseReadFrom(from);
 }
 
-async function dashboardCommand(ctx: CommandContext, f: DashboardFlags): Promise<void> {
+/**
+ * Starts the dashboard server on the loaded config's topic (dashboard.* for port, host, interval, history, token)
+ * and prints where it is. `demo --dashboard` starts it this way too.
+ */
+export async function openDashboard(
+  loaded: LoadedConfig,
+  o: { from: ReadFrom; signal: AbortSignal; portFlag: string },
+): Promise<{ closed: Promise<void>; address: string }> {
   const { startDashboard, isLoopback, newToken } = await import("../dashboard/server");
   const { outputTopics } = await import("../analytics/settings");
-  const c = ctx.config;
+  const c = loaded.config;
   const d = c.dashboard;
-  const from = ticksFrom(f.from, c.market.timeZone);
   const interval = parseInterval(d.interval);
   const topics = outputTopics(c, c.kafka.topic, [interval]);
   const barsTopic = topics.bars.get(interval.name);
   if (barsTopic === undefined)
     throw new UsageError(
       `the chart's interval ${d.interval} is not one that analyze computes (analytics.intervals: ${c.analytics.intervals.join(", ")})`,
-      {
-        hint: `pass --interval ${c.analytics.intervals[0]}, or add ${d.interval} to analytics.intervals`,
-      },
+      { hint: `pass --interval ${c.analytics.intervals[0]}, or add ${d.interval} to analytics.intervals` },
     );
   const token = d.token ?? (isLoopback(d.host) ? undefined : newToken());
-  const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
-  const sp = spinner(`reading ${c.kafka.topic} from Kafka at ${c.kafka.brokers.join(",")}`);
+  const sp = spinner(`starting the dashboard on ${c.kafka.topic} (Kafka at ${c.kafka.brokers.join(",")})`);
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dashboard = await startDashboard({
-      loaded: ctx.loaded,
+      loaded,
       topic: c.kafka.topic,
-      barsTopic: barsTopic,
+      barsTopic,
       alertsTopic: topics.alerts,
       interval: interval.name,
       host: d.host,
       port: d.port,
       token,
       history: d.history,
-      ticksFrom: from,
-      signal: interrupt.signal,
+      ticksFrom: o.from,
+      signal: o.signal,
     });
   } catch (err) {
     sp.fail();
-    interrupt.dispose();
-    if ((err as NodeJS.ErrnoException).syscall === "listen") throw listenError(err, d.host, d.port, "--port");
+    if ((err as NodeJS.ErrnoException).syscall === "listen") throw listenError(err, d.host, d.port, o.portFlag);
     throw err;
   }
   const address = token !== undefined && d.token === undefined ? `${dashboard.url}?token=${token}` : dashboard.url;
@@ -109,7 +112,17 @@ async function dashboardCommand(ctx: CommandContext, f: DashboardFlags): Promise
       `  metrics at ${dashboard.url}metrics${token !== undefined ? " (with the token)" : ""} · Ctrl-C stops\n`,
   );
   if (token !== undefined && d.token !== undefined) process.stderr.write("  the access token is dashboard.token\n");
-  await dashboard.closed;
-  interrupt.dispose();
+  return { closed: dashboard.closed, address };
+}
+
+async function dashboardCommand(ctx: CommandContext, f: DashboardFlags): Promise<void> {
+  const from = ticksFrom(f.from, ctx.config.market.timeZone);
+  const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
+  try {
+    const { closed } = await openDashboard(ctx.loaded, { from, signal: interrupt.signal, portFlag: "--port" });
+    await closed;
+  } finally {
+    interrupt.dispose();
+  }
   throw new InterruptedError("dashboard stopped");
 }

@@ -12,13 +12,16 @@ import { onInterrupt } from "../ui/signals";
 import { spinner, withSpinner } from "../ui/spinner";
 import { throttle } from "../util/retry";
 import { RETRY_WARNING_MS } from "./common";
-import { type CommandContext, commandContext } from "./context";
+import { type CommandContext, commandContext, flag } from "./context";
+import { openDashboard } from "./dashboard";
 import { examples } from "./options";
 
 export interface DemoOptions {
   duration: string;
   symbols: string;
   keepRunning: boolean;
+  /** Serve the dashboard on the demo's data (a port, or true for dashboard.port). */
+  dashboard?: string | true;
 }
 
 export function registerDemo(program: Command): void {
@@ -30,9 +33,24 @@ export function registerDemo(program: Command): void {
     .option("--duration <time>", "how long to stream simulated ticks", "5s")
     .option("--symbols <list|n>", "simulated symbols", "AAPL,MSFT,GOOG,AMZN,NVDA")
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
-    .addHelpText("after", examples("npx stockpipe demo", "stockpipe demo --duration 30s --symbols 20", "stockpipe demo --keep-running"))
-    .action(async (opts: { duration: string; symbols: string; keepRunning?: boolean }, cmd: Command) => {
-      await demoCommand(commandContext(cmd), { duration: opts.duration, symbols: opts.symbols, keepRunning: Boolean(opts.keepRunning) });
+    .option("--dashboard [port]", "also serve the live dashboard on the demo's data, streaming until Ctrl-C (default port: dashboard.port)")
+    .addHelpText(
+      "after",
+      examples(
+        "npx stockpipe demo",
+        "stockpipe demo --duration 30s --symbols 20",
+        "stockpipe demo --keep-running",
+        "stockpipe demo --dashboard --symbols 50      # then open http://127.0.0.1:8080/",
+      ),
+    )
+    .action(async (opts: { duration: string; symbols: string; keepRunning?: boolean; dashboard?: string | true }, cmd: Command) => {
+      const ctx = commandContext(cmd, typeof opts.dashboard === "string" ? flag("dashboard.port", opts.dashboard, "--dashboard") : []);
+      await demoCommand(ctx, {
+        duration: opts.duration,
+        symbols: opts.symbols,
+        keepRunning: Boolean(opts.keepRunning) || opts.dashboard !== undefined,
+        dashboard: opts.dashboard,
+      });
     });
 }
 
@@ -75,6 +93,16 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   );
 
   const interrupt = onInterrupt(() => log.error("interrupted twice: exiting now"));
+  // The page shows the data as it arrives; it stops with the stream, at Ctrl-C.
+  const stopDashboard = new AbortController();
+  const dashboardSignal = AbortSignal.any([interrupt.signal, stopDashboard.signal]);
+  const dashboard =
+    o.dashboard === undefined
+      ? undefined
+      : await openDashboard(loaded, { from: "earliest", signal: dashboardSignal, portFlag: "--dashboard" }).catch((err) => {
+          interrupt.dispose();
+          throw err;
+        });
   const sp = spinner("streaming");
   const n = (x: number) => x.toLocaleString("en-US");
   const warn = throttle(RETRY_WARNING_MS, (sink: string, err: Error) => log.warn(`${sink}: ${err.message.split("\n")[0]}; retrying`));
@@ -96,6 +124,8 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     throw err;
   } finally {
     interrupt.dispose();
+    stopDashboard.abort();
+    await dashboard?.closed;
   }
   const { produced, rejected } = streamed;
   sp.succeed(`streamed ${n(produced)} ticks into Cassandra and the lake, and analyzed them into bars and alerts`);
@@ -164,6 +194,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  STOCKPIPE_KAFKA_TOPIC=${DEMO.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${DEMO.keyspace} STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe verify`,
     `  stockpipe tail ${DEMO.topic}.bars.1m -n 5`,
     `  stockpipe tail ${DEMO.topic}.alerts`,
+    `  stockpipe dashboard --topic ${DEMO.topic} --from earliest     # candles, alerts and health in the browser`,
     `  stockpipe topic describe ${DEMO.topic}`,
     "",
   ];

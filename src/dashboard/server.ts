@@ -132,10 +132,26 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const board = new Board(o.loaded.config.market.timeZone);
   const bars = new BarStore();
   const alerts = new AlertFeed();
+  // Listen first: a port in use fails at once, before anything else starts. Requests wait for the feeds.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("starting\n");
+  };
+  const server: Server = createServer((req, res) => handle(req, res));
+  await listen(server, o.port, o.host);
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   const history = o.history === "cassandra" ? cassandraHistory(o.loaded) : kafkaHistory(bars);
   const kafka: Kafka = createKafka(o.loaded.config);
   const admin = kafka.admin();
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (err) {
+    await closeServer();
+    throw err;
+  }
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
 
@@ -188,6 +204,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   } catch (err) {
     await admin.disconnect().catch(() => {});
     await history.close();
+    await closeServer();
     throw err;
   }
   feeds = started.statuses;
@@ -235,7 +252,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     history: history.name,
   });
 
-  const server: Server = createServer((req, res) => {
+  handle = (req, res) => {
     const url = new URL(req.url ?? "/", "http://dashboard");
     if (o.token !== undefined) {
       const given = tokenOf(req, url);
@@ -292,20 +309,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return;
     }
     res.writeHead(404, { ...headers, "content-type": "text/plain" }).end("not found\n");
-  });
-
-  try {
-    await listen(server, o.port, o.host);
-  } catch (err) {
-    stop.abort();
-    clearInterval(push);
-    clearInterval(healthTimer);
-    clearInterval(keepAlive);
-    await started.done.catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await history.close();
-    throw err;
-  }
+  };
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : o.port;
 
@@ -315,8 +319,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       clearInterval(healthTimer);
       clearInterval(keepAlive);
       for (const res of clients) res.end();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeServer();
       stop.abort();
       await started.done.catch((err) => log.debug(`a feed ended with: ${errorMessage(err)}`));
       await admin.disconnect().catch(() => {});
