@@ -292,6 +292,63 @@ describe("stockpipe dashboard in Chromium", () => {
   });
 });
 
+describe("stockpipe dashboard, access", () => {
+  it("off loopback requires the token it prints, and no page, event or metric carries a configured secret", async () => {
+    const topic = uniqueName("dash-access");
+    const password = `pw-${uniqueName("secret")}`;
+    const env = {
+      STOCKPIPE_KAFKA_TOPIC: topic,
+      STOCKPIPE_CASSANDRA_USERNAME: "reader",
+      STOCKPIPE_CASSANDRA_PASSWORD: password,
+    };
+    expect((await stockpipe(["topic", "create", topic, "-p", "1"], { env })).code).toBe(0);
+    await send(topic, [{ symbol: "SECRT", ts: Date.now(), price: 12.5, volume: 1 }]);
+    const s = await serve(["dashboard", "--port", "0", "--host", "0.0.0.0"], env, DASHBOARD_AT);
+    try {
+      const printed = /\?token=([A-Za-z0-9_-]+)/.exec(s.stderr());
+      expect(printed, s.stderr()).not.toBeNull();
+      const base = `http://127.0.0.1:${s.port}/`;
+      expect((await fetch(base)).status).toBe(401);
+      expect((await fetch(`${base}?token=wrong-${printed![1]}`)).status).toBe(401);
+      expect((await fetch(`${base}metrics`)).status).toBe(401);
+      const page = await fetch(`${base}?token=${printed![1]}`);
+      expect(page.status).toBe(200);
+      const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
+      // What the page gets: the first events, the health, the history and the metrics; none holds the secret.
+      const events = await fetch(`${base}events`, { headers: { cookie } });
+      const reader = events.body!.getReader();
+      let text = "";
+      const until = Date.now() + 8000;
+      while (Date.now() < until && !(text.includes("event: health") && text.includes("SECRT"))) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      expect(text).toContain("SECRT");
+      const rest = await Promise.all(
+        ["api/health", "api/bars?symbol=SECRT", "metrics", "app.js"].map(async (path) =>
+          (await fetch(`${base}${path}`, { headers: { cookie } })).text(),
+        ),
+      );
+      for (const body of [text, ...rest, s.stderr()]) expect(body).not.toContain(password);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it("serves the demo's data with demo --dashboard, streaming until Ctrl-C", async () => {
+    const demo = await serve(["demo", "--dashboard", "0", "--symbols", "AAPL,MSFT"], {}, DASHBOARD_AT);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(demo.url);
+      await expect.poll(async () => Object.keys(await boardOf(page)).sort(), { timeout: 60_000 }).toEqual(["AAPL", "HSI", "MSFT"]);
+    } finally {
+      await browser.close();
+      demo.child.kill("SIGINT");
+    }
+    expect(await demo.done, demo.stderr()).toBe(0);
+    expect(demo.stderr()).toMatch(/both sinks hold every produced tick exactly once/);
+  });
+});
+
 describe("stockpipe dashboard, bad input", () => {
   it("says in one line what is wrong with the port, a port in use, or a topic that does not exist", async () => {
     const bad = await stockpipe(["dashboard", "--port", "http"]);

@@ -187,7 +187,15 @@ const chart = LC.createChart($("chart"), {
   autoSize: true,
   layout: { background: { type: "solid", color: "#161b22" }, textColor: "#c9d1d9", attributionLogo: true },
   grid: { vertLines: { color: "#21262d" }, horzLines: { color: "#21262d" } },
-  timeScale: { timeVisible: true, secondsVisible: false, borderColor: "#30363d", tickMarkFormatter: tickMark },
+  // Candles no wider than 24 px, a little room on the right for the one forming.
+  timeScale: {
+    timeVisible: true,
+    secondsVisible: false,
+    borderColor: "#30363d",
+    tickMarkFormatter: tickMark,
+    maxBarSpacing: 24,
+    rightOffset: 2,
+  },
   rightPriceScale: { borderColor: "#30363d" },
   localization: { timeFormatter: (t) => stamp(t * 1000) },
 });
@@ -265,6 +273,11 @@ function formingCandle() {
   };
 }
 
+/** While every candle fits on screen, a new one keeps them all in view (beyond that the chart scrolls on). */
+function keepInView() {
+  if (page.bars.size < 120) chart.timeScale().fitContent();
+}
+
 /** A closed bar of the selected symbol arrived. */
 function addBar(b) {
   const ms = Date.parse(b.start);
@@ -278,6 +291,7 @@ function addBar(b) {
     $("chart").dataset.candles = String(page.bars.size);
     showLegend();
   } else drawAll();
+  if (ms > lastMs) keepInView();
 }
 
 /** The selected symbol ticked: the candle of the window not closed yet follows it (intraday intervals). */
@@ -288,13 +302,15 @@ function formingTick(p, ts) {
   const f = page.forming;
   // A tick of a window already closed, or older than the forming one: the closed bars have it.
   if (startMs <= lastMs || (f && startMs < f.startMs)) return;
-  if (!f || startMs > f.startMs) page.forming = { startMs, open: p, high: p, low: p, close: p };
+  const fresh = !f || startMs > f.startMs;
+  if (fresh) page.forming = { startMs, open: p, high: p, low: p, close: p };
   else Object.assign(f, { high: Math.max(f.high, p), low: Math.min(f.low, p), close: p });
   try {
     candles.update(formingCandle());
   } catch {
     drawAll();
   }
+  if (fresh) keepInView();
 }
 
 let historyRequest = 0;
