@@ -319,7 +319,8 @@ describe("stockpipe dashboard, access", () => {
       const reader = events.body!.getReader();
       let text = "";
       const until = Date.now() + 8000;
-      while (Date.now() < until && !(text.includes("event: health") && text.includes("SECRT"))) text += new TextDecoder().decode((await reader.read()).value);
+      while (Date.now() < until && !(text.includes("event: health") && text.includes("SECRT")))
+        text += new TextDecoder().decode((await reader.read()).value);
       await reader.cancel();
       expect(text).toContain("SECRT");
       const rest = await Promise.all(
