@@ -1,6 +1,6 @@
 // npm run bench — every benchmark once, into one report: bench/results/latest.json and latest.md.
 // Produce ticks/s; Kafka → Cassandra rows/s; Kafka → S3 rows/s; end-to-end latency into Cassandra at
-// open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; analyze's throughput and bar latency; the machine. Each figure is the median of its
+// open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; analyze's throughput and bar latency; the dashboard's CPU, memory and frame times; the machine. Each figure is the median of its
 // runs, measured in this one invocation (the machine is shared and noisy: compare figures from the same report).
 // Usage: node bench/run.mjs [--quick | --markdown]   (--quick: fewer and smaller runs, to check the harness;
 // --markdown: only rewrite latest.md from latest.json)
@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchAnalyze } from "./analyze.mjs";
 import { benchCassandra } from "./cassandra.mjs";
+import { benchDashboard } from "./dashboard.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS } from "./lib.mjs";
@@ -92,6 +93,22 @@ function analyzeSection(a) {
   return lines;
 }
 
+/** The dashboard under load with the page open: its CPU and memory, the page's frame times. */
+function dashboardSection(d) {
+  return [
+    "## dashboard: the live page under load",
+    "",
+    `${d.benchmark}; medians of ${d.runs.length} runs.`,
+    "",
+    "| dashboard CPU | RSS max (peak) | ticks read/s | frame p50 | frame p95 | frame max | frames > 50 ms | bar |",
+    "|---:|---:|---:|---:|---:|---:|---:|---|",
+    `| ${d.medianCores} cores | ${d.medianRssMaxMb} MB (${d.medianPeakRssMb} MB) | ${fmt(d.medianTicksReadPerSecond)} | ${ms(d.medianFrameP50Ms)} | ${ms(d.medianFrameP95Ms)} | ${ms(d.medianFrameMaxMs)} | ${d.runs.map((x) => x.framesOver50ms).join(", ")} | < 0.5 core and < 300 MB: ${d.medianCores < 0.5 && d.medianPeakRssMb < 300 ? "met" : "**missed**"} |`,
+    "",
+    "Frame times are the page's requestAnimationFrame intervals in headless Chromium (no GPU) on the same two cores as Kafka, the producer, analyze and the dashboard.",
+    "",
+  ];
+}
+
 function markdown(r) {
   const bar = (ok) => (ok ? "met" : "**missed**");
   const lines = [
@@ -156,6 +173,7 @@ function markdown(r) {
     );
   }
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
+  if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
   const missed = [
     !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
     !r.cassandra.meetsBar && `Kafka → Cassandra (${fmt(r.cassandra.medianRowsPerSecond)} < ${fmt(r.cassandra.bar)} rows/s)`,
@@ -174,7 +192,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:kafka-tools`.",
+    "Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:dashboard`, `bench:kafka-tools`.",
     "",
   );
   return lines.join("\n");
@@ -196,6 +214,7 @@ try {
   report.cassandra = benchCassandra(quick ? { count: 100_000, runs: 1 } : { count: 500_000, runs: 3 });
   report.s3 = benchS3(quick ? { count: 100_000, runs: 1 } : { count: 1_000_000, runs: 3 });
   report.latency = await benchLatency(quick ? { runs: 1, seconds: 12, warmup: 3 } : { runs: 3, seconds: 30, warmup: 5 });
+  report.dashboard = await benchDashboard(quick ? { runs: 1, seconds: 10, warmup: 5 } : { runs: 3 });
   report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
   mkdirSync(RESULTS, { recursive: true });
