@@ -138,8 +138,8 @@ function withPlantedMove(source: Source, symbol: string, atMs: number, factor: n
 
 /**
  * Streams the HSI file, then simulated ticks — a few minutes of history at once, with a planted move, then live
- * at 200/s — through Kafka into both sinks and `analyze`, and returns once all three have everything produced (or
- * the signal aborts).
+ * at 200/s — through Kafka into both sinks and `analyze`, and returns once all three have everything produced. The
+ * signal stops the producing only.
  */
 export async function streamDemo(
   loaded: LoadedConfig,
@@ -231,9 +231,10 @@ export async function streamDemo(
       })
     ).rejected;
     await producer.batching.flush();
-    // Until both sinks and the analysis have everything (or Ctrl-C, or a consumer failed).
+    // Until both sinks and the analysis have everything produced (or a consumer failed) — after Ctrl-C too, which
+    // only stops the producing: the summary then checks what was produced (a second Ctrl-C exits at once).
     const behind = () => progress.cassandra < progress.produced || progress.s3 < progress.produced || progress.analyzed < progress.produced;
-    while (!o.signal.aborted && !failure && behind()) await sleep(200);
+    while (!failure && behind()) await sleep(200);
   } finally {
     await producer.disconnect();
     stopDrains.abort();
