@@ -73,6 +73,7 @@ export async function benchAnalyze({ count = 500_000, runs = 3, rate = 17_000, s
             transactions: s.transactions,
             bars,
             cpuMicrosPerTick: cpu,
+            peakRssMb: s.peakRssMb,
           });
           process.stderr.write(
             `analyze ${symbols} symbols run ${run}: ${ticksPerSecond} ticks/s, ${s.transactions} transactions, ${bars} bars\n`,
@@ -99,6 +100,7 @@ export async function benchAnalyze({ count = 500_000, runs = 3, rate = 17_000, s
           medianTicksPerSecond: median(runsOf.map((r) => r.ticksPerSecond)),
           barsPerTick: Math.round((runsOf[0].bars / count) * 100) / 100,
           medianCpuMicrosPerTick: medianOfEach(runsOf.map((r) => r.cpuMicrosPerTick)),
+          medianPeakRssMb: median(runsOf.map((r) => r.peakRssMb)),
         };
       }),
       latency: {

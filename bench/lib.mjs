@@ -121,6 +121,7 @@ export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drai
         totalSeconds: s.seconds,
         rowsPerSecondWithStartup: s.rowsPerSecond,
         cpuMicrosPerRow: cpu,
+        peakRssMb: s.peakRssMb,
       });
       process.stderr.write(`${name} run ${run}: ${drain} rows/s (${s.rowsPerSecond} with start-up)\n`);
     }
@@ -131,6 +132,7 @@ export function drainBenchmark({ name, benchmark, count, runs, seed, bar }, drai
       medianRowsPerSecond: median(results.map((r) => r.rowsPerSecond)),
       medianRowsPerSecondWithStartup: median(results.map((r) => r.rowsPerSecondWithStartup)),
       medianCpuMicrosPerRow: medianOfEach(results.map((r) => r.cpuMicrosPerRow)),
+      medianPeakRssMb: median(results.map((r) => r.peakRssMb)),
       bar,
     };
     report.meetsBar = report.medianRowsPerSecond >= bar;

@@ -42,6 +42,7 @@ export function benchProduce({ count = 500_000, runs = 5 } = {}) {
         ticksPerSecond: Math.round(tps),
         mbPerSecond: +((tps * bytesPerTick) / 1e6).toFixed(1),
         cpuMicrosPerTick,
+        peakRssMb: summary.peakRssMb,
       });
       process.stderr.write(`produce run ${i + 1}: ${Math.round(tps)} ticks/s\n`);
     } finally {
@@ -56,6 +57,7 @@ export function benchProduce({ count = 500_000, runs = 5 } = {}) {
     medianTicksPerSecond: median(results.map((r) => r.ticksPerSecond)),
     medianMBPerSecond: median(results.map((r) => r.mbPerSecond)),
     medianCpuMicrosPerTick: medianOfEach(results.map((r) => r.cpuMicrosPerTick)),
+    medianPeakRssMb: median(results.map((r) => r.peakRssMb)),
     bar: 100_000,
   };
   report.meetsBar = report.medianTicksPerSecond >= report.bar;

@@ -93,6 +93,26 @@ function analyzeSection(a) {
   return lines;
 }
 
+/** The largest resident set of each stockpipe process, against the bounds it must stay under. */
+function memorySection(r) {
+  const row = (what, mb, bound) =>
+    `| ${what} | ${mb === undefined ? "–" : `${fmt(mb)} MB`} | ${bound ? `< ${bound} MB: ${mb === undefined ? "–" : mb < bound ? "met" : "**missed**"}` : ""} |`;
+  return [
+    "## Memory: the largest resident set of each stockpipe process",
+    "",
+    "The kernel's high-water mark of each command (`peakRssMb` in its JSON summary: worker threads included), medians of the runs above.",
+    "",
+    "| process | peak RSS | bound |",
+    "|---|---:|---|",
+    row(`produce, ${fmt(r.produce.count)} ticks`, r.produce.medianPeakRssMb, 250),
+    row(`consume → Cassandra, ${fmt(r.cassandra.count)} rows`, r.cassandra.medianPeakRssMb, 250),
+    row(`consume → S3 lake, ${fmt(r.s3.count)} rows`, r.s3.medianPeakRssMb, 400),
+    ...(r.analyze ? [row(`analyze, ${fmt(r.analyze.count)} ticks of 500 symbols`, r.analyze.datasets[0].medianPeakRssMb)] : []),
+    ...(r.dashboard ? [row("dashboard, 500 symbols at 17,000 ticks/s", r.dashboard.medianPeakRssMb, 300)] : []),
+    "",
+  ];
+}
+
 /** The dashboard under load with the page open: its CPU and memory, the page's frame times. */
 function dashboardSection(d) {
   return [
@@ -174,6 +194,7 @@ function markdown(r) {
   }
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
+  lines.push(...memorySection(r));
   const missed = [
     !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
     !r.cassandra.meetsBar && `Kafka → Cassandra (${fmt(r.cassandra.medianRowsPerSecond)} < ${fmt(r.cassandra.bar)} rows/s)`,

@@ -5,7 +5,7 @@ import type { AnalyzeResult } from "../pipeline/analyze/analyze";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, retryWarning, startMetrics } from "./common";
+import { durationFlag, peakRssMb, retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -145,7 +145,7 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
   }
   if (!status) sp.succeed(`nothing to analyze in ${c.kafka.topic} for group ${group}`);
   const seconds = Math.round((performance.now() - started) / 10) / 100;
-  const summary = { topic: c.kafka.topic, group, ...result, seconds };
+  const summary = { topic: c.kafka.topic, group, ...result, seconds, peakRssMb: peakRssMb() };
   if (ctx.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else printSummary(summary);
   if (result.stoppedBy === "interrupted")

@@ -25,6 +25,11 @@ export function retryWarning(
   });
 }
 
+/** The largest resident set this process has had so far, in MB (the kernel's high-water mark, worker threads included). */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
 /** A duration flag (10s, 500ms, 2m) as milliseconds for its config field. */
 export function durationFlag(value: string | undefined, name: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;

@@ -8,7 +8,7 @@ import { SINK_NAMES } from "../sinks/registry";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, retryWarning, startMetrics } from "./common";
+import { durationFlag, peakRssMb, retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -159,6 +159,7 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     ...result,
     seconds,
     rowsPerSecond: Math.round(result.written / Math.max(seconds, 0.01)),
+    peakRssMb: peakRssMb(),
     latency: latency?.summary(),
   };
   if (ctx.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

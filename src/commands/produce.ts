@@ -13,7 +13,7 @@ import { printRecord } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner } from "../ui/spinner";
 import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { retryWarning, startMetrics } from "./common";
+import { peakRssMb, retryWarning, startMetrics } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples } from "./options";
 
@@ -111,6 +111,8 @@ export interface ProduceSummary {
   seconds: number;
   ticksPerSecond: number;
   stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
+  /** The process's largest resident set, MB. */
+  peakRssMb: number;
 }
 
 const SHOWN_REJECTS = 5;
@@ -159,6 +161,7 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     seconds: 0,
     ticksPerSecond: 0,
     stoppedBy: "end of input",
+    peakRssMb: 0,
   };
   const rejectOut: WriteStream | undefined = f.rejectFile ? createWriteStream(f.rejectFile) : undefined;
   if (rejectOut)
@@ -227,6 +230,7 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   }
   summary.seconds = Math.round((performance.now() - started) / 10) / 100;
   summary.ticksPerSecond = Math.round(summary.sent / Math.max(summary.seconds, 0.01));
+  summary.peakRssMb = peakRssMb();
   printSummary(ctx, summary, Boolean(f.dryRun));
   if (summary.stoppedBy === "interrupted")
     throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
