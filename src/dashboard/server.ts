@@ -132,7 +132,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const board = new Board(o.loaded.config.market.timeZone);
   const bars = new BarStore();
   const alerts = new AlertFeed();
-  // Listen first: a port in use fails at once, before anything else starts. Requests wait for the feeds.
+  // Listen first: a port in use fails at once, before anything else starts. Until the feeds are up, requests get
+  // 503 (the page tries again).
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("starting\n");
   };
@@ -161,12 +162,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let feeds: FeedStatus[] = [];
   let feedsChanged = false;
 
-  const send = (res: ServerResponse, event: string, data: unknown) => {
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
+  const eventText = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   const broadcast = (event: string, data: unknown) => {
     if (clients.size === 0) return;
-    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const text = eventText(event, data);
     for (const res of clients) res.write(text);
     events.inc({ event }, clients.size);
   };
@@ -286,7 +285,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (url.pathname === "/events") {
       res.writeHead(200, { ...headers, "content-type": "text/event-stream", connection: "keep-alive" });
       res.write("retry: 1000\n\n");
-      send(res, "hello", hello());
+      res.write(eventText("hello", hello()));
       clients.add(res);
       pages.set(clients.size);
       req.on("close", () => {
