@@ -8,10 +8,10 @@
 //   - the page's frame times (requestAnimationFrame deltas) and how many frames took over 50 ms;
 //   - whether the dashboard kept up: ticks it read (its /metrics) against ticks produced.
 // Usage: node bench/dashboard.mjs [runs] [rate] [seconds] [symbols]
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "../test/setup/chromium.mjs";
 import { isMain, median, start, stockpipe, writeResult } from "./lib.mjs";
 
 const CLOCK_TICKS = 100;
@@ -63,18 +63,7 @@ async function oneRun({ rate, seconds, symbols, warmup }) {
     ["produce", "--source", "synthetic", "--symbols", String(symbols), "--rate", String(rate), "--duration", `${warmup + seconds + 5}s`],
     env,
   );
-  const browser = await chromium.launch({
-    executablePath: ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p)),
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(url);

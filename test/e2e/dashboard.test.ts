@@ -15,7 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
 import { oracleBars, oracleTicks, readTopic } from "../oracle";
-import { launchBrowser } from "../setup/chromium";
+import { launchBrowser } from "../setup/chromium.mjs";
 
 const { Kafka, logLevel } = kafkajs;
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });

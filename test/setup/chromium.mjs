@@ -2,14 +2,16 @@
  * A real headless browser for the dashboard's tests: Debian's `chromium`, driven by playwright-core (which never
  * downloads a browser). On a Debian or Ubuntu machine run as root (CI is one) the package is installed when
  * missing, as the local stack installs its own parts; anywhere else a missing browser fails with what to install.
+ * Plain JavaScript (types in chromium.d.mts), so that the benchmarks use it too.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { chromium } from "playwright-core";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
-function found(): string | undefined {
+/** @returns {string | undefined} */
+function found() {
   const own = process.env.CHROMIUM_PATH;
   if (own) {
     if (!existsSync(own)) throw new Error(`CHROMIUM_PATH is ${own}, which does not exist`);
@@ -18,7 +20,8 @@ function found(): string | undefined {
   return CANDIDATES.find((p) => existsSync(p));
 }
 
-export function ensureChromium(): string {
+/** The path of a Chromium to drive, installing Debian's package when it is missing and that can be done here. */
+export function ensureChromium() {
   const there = found();
   if (there) return there;
   if (process.getuid?.() === 0 && existsSync("/etc/debian_version")) {
@@ -38,7 +41,7 @@ export function ensureChromium(): string {
 }
 
 /** Headless Chromium that makes no connection of its own (no updates, no sync, no background requests). */
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser() {
   return chromium.launch({
     executablePath: ensureChromium(),
     args: [
