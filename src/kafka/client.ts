@@ -7,8 +7,10 @@ const { Kafka: KafkaClient, logLevel: KafkaLogLevel } = kafkajs;
 
 import type { ResolvedConfig } from "../config/schema";
 import { enabled, log } from "../log";
+import { patchCompactedBatches } from "./compacted";
 
 export function createKafka(config: ResolvedConfig, options: { retries?: number } = {}): Kafka {
+  patchCompactedBatches();
   const k = config.kafka;
   const ssl = k.ssl.enabled
     ? {
