@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import { patchCompactedBatches } from "./compacted";
 import { requireTopic } from "./topics";
 
 /** Where each partition starts: earliest, latest, an epoch-ms time, or the last N messages. */
@@ -49,6 +50,7 @@ async function positions(admin: Admin, topic: string, from: ReadFrom): Promise<M
  * once every partition has reached the end offset it had when the read began.
  */
 export async function* readMessages(kafka: Kafka, o: ReadOptions): AsyncGenerator<ReadBatch> {
+  patchCompactedBatches();
   const admin = kafka.admin();
   await admin.connect();
   // Unique even for readers started in the same millisecond: two readers in one group would split the partitions.

@@ -1,7 +1,10 @@
-/** kafkajs on compacted topics: a batch whose surviving records all lie below the fetch offset ends at its header's end. */
+/**
+ * kafkajs on compacted topics: a record batch that ends past its last record (the cleaner removed its tail, or all
+ * of it) gets a control record at its last offset, so kafkajs moves past the whole batch.
+ */
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { lastOffsetOfBatches, patchCompactedBatches } from "../../src/kafka/compacted";
+import { endOfBatchMarker } from "../../src/kafka/compacted";
 
 const require = createRequire(import.meta.url);
 const Batch = require("kafkajs/src/consumer/batch.js") as new (
@@ -10,41 +13,54 @@ const Batch = require("kafkajs/src/consumer/batch.js") as new (
   data: { partition: number; highWatermark: string; abortedTransactions: unknown[]; messages: unknown[] },
 ) => { lastOffset(): string; messages: unknown[] };
 
+const context = (firstOffset: number, lastOffsetDelta: number) => ({
+  firstOffset: String(firstOffset),
+  lastOffsetDelta,
+  producerId: "7",
+  inTransaction: true,
+  isControlBatch: false,
+  maxTimestamp: "1700000000000",
+});
 const record = (offset: number, firstOffset: number, lastOffsetDelta: number) => ({
   offset: String(offset),
-  key: null,
-  value: Buffer.from("x"),
+  key: Buffer.from("k"),
+  value: Buffer.from("v"),
   headers: {},
   isControlRecord: false,
-  batchContext: { firstOffset: String(firstOffset), lastOffsetDelta, producerId: "-1", inTransaction: false },
+  batchContext: context(firstOffset, lastOffsetDelta),
+});
+const batchOf = (firstOffset: number, lastOffsetDelta: number, offsets: number[]) => ({
+  ...context(firstOffset, lastOffsetDelta),
+  records: offsets.map((o) => record(o, firstOffset, lastOffsetDelta)),
 });
 
 describe("compacted topics", () => {
-  it("move past a record batch whose tail the cleaner removed, not one offset at a time", () => {
-    patchCompactedBatches();
-    // A batch of offsets 100..599 of which only 100 and 101 survived compaction, fetched at 102.
-    const compacted = new Batch("t", "102", {
-      partition: 0,
-      highWatermark: "1000",
-      abortedTransactions: [],
-      messages: [record(100, 100, 499), record(101, 100, 499)],
-    });
-    expect(compacted.messages).toEqual([]);
-    expect(compacted.lastOffset()).toBe("599");
-    // Records at or after the fetch offset: unchanged, the last of them.
-    const normal = new Batch("t", "100", {
-      partition: 0,
-      highWatermark: "1000",
-      abortedTransactions: [],
-      messages: [record(100, 100, 499), record(101, 100, 499)],
-    });
-    expect(normal.lastOffset()).toBe("101");
-    // Nothing at all: unchanged (high watermark − 1).
-    expect(new Batch("t", "5", { partition: 0, highWatermark: "9", abortedTransactions: [], messages: [] }).lastOffset()).toBe("8");
+  it("mark where a record batch ends when its last records, or all of them, were removed", () => {
+    expect(endOfBatchMarker(batchOf(897, 7, []))).toMatchObject({ offset: "904", isControlRecord: true, key: null });
+    expect(endOfBatchMarker(batchOf(100, 499, [100, 101]))).toMatchObject({ offset: "599", isControlRecord: true });
+    expect(endOfBatchMarker(batchOf(100, 2, [100, 102]))).toBeUndefined();
   });
 
-  it("takes the furthest end among the record batches of a fetch", () => {
-    expect(lastOffsetOfBatches([record(1, 0, 9), record(12, 10, 30), { offset: "3" }])).toBe(40n);
-    expect(lastOffsetOfBatches([])).toBe(-1n);
+  it("let kafkajs move past the whole batch, handing nothing to the application", () => {
+    // An empty batch 897–904 (everything compacted away), fetched at 897: before, kafkajs saw no record and fetched 897 again.
+    const empty = batchOf(897, 7, []);
+    const atEmpty = new Batch("t", "897", {
+      partition: 0,
+      highWatermark: "1112",
+      abortedTransactions: [],
+      messages: [endOfBatchMarker(empty)],
+    });
+    expect(atEmpty.messages).toEqual([]);
+    expect(atEmpty.lastOffset()).toBe("904");
+    // A batch 100–599 of which 100 and 101 survived, fetched at 102: before, kafkajs moved on one offset per fetch.
+    const tail = batchOf(100, 499, [100, 101]);
+    const messages = [...tail.records, endOfBatchMarker(tail)];
+    const inTail = new Batch("t", "102", { partition: 0, highWatermark: "1000", abortedTransactions: [], messages });
+    expect(inTail.messages).toEqual([]);
+    expect(inTail.lastOffset()).toBe("599");
+    // Fetched at 100: both records go to the application, and the batch ends at 599.
+    const whole = new Batch("t", "100", { partition: 0, highWatermark: "1000", abortedTransactions: [], messages });
+    expect(whole.messages.map((m) => (m as { offset: string }).offset)).toEqual(["100", "101"]);
+    expect(whole.lastOffset()).toBe("599");
   });
 });
