@@ -11,16 +11,10 @@
 // Usage: node bench/analyze.mjs [count] [runs] [rate] [seconds]
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { cpuNow, cpuPerRecord, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
+import { cpuNow, cpuPerRecord, deleteAll, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
 
 const INTERVALS = "1s,1m,5m";
 const LATENESS_MS = 2000;
-
-/** Deletes a topic and every topic made from it (bars, alerts, late, dead letters, analysis state). */
-async function deleteAll(admin, topic) {
-  const topics = (await admin.listTopics()).filter((t) => t === topic || t.startsWith(`${topic}.`));
-  if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => {});
-}
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import { launchBrowser } from "../test/setup/chromium.mjs";
-import { isMain, median, start, stockpipe, writeResult } from "./lib.mjs";
+import { deleteAll, isMain, median, start, stockpipe, writeResult } from "./lib.mjs";
 
 const CLOCK_TICKS = 100;
 
@@ -121,8 +121,7 @@ async function oneRun({ rate, seconds, symbols, warmup }) {
     await Promise.all([producer.done, dashboard.done, analyze.done]);
     const admin = new kafkajs.Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t === topic || t.startsWith(`${topic}.`));
-    await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => {});
+    await deleteAll(admin, topic);
     await admin.disconnect();
   }
 }

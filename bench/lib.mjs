@@ -81,6 +81,12 @@ export function stockpipe(args, env = {}) {
   return r.stdout;
 }
 
+/** Deletes a topic and every topic made from it (bars, alerts, late, dead letters, analysis state), with a kafkajs admin. */
+export async function deleteAll(admin, topic) {
+  const topics = (await admin.listTopics()).filter((t) => t === topic || t.startsWith(`${topic}.`));
+  if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => {});
+}
+
 /** Deletes a benchmark's topic and the dead-letter topic its consumers made; ignores what is not there. */
 export function deleteTopics(topic) {
   for (const t of [topic, `${topic}.dlq`]) {
