@@ -161,6 +161,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let health: Health | undefined;
   let feeds: FeedStatus[] = [];
   let feedsChanged = false;
+  const announced = new Map<string, string>();
 
   const eventText = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   const broadcast = (event: string, data: unknown) => {
@@ -194,8 +195,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           if (alerts.add(alert)) broadcast("alert", alert);
         },
         status(s) {
-          const before = feeds.find((f) => f.name === s.name);
-          if (!before || before.state !== s.state || before.message !== s.message) feedsChanged = true;
+          // The statuses are the feeds' own objects, changed in place: compare with what was last announced.
+          const now = `${s.state}|${s.message ?? ""}`;
+          if (announced.get(s.name) !== now) {
+            announced.set(s.name, now);
+            feedsChanged = true;
+          }
           metrics.advance(metrics.recordsIn, s.read, { kind: s.name });
         },
       },
