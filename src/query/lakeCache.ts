@@ -19,8 +19,13 @@ export interface SyncResult {
   bytes: number;
 }
 
+/** One cache per endpoint and bucket: two S3 servers with a bucket of the same name are two lakes. */
 export function cacheDir(config: ResolvedConfig): string {
-  return join(dirname(config.local.dir), "lake-cache", config.s3.bucket, lakeRoot(config));
+  const endpoint =
+    config.s3.endpoint === "aws"
+      ? `aws-${config.s3.region}`
+      : config.s3.endpoint.replace(/^https?:\/\//, "").replace(/[^A-Za-z0-9.-]+/g, "_");
+  return join(dirname(config.local.dir), "lake-cache", endpoint, config.s3.bucket, lakeRoot(config));
 }
 
 /** Brings the cache up to date with the lake, with a client of its own. */
