@@ -39,6 +39,7 @@ async function doctor(ctx: CommandContext, skip: string[]): Promise<void> {
       { key: "check" },
       { key: "status" },
       { key: "endpoint" },
+      { key: "security" },
       { key: "version", header: "version / error" },
       { key: "rttMs", header: "rtt ms", align: "right" },
       { key: "fix" },

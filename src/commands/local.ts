@@ -1,32 +1,49 @@
 /** `stockpipe local …`: the local stack's commands, on top of src/local/stack.ts. */
 import { createReadStream, existsSync, statSync, watch } from "node:fs";
-import { Argument, type Command } from "commander";
+import { Argument, type Command, Option } from "commander";
 import { RuntimeError, UsageError } from "../errors";
-import { readLocalCredentials } from "../local/credentials";
+import { clientEnv, shellWord } from "../local/env";
 import { tailFile } from "../local/process";
+import { PROFILE_NAMES } from "../local/profiles";
 import { context, down, findService, type ServiceName, type ServiceStatus, status, up } from "../local/stack";
 import { log } from "../log";
 import { type Column, printRows } from "../ui/output";
 import { spinner } from "../ui/spinner";
-import { type CommandContext, commandContext } from "./context";
+import { commandContext as baseContext, type CommandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
-const SERVICE_NAMES = ["kafka", "cassandra", "s3"];
+/** kafka-1 … kafka-3 are the cluster profile's brokers; `kafka` means all of a profile's brokers. */
+const SERVICE_NAMES = ["kafka", "cassandra", "s3", "kafka-1", "kafka-2", "kafka-3"];
+
+/** The config with `--profile` (given on `local` or its subcommand) as a flag override of local.profile. */
+function commandContext(cmd: Command): CommandContext {
+  const { profile } = cmd.optsWithGlobals<{ profile?: string }>();
+  return baseContext(cmd, flag("local.profile", profile, "--profile"));
+}
 
 export function registerLocal(program: Command): void {
   const local = program
     .command("local")
     .description("run a real local stack: Apache Kafka, Apache Cassandra and an S3 server (S3Proxy) on 127.0.0.1")
+    .addOption(
+      new Option(
+        "--profile <name>",
+        "which stack: default; secure (Kafka SASL_SSL/SCRAM, Cassandra TLS + password; ports +100); cluster (three Kafka brokers; ports +200)",
+      ).choices([...PROFILE_NAMES]),
+    )
     .addHelpText(
       "after",
       examples(
         "stockpipe local up",
+        'stockpipe local up --profile secure && eval "$(stockpipe local env --profile secure)"',
+        "stockpipe local up --profile cluster kafka",
         "stockpipe local status -f json",
         "stockpipe local logs kafka -n 100",
         'eval "$(stockpipe local env)"',
         "stockpipe local down --purge",
       ) +
-        "\nNeeds Java 17 and Maven; the first `up` resolves the services from Maven Central. State lives in local.dir (~/.stockpipe/local).\n",
+        "\nNeeds Java 17 and Maven; the first `up` resolves the services from Maven Central. State lives in local.dir (~/.stockpipe/local;\n" +
+        "the secure and cluster profiles in its secure/ and cluster/ folders). Profiles have their own ports and run side by side.\n",
     );
 
   local
@@ -61,7 +78,9 @@ export function registerLocal(program: Command): void {
   local
     .command("logs")
     .description("print the end of a service's log")
-    .addArgument(new Argument("<service>", "kafka, cassandra or s3").choices(SERVICE_NAMES))
+    .addArgument(
+      new Argument("<service>", "kafka (kafka-1, kafka-2, kafka-3 in the cluster profile), cassandra or s3").choices(SERVICE_NAMES),
+    )
     .option("-n, --lines <n>", "how many lines", "50")
     .option("--follow", "keep printing new lines until Ctrl-C")
     .addHelpText("after", examples("stockpipe local logs cassandra", "stockpipe local logs kafka -n 200 --follow"))
@@ -84,6 +103,7 @@ const STATUS_COLUMNS: Column[] = [
   { key: "endpoint" },
   { key: "pid", align: "right" },
   { key: "version" },
+  { key: "security" },
 ];
 
 async function localUp(ctx: CommandContext, only: string[]): Promise<void> {
@@ -133,7 +153,7 @@ async function localDown(ctx: CommandContext, only: string[], purge: boolean): P
 async function localLogs(ctx: CommandContext, name: string, linesArg: string, follow: boolean): Promise<void> {
   const lines = Number(linesArg);
   if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines must be a whole number, not "${linesArg}"`);
-  const service = findService(name);
+  const service = findService(ctx.config, name);
   const file = context(ctx.config, service).dirs.log;
   if (!existsSync(file)) throw new RuntimeError(`${name} has no log yet at ${file}`, { hint: "run `stockpipe local up` first" });
   for (const l of tailFile(file, lines)) process.stdout.write(`${l}\n`);
@@ -150,20 +170,15 @@ async function localLogs(ctx: CommandContext, name: string, linesArg: string, fo
 }
 
 function localEnv(ctx: CommandContext): void {
-  const c = ctx.config.local;
-  const creds = readLocalCredentials(c.dir);
-  const lines = [
-    `export STOCKPIPE_KAFKA_BROKERS=127.0.0.1:${c.kafkaPort}`,
-    `export STOCKPIPE_CASSANDRA_CONTACT_POINTS=127.0.0.1:${c.cassandraPort}`,
-    `export STOCKPIPE_CASSANDRA_LOCAL_DATA_CENTER=datacenter1`,
-    `export STOCKPIPE_S3_ENDPOINT=http://127.0.0.1:${c.s3Port}`,
-    `export STOCKPIPE_S3_BUCKET=${ctx.config.s3.bucket}`,
-    `export STOCKPIPE_S3_FORCE_PATH_STYLE=true`,
-  ];
-  if (creds) {
-    lines.push(`export STOCKPIPE_S3_ACCESS_KEY_ID=${creds.accessKeyId}`, `export STOCKPIPE_S3_SECRET_ACCESS_KEY=${creds.secretAccessKey}`);
-  } else {
-    log.warn("the local S3 credentials do not exist yet: run `stockpipe local up` first");
+  const { env, missing } = clientEnv(ctx.config);
+  if (missing.length > 0) {
+    log.warn(
+      `${missing.join(", ")} do not exist yet: run \`stockpipe local up${ctx.config.local.profile === "default" ? "" : ` --profile ${ctx.config.local.profile}`}\` first`,
+    );
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(
+    Object.entries(env)
+      .map(([k, v]) => `export ${k}=${shellWord(v)}\n`)
+      .join(""),
+  );
 }

@@ -287,9 +287,15 @@ const dashboard = z
 const local = z
   .object({
     dir: z.string().min(1).default("~/.stockpipe/local").describe("State, data and logs of the local stack"),
-    kafkaPort: posInt().max(65_535).default(9092).describe("Local Kafka port"),
-    cassandraPort: posInt().max(65_535).default(9042).describe("Local Cassandra CQL port"),
-    s3Port: posInt().max(65_535).default(9000).describe("Local S3 server port"),
+    profile: z
+      .enum(["default", "secure", "cluster"])
+      .default("default")
+      .describe(
+        "Which local stack `local` commands act on: default (plaintext), secure (TLS, SASL/SCRAM, passwords; ports +100) or cluster (three Kafka brokers; ports +200)",
+      ),
+    kafkaPort: posInt().max(65_000).default(9092).describe("Local Kafka port (the default profile's; its controller takes the next)"),
+    cassandraPort: posInt().max(65_000).default(9042).describe("Local Cassandra CQL port (the default profile's)"),
+    s3Port: posInt().max(65_000).default(9000).describe("Local S3 server port (the default profile's)"),
   })
   .strict()
   .prefault({});

@@ -8,6 +8,8 @@ import { errorMessage } from "../errors";
 export interface Check {
   name: string;
   endpoint: string;
+  /** How the client connects, from the config: TLS and whether certificates are verified, authentication. */
+  security: string;
   required: boolean;
   probe(): Promise<string>;
   fix: string;
@@ -16,10 +18,30 @@ export interface Check {
 export interface CheckResult {
   check: string;
   endpoint: string;
+  security: string;
   ok: boolean;
   version: string;
   rttMs?: number;
   fix: string;
+}
+
+/** TLS (verified against which CA, or not verified), then the authentication, as doctor shows it. */
+export function kafkaSecurity(c: LoadedConfig["config"]): string {
+  const k = c.kafka;
+  const tls = !k.ssl.enabled ? "plaintext" : `TLS (${k.ssl.rejectUnauthorized ? `verified, CA ${k.ssl.ca ?? "system"}` : "NOT verified"})`;
+  return k.sasl.mechanism === "none" ? tls : `${tls}, SASL ${k.sasl.mechanism.toUpperCase()} as ${k.sasl.username}`;
+}
+
+export function cassandraSecurity(c: LoadedConfig["config"]): string {
+  const t = c.cassandra.tls;
+  const tls = !t.enabled ? "plaintext" : `TLS (${t.rejectUnauthorized ? `verified, CA ${t.ca ?? "system"}` : "NOT verified"})`;
+  return c.cassandra.username ? `${tls}, password as ${c.cassandra.username}` : `${tls}, no authentication`;
+}
+
+export function s3Security(c: LoadedConfig["config"]): string {
+  const scheme = c.s3.endpoint === "aws" || c.s3.endpoint.startsWith("https:") ? "https" : "http";
+  const keys = c.s3.accessKeyId ? `key ${c.s3.accessKeyId}` : c.s3.endpoint === "aws" ? "AWS credential chain" : "the local stack's key";
+  return `${scheme}, signed (${keys})`;
 }
 
 function origin(loaded: LoadedConfig, path: string): string {
@@ -33,6 +55,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     {
       name: "kafka",
       endpoint: c.kafka.brokers.join(","),
+      security: kafkaSecurity(c),
       required: true,
       fix: `no Kafka at ${c.kafka.brokers.join(",")} (kafka.brokers from ${origin(loaded, "kafka.brokers")}): run \`stockpipe local up\` or set STOCKPIPE_KAFKA_BROKERS`,
       async probe() {
@@ -50,6 +73,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     {
       name: "cassandra",
       endpoint: c.cassandra.contactPoints.join(","),
+      security: cassandraSecurity(c),
       required: true,
       fix: `no Cassandra at ${c.cassandra.contactPoints.join(",")} (cassandra.contactPoints from ${origin(loaded, "cassandra.contactPoints")}): run \`stockpipe local up\` or set STOCKPIPE_CASSANDRA_CONTACT_POINTS`,
       async probe() {
@@ -66,6 +90,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     {
       name: "s3",
       endpoint: `${c.s3.endpoint === "aws" ? `AWS S3 ${c.s3.region}` : c.s3.endpoint} s3://${c.s3.bucket}`,
+      security: s3Security(c),
       required: true,
       fix: `S3 at ${c.s3.endpoint} (s3.endpoint from ${origin(loaded, "s3.endpoint")}) with bucket ${c.s3.bucket}: run \`stockpipe local up\`, or check s3.endpoint, the credentials and that the bucket exists`,
       async probe() {
@@ -91,6 +116,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     list.push({
       name: "athena",
       endpoint: c.athena.endpoint === "aws" ? `AWS Athena ${c.athena.region}` : c.athena.endpoint,
+      security: c.athena.endpoint === "aws" || c.athena.endpoint.startsWith("https:") ? "https, signed" : "http, signed",
       required: true,
       fix: `Athena workgroup ${c.athena.workgroup} in ${c.athena.region}: check athena.region, athena.workgroup and the AWS credentials`,
       async probe() {
@@ -117,11 +143,20 @@ export async function runCheck(check: Check): Promise<CheckResult> {
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 10s")), 10_000).unref());
   try {
     const version = await Promise.race([check.probe(), timeout]);
-    return { check: check.name, endpoint: check.endpoint, ok: true, version, rttMs: Math.round(performance.now() - started), fix: "" };
+    return {
+      check: check.name,
+      endpoint: check.endpoint,
+      security: check.security,
+      ok: true,
+      version,
+      rttMs: Math.round(performance.now() - started),
+      fix: "",
+    };
   } catch (err) {
     return {
       check: check.name,
       endpoint: check.endpoint,
+      security: check.security,
       ok: false,
       version: errorMessage(err).split("\n")[0]!.slice(0, 120),
       fix: check.fix,

@@ -1,6 +1,7 @@
 /** kafkajs errors as one clear line naming the brokers, where they came from, and whether a retry can help. */
 import type { LoadedConfig } from "../config/loader";
 import { RuntimeError, StockpipeError } from "../errors";
+import { securityProblem, securityWords } from "../util/security";
 import { isRetriableKafkaError } from "./retriable";
 
 const UNREACHABLE = ["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError"];
@@ -33,9 +34,27 @@ export function kafkaError(err: unknown, loaded: LoadedConfig, doing: string): S
   const cause = rootCause(err);
   const brokers = loaded.config.kafka.brokers.join(",");
   const origin = loaded.origins.get("kafka.brokers") ?? "default";
+  const k = loaded.config.kafka;
+  const problem = securityProblem(`${cause?.name ?? ""} ${cause?.message ?? String(err)}`);
+  if (problem) {
+    const who = problem === "credentials" ? ` of user ${k.sasl.username ?? "?"} (${k.sasl.mechanism.toUpperCase()})` : "";
+    return new RuntimeError(`Kafka at ${brokers} ${securityWords(problem)}${who} while trying to ${doing}: ${cause.message}`, {
+      hint:
+        problem === "credentials"
+          ? "check kafka.sasl.username and kafka.sasl.password (STOCKPIPE_KAFKA_SASL_USERNAME, STOCKPIPE_KAFKA_SASL_PASSWORD) and kafka.sasl.mechanism"
+          : k.ssl.ca
+            ? `kafka.ssl.ca is ${k.ssl.ca}: point it (STOCKPIPE_KAFKA_SSL_CA) at the PEM file of the CA that signed the brokers' certificates`
+            : "set kafka.ssl.ca (STOCKPIPE_KAFKA_SSL_CA) to the PEM file of the CA that signed the brokers' certificates",
+      retriable: false,
+      cause: err,
+    });
+  }
   if (UNREACHABLE.includes(cause?.name) || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection timeout/.test(cause?.message ?? "")) {
     return new RuntimeError(`cannot reach Kafka at ${brokers} (kafka.brokers from ${origin}) while trying to ${doing}: ${cause.message}`, {
-      hint: "run `stockpipe local up`, or point kafka.brokers (STOCKPIPE_KAFKA_BROKERS) at your cluster",
+      hint:
+        !k.ssl.enabled && /Closed connection/i.test(cause.message ?? "")
+          ? "the broker closed the connection: if its listener uses TLS or SASL, set kafka.ssl.enabled and kafka.sasl.* (see `stockpipe local env --profile secure` for an example)"
+          : "run `stockpipe local up`, or point kafka.brokers (STOCKPIPE_KAFKA_BROKERS) at your cluster",
       retriable: true,
       cause: err,
     });

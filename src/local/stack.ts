@@ -1,6 +1,7 @@
 /**
  * The local stack: Kafka, Cassandra and an S3 server as real processes on 127.0.0.1, their state, data and
- * logs under one folder (`local.dir`). `up` is idempotent; `down` stops only what the stack started.
+ * logs under one folder per profile (`local.dir`, `local.dir`/secure, `local.dir`/cluster). The profile is
+ * config.local.profile (`--profile`). `up` is idempotent; `down` stops only what the stack started.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -9,27 +10,45 @@ import { errorMessage, RuntimeError } from "../errors";
 import { resolveClasspath } from "./maven";
 import { serviceDirs } from "./paths";
 import { isAlive, portInUse, runningPid, startJava, stopPid, tailFile } from "./process";
+import { type StackProfile, stackProfile } from "./profiles";
 import { cassandraService } from "./services/cassandra";
 import { kafkaService } from "./services/kafka";
 import { s3Service } from "./services/s3";
 import type { LocalService, ServiceContext } from "./services/types";
 
-export const SERVICES: LocalService[] = [kafkaService, cassandraService, s3Service];
-export type ServiceName = LocalService["name"];
+/** A service's name (kafka-2) or group (kafka: every broker). */
+export type ServiceName = string;
 
-export function findService(name: string): LocalService {
-  const s = SERVICES.find((x) => x.name === name);
-  if (!s) throw new RuntimeError(`unknown service "${name}": the local stack has ${SERVICES.map((x) => x.name).join(", ")}`);
-  return s;
+/** The services of the config's profile (config.local.profile). */
+export function servicesOf(profile: StackProfile): LocalService[] {
+  return [...profile.kafka.nodes.map((n) => kafkaService(profile, n)), cassandraService(profile), s3Service(profile)];
+}
+
+function select(config: ResolvedConfig, only?: ServiceName[]): LocalService[] {
+  const all = servicesOf(stackProfile(config));
+  if (!only) return all;
+  for (const name of only) {
+    if (!all.some((s) => s.name === name || s.group === name)) {
+      throw new RuntimeError(`the ${config.local.profile} profile has no service "${name}": it has ${all.map((s) => s.name).join(", ")}`);
+    }
+  }
+  return all.filter((s) => only.includes(s.name) || only.includes(s.group));
+}
+
+export function findService(config: ResolvedConfig, name: string): LocalService {
+  const [s] = select(config, [name]);
+  return s!;
 }
 
 export function context(config: ResolvedConfig, service: LocalService): ServiceContext {
-  return { config, stackDir: config.local.dir, dirs: serviceDirs(config.local.dir, service.name) };
+  const profile = stackProfile(config);
+  return { config, profile, stackDir: profile.dir, dirs: serviceDirs(profile.dir, service.name) };
 }
 
 export interface ServiceStatus {
   service: ServiceName;
   endpoint: string;
+  security: string;
   state: "running" | "starting" | "stopped";
   pid?: number;
   version?: string;
@@ -42,7 +61,7 @@ export interface ServiceStatus {
 export async function statusOf(config: ResolvedConfig, service: LocalService): Promise<ServiceStatus> {
   const ctx = context(config, service);
   const pid = runningPid(service.name, ctx.dirs);
-  const base = { service: service.name, endpoint: service.endpoint(config), log: ctx.dirs.log, pid };
+  const base = { service: service.name, endpoint: service.endpoint, security: service.security, log: ctx.dirs.log, pid };
   try {
     const version = await service.probe(ctx);
     return { ...base, state: "running", version };
@@ -52,7 +71,7 @@ export async function statusOf(config: ResolvedConfig, service: LocalService): P
 }
 
 export async function status(config: ResolvedConfig, only?: ServiceName[]): Promise<ServiceStatus[]> {
-  return Promise.all(SERVICES.filter((s) => !only || only.includes(s.name)).map((s) => statusOf(config, s)));
+  return Promise.all(select(config, only).map((s) => statusOf(config, s)));
 }
 
 export interface UpEvents {
@@ -60,8 +79,8 @@ export interface UpEvents {
 }
 
 export async function up(config: ResolvedConfig, events: UpEvents, only?: ServiceName[]): Promise<ServiceStatus[]> {
-  mkdirSync(config.local.dir, { recursive: true });
-  const services = SERVICES.filter((s) => !only || only.includes(s.name));
+  const services = select(config, only);
+  mkdirSync(stackProfile(config).dir, { recursive: true });
   const results = await Promise.allSettled(services.map((s) => upOne(config, s, events)));
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   if (failures.length === 1) throw failures[0];
@@ -80,7 +99,8 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
     await service.afterReady?.(ctx);
     return {
       service: service.name,
-      endpoint: service.endpoint(config),
+      endpoint: service.endpoint,
+      security: service.security,
       state: "running",
       pid: existing,
       version,
@@ -89,10 +109,10 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
       seconds: secondsSince(started),
     };
   }
-  for (const port of service.ports(config)) {
+  for (const port of service.ports) {
     if (await portInUse(port)) {
       throw new RuntimeError(`${service.name}: port ${port} on 127.0.0.1 is already in use by a process this stack did not start`, {
-        hint: `stop that process, or pick other ports with local.${service.name === "s3" ? "s3Port" : service.name === "kafka" ? "kafkaPort" : "cassandraPort"} (see \`stockpipe config show\`)`,
+        hint: `stop that process, or pick other ports with local.${service.group === "s3" ? "s3Port" : service.group === "kafka" ? "kafkaPort" : "cassandraPort"} (see \`stockpipe config show\`)`,
       });
     }
   }
@@ -106,7 +126,8 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
   await service.afterReady?.(ctx);
   return {
     service: service.name,
-    endpoint: service.endpoint(config),
+    endpoint: service.endpoint,
+    security: service.security,
     state: "running",
     pid,
     version,
@@ -149,7 +170,7 @@ export interface DownResult {
 }
 
 export async function down(config: ResolvedConfig, options: { purge?: boolean; only?: ServiceName[] } = {}): Promise<DownResult[]> {
-  const services = SERVICES.filter((s) => !options.only || options.only.includes(s.name));
+  const services = select(config, options.only);
   const results = await Promise.all(
     services.map(async (s): Promise<DownResult> => {
       const ctx = context(config, s);

@@ -1,20 +1,45 @@
-/** Apache Cassandra 5.0, one node on 127.0.0.1, with the Java 17 flags of Cassandra's conf/jvm17-server.options. */
+/**
+ * Apache Cassandra 5.0, one node on 127.0.0.1, with the Java 17 flags of Cassandra's conf/jvm17-server.options.
+ * Secure profile: PasswordAuthenticator, the default role replaced by the stack's own superuser, client TLS.
+ */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type cassandraDriver from "cassandra-driver";
+import type { StackProfile } from "../profiles";
+import { ensureSecrets, type Login, readSecrets } from "../secrets";
+import { ensureTls, readPem, tlsFiles } from "../tls";
 import type { LocalService, ServiceContext } from "./types";
 
-const STORAGE_PORT = 7000;
+/** The role Cassandra makes on first start when PasswordAuthenticator is on; the secure profile disables it. */
+const DEFAULT_ROLE: Login = { username: "cassandra", password: "cassandra" };
+
+function securityYaml(ctx: ServiceContext): string {
+  if (!ctx.profile.cassandra.secure) return "authenticator: AllowAllAuthenticator\nauthorizer: AllowAllAuthorizer\n";
+  const tls = tlsFiles(ctx.stackDir);
+  return `authenticator: PasswordAuthenticator
+authorizer: AllowAllAuthorizer
+role_manager: CassandraRoleManager
+client_encryption_options:
+  enabled: true
+  optional: false
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: ${tls.keyAndChain}
+  truststore: ${tls.ca}
+  require_client_auth: false
+`;
+}
 
 function cassandraYaml(ctx: ServiceContext): string {
   const d = ctx.dirs.data;
+  const { port, storagePort } = ctx.profile.cassandra;
   return `# Written by stockpipe local up; edits are overwritten.
 cluster_name: stockpipe-local
 num_tokens: 16
 allocate_tokens_for_local_replication_factor: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-authenticator: AllowAllAuthenticator
-authorizer: AllowAllAuthorizer
-data_file_directories:
+${securityYaml(ctx)}data_file_directories:
   - ${d}/data
 commitlog_directory: ${d}/commitlog
 saved_caches_directory: ${d}/saved_caches
@@ -25,11 +50,11 @@ commitlog_sync_period: 10000ms
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:${STORAGE_PORT}"
+      - seeds: "127.0.0.1:${storagePort}"
 listen_address: 127.0.0.1
 rpc_address: 127.0.0.1
-storage_port: ${STORAGE_PORT}
-native_transport_port: ${ctx.config.local.cassandraPort}
+storage_port: ${storagePort}
+native_transport_port: ${port}
 start_native_transport: true
 endpoint_snitch: SimpleSnitch
 concurrent_reads: 32
@@ -98,56 +123,123 @@ const JVM17 = [
   "-Dio.netty.allocator.maxOrder=11",
 ];
 
-export const cassandraService: LocalService = {
-  name: "cassandra",
-  module: "cassandra",
-  description: "Apache Cassandra 5.0",
-  ports: (c) => [c.local.cassandraPort, STORAGE_PORT],
-  endpoint: (c) => `127.0.0.1:${c.local.cassandraPort}`,
-  startTimeoutMs: 240_000,
-  stopGraceMs: 30_000,
+/** A driver client for the local node, as `login` when given, over TLS that trusts the stack's CA when secure. */
+async function localClient(ctx: ServiceContext, login?: Login): Promise<cassandraDriver.Client> {
+  const { default: cassandra } = await import("cassandra-driver");
+  return new cassandra.Client({
+    contactPoints: [`127.0.0.1:${ctx.profile.cassandra.port}`],
+    localDataCenter: "datacenter1",
+    credentials: login,
+    sslOptions: ctx.profile.cassandra.secure ? { ca: [readPem(tlsFiles(ctx.stackDir).ca)], rejectUnauthorized: true } : undefined,
+    socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
+  });
+}
 
-  async prepare(ctx) {
-    mkdirSync(ctx.dirs.data, { recursive: true });
-    writeFileSync(join(ctx.dirs.root, "cassandra.yaml"), cassandraYaml(ctx));
-    writeFileSync(join(ctx.dirs.root, "logback.xml"), logback);
-  },
+async function releaseVersion(ctx: ServiceContext, login?: Login): Promise<string> {
+  const client = await localClient(ctx, login);
+  try {
+    const rs = await client.execute("SELECT release_version FROM system.local");
+    return `Cassandra ${rs.first()?.get("release_version") ?? "?"}`;
+  } finally {
+    await client.shutdown().catch(() => {});
+  }
+}
 
-  javaArgs(ctx, classpath) {
-    const jamm = classpath.split(":").find((jar) => /\/jamm-[^/]+\.jar$/.test(jar));
-    return [
-      "-Xms1g",
-      "-Xmx2g",
-      "-Xss256k",
-      ...JVM17,
-      ...(jamm ? [`-javaagent:${jamm}`] : []),
-      `-Dcassandra.config=file://${join(ctx.dirs.root, "cassandra.yaml")}`,
-      `-Dcassandra.storagedir=${ctx.dirs.data}`,
-      `-Dcassandra.logdir=${ctx.dirs.root}`,
-      `-Dlogback.configurationFile=${join(ctx.dirs.root, "logback.xml")}`,
-      "-Dcassandra-foreground=yes",
-      // One node: nothing to gossip with, so do not wait for gossip to settle.
-      "-Dcassandra.skip_wait_for_gossip_to_settle=0",
-      "-Dcassandra.ring_delay_ms=100",
-      "-Dcassandra.superuser_setup_delay_ms=0",
-      "-cp",
-      classpath,
-      "org.apache.cassandra.service.CassandraDaemon",
-    ];
-  },
+export function cassandraService(profile: StackProfile): LocalService {
+  const secure = profile.cassandra.secure;
+  return {
+    name: "cassandra",
+    group: "cassandra",
+    module: "cassandra",
+    description: "Apache Cassandra 5.0",
+    ports: [profile.cassandra.port, profile.cassandra.storagePort],
+    endpoint: `127.0.0.1:${profile.cassandra.port}`,
+    security: secure ? `TLS (CA ${tlsFiles(profile.dir).ca}) + password` : "plaintext, no authentication",
+    startTimeoutMs: 240_000,
+    stopGraceMs: 30_000,
 
-  async probe(ctx) {
-    const { default: cassandra } = await import("cassandra-driver");
-    const client = new cassandra.Client({
-      contactPoints: [`127.0.0.1:${ctx.config.local.cassandraPort}`],
-      localDataCenter: "datacenter1",
-      socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
-    });
-    try {
-      const rs = await client.execute("SELECT release_version FROM system.local");
-      return `Cassandra ${rs.first()?.get("release_version") ?? "?"}`;
-    } finally {
-      await client.shutdown().catch(() => {});
-    }
-  },
-};
+    async prepare(ctx) {
+      mkdirSync(ctx.dirs.data, { recursive: true });
+      if (secure) {
+        await ensureTls(ctx.stackDir);
+        ensureSecrets(ctx.stackDir);
+      }
+      writeFileSync(join(ctx.dirs.root, "cassandra.yaml"), cassandraYaml(ctx));
+      writeFileSync(join(ctx.dirs.root, "logback.xml"), logback);
+    },
+
+    javaArgs(ctx, classpath) {
+      const jamm = classpath.split(":").find((jar) => /\/jamm-[^/]+\.jar$/.test(jar));
+      return [
+        "-Xms1g",
+        "-Xmx2g",
+        "-Xss256k",
+        ...JVM17,
+        ...(jamm ? [`-javaagent:${jamm}`] : []),
+        `-Dcassandra.config=file://${join(ctx.dirs.root, "cassandra.yaml")}`,
+        `-Dcassandra.storagedir=${ctx.dirs.data}`,
+        `-Dcassandra.logdir=${ctx.dirs.root}`,
+        `-Dlogback.configurationFile=${join(ctx.dirs.root, "logback.xml")}`,
+        "-Dcassandra-foreground=yes",
+        // One node: nothing to gossip with, so do not wait for gossip to settle.
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        "-Dcassandra.ring_delay_ms=100",
+        "-Dcassandra.superuser_setup_delay_ms=0",
+        "-cp",
+        classpath,
+        "org.apache.cassandra.service.CassandraDaemon",
+      ];
+    },
+
+    async probe(ctx) {
+      if (!secure) return releaseVersion(ctx);
+      const secrets = readSecrets(ctx.stackDir);
+      try {
+        return await releaseVersion(ctx, secrets?.cassandra);
+      } catch (err) {
+        // Before the first `up` has replaced it, only the default role exists.
+        if ((err as Error).name !== "AuthenticationError" && !/Authentication/i.test((err as Error).message)) throw err;
+        return releaseVersion(ctx, DEFAULT_ROLE);
+      }
+    },
+
+    /** Secure: the stack's own superuser replaces the well-known default role, which can no longer log in. */
+    async afterReady(ctx) {
+      if (!secure) return;
+      const login = ensureSecrets(ctx.stackDir).cassandra;
+      const asOwn = await localClient(ctx, login);
+      try {
+        await asOwn.connect();
+        await disableDefaultRole(asOwn);
+        return;
+      } catch (err) {
+        if (!/Authentication|credentials|Provided username/i.test((err as Error).message)) throw err;
+      } finally {
+        await asOwn.shutdown().catch(() => {});
+      }
+      const asDefault = await localClient(ctx, DEFAULT_ROLE);
+      try {
+        // Role options take literals, not bind markers; the generated password is base64url (nothing to escape).
+        await asDefault.execute(
+          `CREATE ROLE IF NOT EXISTS "${login.username}" WITH PASSWORD = '${login.password}' AND SUPERUSER = true AND LOGIN = true`,
+        );
+      } finally {
+        await asDefault.shutdown().catch(() => {});
+      }
+      const own = await localClient(ctx, login);
+      try {
+        await disableDefaultRole(own);
+      } finally {
+        await own.shutdown().catch(() => {});
+      }
+    },
+  };
+}
+
+async function disableDefaultRole(client: cassandraDriver.Client): Promise<void> {
+  const rs = await client.execute("SELECT can_login FROM system_auth.roles WHERE role = ?", [DEFAULT_ROLE.username], { prepare: true });
+  if (rs.first()?.get("can_login") === false) return;
+  await client.execute(
+    `ALTER ROLE "${DEFAULT_ROLE.username}" WITH PASSWORD = '${randomBytes(24).toString("base64url")}' AND SUPERUSER = false AND LOGIN = false`,
+  );
+}

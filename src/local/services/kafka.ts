@@ -1,42 +1,80 @@
-/** Apache Kafka 3.9, KRaft mode, one combined broker/controller on 127.0.0.1. */
+/** Apache Kafka 3.9 in KRaft mode: each node a combined broker and controller on 127.0.0.1; one node, or a cluster's. */
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { RuntimeError } from "../../errors";
 import { javaCommand } from "../process";
+import { type KafkaNode, SCRAM_MECHANISM, type StackProfile } from "../profiles";
+import { ensureSecrets, type Login, readSecrets, type StackSecrets } from "../secrets";
+import { ensureTls, readPem, tlsFiles } from "../tls";
 import type { LocalService, ServiceContext } from "./types";
 
 const run = promisify(execFile);
 
-function serverProperties(ctx: ServiceContext): string {
-  const port = ctx.config.local.kafkaPort;
-  const controller = port + 1;
-  return [
+/** A PEM text as a java.util.Properties value: one line, newlines escaped. */
+function propertyPem(pem: string): string {
+  return pem.trim().replace(/\r?\n/g, "\\n");
+}
+
+function serverProperties(ctx: ServiceContext, node: KafkaNode): string {
+  const { kafka } = ctx.profile;
+  const secure = kafka.security === "sasl_ssl";
+  const listener = secure ? "SASL_SSL" : "PLAINTEXT";
+  const lines = [
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${kafka.nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(",")}`,
+    `listeners=${listener}://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=${listener}://127.0.0.1:${node.port}`,
     "controller.listener.names=CONTROLLER",
-    "inter.broker.listener.name=PLAINTEXT",
-    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    `inter.broker.listener.name=${listener}`,
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${listener}:${listener}`,
     `log.dirs=${ctx.dirs.data}`,
     "num.partitions=1",
     // Topics are created on purpose (`stockpipe topic create`), never by a typo in --topic.
     "auto.create.topics.enable=false",
-    "offsets.topic.replication.factor=1",
+    `default.replication.factor=${kafka.replicationFactor}`,
+    `min.insync.replicas=${kafka.minInsyncReplicas}`,
+    `offsets.topic.replication.factor=${kafka.replicationFactor}`,
     "offsets.topic.num.partitions=10",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
+    `transaction.state.log.replication.factor=${kafka.replicationFactor}`,
+    `transaction.state.log.min.isr=${kafka.minInsyncReplicas}`,
     "group.initial.rebalance.delay.ms=0",
     "num.network.threads=3",
     "num.io.threads=4",
     "log.retention.hours=168",
-    "",
-  ].join("\n");
+  ];
+  if (secure) {
+    const secrets = ensureSecrets(ctx.stackDir);
+    const tls = tlsFiles(ctx.stackDir);
+    const b = secrets.kafkaBroker;
+    lines.push(
+      `sasl.enabled.mechanisms=${SCRAM_MECHANISM}`,
+      `sasl.mechanism.inter.broker.protocol=${SCRAM_MECHANISM}`,
+      `listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${b.username}" password="${b.password}";`,
+      // PEM given inline: Kafka reads an unencrypted PKCS#8 key only this way (a PEM file needs a key password).
+      "ssl.keystore.type=PEM",
+      `ssl.keystore.certificate.chain=${propertyPem(readPem(tls.cert) + readPem(tls.ca))}`,
+      `ssl.keystore.key=${propertyPem(readPem(tls.key))}`,
+      "ssl.truststore.type=PEM",
+      `ssl.truststore.certificates=${propertyPem(readPem(tls.ca))}`,
+      "ssl.client.auth=none",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** One cluster id per profile, shared by its brokers: 16 random bytes, base64url without padding. */
+function clusterId(stackDir: string): string {
+  const file = join(stackDir, "kafka-cluster-id");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(stackDir, { recursive: true });
+  const id = randomBytes(16).toString("base64url");
+  writeFileSync(file, `${id}\n`);
+  return id;
 }
 
 const log4j = [
@@ -50,81 +88,102 @@ const log4j = [
   "",
 ].join("\n");
 
-export const kafkaService: LocalService = {
-  name: "kafka",
-  module: "kafka",
-  description: "Apache Kafka 3.9 (KRaft)",
-  ports: (c) => [c.local.kafkaPort, c.local.kafkaPort + 1],
-  endpoint: (c) => `127.0.0.1:${c.local.kafkaPort}`,
-  startTimeoutMs: 90_000,
-  stopGraceMs: 30_000,
+export function kafkaService(profile: StackProfile, node: KafkaNode): LocalService {
+  const clustered = profile.kafka.nodes.length > 1;
+  const secure = profile.kafka.security === "sasl_ssl";
+  return {
+    name: clustered ? `kafka-${node.id}` : "kafka",
+    group: "kafka",
+    module: "kafka",
+    description: clustered ? `Apache Kafka 3.9 (KRaft), broker ${node.id} of ${profile.kafka.nodes.length}` : "Apache Kafka 3.9 (KRaft)",
+    ports: [node.port, node.controllerPort],
+    endpoint: `127.0.0.1:${node.port}`,
+    security: secure ? `SASL_SSL ${SCRAM_MECHANISM}, CA ${tlsFiles(profile.dir).ca}` : "plaintext",
+    startTimeoutMs: 90_000,
+    stopGraceMs: 30_000,
 
-  async prepare(ctx, classpath) {
-    mkdirSync(ctx.dirs.data, { recursive: true });
-    const props = join(ctx.dirs.root, "server.properties");
-    writeFileSync(props, serverProperties(ctx));
-    writeFileSync(join(ctx.dirs.root, "log4j.properties"), log4j);
-    if (existsSync(join(ctx.dirs.data, "meta.properties"))) return;
-    // A cluster id is 16 random bytes, base64url without padding.
-    const clusterId = randomBytes(16).toString("base64url");
-    try {
-      await run(
-        javaCommand(),
-        [
-          "-cp",
-          classpath,
-          `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
-          "kafka.tools.StorageTool",
-          "format",
-          "-t",
-          clusterId,
-          "-c",
-          props,
-        ],
-        {
-          maxBuffer: 4 * 1024 * 1024,
-        },
-      );
-    } catch (err) {
-      const e = err as { stderr?: string; stdout?: string; message: string };
-      throw new RuntimeError(
-        `formatting Kafka's storage in ${ctx.dirs.data} failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").pop()}`,
-      );
-    }
-  },
+    async prepare(ctx, classpath) {
+      mkdirSync(ctx.dirs.data, { recursive: true });
+      if (secure) await ensureTls(ctx.stackDir);
+      const props = join(ctx.dirs.root, "server.properties");
+      // It carries the brokers' password and key when secure: owner-only.
+      writeFileSync(props, serverProperties(ctx, node), { mode: 0o600 });
+      writeFileSync(join(ctx.dirs.root, "log4j.properties"), log4j);
+      if (existsSync(join(ctx.dirs.data, "meta.properties"))) return;
+      const scram = secure
+        ? scramUsers(ensureSecrets(ctx.stackDir)).flatMap((u) => [
+            "--add-scram",
+            `${SCRAM_MECHANISM}=[name=${u.username},password=${u.password}]`,
+          ])
+        : [];
+      try {
+        await run(
+          javaCommand(),
+          [
+            "-cp",
+            classpath,
+            `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            clusterId(ctx.stackDir),
+            "-c",
+            props,
+            ...scram,
+          ],
+          { maxBuffer: 4 * 1024 * 1024 },
+        );
+      } catch (err) {
+        const e = err as { stderr?: string; stdout?: string; message: string };
+        const detail = (e.stderr || e.stdout || e.message).trim().split("\n").pop() ?? "";
+        // Never echo the command line: it carries the SCRAM passwords.
+        throw new RuntimeError(
+          `formatting Kafka's storage in ${ctx.dirs.data} failed: ${detail.replace(/password=[^\],]*/g, "password=…")}`,
+        );
+      }
+    },
 
-  javaArgs(ctx, classpath) {
-    return [
-      "-Xms256m",
-      "-Xmx1g",
-      "-XX:+UseG1GC",
-      "-XX:MaxGCPauseMillis=20",
-      "-Djava.awt.headless=true",
-      `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
-      `-Dkafka.logs.dir=${ctx.dirs.root}`,
-      "-cp",
-      classpath,
-      "kafka.Kafka",
-      join(ctx.dirs.root, "server.properties"),
-    ];
-  },
+    javaArgs(ctx, classpath) {
+      return [
+        "-Xms256m",
+        clustered ? "-Xmx512m" : "-Xmx1g",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
+        `-Dkafka.logs.dir=${ctx.dirs.root}`,
+        "-cp",
+        classpath,
+        "kafka.Kafka",
+        join(ctx.dirs.root, "server.properties"),
+      ];
+    },
 
-  async probe(ctx) {
-    const { Kafka, logLevel } = await import("kafkajs");
-    const kafka = new Kafka({
-      clientId: "stockpipe-local",
-      brokers: [`127.0.0.1:${ctx.config.local.kafkaPort}`],
-      connectionTimeout: 1000,
-      retry: { retries: 0 },
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker`;
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
-  },
-};
+    async probe(ctx) {
+      const { Kafka, logLevel } = await import("kafkajs");
+      const secrets = secure ? readSecrets(ctx.stackDir) : undefined;
+      const kafka = new Kafka({
+        clientId: "stockpipe-local",
+        brokers: [`127.0.0.1:${node.port}`],
+        connectionTimeout: 1000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+        ssl: secure ? { ca: [readPem(tlsFiles(ctx.stackDir).ca)] } : undefined,
+        sasl: secrets ? { mechanism: "scram-sha-512", ...secrets.kafka } : undefined,
+      });
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker${cluster.brokers.length === 1 ? "" : "s"}`;
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+  };
+}
+
+/** The SCRAM users made when the storage is formatted: the clients' and the brokers' own. */
+function scramUsers(s: StackSecrets): Login[] {
+  return [s.kafka, s.kafkaBroker];
+}

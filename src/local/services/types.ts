@@ -1,21 +1,29 @@
 import type { ResolvedConfig } from "../../config/schema";
 import type { ServiceDirs } from "../paths";
+import type { StackProfile } from "../profiles";
 
 export interface ServiceContext {
   config: ResolvedConfig;
+  profile: StackProfile;
   dirs: ServiceDirs;
+  /** The profile's folder (profile.dir). */
   stackDir: string;
 }
 
 /** One service of the local stack: what it binds, how it is prepared, started and asked whether it answers. */
 export interface LocalService {
-  name: "kafka" | "cassandra" | "s3";
+  /** kafka, cassandra, s3; a cluster's brokers are kafka-1, kafka-2, kafka-3. */
+  name: string;
+  /** What `local up kafka` selects: every broker of a cluster. */
+  group: "kafka" | "cassandra" | "s3";
   /** Folder under stack/ with the pom that resolves it. */
   module: string;
   description: string;
   /** Every port it binds on 127.0.0.1; the first is the one clients use. */
-  ports(config: ResolvedConfig): number[];
-  endpoint(config: ResolvedConfig): string;
+  ports: number[];
+  endpoint: string;
+  /** How clients connect: plaintext, SASL_SSL …, TLS + password. */
+  security: string;
   /** Writes config files, formats storage: safe to run before every start. */
   prepare(ctx: ServiceContext, classpath: string): Promise<void>;
   javaArgs(ctx: ServiceContext, classpath: string): string[];

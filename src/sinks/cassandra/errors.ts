@@ -2,6 +2,7 @@
 import cassandra from "cassandra-driver";
 import type { LoadedConfig } from "../../config/loader";
 import { RuntimeError, StockpipeError } from "../../errors";
+import { securityProblem, securityWords } from "../../util/security";
 
 const { responseErrorCodes: codes } = cassandra.types;
 
@@ -20,12 +21,29 @@ export function cassandraError(err: unknown, loaded: LoadedConfig): StockpipeErr
   if (err instanceof StockpipeError) return err;
   const e = err as Error & { innerErrors?: Record<string, Error>; code?: number };
   const points = loaded.config.cassandra.contactPoints.join(",");
+  const c = loaded.config.cassandra;
+  const firstInner = Object.values(e.innerErrors ?? {})[0];
+  const problem = securityProblem(`${firstInner?.name ?? ""} ${firstInner?.message ?? ""} ${e.name} ${e.message}`);
+  if (problem) {
+    const who = problem === "credentials" ? ` of user ${c.username ?? "(none set)"}` : "";
+    return new RuntimeError(`Cassandra at ${points} ${securityWords(problem)}${who}: ${firstInner?.message ?? e.message}`, {
+      hint:
+        problem === "credentials"
+          ? "check cassandra.username and cassandra.password (STOCKPIPE_CASSANDRA_USERNAME, STOCKPIPE_CASSANDRA_PASSWORD)"
+          : "set cassandra.tls.ca (STOCKPIPE_CASSANDRA_TLS_CA) to the PEM file of the CA that signed the nodes' certificates",
+      retriable: false,
+      cause: err,
+    });
+  }
   if (e.name === "NoHostAvailableError") {
-    const inner = Object.values(e.innerErrors ?? {})[0]?.message ?? e.message;
+    const inner = firstInner?.message ?? e.message;
     return new RuntimeError(
       `cannot reach Cassandra at ${points} (cassandra.contactPoints from ${loaded.origins.get("cassandra.contactPoints") ?? "default"}): ${inner}`,
       {
-        hint: "run `stockpipe local up`, or set STOCKPIPE_CASSANDRA_CONTACT_POINTS",
+        hint:
+          !c.tls.enabled && /ECONNRESET|socket hang up/i.test(inner)
+            ? "the node closed the connection: if it requires TLS, set cassandra.tls.enabled (and cassandra.tls.ca)"
+            : "run `stockpipe local up`, or set STOCKPIPE_CASSANDRA_CONTACT_POINTS",
         retriable: true,
         cause: err,
       },
