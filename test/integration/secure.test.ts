@@ -14,7 +14,6 @@ import { ensureTls } from "../../src/local/tls";
 import { type RunResult, stockpipe, uniqueName } from "../helpers";
 
 const { Kafka, logLevel } = kafkajs;
-const PROFILE = { STOCKPIPE_LOCAL_PROFILE: "secure" };
 const keyspace = `test_sec_${Date.now().toString(36)}`;
 const prefix = `test-sec-${Date.now().toString(36)}`;
 const topic = uniqueName("test-sec");
