@@ -5,7 +5,9 @@
 import type { Kafka, KafkaMessage, Message } from "kafkajs";
 import kafkajs from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
+import { sendAcknowledged } from "./acknowledged";
 import { kafkaError } from "./errors";
+import { keyPartitioner } from "./partitioner";
 import { ensureTopic } from "./topics";
 
 const { Partitioners } = kafkajs;
@@ -92,16 +94,28 @@ export async function openDeadLetterQueue(
 ): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
+  let dlqPartitions: number;
   try {
     await ensureTopic(admin, { name: dlqTopic(topic), partitions });
+    const meta = await admin.fetchTopicMetadata({ topics: [dlqTopic(topic)] });
+    dlqPartitions = meta.topics[0]?.partitions.length || partitions;
   } finally {
     await admin.disconnect();
   }
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
+  // Partitioned here as the producer would (by key; a keyless letter by its source partition), so every
+  // partition of a request is known and its acknowledgement checked.
+  const byKey = keyPartitioner(dlqPartitions);
+  const partitionOf = (m: Message): number =>
+    m.key != null ? byKey(m.key.toString()) : Number((m.headers?.["dlq-partition"] as string | undefined) ?? 0) % dlqPartitions;
   const sender: LetterSender = {
     send: (record) =>
-      producer.send(record).catch((err) => {
+      sendAcknowledged(
+        ([batch]) => producer.send({ topic: record.topic, acks: record.acks, messages: batch!.messages }),
+        [{ topic: record.topic, messages: record.messages.map((m) => ({ ...m, partition: m.partition ?? partitionOf(m) })) }],
+        { acks: record.acks },
+      ).catch((err) => {
         throw kafkaError(err, loaded, `send dead letters to ${dlqTopic(topic)}`);
       }),
   };

@@ -7,9 +7,10 @@
  * request in flight and retries it before sending the next. So a symbol's ticks (one key, one partition) reach
  * the broker in the order they were sent, even across retries, while `maxInFlight` lanes work in parallel.
  */
-import kafkajs, { type Message } from "kafkajs";
+import kafkajs, { type Message, type RecordMetadata } from "kafkajs";
 import { RuntimeError } from "../errors";
 import { retry } from "../util/retry";
+import { sendAcknowledged } from "./acknowledged";
 
 const { CompressionTypes } = kafkajs;
 
@@ -59,7 +60,7 @@ function sizeOf(m: Message): number {
   return (typeof v === "string" ? v.length : (v?.length ?? 0)) + (typeof m.key === "string" ? m.key.length : (m.key?.length ?? 0)) + 48;
 }
 
-type Sender = { send(record: { topic: string; messages: Message[]; acks: number; compression: number }): Promise<unknown> };
+type Sender = { send(record: { topic: string; messages: Message[]; acks: number; compression: number }): Promise<RecordMetadata[]> };
 
 export class BatchingProducer implements MessageSink {
   private readonly lanes: Lane[];
@@ -153,12 +154,17 @@ export class BatchingProducer implements MessageSink {
     try {
       await retry(
         () =>
-          this.producer.send({
-            topic: this.o.topic,
-            messages: batch,
-            acks: this.o.acks,
-            compression: this.o.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
-          }),
+          sendAcknowledged(
+            ([pending]) =>
+              this.producer.send({
+                topic: this.o.topic,
+                messages: pending!.messages,
+                acks: this.o.acks,
+                compression: this.o.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+              }),
+            [{ topic: this.o.topic, messages: batch }],
+            { acks: this.o.acks },
+          ),
         {
           isRetriable: (e) => this.o.isRetriable?.(e) ?? true,
           onRetry: this.o.onRetry,

@@ -4,6 +4,7 @@ import type { LoadedConfig } from "../config/loader";
 import { encodeTick, TICK_SCHEMA, type Tick } from "../model/tick";
 import { createKafka } from "./client";
 import { kafkaError } from "./errors";
+import { keyPartitioner } from "./partitioner";
 import { type BatchingOptions, BatchingProducer, type MessageSink } from "./producer";
 import { ProducerPool, workerScript } from "./producerPool";
 import { isRetriableKafkaError } from "./retriable";
@@ -11,27 +12,6 @@ import { ensureTopic, requireTopic, withAdmin } from "./topics";
 
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
-
-/** Java-compatible partitioning (murmur2 of the key), done here so the batcher can keep each partition in order. */
-export function keyPartitioner(partitions: number): (key: string) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({
-    partitionId: i,
-    leader: 0,
-    replicas: [],
-    isr: [],
-    partitionErrorCode: 0,
-  }));
-  const cache = new Map<string, number>();
-  return (key) => {
-    let p = cache.get(key);
-    if (p === undefined) {
-      p = partitioner({ topic: "", partitionMetadata, message: { key, value: null } });
-      if (cache.size < 100_000) cache.set(key, p);
-    }
-    return p;
-  };
-}
 
 export function tickMessage(tick: Tick, partition?: number): Message {
   return {

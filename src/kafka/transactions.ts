@@ -7,6 +7,7 @@
  */
 import type { Kafka, Message, Producer, Transaction } from "kafkajs";
 import { log } from "../log";
+import { sendAcknowledged } from "./acknowledged";
 import { MAX_REQUEST_BYTES } from "./dlq";
 import { kafkaErrorType } from "./errors";
 
@@ -132,7 +133,10 @@ async function sendAll(t: Transaction, records: OutRecord[]): Promise<void> {
   let bytes = 0;
   const flush = async () => {
     if (request.size === 0) return;
-    await t.sendBatch({ acks: -1, topicMessages: [...request].map(([topic, messages]) => ({ topic, messages })) });
+    await sendAcknowledged(
+      (topicMessages) => t.sendBatch({ acks: -1, topicMessages }),
+      [...request].map(([topic, messages]) => ({ topic, messages })),
+    );
     request = new Map();
     bytes = 0;
   };

@@ -26,7 +26,8 @@ function recorder(options: { delayMs?: number; failFirst?: number; error?: Error
         throw options.error ?? new Error("broker away");
       }
       batches.push(messages.map((m) => String(m.value)));
-      return [];
+      // As a broker answers: one entry per partition that took messages.
+      return [...new Set(messages.map((m) => m.partition))].map((partition) => ({ topicName: "t", partition, errorCode: 0 }));
     },
   };
 }
@@ -38,7 +39,7 @@ describe("BatchingProducer", () => {
     const r = recorder();
     let delivered = 0;
     const p = new BatchingProducer(r as never, { ...base, onDelivered: (n) => (delivered += n) });
-    for (let i = 0; i < 95; i++) await p.send({ value: String(i) });
+    for (let i = 0; i < 95; i++) await p.send({ value: String(i), partition: i % 3 });
     await p.flush();
     expect(r.batches.slice(0, 9).every((b) => b.length === 10)).toBe(true);
     expect(
@@ -64,7 +65,7 @@ describe("BatchingProducer", () => {
   it("keeps at most maxInFlight requests in flight", async () => {
     const r = recorder({ delayMs: 10 });
     const p = new BatchingProducer(r as never, { ...base, maxInFlight: 2 });
-    for (let i = 0; i < 200; i++) await p.send({ value: String(i) });
+    for (let i = 0; i < 200; i++) await p.send({ value: String(i), partition: i % 4 });
     await p.flush();
     expect(r.maxInFlight).toBe(2);
     expect(r.batches.flat()).toHaveLength(200);
@@ -74,7 +75,7 @@ describe("BatchingProducer", () => {
     const r = recorder({ failFirst: 3 });
     const retries: number[] = [];
     const p = new BatchingProducer(r as never, { ...base, maxBackoffMs: 5, onRetry: (_e, attempt) => retries.push(attempt) });
-    for (let i = 0; i < 30; i++) await p.send({ value: String(i) });
+    for (let i = 0; i < 30; i++) await p.send({ value: String(i), partition: i % 4 });
     await p.flush();
     expect(retries.length).toBe(3);
     expect(
@@ -114,7 +115,7 @@ describe("BatchingProducer", () => {
     const p = new BatchingProducer(r as never, { ...base, bufferMax: 20, maxInFlight: 1 });
     let maxPending = 0;
     for (let i = 0; i < 100; i++) {
-      await p.send({ value: String(i) });
+      await p.send({ value: String(i), partition: i % 4 });
       maxPending = Math.max(maxPending, p.pending);
     }
     await p.flush();

@@ -19,6 +19,7 @@ import { createKafka } from "../../kafka/client";
 import { type DeadLetter, deadLetterMessage, dlqTopic } from "../../kafka/dlq";
 import { kafkaError } from "../../kafka/errors";
 import { partitionLag } from "../../kafka/lag";
+import { keyPartitioner } from "../../kafka/partitioner";
 import { isRetriableKafkaError } from "../../kafka/retriable";
 import { ensureTopic, requireTopic } from "../../kafka/topics";
 import { FencedError, type OutRecord, PartitionTransactor, TransactionFailed } from "../../kafka/transactions";
@@ -105,6 +106,8 @@ interface Run {
   firstBatchAt?: number;
   /** Output topics with the input's partition count: records go to their input partition. */
   coPartitioned: Set<string>;
+  /** Output topics with another partition count than the input: their records are partitioned by key. */
+  partitionByKey: Map<string, (key: string) => number>;
   /** Transactions failed in a row, per partition. */
   failures: Map<number, number>;
 }
@@ -132,6 +135,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     events,
     stop: new AbortController(),
     coPartitioned: new Set(),
+    partitionByKey: new Map(),
     failures: new Map(),
   };
   run.result.topics = {
@@ -153,7 +157,10 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     // An output topic with as many partitions as the input gets each record in its input partition: a symbol
     // stays in one partition downstream too, and no record is hashed again.
     const counts = await partitionCounts(admin, [...outputs, run.topics.checkpoint]);
-    for (const name of outputs) if (counts.get(name) === partitions) run.coPartitioned.add(name);
+    for (const name of outputs) {
+      if (counts.get(name) === partitions) run.coPartitioned.add(name);
+      else run.partitionByKey.set(name, keyPartitioner(counts.get(name) ?? 1));
+    }
     if ((counts.get(run.topics.checkpoint) ?? 0) < partitions)
       throw new RuntimeError(
         `the analysis state topic ${run.topics.checkpoint} has ${counts.get(run.topics.checkpoint)} partitions, fewer than ${o.topic}'s ${partitions}`,
@@ -391,12 +398,13 @@ function outputRecords(
 ): OutRecord[] {
   const records: OutRecord[] = [];
   const now = new Date();
-  const partitionOf = (topic: string) => (run.coPartitioned.has(topic) ? task.partition : undefined);
+  // Every record carries its partition (the producer checks each one is acknowledged): the input's, or by key.
+  const partitionOf = (topic: string, key: string) => (run.coPartitioned.has(topic) ? task.partition : run.partitionByKey.get(topic)!(key));
   for (const bar of out.bars) {
     const topic = run.topics.bars.get(bar.interval)!;
     records.push({
       topic,
-      message: { key: bar.symbol, value: encodeBar(bar), headers: { schema: BAR_SCHEMA }, partition: partitionOf(topic) },
+      message: { key: bar.symbol, value: encodeBar(bar), headers: { schema: BAR_SCHEMA }, partition: partitionOf(topic, bar.symbol) },
     });
   }
   for (const alert of out.alerts)
@@ -406,7 +414,7 @@ function outputRecords(
         key: alert.symbol,
         value: encodeAlert(alert),
         headers: { schema: ALERT_SCHEMA },
-        partition: partitionOf(run.topics.alerts),
+        partition: partitionOf(run.topics.alerts, alert.symbol),
       },
     });
   if (out.late.length) {
@@ -415,11 +423,14 @@ function outputRecords(
       const offset = validOffsets[late.index]!;
       const m = byOffset.get(offset)!;
       const message = lateMessage(m, run.o.topic, task.partition, late.watermark, late.missed, now);
-      records.push({ topic: run.topics.late, message: { ...message, partition: partitionOf(run.topics.late) } });
+      records.push({ topic: run.topics.late, message: { ...message, partition: partitionOf(run.topics.late, String(message.key ?? "")) } });
     }
   }
   for (const d of dead)
-    records.push({ topic: run.topics.dlq, message: { ...deadLetterMessage(d, run.o.topic, now), partition: partitionOf(run.topics.dlq) } });
+    records.push({
+      topic: run.topics.dlq,
+      message: { ...deadLetterMessage(d, run.o.topic, now), partition: partitionOf(run.topics.dlq, d.message.key?.toString() ?? "") },
+    });
   const changed = task.analyzer.takeChanged();
   for (const message of checkpointMessages(task.partition, { ...changed.partition, next, generation: task.generation }, changed.symbols))
     records.push({ topic: run.topics.checkpoint, message });
