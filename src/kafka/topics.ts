@@ -1,9 +1,10 @@
 /** Topic administration: create (the one place topics are made), list, describe, delete. */
+import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs, { type Admin } from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
 import { UsageError } from "../errors";
 import { createKafka } from "./client";
-import { kafkaError, TopicNotFoundError } from "./errors";
+import { kafkaError, kafkaErrorType, TopicNotFoundError } from "./errors";
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -34,13 +35,39 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
+/** Errors a broker gives for a topic the controller has made but whose metadata has not reached it yet. */
+const NOT_YET = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_ID"]);
+
+/**
+ * Waits until every partition of a new topic has a leader in the metadata the brokers give. On a cluster the
+ * controller makes the topic and each broker learns of it a moment later, so a broker may not know it yet.
+ */
+async function waitForLeaders(admin: Admin, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [name] });
+      const partitions = meta.topics[0]?.partitions ?? [];
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+    } catch (err) {
+      if (!NOT_YET.has(kafkaErrorType(err) ?? "") || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topic ${name} was created but has no leader for every partition after ${timeoutMs / 1000}s`);
+    await sleep(Math.min(1000, 50 * attempt));
+  }
+}
+
 /** Creates the topic unless it exists; resolves true when it created it. Every topic stockpipe makes goes through here. */
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
   checkTopicName(spec.name);
-  if ((await admin.listTopics()).includes(spec.name)) return false;
+  if ((await admin.listTopics()).includes(spec.name)) {
+    await waitForLeaders(admin, spec.name);
+    return false;
+  }
   // createTopics resolves false when another client created the topic in the meantime.
-  return admin.createTopics({
-    waitForLeaders: true,
+  const created = await admin.createTopics({
+    waitForLeaders: false,
     topics: [
       {
         topic: spec.name,
@@ -50,6 +77,8 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
       },
     ],
   });
+  await waitForLeaders(admin, spec.name);
+  return created;
 }
 
 /** Fails with the one "topic does not exist" error when it is missing. */
