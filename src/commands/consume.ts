@@ -111,6 +111,8 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
   );
   const started = performance.now();
   let progress = { consumed: 0, written: 0, dlq: 0, lag: 0 };
+  /** Group joins: the first assignment, then one per rebalance. */
+  let assignments = 0;
   const sp = spinner(`connecting to Kafka and ${f.sink}`);
   let result: DrainResult;
   try {
@@ -140,6 +142,11 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
         metrics?.retries.inc();
         warn(`${f.sink} write failed`, err, attempt, delay);
       },
+      onAssigned(memberId, partitions) {
+        assignments++;
+        const list = partitions.length ? `partition${partitions.length === 1 ? "" : "s"} ${partitions.join(",")}` : "no partitions";
+        log.info(`member ${memberId} of group ${group}: ${list}`);
+      },
     });
   } catch (err) {
     metrics?.errors.inc();
@@ -159,6 +166,7 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     ...result,
     seconds,
     rowsPerSecond: Math.round(result.written / Math.max(seconds, 0.01)),
+    rebalances: Math.max(0, assignments - 1),
     peakRssMb: peakRssMb(),
     latency: latency?.summary(),
   };

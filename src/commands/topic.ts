@@ -73,7 +73,7 @@ export function registerTopic(program: Command): void {
 
   topic
     .command("lag")
-    .description("committed offset, latest offset and lag per partition for a consumer group")
+    .description("committed offset, latest offset, lag and the member holding each partition, for a consumer group")
     .argument("[name]", "topic name (default: kafka.topic)")
     .option("-g, --group <group>", "consumer group (default: consumer.group, or stockpipe-cassandra)")
     .addOption(formatOption())
@@ -204,9 +204,15 @@ async function topicLag(ctx: CommandContext, topic: string, group: string): Prom
       { key: "committed", align: "right" },
       { key: "latest", align: "right" },
       { key: "lag", align: "right" },
+      { key: "member" },
+      { key: "host" },
     ],
     ctx.format,
   );
-  if (ctx.format === "table")
-    process.stderr.write(`group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}\n`);
+  if (ctx.format === "table") {
+    const members = new Set(rows.flatMap((r) => (r.member ? [r.member] : []))).size;
+    process.stderr.write(
+      `group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}, ${members} active member${members === 1 ? "" : "s"}\n`,
+    );
+  }
 }

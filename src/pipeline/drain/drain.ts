@@ -48,6 +48,8 @@ export interface DrainEvents {
   onProgress?(p: DrainProgress): void;
   /** A write failed and will be retried; nothing is committed past it. */
   onRetry?(error: Error, attempt: number, delayMs: number): void;
+  /** The group (re)assigned partitions: this process's member id and its partitions now. */
+  onAssigned?(memberId: string, partitions: number[]): void;
 }
 
 export interface DrainResult extends DrainCounts {
@@ -166,7 +168,14 @@ async function start(
     },
   };
   // A rebalance took partitions away: what the sink buffered for them is the new owner's to read again.
-  consumer.on(consumer.events.GROUP_JOIN, (e) => reassigned(ctx, e.payload.memberAssignment[o.topic] ?? []));
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    const assigned = e.payload.memberAssignment[o.topic] ?? [];
+    reassigned(ctx, assigned);
+    events.onAssigned?.(
+      e.payload.memberId,
+      [...assigned].sort((a, b) => a - b),
+    );
+  });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const b = e.payload;
     if (b.batchSize !== 0 || b.topic !== o.topic) return;
