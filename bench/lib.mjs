@@ -59,7 +59,7 @@ function pomVersion(dir, artifact) {
   return dependency.match(new RegExp(`<artifactId>${artifact}</artifactId>\\s*<version>([^<]+)</version>`))?.[1] ?? "unknown";
 }
 
-/** Spawns the CLI; `done` resolves with its exit code and output when it ends. */
+/** Spawns the CLI; `done` resolves with its exit code and output when it ends; `stderrNow()` is its stderr so far. */
 export function start(args, env = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -67,7 +67,7 @@ export function start(args, env = {}) {
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   const done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
+  return { child, done, stderrNow: () => stderr };
 }
 
 /** Runs the CLI; returns stdout, throws with stderr on failure. */
