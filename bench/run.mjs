@@ -14,6 +14,7 @@ import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS } from "./lib.mjs";
 import { benchProduce } from "./produce.mjs";
 import { benchS3 } from "./s3.mjs";
+import { benchScaleout } from "./scaleout.mjs";
 
 const quick = process.argv.includes("--quick");
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -113,6 +114,33 @@ function memorySection(r) {
   ];
 }
 
+/** Several consume processes in one group: drain rate by process count, and the pause of a rebalance. */
+function scaleoutSection(x) {
+  const cpu = (k) => {
+    const c = x.medianCpuMicrosPerRow?.[k];
+    return c ? `${c.stockpipe} / ${c.kafka} / ${c.cassandra} µs` : "–";
+  };
+  return [
+    "## Scale-out: consume processes in one group",
+    "",
+    `${x.benchmark}; medians of ${x.runs.length / 3} runs each, interleaved.`,
+    "",
+    "| processes | rows/s (start to last exit) | ratio to one | CPU per row: stockpipe / Kafka / Cassandra |",
+    "|---:|---:|---:|---|",
+    ...[1, 2, 3].map((k) => `| ${k} | ${fmt(x.medianRowsPerSecond[k])} | ${k === 1 ? "1" : x.ratioToOne[k]} | ${cpu(k)} |`),
+    "",
+    "| a member of three | its partitions consumed again after |",
+    "|---|---:|",
+    ...x.pauses.map(
+      (p) =>
+        `| ${p.signal === "SIGTERM" ? "leaves (SIGTERM: commits, leaves the group)" : "dies (SIGKILL: the group waits out its session, 30 s)"} | ${p.pauseSeconds} s |`,
+    ),
+    "",
+    "All processes on this one host share its two cores with Kafka and Cassandra, so more processes add no CPU here: the figures show what a rebalance costs, not how far more hosts go.",
+    "",
+  ];
+}
+
 /** The dashboard under load with the page open: its CPU and memory, the page's frame times. */
 function dashboardSection(d) {
   return [
@@ -194,6 +222,7 @@ function markdown(r) {
   }
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
+  if (r.scaleout) lines.push(...scaleoutSection(r.scaleout));
   lines.push(...memorySection(r));
   const missed = [
     !r.produce.meetsBar && `produce (${fmt(r.produce.medianTicksPerSecond)} < ${fmt(r.produce.bar)} ticks/s)`,
@@ -213,7 +242,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:dashboard`, `bench:kafka-tools`.",
+    "Reproduce: `npm run bench` (about 15 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:dashboard`, `bench:scaleout`, `bench:kafka-tools`.",
     "",
   );
   return lines.join("\n");
@@ -237,6 +266,7 @@ try {
   report.latency = await benchLatency(quick ? { runs: 1, seconds: 12, warmup: 3 } : { runs: 3, seconds: 30, warmup: 5 });
   report.dashboard = await benchDashboard(quick ? { runs: 1, seconds: 10, warmup: 5 } : { runs: 3 });
   report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
+  report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
   mkdirSync(RESULTS, { recursive: true });
   const name = quick ? "quick" : "latest";
