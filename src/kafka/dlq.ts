@@ -8,7 +8,7 @@ import type { LoadedConfig } from "../config/loader";
 import { sendAcknowledged } from "./acknowledged";
 import { kafkaError } from "./errors";
 import { keyPartitioner } from "./partitioner";
-import { ensureTopic } from "./topics";
+import { ensureTopic, partitionCount } from "./topics";
 
 const { Partitioners } = kafkajs;
 
@@ -97,8 +97,7 @@ export async function openDeadLetterQueue(
   let dlqPartitions: number;
   try {
     await ensureTopic(admin, { name: dlqTopic(topic), partitions });
-    const meta = await admin.fetchTopicMetadata({ topics: [dlqTopic(topic)] });
-    dlqPartitions = meta.topics[0]?.partitions.length || partitions;
+    dlqPartitions = await partitionCount(admin, dlqTopic(topic));
   } finally {
     await admin.disconnect();
   }

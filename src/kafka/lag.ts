@@ -1,4 +1,5 @@
 import kafkajs, { type Admin } from "kafkajs";
+import { withCoordinator } from "./coordinator";
 
 const { AssignerProtocol } = kafkajs;
 
@@ -17,7 +18,7 @@ export interface PartitionLag {
 /** Which member of `group` holds each partition of `topic` now, from the group's description. */
 export async function groupAssignment(admin: Admin, topic: string, group: string): Promise<Map<number, { member: string; host: string }>> {
   const out = new Map<number, { member: string; host: string }>();
-  const { groups } = await admin.describeGroups([group]);
+  const { groups } = await withCoordinator(`describe group ${group}`, () => admin.describeGroups([group]));
   for (const m of groups[0]?.members ?? []) {
     if (!m.memberAssignment?.length) continue;
     const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
@@ -29,7 +30,7 @@ export async function groupAssignment(admin: Admin, topic: string, group: string
 /** Committed offset, latest offset and lag per partition of `topic` for `group`. */
 export async function partitionLag(admin: Admin, topic: string, group: string): Promise<PartitionLag[]> {
   const [committed, latest, assigned] = await Promise.all([
-    admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    withCoordinator(`read group ${group}'s offsets`, () => admin.fetchOffsets({ groupId: group, topics: [topic] })),
     admin.fetchTopicOffsets(topic),
     groupAssignment(admin, topic, group),
   ]);

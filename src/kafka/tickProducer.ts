@@ -8,7 +8,7 @@ import { keyPartitioner } from "./partitioner";
 import { type BatchingOptions, BatchingProducer, type MessageSink } from "./producer";
 import { ProducerPool, workerScript } from "./producerPool";
 import { isRetriableKafkaError } from "./retriable";
-import { ensureTopic, requireTopic, withAdmin } from "./topics";
+import { ensureTopic, partitionCount, requireTopic, withAdmin } from "./topics";
 
 const { Partitioners } = kafkajs;
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
@@ -53,8 +53,7 @@ export async function connectTickProducer(
         replicationFactor: config.kafka.replicationFactor,
       });
     else await requireTopic(admin, target.topic);
-    const meta = await admin.fetchTopicMetadata({ topics: [target.topic] });
-    return meta.topics[0]?.partitions.length || config.kafka.partitions;
+    return partitionCount(admin, target.topic);
   });
   const kafka = createKafka(config, { retries: 3 });
   const options: BatchingOptions = {

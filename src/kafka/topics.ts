@@ -39,16 +39,17 @@ export interface TopicSpec {
 const NOT_YET = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_ID"]);
 
 /**
- * Waits until every partition of a new topic has a leader in the metadata the brokers give. On a cluster the
- * controller makes the topic and each broker learns of it a moment later, so a broker may not know it yet.
+ * A topic's partition count, once every partition has a leader in the metadata the broker asked gives. On a
+ * cluster the controller makes a topic and each broker learns of it a moment later: a broker may not know a new
+ * topic yet, so every metadata read of a topic that may be new goes through here.
  */
-async function waitForLeaders(admin: Admin, name: string, timeoutMs = 30_000): Promise<void> {
+export async function partitionCount(admin: Admin, name: string, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics: [name] });
       const partitions = meta.topics[0]?.partitions ?? [];
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return partitions.length;
     } catch (err) {
       if (!NOT_YET.has(kafkaErrorType(err) ?? "") || Date.now() > deadline) throw err;
     }
@@ -62,7 +63,7 @@ async function waitForLeaders(admin: Admin, name: string, timeoutMs = 30_000): P
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
   checkTopicName(spec.name);
   if ((await admin.listTopics()).includes(spec.name)) {
-    await waitForLeaders(admin, spec.name);
+    await partitionCount(admin, spec.name);
     return false;
   }
   // createTopics resolves false when another client created the topic in the meantime.
@@ -77,7 +78,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
       },
     ],
   });
-  await waitForLeaders(admin, spec.name);
+  await partitionCount(admin, spec.name);
   return created;
 }
 

@@ -33,12 +33,18 @@ async function brokerStatus(): Promise<{ service: string; state: string; pid?: n
   return (JSON.parse(r.stdout) as { service: string; state: string; pid?: number }[]).filter((s) => s.service.startsWith("kafka-"));
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+/** Polls `check` until it gives a value; on timeout fails with what the running processes printed (`context`). */
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  context: () => string = () => "",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s\n${context()}`);
     await sleep(1000);
   }
 }
@@ -106,13 +112,19 @@ describe("cluster profile", () => {
         env,
       );
       const consumer = start(["consume", "--sink", "cassandra", "-g", group, "-f", "json"], env);
+      const output = () => `producer:\n${producer.err().slice(-2000)}\nconsumer:\n${consumer.err().slice(-2000)}`;
       // Kill the broker that leads partition 0 once the consumer has committed something.
-      await waitFor("the consumer's first commit", 120_000, async () => {
-        const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as {
-          committed: number | null;
-        }[];
-        return lag.some((p) => (p.committed ?? 0) > 0) ? true : undefined;
-      });
+      await waitFor(
+        "the consumer's first commit",
+        120_000,
+        async () => {
+          const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as {
+            committed: number | null;
+          }[];
+          return lag.some((p) => (p.committed ?? 0) > 0) ? true : undefined;
+        },
+        output,
+      );
       const leader = (await admin.fetchTopicMetadata({ topics: [name] })).topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
       const victim = (await brokerStatus()).find((s) => s.service === `kafka-${leader}`)!;
       expect(victim.pid).toBeGreaterThan(0);
@@ -140,13 +152,18 @@ describe("cluster profile", () => {
       const cluster = await admin.describeCluster();
       expect(cluster.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
 
-      await waitFor("the consumer to catch up", 300_000, async () => {
-        const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as {
-          committed: number | null;
-          lag: number;
-        }[];
-        return lag.every((p) => p.committed !== null && p.lag === 0) ? true : undefined;
-      });
+      await waitFor(
+        "the consumer to catch up",
+        300_000,
+        async () => {
+          const lag = JSON.parse((await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env })).stdout) as {
+            committed: number | null;
+            lag: number;
+          }[];
+          return lag.every((p) => p.committed !== null && p.lag === 0) ? true : undefined;
+        },
+        output,
+      );
       consumer.child.kill("SIGINT");
       expect(await consumer.done, consumer.err()).toBe(130);
       expect(JSON.parse(consumer.out())).toMatchObject({ dlq: 0 });

@@ -39,12 +39,18 @@ async function lagOf(group: string, env: Record<string, string>): Promise<LagRow
   return JSON.parse(r.stdout) as LagRow[];
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+/** Polls `check` until it gives a value; on timeout fails with what the running processes printed (`context`). */
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  context: () => string = () => "",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s\n${context()}`);
     await sleep(500);
   }
 }
@@ -69,13 +75,19 @@ describe("scale-out", () => {
     );
     const consume = () => start(["consume", "--sink", "cassandra", "-g", group, "-f", "json"], env);
     const first = [consume(), consume(), consume()];
+    const printed = () => first.map((p, i) => `consumer ${i + 1}:\n${p.err().slice(-1500)}`).join("\n");
 
     // Three members, two partitions each, every partition held by exactly one of them.
-    const shared = await waitFor("three members sharing the partitions", 120_000, async () => {
-      const rows = await lagOf(group, env);
-      const members = new Set(rows.map((r) => r.member));
-      return rows.length === 6 && rows.every((r) => r.member) && members.size === 3 ? rows : undefined;
-    });
+    const shared = await waitFor(
+      "three members sharing the partitions",
+      120_000,
+      async () => {
+        const rows = await lagOf(group, env);
+        const members = new Set(rows.map((r) => r.member));
+        return rows.length === 6 && rows.every((r) => r.member) && members.size === 3 ? rows : undefined;
+      },
+      printed,
+    );
     const held = new Map<string, number[]>();
     for (const r of shared) held.set(r.member!, [...(held.get(r.member!) ?? []), r.partition]);
     expect([...held.values()].map((p) => p.length)).toEqual([2, 2, 2]);

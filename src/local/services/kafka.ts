@@ -2,7 +2,7 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { RuntimeError } from "../../errors";
@@ -106,8 +106,9 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
       mkdirSync(ctx.dirs.data, { recursive: true });
       if (secure) await ensureTls(ctx.stackDir);
       const props = join(ctx.dirs.root, "server.properties");
-      // It carries the brokers' password and key when secure: owner-only.
+      // It carries the brokers' password and key when secure: owner-only (also when it was there before).
       writeFileSync(props, serverProperties(ctx, node), { mode: 0o600 });
+      chmodSync(props, 0o600);
       writeFileSync(join(ctx.dirs.root, "log4j.properties"), log4j);
       if (existsSync(join(ctx.dirs.data, "meta.properties"))) return;
       const scram = secure

@@ -16,12 +16,13 @@ import { outputTopics } from "../../analytics/settings";
 import type { LoadedConfig } from "../../config/loader";
 import { isRetriable, RuntimeError, type StockpipeError } from "../../errors";
 import { createKafka } from "../../kafka/client";
+import { withCoordinator } from "../../kafka/coordinator";
 import { type DeadLetter, deadLetterMessage, dlqTopic } from "../../kafka/dlq";
 import { kafkaError } from "../../kafka/errors";
 import { partitionLag } from "../../kafka/lag";
 import { keyPartitioner } from "../../kafka/partitioner";
 import { isRetriableKafkaError } from "../../kafka/retriable";
-import { ensureTopic, requireTopic } from "../../kafka/topics";
+import { ensureTopic, partitionCount, requireTopic } from "../../kafka/topics";
 import { FencedError, type OutRecord, PartitionTransactor, TransactionFailed } from "../../kafka/transactions";
 import { log } from "../../log";
 import { ALERT_SCHEMA, encodeAlert } from "../../model/alert";
@@ -149,8 +150,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
   try {
     await admin.connect();
     await requireTopic(admin, o.topic);
-    const meta = await admin.fetchTopicMetadata({ topics: [o.topic] });
-    const partitions = meta.topics[0]?.partitions.length ?? 1;
+    const partitions = await partitionCount(admin, o.topic);
     const outputs = [...run.topics.bars.values(), run.topics.alerts, run.topics.late, run.topics.dlq];
     for (const name of outputs) await ensureTopic(admin, { name, partitions });
     await ensureCheckpointTopic(admin, run.topics.checkpoint, partitions);
@@ -199,8 +199,9 @@ function newResult(): AnalyzeResult {
 }
 
 async function partitionCounts(admin: Admin, topics: string[]): Promise<Map<string, number>> {
-  const meta = await admin.fetchTopicMetadata({ topics });
-  return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+  const out = new Map<string, number>();
+  for (const t of topics) out.set(t, await partitionCount(admin, t));
+  return out;
 }
 
 async function start(run: Run, fromBeginning: boolean, signal: AbortSignal): Promise<Consumer> {
@@ -268,7 +269,10 @@ async function openAll(run: Run, partitions: number[], signal: AbortSignal): Pro
   );
   try {
     const committed = new Map(
-      ((await run.admin.fetchOffsets({ groupId: o.group, topics: [o.topic] }))[0]?.partitions ?? []).map((p) => [p.partition, p.offset]),
+      (
+        (await withCoordinator(`read group ${o.group}'s offsets`, () => run.admin.fetchOffsets({ groupId: o.group, topics: [o.topic] })))[0]
+          ?.partitions ?? []
+      ).map((p) => [p.partition, p.offset]),
     );
     const checkpoints = await readCheckpoints(run.kafka, run.topics.checkpoint, partitions, signal);
     const out = new Map<number, Task>();

@@ -18,7 +18,7 @@ import { openDeadLetterQueue } from "../../kafka/dlq";
 import { kafkaError } from "../../kafka/errors";
 import { partitionLag } from "../../kafka/lag";
 import type { LatencyRecorder } from "../../kafka/latency";
-import { requireTopic } from "../../kafka/topics";
+import { partitionCount, requireTopic } from "../../kafka/topics";
 import { log } from "../../log";
 import type { Sink } from "../../sinks/types";
 import type { GroupReadOptions } from "../group";
@@ -29,6 +29,9 @@ import { parseFrom, positionGroup } from "./position";
 /** Aborting `signal` stops the drain cleanly: the batch in hand is written and committed. */
 export interface DrainOptions extends GroupReadOptions {
   sink: Sink;
+  /** Bytes a fetch returns at most, all partitions together, and per partition. */
+  fetchMaxBytes: number;
+  fetchMaxBytesPerPartition: number;
   /** Records each row's latency from event time to durable (write-through sinks only). */
   latency?: LatencyRecorder;
 }
@@ -61,9 +64,16 @@ export interface DrainResult extends DrainCounts {
 /** The drain's tuning from config: `consume` and `demo` both start from here. */
 export function drainSettings(
   config: ResolvedConfig,
-): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from"> {
+): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from" | "fetchMaxBytes" | "fetchMaxBytesPerPartition"> {
   const c = config.consumer;
-  return { batchSize: c.batchSize, partitionsConcurrently: c.partitionsConcurrently, maxMessageBytes: c.maxMessageBytes, from: c.from };
+  return {
+    batchSize: c.batchSize,
+    partitionsConcurrently: c.partitionsConcurrently,
+    maxMessageBytes: c.maxMessageBytes,
+    from: c.from,
+    fetchMaxBytes: c.fetchMaxBytes,
+    fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition,
+  };
 }
 
 interface Run {
@@ -85,9 +95,9 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
   try {
     await admin.connect();
     await requireTopic(admin, o.topic);
-    const meta = await admin.fetchTopicMetadata({ topics: [o.topic] });
+    const partitions = await partitionCount(admin, o.topic);
     await positionGroup(admin, o.topic, o.group, from, o.reset);
-    const dlq = await openDeadLetterQueue(loaded, kafka, o.topic, meta.topics[0]?.partitions.length ?? 1);
+    const dlq = await openDeadLetterQueue(loaded, kafka, o.topic, partitions);
     cleanup.unshift(dlq.close);
     await o.sink.open();
     const run = await start(kafka, admin, o, events, dlq.dlq, from === "earliest");
@@ -118,8 +128,8 @@ async function start(
   let firstBatchAt: number | undefined;
   const consumer = kafka.consumer({
     groupId: o.group,
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: o.fetchMaxBytesPerPartition,
+    maxBytes: o.fetchMaxBytes,
     maxWaitTimeInMs: 250,
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,

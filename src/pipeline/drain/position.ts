@@ -1,6 +1,7 @@
 /** Where a consumer group starts: `--from earliest|latest|<ISO time>`, and `--reset` to move it there. */
 import type { Admin } from "kafkajs";
 import { RuntimeError, UsageError } from "../../errors";
+import { withCoordinator } from "../../kafka/coordinator";
 
 export type From = "earliest" | "latest" | number;
 
@@ -19,16 +20,20 @@ export type GroupAdmin = Pick<Admin, "fetchOffsets" | "resetOffsets" | "fetchTop
  * a crashed member of the group is still waiting out its session.
  */
 export async function positionGroup(admin: GroupAdmin, topic: string, group: string, from: From, reset: boolean): Promise<void> {
-  const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
+  const committed =
+    (await withCoordinator(`read group ${group}'s offsets`, () => admin.fetchOffsets({ groupId: group, topics: [topic] })))[0]
+      ?.partitions ?? [];
   const hasOffsets = committed.some((p) => Number(p.offset) >= 0);
   if (hasOffsets && !reset) return;
   if (!reset && (from === "earliest" || from === "latest")) return;
   try {
     if (from === "earliest" || from === "latest") {
-      await admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" });
+      await withCoordinator(`move group ${group}`, () => admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" }));
     } else {
       const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, from);
-      await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+      await withCoordinator(`move group ${group}`, () =>
+        admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) }),
+      );
     }
   } catch (err) {
     if (/running instances/.test((err as Error).message)) {
