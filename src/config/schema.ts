@@ -175,10 +175,10 @@ const consumer = z
       .default(64 * 1024)
       .describe("A larger message goes to the DLQ as oversized"),
     fetchMaxBytes: posInt()
-      .default(64 * 1024 * 1024)
+      .default(4 * 1024 * 1024)
       .describe("Bytes a fetch from Kafka returns at most, all partitions together (bounds the consumer's memory)"),
     fetchMaxBytesPerPartition: posInt()
-      .default(16 * 1024 * 1024)
+      .default(1024 * 1024)
       .describe("Bytes a fetch returns at most per partition"),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt()
