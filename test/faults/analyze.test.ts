@@ -3,39 +3,17 @@
  * and two processes of one group with one killed. A read_committed reader then finds every bar exactly once and
  * equal to the DuckDB oracle, and every alert exactly once and equal to an uninterrupted run's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import kafkajs from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { BIN, stockpipe, uniqueName } from "../helpers";
+import { stockpipe, uniqueName } from "../helpers";
 import { barsOf, compareBars, oracleBars, oracleTicks, readTopic } from "../oracle";
+import { type Running, sleep, start } from "./processes";
 
 const { Kafka, logLevel } = kafkajs;
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const T0 = Date.parse("2024-01-02T14:30:00.000Z");
 const INTERVALS = { "1s": 1000, "10s": 10_000, "1m": 60_000 };
 const ARGS = ["--intervals", "1s,10s,1m", "--lateness", "2s"];
-
-interface Running {
-  child: ChildProcess;
-  done: Promise<number>;
-  /** What it printed on stderr so far, and its exit code once it exited. */
-  err: () => string;
-}
-
-function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  let code: number | undefined;
-  child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<number>((r) =>
-    child.on("close", (c) => {
-      code = c ?? -1;
-      r(code);
-    }),
-  );
-  return { child, done, err: () => (code === undefined ? err : `${err}\n(exited with ${code})`) };
-}
 
 /**
  * 200,000 ticks of 100 symbols in four runs of the simulator, 50 s of event time each, sent at the simulated pace

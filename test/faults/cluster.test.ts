@@ -3,50 +3,20 @@
  * are produced with acks=all and consumed into Cassandra (the default stack's); both carry on, `verify` finds
  * every tick exactly once, and the broker restarts and rejoins.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, stockpipe, uniqueName } from "../helpers";
+import { stockpipe, uniqueName } from "../helpers";
+import { sleep, start, waitFor } from "./processes";
 
 const { Kafka, logLevel } = kafkajs;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BROKERS = ["127.0.0.1:9292", "127.0.0.1:9294", "127.0.0.1:9296"];
 const CLUSTER = ["--profile", "cluster"];
 let startedHere = false;
-
-function start(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; done: Promise<number>; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
-  return { child, done, out: () => out, err: () => err };
-}
 
 /** The cluster profile's brokers (its Cassandra and S3 are not used here: `status` exits 1 for them, the rows are what count). */
 async function brokerStatus(): Promise<{ service: string; state: string; pid?: number }[]> {
   const r = await stockpipe(["local", "status", ...CLUSTER, "-f", "json"]);
   return (JSON.parse(r.stdout) as { service: string; state: string; pid?: number }[]).filter((s) => s.service.startsWith("kafka-"));
-}
-
-/** Polls `check` until it gives a value; on timeout fails with what the running processes printed (`context`). */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-  context: () => string = () => "",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s\n${context()}`);
-    await sleep(1000);
-  }
 }
 
 beforeAll(async () => {

@@ -3,26 +3,12 @@
  * Cassandra stopped for 20 s, a flood of malformed messages. Each ends with `stockpipe verify` (or an exact
  * count) showing the sinks identical to the topic.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import kafkajs from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { BIN, stockpipe, uniqueName } from "../helpers";
+import { stockpipe, uniqueName } from "../helpers";
+import { sleep, start } from "./processes";
 
 const { Kafka, logLevel } = kafkajs;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function start(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; done: Promise<number>; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
-  return { child, done, out: () => out, err: () => err };
-}
 
 async function setup(sink: "cassandra" | "s3" | "both"): Promise<Record<string, string>> {
   const name = uniqueName("fault");

@@ -3,28 +3,9 @@
  * ticks into Cassandra while one is SIGKILLed and another is added; the group rebalances, `topic lag -g` shows
  * which member holds each partition, and `verify` finds Cassandra identical to the topic.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { BIN, stockpipe, uniqueName } from "../helpers";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Running {
-  child: ChildProcess;
-  done: Promise<number>;
-  out: () => string;
-  err: () => string;
-}
-
-function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
-  return { child, done, out: () => out, err: () => err };
-}
+import { stockpipe, uniqueName } from "../helpers";
+import { type Running, start, waitFor } from "./processes";
 
 interface LagRow {
   partition: number;
@@ -37,22 +18,6 @@ async function lagOf(group: string, env: Record<string, string>): Promise<LagRow
   const r = await stockpipe(["topic", "lag", "-g", group, "-f", "json"], { env });
   if (r.code !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as LagRow[];
-}
-
-/** Polls `check` until it gives a value; on timeout fails with what the running processes printed (`context`). */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-  context: () => string = () => "",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s\n${context()}`);
-    await sleep(500);
-  }
 }
 
 /** The member id a consume process announced for itself ("member <id> of group …"). */
