@@ -1,8 +1,8 @@
 /** Topic administration: create (the one place topics are made), list, describe, delete. */
-import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs, { type Admin } from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
 import { UsageError } from "../errors";
+import { retry } from "../util/retry";
 import { createKafka } from "./client";
 import { kafkaError, kafkaErrorType, TopicNotFoundError } from "./errors";
 
@@ -43,21 +43,25 @@ const NOT_YET = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "
  * cluster the controller makes a topic and each broker learns of it a moment later: a broker may not know a new
  * topic yet, so every metadata read of a topic that may be new goes through here.
  */
-export async function partitionCount(admin: Admin, name: string, timeoutMs = 30_000): Promise<number> {
+export function partitionCount(admin: Admin, name: string, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const meta = await admin.fetchTopicMetadata({ topics: [name] });
-      const partitions = meta.topics[0]?.partitions ?? [];
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return partitions.length;
-    } catch (err) {
-      if (!NOT_YET.has(kafkaErrorType(err) ?? "") || Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`topic ${name} was created but has no leader for every partition after ${timeoutMs / 1000}s`);
-    await sleep(Math.min(1000, 50 * attempt));
-  }
+  return retry(
+    async () => {
+      const partitions = (await admin.fetchTopicMetadata({ topics: [name] })).topics[0]?.partitions ?? [];
+      if (partitions.length === 0 || partitions.some((p) => p.leader < 0))
+        throw new NoLeaderYet(`topic ${name} has no leader for every partition yet`);
+      return partitions.length;
+    },
+    {
+      isRetriable: (err) => err instanceof NoLeaderYet || NOT_YET.has(kafkaErrorType(err) ?? ""),
+      shouldStop: () => Date.now() > deadline,
+      baseMs: 50,
+      maxMs: 1000,
+    },
+  );
 }
+
+class NoLeaderYet extends Error {}
 
 /** Creates the topic unless it exists; resolves true when it created it. Every topic stockpipe makes goes through here. */
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {

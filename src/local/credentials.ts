@@ -1,7 +1,7 @@
 /** The local S3 server's credentials: generated once per stack, stored owner-only. */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { ensureSecretFile, readSecretFile } from "./secrets";
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -13,20 +13,12 @@ export function credentialsFile(stackDir: string): string {
 }
 
 export function readLocalCredentials(stackDir: string): S3Credentials | undefined {
-  const file = credentialsFile(stackDir);
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, "utf8")) as S3Credentials;
+  return readSecretFile<S3Credentials>(credentialsFile(stackDir));
 }
 
 export function ensureLocalCredentials(stackDir: string): S3Credentials {
-  const existing = readLocalCredentials(stackDir);
-  if (existing) return existing;
-  const creds: S3Credentials = {
+  return ensureSecretFile<S3Credentials>(credentialsFile(stackDir), () => ({
     accessKeyId: `SP${randomBytes(9).toString("hex").toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString("base64url"),
-  };
-  const file = credentialsFile(stackDir);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
-  return creds;
+  }));
 }
