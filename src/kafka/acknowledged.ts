@@ -13,13 +13,12 @@
  */
 import type { Message, RecordMetadata } from "kafkajs";
 import { log } from "../log";
+import { getOrCreate } from "../util/maps";
 
 export interface TopicMessages {
   topic: string;
   messages: Message[];
 }
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class UnacknowledgedError extends Error {
   override readonly name = "KafkaJSConnectionError";
@@ -46,11 +45,14 @@ export async function sendAcknowledged(
   for (let attempt = 1; ; attempt++) {
     const got = await send(pending);
     answers.push(...got);
-    const acknowledged = new Set(got.map((r) => key(r.topicName, r.partition)));
+    const acknowledged = new Map<string, Set<number>>();
+    for (const r of got) getOrCreate(acknowledged, r.topicName, () => new Set<number>()).add(r.partition);
+    const answered = (topic: string, m: Message) => acknowledged.get(topic)?.has(m.partition!) ?? false;
+    // The usual case, every partition answered, allocates nothing per message.
+    if (pending.every(({ topic, messages }) => messages.every((m) => answered(topic, m)))) return answers;
     pending = pending
-      .map(({ topic, messages }) => ({ topic, messages: messages.filter((m) => !acknowledged.has(key(topic, m.partition!))) }))
+      .map(({ topic, messages }) => ({ topic, messages: messages.filter((m) => !answered(topic, m)) }))
       .filter((t) => t.messages.length > 0);
-    if (pending.length === 0) return answers;
     const missing = pending.flatMap(({ topic, messages }) => [...new Set(messages.map((m) => `${topic}/${m.partition}`))]);
     if (attempt >= attempts) {
       throw new UnacknowledgedError(`Kafka did not acknowledge partitions ${missing.join(", ")} after ${attempts} sends`);
