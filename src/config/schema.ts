@@ -147,12 +147,18 @@ const athena = z
 const producer = z
   .object({
     batchSize: posInt().max(100_000).default(2000).describe("Messages per produce request"),
-    lingerMs: z.number().int().min(0).max(60_000).default(10).describe("Longest wait to fill a batch"),
+    lingerMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(0)
+      .describe("Longest wait to fill a batch (0: none; batches fill while a request is in flight)"),
     maxInFlight: posInt().max(64).default(4).describe("Produce requests in flight at once"),
     acks: z.enum(["all", "leader", "none"]).default("all").describe("Acknowledgement required per batch"),
     idempotent: z.boolean().default(false).describe("Idempotent producer (no duplicates from retries)"),
     compression: z.enum(["none", "gzip"]).default("none").describe("Compression of produce requests"),
-    bufferMax: posInt().default(100_000).describe("Ticks buffered while the broker is away before reading pauses"),
+    bufferMax: posInt().default(30_000).describe("Ticks buffered while the broker is away before reading pauses"),
     workers: z
       .number()
       .int()

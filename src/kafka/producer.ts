@@ -1,6 +1,9 @@
 /**
- * kafkajs has no linger: this batches messages itself (by count or by time), keeps several produce requests in
- * flight, and retries a failed batch with backoff for as long as the broker is away. Memory is bounded:
+ * kafkajs has no linger: this batches messages itself, keeps several produce requests in flight, and retries a
+ * failed batch with backoff for as long as the broker is away. Batches form while a lane's request is in flight
+ * (adaptive linger, `lingerMs` 0): a message arriving at an idle lane leaves at the end of the current turn of
+ * the event loop, with whatever arrived in the same turn, so at low rates nothing waits and at high rates the
+ * batches fill. A `lingerMs` above 0 also waits that long for a batch to fill, as Kafka's own producer does. Memory is bounded:
  * `send` waits while `bufferMax` messages are queued or in flight, so a reader slows down instead of dropping.
  *
  * Order: messages carry their partition, and each partition belongs to one lane; a lane has at most one
@@ -19,6 +22,7 @@ export interface BatchingOptions {
   batchSize: number;
   /** A batch is also cut at this many bytes (approximate), below the broker's message.max.bytes. */
   maxBatchBytes?: number;
+  /** How long a partial batch waits to fill; 0: adaptive (sent as soon as its lane has no request in flight). */
   lingerMs: number;
   /** Lanes, each with one request in flight. */
   maxInFlight: number;
@@ -67,6 +71,7 @@ export class BatchingProducer implements MessageSink {
   private buffered = 0;
   private roundRobin = 0;
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private failure?: Error;
   private waiters: (() => void)[] = [];
   private stopped = false;
@@ -97,13 +102,14 @@ export class BatchingProducer implements MessageSink {
     lane.bytes += sizeOf(message);
     this.buffered++;
     if (this.full(lane)) this.dispatch(lane);
-    else this.armTimer();
+    else if (!lane.busy) this.armTimer();
+    else if (this.o.lingerMs > 0) this.armTimer();
   }
 
   /** Sends what is queued and resolves when everything accepted so far is acknowledged. */
   async flush(): Promise<void> {
     while (this.buffered > 0 && !this.failure) {
-      for (const lane of this.lanes) this.dispatch(lane);
+      this.dispatchIdle();
       await this.changed();
     }
     if (this.failure) throw this.failure;
@@ -113,6 +119,7 @@ export class BatchingProducer implements MessageSink {
   abandon(): number {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     return this.buffered;
   }
 
@@ -124,11 +131,19 @@ export class BatchingProducer implements MessageSink {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /** Dispatches the lanes after the linger: at the end of this turn of the event loop when it is 0. */
   private armTimer(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = setTimeout(() => {
+    if (this.stopped) return;
+    if (this.o.lingerMs === 0) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.dispatchIdle();
+      });
+      return;
+    }
+    this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      for (const lane of this.lanes) this.dispatch(lane);
+      this.dispatchIdle();
     }, this.o.lingerMs);
   }
 
@@ -136,20 +151,46 @@ export class BatchingProducer implements MessageSink {
     return lane.queue.length >= this.o.batchSize || lane.bytes >= this.maxBytes;
   }
 
+  /** A full lane's batch, alone in its request. */
   private dispatch(lane: Lane): void {
-    if (lane.busy || lane.queue.length === 0 || this.stopped) return;
-    lane.busy = true;
-    let count = 0;
-    let bytes = 0;
-    while (count < lane.queue.length && count < this.o.batchSize && (count === 0 || bytes + sizeOf(lane.queue[count]!) <= this.maxBytes)) {
-      bytes += sizeOf(lane.queue[count]!);
-      count++;
-    }
-    lane.bytes -= bytes;
-    void this.deliver(lane, lane.queue.splice(0, count));
+    this.request([lane]);
   }
 
-  private async deliver(lane: Lane, batch: Message[]): Promise<void> {
+  /**
+   * Every idle lane with messages, together in one request (up to a batch): at low rates the lanes' few messages
+   * each would otherwise cost a request of their own. Each lane still has one request in flight at most.
+   */
+  private dispatchIdle(): void {
+    this.request(this.lanes.filter((lane) => !lane.busy && lane.queue.length > 0));
+  }
+
+  /** Takes from the lanes, in turn, up to `batchSize` messages and `maxBytes`, and sends them as one request. */
+  private request(lanes: Lane[]): void {
+    if (this.stopped) return;
+    const taken: Lane[] = [];
+    const batch: Message[] = [];
+    let bytes = 0;
+    for (const lane of lanes) {
+      if (lane.busy || lane.queue.length === 0) continue;
+      let count = 0;
+      let laneBytes = 0;
+      while (count < lane.queue.length && batch.length + count < this.o.batchSize) {
+        const size = sizeOf(lane.queue[count]!);
+        if (batch.length + count > 0 && bytes + laneBytes + size > this.maxBytes) break;
+        laneBytes += size;
+        count++;
+      }
+      if (count === 0) break;
+      lane.busy = true;
+      lane.bytes -= laneBytes;
+      bytes += laneBytes;
+      for (const m of lane.queue.splice(0, count)) batch.push(m);
+      taken.push(lane);
+    }
+    if (batch.length > 0) void this.deliver(taken, batch);
+  }
+
+  private async deliver(lanes: Lane[], batch: Message[]): Promise<void> {
     const sentAt = performance.now();
     try {
       await retry(
@@ -174,18 +215,20 @@ export class BatchingProducer implements MessageSink {
         },
       );
     } catch (err) {
-      lane.busy = false;
+      for (const lane of lanes) lane.busy = false;
       if (this.stopped) return;
       this.failure ??= new RuntimeError(`Kafka rejected a batch of ${batch.length} messages: ${(err as Error).message}`, { cause: err });
       this.notify();
       return;
     }
-    lane.busy = false;
+    for (const lane of lanes) lane.busy = false;
     if (this.stopped) return;
     this.buffered -= batch.length;
     this.o.onDelivered?.(batch.length, performance.now() - sentAt);
-    if (this.full(lane)) this.dispatch(lane);
-    else if (lane.queue.length > 0) this.armTimer();
+    for (const lane of lanes) {
+      if (this.full(lane)) this.dispatch(lane);
+      else if (lane.queue.length > 0) this.armTimer();
+    }
     this.notify();
   }
 }

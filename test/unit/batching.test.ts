@@ -52,6 +52,67 @@ describe("BatchingProducer", () => {
     expect(p.pending).toBe(0);
   });
 
+  it("with lingerMs 0, sends at the end of the turn when the lane is idle and batches while a request is in flight", async () => {
+    // Records each request as it leaves; the broker answers after 30 ms.
+    const sent: string[][] = [];
+    const sender = {
+      async send({ messages }: { messages: Message[] }) {
+        sent.push(messages.map((m) => String(m.value)));
+        await new Promise((r) => setTimeout(r, 30));
+        return [{ topicName: "t", partition: 0, errorCode: 0 }];
+      },
+    };
+    const p = new BatchingProducer(sender as never, { ...base, lingerMs: 0, maxInFlight: 1 });
+    // One turn of the event loop: these leave together, without waiting for any linger.
+    await p.send({ value: "a", partition: 0 });
+    await p.send({ value: "b", partition: 0 });
+    expect(sent).toEqual([]);
+    await new Promise((res) => setImmediate(res));
+    expect(sent).toEqual([["a", "b"]]);
+    // While that request is in flight, the next messages queue and leave as one batch when it is answered.
+    for (const v of ["c", "d", "e"]) {
+      await p.send({ value: v, partition: 0 });
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    expect(sent).toEqual([["a", "b"]]);
+    await p.flush();
+    expect(sent).toEqual([
+      ["a", "b"],
+      ["c", "d", "e"],
+    ]);
+    expect(p.pending).toBe(0);
+  });
+
+  it("with lingerMs 0, the idle lanes' messages leave in one request, and a busy lane's wait for its answer", async () => {
+    const sent: string[][] = [];
+    const sender = {
+      async send({ messages }: { messages: Message[] }) {
+        sent.push(messages.map((m) => String(m.value)));
+        await new Promise((r) => setTimeout(r, 20));
+        return [...new Set(messages.map((m) => m.partition))].map((partition) => ({ topicName: "t", partition, errorCode: 0 }));
+      },
+    };
+    const p = new BatchingProducer(sender as never, { ...base, lingerMs: 0, maxInFlight: 3 });
+    for (const [v, partition] of [
+      ["a0", 0],
+      ["a1", 1],
+      ["a2", 2],
+      ["b0", 0],
+    ] as const)
+      await p.send({ value: v, partition });
+    await new Promise((res) => setImmediate(res));
+    // Three lanes, one request.
+    expect(sent).toEqual([["a0", "b0", "a1", "a2"]]);
+    // Lane 0 is busy: its next message waits for the answer; lane 1's does too (same request), so both leave together.
+    await p.send({ value: "c0", partition: 0 });
+    await p.send({ value: "c1", partition: 1 });
+    await new Promise((res) => setImmediate(res));
+    expect(sent).toHaveLength(1);
+    await p.flush();
+    expect(sent.flat()).toEqual(["a0", "b0", "a1", "a2", "c0", "c1"]);
+    expect(sent).toHaveLength(2);
+  });
+
   it("sends a partial batch after the linger time without a flush", async () => {
     const r = recorder();
     const p = new BatchingProducer(r as never, { ...base, lingerMs: 20 });

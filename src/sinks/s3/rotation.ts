@@ -21,6 +21,12 @@ export interface LakeFile {
   dt: string;
   /** Offset of its first row: part of its key, and the commit point while it is not in S3. */
   startOffset: string;
+  /** Rows in it so far. */
+  rows: number;
+  /**
+   * Its rows (JSON lines) not yet taken by whoever stores the file: the sink moves them to disk after every
+   * append, so a file's rows are not held in memory while it fills, waits and uploads.
+   */
   lines: string[];
   bytes: number;
 }
@@ -83,18 +89,25 @@ export class PartitionFiles {
         folder,
         dt,
         startOffset: offsetAt(i),
+        rows: 0,
         lines: [],
         bytes: 0,
       };
       this.buffer.lines.push(line);
+      this.buffer.rows++;
       this.buffer.bytes += line.length + 1;
-      if (this.buffer.lines.length >= this.limits.flushRows || this.buffer.bytes >= this.limits.flushBytes) done.push(this.cut()!);
+      if (this.buffer.rows >= this.limits.flushRows || this.buffer.bytes >= this.limits.flushBytes) done.push(this.cut()!);
     }
     if (first < n) this.appendedUpTo = BigInt(offsetAt(n - 1)) + 1n;
     this.next = batch.nextOffset;
     this.caughtUp = batch.caughtUp;
     this.lastAppendAt = now;
     return done;
+  }
+
+  /** The file being filled, if any. */
+  get open(): LakeFile | undefined {
+    return this.buffer;
   }
 
   /** Cuts the buffer into a file (undefined when empty); the file counts as in flight until `landed`. */

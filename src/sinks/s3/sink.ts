@@ -8,15 +8,15 @@
  *
  * Finished files are encoded and uploaded in the background (a few at a time, retried while the failure may
  * pass), so a run of small files — daily bars make one file per day — does not serialise on S3 round trips.
+ * A file's rows go to a local temporary file as they arrive (spool.ts): memory holds one batch, not files.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { LoadedConfig } from "../../config/loader";
 import type { ResolvedConfig } from "../../config/schema";
-import { isRetriable, type StockpipeError } from "../../errors";
+import { isRetriable, RuntimeError, type StockpipeError } from "../../errors";
 import { marketDayAndMinute } from "../../model/time";
 import { Semaphore } from "../../util/bounded";
 import { retry } from "../../util/retry";
@@ -26,6 +26,7 @@ import { s3Error } from "./errors";
 import { objectKey, periodOf } from "./layout";
 import { ParquetEncoder } from "./parquet";
 import { type LakeFile, PartitionFiles } from "./rotation";
+import { Spool } from "./spool";
 import { uploadFile } from "./upload";
 
 /** Files uploading at once, across partitions. */
@@ -53,6 +54,8 @@ export class S3Sink implements Sink {
   /** Files handed over and not yet in S3: a write waits for a slot, which bounds memory. */
   private readonly pending = new Semaphore(MAX_PENDING_UPLOADS);
   private readonly uploads = new Set<Promise<void>>();
+  /** Each file's rows on disk, from its first row until it is in S3 (or the sink gave up on it). */
+  private readonly spools = new Map<LakeFile, Spool>();
 
   constructor(
     private readonly loaded: LoadedConfig,
@@ -83,7 +86,29 @@ export class S3Sink implements Sink {
   async write(batch: SinkBatch): Promise<void> {
     if (this.failure) throw this.failure;
     const files = this.files(batch.partition);
-    for (const file of files.append(batch, Date.now())) await this.upload(files, file);
+    const done = files.append(batch, Date.now());
+    // Rows leave memory for disk before anything awaits: a file cut meanwhile (idle) has all its rows queued.
+    const written = [...done, files.open].map((file) => file && this.spool(file));
+    try {
+      await Promise.all(written);
+    } catch (err) {
+      this.failure ??= new RuntimeError(`could not write the lake's temporary file in ${this.tmp}: ${(err as Error).message}`, {
+        hint: "free disk space in the temporary folder (TMPDIR) and start again",
+        cause: err,
+      });
+      throw this.failure;
+    }
+    for (const file of done) await this.upload(files, file);
+  }
+
+  /** Moves a file's pending rows to its spool. */
+  private spool(file: LakeFile): Promise<void> {
+    let spool = this.spools.get(file);
+    if (!spool) {
+      spool = new Spool(join(this.tmp, `${file.partition}-${this.seq++}.jsonl`));
+      this.spools.set(file, spool);
+    }
+    return spool.append(file.lines.splice(0));
   }
 
   durableOffset(partition: number): string | undefined {
@@ -101,7 +126,14 @@ export class S3Sink implements Sink {
   }
 
   release(partitions: number[]): void {
-    for (const p of partitions) this.partitions.delete(p);
+    for (const p of partitions) {
+      const open = this.partitions.get(p)?.open;
+      if (open) {
+        void this.spools.get(open)?.remove();
+        this.spools.delete(open);
+      }
+      this.partitions.delete(p);
+    }
   }
 
   /** Partitions that are caught up and idle get their buffer written out, so their rows become queryable. */
@@ -119,9 +151,11 @@ export class S3Sink implements Sink {
     const done = this.uploadWithRetry(file)
       .then(() => files.landed(file))
       .catch((err) => {
-        this.failure ??= s3Error(err, this.loaded, `write ${file.lines.length} rows of partition ${file.partition}`);
+        this.failure ??= s3Error(err, this.loaded, `write ${file.rows} rows of partition ${file.partition}`);
       })
-      .finally(() => {
+      .finally(async () => {
+        await this.spools.get(file)?.remove();
+        this.spools.delete(file);
         this.uploads.delete(done);
         this.pending.release();
       });
@@ -141,21 +175,22 @@ export class S3Sink implements Sink {
     }
   }
 
-  /** One file: JSON lines → (Parquet) → S3 under its deterministic key. */
+  /** One file: its spooled JSON lines → (Parquet) → S3 under its deterministic key. */
   private async writeObject(file: LakeFile): Promise<void> {
     const key = objectKey(this.config, file.folder, file.dt, file.topic, file.partition, file.startOffset);
-    const base = join(this.tmp, `${file.partition}-${this.seq++}`);
+    await this.spool(file); // every row is spooled already; this makes the spool of a file that has none
+    const spool = this.spools.get(file)!;
+    await spool.finish();
+    if (!this.encoder) {
+      await uploadFile(this.s3, this.config.s3.bucket, key, spool.path, "application/x-ndjson");
+      return;
+    }
+    const parquet = `${spool.path}.parquet`;
     try {
-      await writeFile(`${base}.jsonl`, `${file.lines.join("\n")}\n`);
-      let path = `${base}.jsonl`;
-      if (this.encoder) {
-        await this.encoder.encode(`${base}.jsonl`, `${base}.parquet`, this.config.s3.compression, file.kind);
-        path = `${base}.parquet`;
-      }
-      await uploadFile(this.s3, this.config.s3.bucket, key, path, this.encoder ? "application/vnd.apache.parquet" : "application/x-ndjson");
+      await this.encoder.encode(spool.path, parquet, this.config.s3.compression, file.kind);
+      await uploadFile(this.s3, this.config.s3.bucket, key, parquet, "application/vnd.apache.parquet");
     } finally {
-      rmSync(`${base}.jsonl`, { force: true });
-      rmSync(`${base}.parquet`, { force: true });
+      rmSync(parquet, { force: true });
     }
   }
 
