@@ -52,6 +52,8 @@ export const TICK_FIELDS = [
   "id",
 ] as const;
 
+const TICK_FIELD_SET: ReadonlySet<string> = new Set(TICK_FIELDS);
+
 export const SYMBOL_PATTERN = /^[A-Z0-9^][A-Z0-9.^=_:/-]{0,31}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -132,8 +134,10 @@ export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   const json = parseJsonObject(typeof value === "string" ? value : value.toString("utf8"));
   if (!json.ok) return json;
   const parsed = json.value;
-  const unknown = Object.keys(parsed).filter((k) => !(TICK_FIELDS as readonly string[]).includes(k));
-  if (unknown.length) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
+  // Hot path (every consumed message): no array unless a field is unknown.
+  let unknown: string[] | undefined;
+  for (const k in parsed) if (!TICK_FIELD_SET.has(k)) (unknown ??= []).push(k);
+  if (unknown) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
   const invalid = validateTick(parsed as Record<string, unknown>);
   if (invalid) return { ok: false, ...invalid };
   const tick = parsed as unknown as Tick;

@@ -57,13 +57,17 @@ function tableSource(root: string, t: (typeof TABLES)[number]): string {
       : undefined,
     hasFiles(dir, ".jsonl")
       ? `SELECT ${columns
-          .map(([c, type]) => (type === "TIMESTAMP" ? `CAST("${jsonName(c)}" AS TIMESTAMP) AS "${c}"` : `"${jsonName(c)}" AS "${c}"`))
+          .map(([c, type]) =>
+            type === "TIMESTAMP" ? `strptime("${jsonName(c)}", '%Y-%m-%dT%H:%M:%S.%gZ') AS "${c}"` : `"${jsonName(c)}" AS "${c}"`,
+          )
           .join(", ")}, ${t.partitions
           .filter((p) => p !== "dt")
           .map((p) => `"${p}", `)
-          .join(
-            "",
-          )}${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, hive_types_autocast = false)`
+          .join("")}${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, ` +
+        // The columns are given, not sampled: a field absent from every sampled row (a quote tick's open) is still a column.
+        `hive_types_autocast = false, columns = {${columns
+          .map(([c, type]) => `'${jsonName(c)}': '${type === "TIMESTAMP" ? "VARCHAR" : type}'`)
+          .join(", ")}})`
       : undefined,
   ].filter(Boolean);
   if (sources.length) return sources.join(" UNION ALL BY NAME ");
