@@ -7,7 +7,7 @@ import { drainBenchmark, isMain, stockpipe, writeResult } from "./lib.mjs";
 export function benchCassandra({ count = 500_000, runs = 5 } = {}) {
   const benchmark =
     "Kafka → Cassandra: consume --sink cassandra --exit-at-end (500 symbols, 6 partitions, default consumer settings, ticks + latest_ticks)";
-  return drainBenchmark({ name: "cassandra", benchmark, count, runs, seed: 7, bar: 40_000 }, (topic, run, measure) => {
+  return drainBenchmark({ name: "cassandra", benchmark, count, runs, seed: 7, bar: 55_000 }, (topic, run, measure) => {
     const keyspace = `bench_${Date.now().toString(36)}_${run}`;
     const env = { STOCKPIPE_CASSANDRA_KEYSPACE: keyspace, STOCKPIPE_KAFKA_TOPIC: topic };
     stockpipe(["schema", "cassandra"], env);

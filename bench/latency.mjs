@@ -130,14 +130,20 @@ export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, 
       runs: r,
     });
   }
-  const at17k = results.find((r) => r.rate === 17_000);
+  // The bars: medians of the runs at each rate.
+  const bars = [
+    { rate: 5_000, p50Ms: 8, p99Ms: 25 },
+    { rate: 17_000, p99Ms: 60 },
+  ].map((bar) => {
+    const at = results.find((r) => r.rate === bar.rate);
+    return { ...bar, met: at ? (bar.p50Ms === undefined || at.medianP50Ms <= bar.p50Ms) && at.medianP99Ms <= bar.p99Ms : undefined };
+  });
   return {
     benchmark: `end-to-end latency into Cassandra: produce --source synthetic --symbols ${SYMBOLS} --rate R (open loop) → Kafka (6 partitions) → consume --sink cassandra --latency; ${seconds} s per run, the first ${warmup} s left out; default settings`,
     seconds,
     warmupSeconds: warmup,
     rates: results,
-    bar: { rate: 17_000, p99Ms: 50 },
-    meetsBar: at17k ? at17k.medianP99Ms <= 50 : undefined,
+    bars,
   };
 }
 

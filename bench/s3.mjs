@@ -7,7 +7,7 @@ import { drainBenchmark, isMain, stockpipe, writeResult } from "./lib.mjs";
 export function benchS3({ count = 1_000_000, runs = 5 } = {}) {
   const benchmark =
     "Kafka → S3 lake: consume --sink s3 --exit-at-end (Parquet ZSTD via DuckDB, 500 symbols, 6 partitions, default flush settings, local S3Proxy)";
-  return drainBenchmark({ name: "s3", benchmark, count, runs, seed: 9, bar: 150_000 }, (topic, run, measure) => {
+  return drainBenchmark({ name: "s3", benchmark, count, runs, seed: 9, bar: 200_000 }, (topic, run, measure) => {
     const env = { STOCKPIPE_S3_PREFIX: `bench/${topic}/run${run}`, STOCKPIPE_KAFKA_TOPIC: topic };
     const s = JSON.parse(
       measure(() => stockpipe(["consume", "--sink", "s3", "-g", `bench-s3-${Date.now()}-${run}`, "--exit-at-end", "-f", "json"], env)),
