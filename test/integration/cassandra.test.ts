@@ -160,6 +160,50 @@ describe("consume --sink cassandra", () => {
     expect(rows.map((row) => [row.get("id").toString(), row.get("price"), Number(row.get("seq"))])).toEqual([[tickId(tick), 12.5, 7]]);
   });
 
+  it("keeps each symbol's newest tick in latest_ticks when older ticks arrive later, in later batches", async () => {
+    const topic = await newTopic(2);
+    const ks = await newKeyspace();
+    const symbols = ["LATE1", "LATE2", "LATE3", "LATE4"];
+    // Per symbol 12 ticks a minute apart, sent in an order that is not their event order; sent in three rounds,
+    // each consumed before the next, so the newest tick of a symbol is stored before older ones arrive.
+    const at = (i: number) => new Date(Date.UTC(2024, 2, 15, 14, i)).toISOString();
+    const order = [5, 11, 0, 7, 3, 9, 1, 10, 6, 2, 8, 4];
+    const ticks = symbols.flatMap((symbol, s) => order.map((i) => ({ symbol, ts: at(i), price: 100 * (s + 1) + i, seq: i })));
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let round = 0; round < 3; round++) {
+      const part = ticks.filter((_, k) => Math.floor((k % order.length) / 4) === round);
+      await producer.send({ topic, messages: part.map((t) => ({ key: t.symbol, value: JSON.stringify(t) })), acks: -1 });
+      const r = await stockpipe(["consume", "--sink", "cassandra", "-g", `${topic}-g`, "--exit-at-end", "-f", "json"], {
+        env: { ...envFor(topic), STOCKPIPE_CASSANDRA_KEYSPACE: ks },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ written: part.length, dlq: 0 });
+    }
+    await producer.disconnect();
+    // Expected, computed here: for each symbol the tick with the largest ts.
+    const newest = new Map<string, (typeof ticks)[number]>();
+    for (const t of ticks) if (!newest.has(t.symbol) || newest.get(t.symbol)!.ts < t.ts) newest.set(t.symbol, t);
+    const latest = await cql.execute(`SELECT symbol, ts, price, seq FROM ${ks}.latest_ticks WHERE symbol IN ?`, [symbols], {
+      prepare: true,
+    });
+    expect(
+      latest.rows
+        .map((row) => ({
+          symbol: row.get("symbol"),
+          ts: row.get("ts").toISOString(),
+          price: row.get("price"),
+          seq: Number(row.get("seq")),
+        }))
+        .sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    ).toEqual(symbols.map((s) => newest.get(s)));
+    // And every tick is in ticks, with its price.
+    const stored = await rowsOf(`symbol IN ('${symbols.join("','")}')`, ks);
+    expect(stored.map((row) => `${row.get("symbol")} ${row.get("ts").toISOString()} ${row.get("price")}`).sort()).toEqual(
+      ticks.map((t) => `${t.symbol} ${t.ts} ${t.price}`).sort(),
+    );
+  });
+
   it("sends eleven kinds of malformed messages to the DLQ with their reasons, and stores the valid ones", async () => {
     const topic = await newTopic(1);
     const good = (i: number) =>

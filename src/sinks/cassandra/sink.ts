@@ -132,30 +132,32 @@ export class CassandraSink implements Sink {
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
     const maxRows = this.options.batchRows ?? 100;
-    const jobs: (() => Promise<unknown>)[] = [];
-    for (const rows of groups.values()) {
-      for (let i = 0; i < rows.length; i += maxRows) {
-        const chunk = rows.slice(i, i + maxRows);
-        jobs.push(() =>
-          chunk.length === 1
-            ? this.client.execute(this.insertTick, chunk[0], { prepare: true, isIdempotent: true })
-            : this.client.batch(
-                chunk.map((params) => ({ query: this.insertTick, params })),
-                { prepare: true, logged: false, isIdempotent: true },
-              ),
-        );
-      }
-    }
+    type Statement = { query: string; params: unknown[] };
+    // Each symbol's newest tick also goes to latest_ticks, in the same request as the last rows of its own
+    // partition of ticks: one request instead of two for a symbol with few rows — at low rates nearly every
+    // symbol — and a batch of two partitions, far under Cassandra's threshold for unlogged batches. Its write
+    // timestamp is the event time in microseconds: the newest event wins, whatever the arrival order.
+    const latestOf = new Map<string, Statement>();
     for (const t of latest.values()) {
       const ms = Date.parse(t.ts);
-      const { day } = this.partitionOf(ms);
-      // Write timestamp = event time in microseconds: the newest event wins, whatever the arrival order.
-      jobs.push(() =>
-        this.client.execute(this.insertLatest, [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)], {
-          prepare: true,
-          isIdempotent: true,
-        }),
-      );
+      const { day, bucket } = this.partitionOf(ms);
+      latestOf.set(`${t.symbol}|${day}|${bucket}`, {
+        query: this.insertLatest,
+        params: [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)],
+      });
+    }
+    const jobs: (() => Promise<unknown>)[] = [];
+    for (const [key, rows] of groups) {
+      for (let i = 0; i < rows.length; i += maxRows) {
+        const chunk: Statement[] = rows.slice(i, i + maxRows).map((params) => ({ query: this.insertTick, params }));
+        const withLatest = i + maxRows >= rows.length ? latestOf.get(key) : undefined;
+        if (withLatest) chunk.push(withLatest);
+        jobs.push(() =>
+          chunk.length === 1
+            ? this.client.execute(chunk[0]!.query, chunk[0]!.params, { prepare: true, isIdempotent: true })
+            : this.client.batch(chunk, { prepare: true, logged: false, isIdempotent: true }),
+        );
+      }
     }
     await runBounded(jobs, this.config.consumer.concurrency);
   }
