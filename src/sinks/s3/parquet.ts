@@ -21,7 +21,9 @@ export class ParquetEncoder {
   }
 
   static async create(): Promise<ParquetEncoder> {
-    const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+    // DuckDB's allocator keeps what an encoding freed for the next one unless told to hand it back: with the
+    // default threshold (128 MB) the lake consumer's peak RSS was ~70 MB higher at the same speed.
+    const db = await DuckDBInstance.create(":memory:", { threads: "2", allocator_flush_threshold: "8MB" });
     const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => db.connect()));
     return new ParquetEncoder(connections);
   }
