@@ -10,7 +10,7 @@ import type { Message } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { RuntimeError } from "../errors";
 import type { BatchingOptions, MessageSink } from "./producer";
-import type { FromWorker, ToWorker, WireMessage } from "./workerProtocol";
+import { type FromWorker, packChunk, type ToWorker } from "./workerProtocol";
 
 /** Messages handed to a worker in one postMessage. */
 const CHUNK = 256;
@@ -29,7 +29,11 @@ export function workerScript(): string | undefined {
 
 interface Slot {
   worker: Worker;
-  chunk: WireMessage[];
+  /** The chunk being filled, in columns. */
+  partitions: number[];
+  keys: string[];
+  values: string[];
+  producedAt: string[];
   waiting?: { resolve: () => void; reject: (e: Error) => void };
 }
 
@@ -56,7 +60,7 @@ export class ProducerPool implements MessageSink {
         }),
     );
     const pool = new ProducerPool(
-      workers.map((worker) => ({ worker, chunk: [] })),
+      workers.map((worker) => ({ worker, partitions: [], keys: [], values: [], producedAt: [] })),
       { bufferMax: options.bufferMax, lingerMs: options.lingerMs, onDelivered, onRetry },
     );
     await Promise.all(pool.slots.map((slot) => pool.attach(slot)));
@@ -111,9 +115,12 @@ export class ProducerPool implements MessageSink {
     const partition = message.partition ?? 0;
     const slot = this.slots[partition % this.slots.length]!;
     const headers = message.headers as Record<string, string>;
-    slot.chunk.push([partition, String(message.key), String(message.value), headers["produced-at"]!]);
+    slot.partitions.push(partition);
+    slot.keys.push(String(message.key));
+    slot.values.push(String(message.value));
+    slot.producedAt.push(headers["produced-at"]!);
     this.unacked++;
-    if (slot.chunk.length >= CHUNK) this.post(slot);
+    if (slot.partitions.length >= CHUNK) this.post(slot);
     // Posted at the end of this turn of the event loop (or after the linger, at most 5 ms): the worker batches too.
     else if (this.o.lingerMs === 0) this.immediate ??= setImmediate(() => this.postAll());
     else this.timer ??= setTimeout(() => this.postAll(), Math.min(this.o.lingerMs, 5));
@@ -143,9 +150,12 @@ export class ProducerPool implements MessageSink {
   }
 
   private post(slot: Slot): void {
-    if (slot.chunk.length === 0) return;
-    slot.worker.postMessage({ t: "batch", messages: slot.chunk } satisfies ToWorker);
-    slot.chunk = [];
+    if (slot.partitions.length === 0) return;
+    slot.worker.postMessage({ t: "batch", chunk: packChunk(slot.partitions, slot.keys, slot.values, slot.producedAt) } satisfies ToWorker);
+    slot.partitions = [];
+    slot.keys = [];
+    slot.values = [];
+    slot.producedAt = [];
   }
 
   private postAll(): void {

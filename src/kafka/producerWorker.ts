@@ -10,7 +10,7 @@ import { TICK_SCHEMA } from "../model/tick";
 import { createKafka } from "./client";
 import { type BatchingOptions, BatchingProducer } from "./producer";
 import { isRetriableKafkaError } from "./retriable";
-import type { FromWorker, ToWorker } from "./workerProtocol";
+import { type FromWorker, type ToWorker, unpackChunk } from "./workerProtocol";
 
 const data = workerData as { config: ResolvedConfig; options: Omit<BatchingOptions, "onDelivered" | "onRetry" | "isRetriable"> };
 const post = (m: FromWorker) => parentPort!.postMessage(m);
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     chain = chain.then(async () => {
       try {
         if (m.t === "batch") {
-          for (const [partition, key, value, producedAt] of m.messages) {
+          for (const { partition, key, value, producedAt } of unpackChunk(m.chunk)) {
             await batching.send({ partition, key, value, headers: { schema: TICK_SCHEMA, "produced-at": producedAt } });
           }
         } else if (m.t === "flush") {
