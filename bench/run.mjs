@@ -3,7 +3,7 @@
 // open-loop 5,000 (a reference point), 17,000 and 50,000 ticks/s; analyze's throughput and bar latency; the dashboard's CPU, memory and frame times; the machine. Each figure is the median of its
 // runs, measured in this one invocation (the machine is shared and noisy: compare figures from the same report).
 // Usage: node bench/run.mjs [--quick | --markdown]   (--quick: fewer and smaller runs, to check the harness;
-// --markdown: only rewrite latest.md from latest.json)
+// --markdown: only rewrite latest.md, and the summary in README.md and docs/performance.md, from latest.json)
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchAnalyze } from "./analyze.mjs";
@@ -11,7 +11,7 @@ import { benchCassandra } from "./cassandra.mjs";
 import { benchDashboard } from "./dashboard.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
-import { ensureStack, machine, RESULTS } from "./lib.mjs";
+import { ensureStack, machine, RESULTS, ROOT } from "./lib.mjs";
 import { benchProduce } from "./produce.mjs";
 import { benchProfile } from "./profile.mjs";
 import { benchS3 } from "./s3.mjs";
@@ -197,6 +197,86 @@ function dashboardSection(d) {
   ];
 }
 
+/** The headline figures with their bars: the table README.md and docs/performance.md carry (between markers). */
+export function summary(r) {
+  const lat = (rate) => r.latency.rates.find((x) => x.rate === rate);
+  const latBar = (rate) => r.latency.bars.find((b) => b.rate === rate);
+  const cpu = (x, k = "stockpipe") => (x === undefined ? "–" : `${x[k]}`);
+  const cpuOk = [
+    r.produce.medianCpuMicrosPerTick?.stockpipe <= CPU_BARS.produce,
+    r.cassandra.medianCpuMicrosPerRow?.stockpipe <= CPU_BARS.cassandra,
+    r.s3.medianCpuMicrosPerRow?.stockpipe <= CPU_BARS.s3,
+  ];
+  const memOk = [r.produce.medianPeakRssMb < 250, r.cassandra.medianPeakRssMb < 250, r.s3.medianPeakRssMb < 400];
+  const rows = [
+    [
+      "produce: synthetic ticks → Kafka, acks=all",
+      `${fmt(r.produce.medianTicksPerSecond)} ticks/s, ${produceRatio(r).toFixed(2)} of Kafka's ProducerPerformance (${fmt(r.kafkaTools.medianProducerRecordsPerSecond)}/s)`,
+      `≥ ${fmt(r.produce.bar)} and ≥ ${PRODUCE_RATIO_BAR}: ${met(r.produce.meetsBar && produceRatio(r) >= PRODUCE_RATIO_BAR)}`,
+    ],
+    [
+      "Kafka → Cassandra (drain)",
+      `${fmt(r.cassandra.medianRowsPerSecond)} rows/s`,
+      `≥ ${fmt(r.cassandra.bar)}: ${met(r.cassandra.meetsBar)}`,
+    ],
+    ["Kafka → S3 lake, Parquet (drain)", `${fmt(r.s3.medianRowsPerSecond)} rows/s`, `≥ ${fmt(r.s3.bar)}: ${met(r.s3.meetsBar)}`],
+    ...[5_000, 17_000]
+      .filter(lat)
+      .map((rate) => [
+        `latency into Cassandra at ${fmt(rate)} ticks/s, open loop`,
+        `p50 ${ms(lat(rate).medianP50Ms)}, p99 ${ms(lat(rate).medianP99Ms)}`,
+        latencyBarText(latBar(rate)),
+      ]),
+    [
+      "CPU µs per record: produce / consume → Cassandra / consume → S3",
+      `${cpu(r.produce.medianCpuMicrosPerTick)} / ${cpu(r.cassandra.medianCpuMicrosPerRow)} / ${cpu(r.s3.medianCpuMicrosPerRow)}`,
+      `≤ ${CPU_BARS.produce} / ${CPU_BARS.cassandra} / ${CPU_BARS.s3}: ${cpuOk.map(met).join(" / ")}`,
+    ],
+    [
+      "peak RSS: produce / consume → Cassandra / consume → S3",
+      `${fmt(r.produce.medianPeakRssMb)} / ${fmt(r.cassandra.medianPeakRssMb)} / ${fmt(r.s3.medianPeakRssMb)} MB`,
+      `< 250 / 250 / 400 MB: ${memOk.map(met).join(" / ")}`,
+    ],
+  ];
+  if (r.analyze)
+    rows.push([
+      "analyze: bars 1s/1m/5m and alerts, exactly once (500 symbols)",
+      `${fmt(r.analyze.datasets[0].medianTicksPerSecond)} ticks/s; a bar readable ${ms(r.analyze.latency.medianP99Ms)} (p99) after its window can close`,
+      `≥ ${fmt(r.analyze.bar.ticksPerSecond)}: ${met(r.analyze.meetsBar.throughput)}; p99 ≤ ${r.analyze.bar.p99Ms} ms: ${met(r.analyze.meetsBar.latency)}`,
+    ]);
+  if (r.dashboard)
+    rows.push([
+      "dashboard, page open, 500 symbols at 17,000 ticks/s",
+      `${r.dashboard.medianCores} cores, ${fmt(r.dashboard.medianPeakRssMb)} MB; frame p95 ${ms(r.dashboard.medianFrameP95Ms)}`,
+      `< 0.5 core and < 300 MB: ${met(r.dashboard.medianCores < 0.5 && r.dashboard.medianPeakRssMb < 300)}`,
+    ]);
+  if (r.scaleout)
+    rows.push([
+      "1 / 2 / 3 consume processes in one group → Cassandra",
+      `${[1, 2, 3].map((k) => fmt(r.scaleout.medianRowsPerSecond[k])).join(" / ")} rows/s (one host, two cores)`,
+      "",
+    ]);
+  return [
+    `Measured ${r.at.slice(0, 10)} by \`npm run bench\` (${r.minutes} min) on 2 shared cores with Kafka, Cassandra and S3Proxy on the same machine; medians of ${r.produce.runs.length} runs. The whole report: [bench/results/latest.md](${"bench/results/latest.md"}).`,
+    "",
+    "| what | measured | bar |",
+    "|---|---|---|",
+    ...rows.map((x) => `| ${x.join(" | ")} |`),
+  ];
+}
+
+/** Replaces the lines between `<!-- bench:summary -->` and `<!-- /bench:summary -->` in a file with the summary. */
+function writeSummary(file, r, linkPrefix) {
+  const text = readFileSync(file, "utf8");
+  const start = "<!-- bench:summary -->";
+  const end = "<!-- /bench:summary -->";
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${file} has no ${start} … ${end} section`);
+  const body = summary(r).join("\n").replace("](bench/results/latest.md)", `](${linkPrefix}bench/results/latest.md)`);
+  writeFileSync(file, `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`);
+}
+
 function markdown(r) {
   const bar = met;
   const lines = [
@@ -314,6 +394,8 @@ function markdown(r) {
 if (process.argv.includes("--markdown")) {
   const report = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8"));
   writeFileSync(join(RESULTS, "latest.md"), markdown(report));
+  writeSummary(join(ROOT, "README.md"), report, "");
+  writeSummary(join(ROOT, "docs", "performance.md"), report, "../");
   process.exit(0);
 }
 
@@ -336,6 +418,11 @@ try {
   writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
   writeFileSync(join(RESULTS, `${name}.md`), md);
+  // The headline table in README.md and docs/performance.md comes from the committed report, not a quick one.
+  if (!quick) {
+    writeSummary(join(ROOT, "README.md"), report, "");
+    writeSummary(join(ROOT, "docs", "performance.md"), report, "../");
+  }
   process.stdout.write(md);
 } finally {
   stop();
