@@ -3,8 +3,9 @@
  * failed batch with backoff for as long as the broker is away. Batches form while a lane's request is in flight
  * (adaptive linger, `lingerMs` 0): a message arriving at an idle lane leaves at the end of the current turn of
  * the event loop, with whatever arrived in the same turn, so at low rates nothing waits and at high rates the
- * batches fill. A `lingerMs` above 0 also waits that long for a batch to fill, as Kafka's own producer does. Memory is bounded:
- * `send` waits while `bufferMax` messages are queued or in flight, so a reader slows down instead of dropping.
+ * batches fill. A `lingerMs` above 0 also waits that long for a batch to fill, as Kafka's own producer does.
+ * Memory is bounded: `send` waits while `bufferMax` messages are queued or in flight, so a reader slows down
+ * instead of dropping.
  *
  * Order: messages carry their partition, and each partition belongs to one lane; a lane has at most one
  * request in flight and retries it before sending the next. So a symbol's ticks (one key, one partition) reach
@@ -102,8 +103,8 @@ export class BatchingProducer implements MessageSink {
     lane.bytes += sizeOf(message);
     this.buffered++;
     if (this.full(lane)) this.dispatch(lane);
-    else if (!lane.busy) this.armTimer();
-    else if (this.o.lingerMs > 0) this.armTimer();
+    // A busy lane's messages leave when its request is answered, unless a linger is set.
+    else if (!lane.busy || this.o.lingerMs > 0) this.armTimer();
   }
 
   /** Sends what is queued and resolves when everything accepted so far is acknowledged. */

@@ -15,9 +15,10 @@ import { type FromWorker, packChunk, type ToWorker } from "./workerProtocol";
 /** Messages handed to a worker in one postMessage. */
 const CHUNK = 256;
 /**
- * Each worker's young generation, MB. Node's default (3 × 16 MB semi-spaces per thread) made the young
- * generations of the main thread and two workers alone ~150 MB of the producer's memory; a worker's live data is
- * its share of `bufferMax`, and 24 MB keeps the producer under 250 MB at ~10 % more CPU (docs/performance.md).
+ * Each worker's young generation, MB. With Node's default (16 MB semi-spaces) the young generations of the main
+ * thread and two workers were a large part of the producer's memory; a worker's live data is its share of
+ * `bufferMax`. 24 MB, with `bufferMax` 30,000, brought the producer's peak from ~405 to ~280 MB at about the same
+ * speed (16 MB: ~220 MB but 25% more CPU; docs/performance.md).
  */
 const WORKER_YOUNG_GENERATION_MB = 24;
 
