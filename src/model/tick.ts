@@ -136,7 +136,11 @@ export function decodeTick(value: Buffer | string | null | undefined): Decoded {
   const parsed = json.value;
   // Hot path (every consumed message): no array unless a field is unknown.
   let unknown: string[] | undefined;
-  for (const k in parsed) if (!TICK_FIELD_SET.has(k)) (unknown ??= []).push(k);
+  for (const k in parsed) {
+    if (TICK_FIELD_SET.has(k)) continue;
+    unknown ??= [];
+    unknown.push(k);
+  }
   if (unknown) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
   const invalid = validateTick(parsed as Record<string, unknown>);
   if (invalid) return { ok: false, ...invalid };
