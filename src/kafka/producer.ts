@@ -15,6 +15,7 @@ import kafkajs, { type Message, type RecordMetadata } from "kafkajs";
 import { RuntimeError } from "../errors";
 import { retry } from "../util/retry";
 import { sendAcknowledged } from "./acknowledged";
+import { Linger } from "./linger";
 
 const { CompressionTypes } = kafkajs;
 
@@ -71,8 +72,7 @@ export class BatchingProducer implements MessageSink {
   private readonly lanes: Lane[];
   private buffered = 0;
   private roundRobin = 0;
-  private timer?: NodeJS.Timeout;
-  private immediate?: NodeJS.Immediate;
+  private readonly linger: Linger;
   private failure?: Error;
   private waiters: (() => void)[] = [];
   private stopped = false;
@@ -84,6 +84,7 @@ export class BatchingProducer implements MessageSink {
   ) {
     this.lanes = Array.from({ length: Math.max(1, o.maxInFlight) }, () => ({ queue: [], bytes: 0, busy: false }));
     this.maxBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.linger = new Linger(o.lingerMs, () => this.dispatchIdle());
   }
 
   /** Messages accepted but not yet acknowledged. */
@@ -119,8 +120,7 @@ export class BatchingProducer implements MessageSink {
   /** Gives up on what is not acknowledged (a second Ctrl-C); returns how many messages that drops. */
   abandon(): number {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
+    this.linger.cancel();
     return this.buffered;
   }
 
@@ -132,20 +132,9 @@ export class BatchingProducer implements MessageSink {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Dispatches the lanes after the linger: at the end of this turn of the event loop when it is 0. */
+  /** Dispatches the idle lanes after the linger: at the end of this turn of the event loop when it is 0. */
   private armTimer(): void {
-    if (this.stopped) return;
-    if (this.o.lingerMs === 0) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.dispatchIdle();
-      });
-      return;
-    }
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.dispatchIdle();
-    }, this.o.lingerMs);
+    if (!this.stopped) this.linger.arm();
   }
 
   private full(lane: Lane): boolean {

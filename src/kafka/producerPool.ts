@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import type { Message } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { RuntimeError } from "../errors";
+import { Linger } from "./linger";
 import type { BatchingOptions, MessageSink } from "./producer";
 import { type FromWorker, packChunk, type ToWorker } from "./workerProtocol";
 
@@ -42,13 +43,15 @@ export class ProducerPool implements MessageSink {
   private unacked = 0;
   private failure?: Error;
   private waiters: (() => void)[] = [];
-  private timer?: NodeJS.Timeout;
-  private immediate?: NodeJS.Immediate;
+  /** Chunks not yet full are posted at the end of this turn of the event loop (or after the linger, at most 5 ms). */
+  private readonly linger: Linger;
 
   private constructor(
     private readonly slots: Slot[],
     private readonly o: Pick<BatchingOptions, "bufferMax" | "lingerMs" | "onDelivered" | "onRetry">,
-  ) {}
+  ) {
+    this.linger = new Linger(Math.min(o.lingerMs, 5), () => this.postAll());
+  }
 
   static async start(script: string, count: number, config: ResolvedConfig, options: BatchingOptions): Promise<ProducerPool> {
     const { onDelivered, onRetry, isRetriable: _r, ...plain } = options;
@@ -122,9 +125,7 @@ export class ProducerPool implements MessageSink {
     slot.producedAt.push(headers["produced-at"]!);
     this.unacked++;
     if (slot.partitions.length >= CHUNK) this.post(slot);
-    // Posted at the end of this turn of the event loop (or after the linger, at most 5 ms): the worker batches too.
-    else if (this.o.lingerMs === 0) this.immediate ??= setImmediate(() => this.postAll());
-    else this.timer ??= setTimeout(() => this.postAll(), Math.min(this.o.lingerMs, 5));
+    else this.linger.arm();
   }
 
   async flush(): Promise<void> {
@@ -160,10 +161,7 @@ export class ProducerPool implements MessageSink {
   }
 
   private postAll(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
-    this.timer = undefined;
-    this.immediate = undefined;
+    this.linger.cancel();
     for (const slot of this.slots) this.post(slot);
   }
 
