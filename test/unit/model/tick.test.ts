@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { decodeTick, encodeTick, finalizeTick, type Tick, tickId, validateTick } from "../../../src/model/tick";
+
+const base: Tick = { symbol: "AAPL", ts: "2024-03-15T13:30:00.123Z", price: 172.5 };
+
+describe("tick v1", () => {
+  it("derives a missing id from the tick's identity, the same on every decode", () => {
+    const d = decodeTick(Buffer.from(JSON.stringify({ ...base, source: "feed", seq: 3 })));
+    expect(d).toMatchObject({ ok: true, idDerived: true });
+    if (!d.ok) return;
+    expect(d.tick.id).toBe(tickId({ ...base, source: "feed", seq: 3 }));
+    expect(decodeTick(JSON.stringify({ ...base, source: "feed", seq: 3 }))).toEqual(d);
+    expect(decodeTick(JSON.stringify({ ...base, id: d.tick.id }))).toMatchObject({ ok: true, idDerived: false });
+  });
+
+  it("round-trips through the JSON codec field by field", () => {
+    const t = finalizeTick({
+      ...base,
+      open: 170,
+      high: 173,
+      low: 169.5,
+      close: 172.5,
+      adjClose: 172.4,
+      volume: 1200,
+      bid: 172.49,
+      ask: 172.51,
+      currency: "USD",
+      source: "csv:x.csv",
+      seq: 7,
+    });
+    const decoded = decodeTick(Buffer.from(encodeTick(t)));
+    expect(decoded).toEqual({ ok: true, tick: t, idDerived: false });
+    expect(Object.keys(t)).toEqual([
+      "symbol",
+      "ts",
+      "price",
+      "open",
+      "high",
+      "low",
+      "close",
+      "adjClose",
+      "volume",
+      "bid",
+      "ask",
+      "currency",
+      "source",
+      "seq",
+      "id",
+    ]);
+  });
+
+  it("derives a deterministic UUID id from symbol, ts, source and seq", () => {
+    const a = tickId({ ...base, source: "synthetic", seq: 1 });
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(tickId({ ...base, source: "synthetic", seq: 1 })).toBe(a);
+    expect(tickId({ ...base, source: "synthetic", seq: 2 })).not.toBe(a);
+    expect(tickId({ ...base, ts: "2024-03-15T13:30:00.124Z", source: "synthetic", seq: 1 })).not.toBe(a);
+    expect(finalizeTick({ ...base, price: 999, source: "synthetic", seq: 1 }).id).toBe(a);
+  });
+
+  it.each([
+    [{ ...base, symbol: "" }, "missing symbol"],
+    [{ ...base, symbol: "aapl" }, "invalid symbol"],
+    [{ ...base, ts: "2024-03-15" }, "invalid ts"],
+    [{ ...base, price: "12" }, "price not a number"],
+    [{ ...base, price: Number.NaN }, "price not a number"],
+    [{ ...base, price: 0 }, "price not > 0"],
+    [{ ...base, price: -1 }, "price not > 0"],
+    [{ ...base, volume: -5 }, "volume negative"],
+    [{ ...base, volume: 1.5 }, "volume not a whole number"],
+    [{ ...base, volume: "many" }, "volume not a number"],
+    [{ ...base, high: 10, low: 11 }, "high < low"],
+    [{ ...base, bid: "x" }, "bid not a number"],
+    [{ ...base, currency: "usd" }, "invalid currency"],
+    [{ ...base, seq: -1 }, "invalid seq"],
+  ])("rejects %j as %s", (tick, reason) => {
+    expect(validateTick(tick as Record<string, unknown>)?.reason).toBe(reason);
+  });
+
+  it("decodes bad messages to a reason, never a throw", () => {
+    expect(decodeTick(null)).toMatchObject({ ok: false, reason: "null value" });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, id: "nope" })))).toMatchObject({
+      ok: false,
+      reason: "invalid id",
+      detail: 'id "nope" is not a UUID',
+    });
+    expect(decodeTick(Buffer.from("{not json"))).toMatchObject({ ok: false, reason: "not JSON" });
+    expect(decodeTick(Buffer.from("[1,2]"))).toMatchObject({ ok: false, reason: "not an object" });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, extra: 1 })))).toMatchObject({
+      ok: false,
+      reason: "unknown field",
+      detail: "unknown field(s): extra",
+    });
+    expect(decodeTick(Buffer.from(JSON.stringify({ ...base, price: -3 })))).toMatchObject({ ok: false, reason: "price not > 0" });
+  });
+});
