@@ -70,8 +70,8 @@ Ctrl-C or SIGTERM aborts the open transaction and exits 130; a restart resumes f
 
 async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<void> {
   const { analyze } = await import("../pipeline/analyze/analyze");
-  const { analyticsSettings } = await import("../analytics/settings");
-  const { parseFrom } = await import("../pipeline/drain/position");
+  const { analyticsSettings } = await import("../pipeline/analyze/settings");
+  const { parseFrom } = await import("../pipeline/group/position");
   const c = ctx.config;
   parseFrom(c.consumer.from);
   const settings = analyticsSettings(c);

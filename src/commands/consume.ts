@@ -81,7 +81,7 @@ export function registerConsume(program: Command): void {
 
 async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<void> {
   const { drain, drainSettings } = await import("../pipeline/drain/drain");
-  const { parseFrom } = await import("../pipeline/drain/position");
+  const { parseFrom } = await import("../pipeline/group/position");
   const { createSink } = await import("../sinks/registry");
   const { LatencyRecorder } = await import("../kafka/latency");
   const c = ctx.config;

@@ -71,7 +71,7 @@ export async function openDashboard(
   o: { from: ReadFrom; signal: AbortSignal; portFlag: string },
 ): Promise<{ closed: Promise<void>; address: string }> {
   const { startDashboard, isLoopback, newToken } = await import("../dashboard/server");
-  const { outputTopics } = await import("../analytics/settings");
+  const { outputTopics } = await import("../pipeline/analyze/settings");
   const c = loaded.config;
   const d = c.dashboard;
   const interval = parseInterval(d.interval);

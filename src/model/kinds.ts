@@ -14,3 +14,10 @@ export const KIND_OF_SCHEMA: Record<string, KindName> = { [TICK_SCHEMA]: "tick",
 export function kindOf(schema: string | undefined): KindName | undefined {
   return schema === undefined ? "tick" : KIND_OF_SCHEMA[schema];
 }
+
+/** A record as a consumer received it: decoded, with its offset and its JSON (one line). */
+export interface Received<T> {
+  record: T;
+  offset: string;
+  value: string;
+}

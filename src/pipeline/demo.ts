@@ -6,13 +6,11 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
-import { analyticsSettings, outputTopics } from "../analytics/settings";
 import type { LoadedConfig } from "../config/loader";
 import { createKafka } from "../kafka/client";
 import { readMessages } from "../kafka/reader";
 import { connectTickProducer } from "../kafka/tickProducer";
 import { ensureTopic } from "../kafka/topics";
-import { packageRoot } from "../local/paths";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import { createCassandraClient } from "../sinks/cassandra/client";
@@ -22,7 +20,9 @@ import { createS3Client, objectPages } from "../sinks/s3/client";
 import { Pacer } from "../sources/pacer";
 import { createSource } from "../sources/registry";
 import type { Source } from "../sources/types";
+import { packageRoot } from "../util/packageRoot";
 import { analyze } from "./analyze/analyze";
+import { analyticsSettings, outputTopics } from "./analyze/settings";
 import { drain, drainSettings } from "./drain/drain";
 import { produceFrom } from "./produce";
 

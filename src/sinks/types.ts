@@ -1,19 +1,13 @@
 import type { LoadedConfig } from "../config/loader";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
+import type { Received } from "../model/kinds";
 import type { Tick } from "../model/tick";
-
-/** A bar or an alert with its offset and its JSON (one line, as received). */
-export interface Stored<T> {
-  record: T;
-  offset: string;
-  value: string;
-}
 
 /**
  * A run of valid records from one Kafka partition, in offset order, as the consumer loop hands it over. Ticks
  * (the bulk of the traffic) come as parallel arrays; bars and alerts, whose topics carry far fewer records, as
- * `Stored` items. A topic usually carries one kind.
+ * `Received` items. A topic usually carries one kind.
  */
 export interface SinkBatch {
   topic: string;
@@ -23,8 +17,8 @@ export interface SinkBatch {
   offsets: string[];
   /** Each tick's JSON, one line, as received (re-encoded only where the consumer had to complete it). */
   values: string[];
-  bars: Stored<Bar>[];
-  alerts: Stored<Alert>[];
+  bars: Received<Bar>[];
+  alerts: Received<Alert>[];
   /** Offset after the last message handled, valid or dead-lettered: the partition's position after this batch. */
   nextOffset: string;
   /** Nothing more was waiting in the partition when the batch was fetched. */

@@ -1,7 +1,8 @@
 /** The analytics settings from the one config: intervals parsed, rules that are switched off left out. */
-import type { ResolvedConfig } from "../config/schema";
-import { type Interval, parseInterval } from "../model/interval";
-import type { AnalyticsSettings } from "./partition";
+
+import type { AnalyticsSettings } from "../../analytics/partition";
+import type { ResolvedConfig } from "../../config/schema";
+import { type Interval, parseInterval } from "../../model/interval";
 
 export function analyticsSettings(config: ResolvedConfig): AnalyticsSettings {
   const a = config.analytics;

@@ -15,3 +15,9 @@ export interface GroupReadOptions {
   /** Aborting it stops the loop cleanly. */
   signal: AbortSignal;
 }
+
+/** A partition's position: the offset after the last message handled, and how many were left behind it. */
+export interface Position {
+  next: string;
+  lag: number;
+}

@@ -1,0 +1,250 @@
+/**
+ * The one consumer-group runner, shared by every loop that reads a topic through a group (the drain, analyze):
+ * connect, require the topic, position the group, join it, cut each fetched batch into chunks and classify them,
+ * hand the chunks to a handler, supervise (exit at end, failures, interrupts) and clean up.
+ *
+ * The runner owns the group; the handler owns its commit point — the drain commits what its sink reports
+ * durable, analyze commits inside its transactions. A handler resolves `handle` true once a chunk is done with
+ * (the runner then resolves its offset and moves the partition on), false to leave the rest of the batch
+ * (the partition was let go), and throws to stop the run.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Admin, Consumer, Kafka } from "kafkajs";
+import type { LoadedConfig } from "../../config/loader";
+import { isRetriable, type StockpipeError } from "../../errors";
+import { createKafka } from "../../kafka/client";
+import { kafkaError } from "../../kafka/errors";
+import { partitionLag } from "../../kafka/lag";
+import { partitionCount, requireTopic } from "../../kafka/topics";
+import { log } from "../../log";
+import type { KindName } from "../../model/kinds";
+import { batchLoop, moved } from "./batches";
+import { type Chunk, emptyChunk } from "./chunk";
+import type { GroupReadOptions, Position } from "./options";
+import { parseFrom, positionGroup } from "./position";
+
+/** How the group's consumer fetches. */
+export interface FetchSettings {
+  /** Bytes a fetch returns at most, all partitions together, and per partition. */
+  maxBytes: number;
+  maxBytesPerPartition: number;
+  /** How long the broker may hold a fetch waiting for data. */
+  maxWaitTimeInMs: number;
+}
+
+export interface GroupRunOptions extends GroupReadOptions {
+  /** What the run does, for error messages: "consume", "analyze". */
+  action: string;
+  fetch: FetchSettings;
+  /** Record kinds the handler takes; others are dead letters. Default: every kind. */
+  accepted?: readonly KindName[];
+  /** Classify each tick with its produced-at and Kafka timestamps (latency measurement). */
+  withTimes?: boolean;
+}
+
+/** What a handler gets from the runner when it is opened. */
+export interface GroupContext {
+  kafka: Kafka;
+  admin: Admin;
+  /** The input topic's partition count. */
+  partitions: number;
+  /** Aborted on interrupt or after a failure. */
+  signal: AbortSignal;
+  /** Commits the group's offsets (a handler that commits outside a transaction). */
+  commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void>;
+  /** Stops the run with this failure (the first one wins). */
+  fail(error: StockpipeError): void;
+  positions: ReadonlyMap<number, Position>;
+  /** Messages left behind the positions, all partitions together. */
+  lag(): number;
+  /** Milliseconds since the first fetched batch (0 before it). */
+  sinceFirstBatch(): number;
+}
+
+export interface GroupHandler {
+  /** The group (re)assigned partitions to this member: `partitions` is its whole assignment now. */
+  assigned?(partitions: number[], memberId: string): void;
+  /**
+   * Before a fetched batch of the partition is handled: resolves the offset from which the handler wants its
+   * messages (earlier ones are skipped), or undefined for all. Rejecting stops the run.
+   */
+  ready?(partition: number): Promise<string | undefined>;
+  /** Handles one chunk; true when done with it, false to leave the rest of the batch. Throwing stops the run. */
+  handle(chunk: Chunk, heartbeat: () => Promise<void>): Promise<boolean>;
+  /** After a chunk is handled and its partition moved on (its position is in the context). */
+  handled?(chunk: Chunk, ms: number): void | Promise<void>;
+  /** A fetched batch held only control records (transaction markers): the partition moves past them. */
+  skipped?(chunk: Chunk): Promise<void>;
+  /** Every supervision round (500 ms). */
+  tick?(): void;
+  /** With exitAtEnd, every round: make what is handled durable and committed (`handledAll`: every partition). */
+  settle?(handledAll: boolean): Promise<void>;
+  /** The run stops, interrupted or failed: make what is handled durable while still in the group. */
+  stop?(how: "interrupted" | "failed"): Promise<void>;
+  /** Releases what the handler holds (after the consumer has left the group). */
+  close?(): Promise<void>;
+}
+
+export interface GroupOutcome {
+  stoppedBy: "caught up" | "interrupted";
+}
+
+const SUPERVISE_MS = 500;
+
+/** Runs the group until caught up (exitAtEnd), interrupted, or failed; `open` makes the handler once the topic is known. */
+export async function runGroup(
+  loaded: LoadedConfig,
+  o: GroupRunOptions,
+  open: (ctx: GroupContext) => Promise<GroupHandler>,
+): Promise<GroupOutcome> {
+  const from = parseFrom(o.from);
+  const kafka = createKafka(loaded.config, { retries: 5 });
+  const admin = kafka.admin();
+  const run = new Run(o, kafka, admin);
+  let handler: GroupHandler | undefined;
+  let consumer: Consumer | undefined;
+  try {
+    await admin.connect();
+    await requireTopic(admin, o.topic);
+    const partitions = await partitionCount(admin, o.topic);
+    handler = await open(run.context(partitions));
+    await positionGroup(admin, o.topic, o.group, from, o.reset);
+    consumer = await run.join(handler, from === "earliest");
+    await run.supervise(handler);
+    if (run.fatal) throw run.fatal;
+    return { stoppedBy: run.stoppedBy };
+  } catch (err) {
+    throw kafkaError(err, loaded, `${o.action} ${o.topic}`);
+  } finally {
+    await consumer?.disconnect().catch(() => {});
+    await handler?.close?.().catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** One run's state: positions, the first failure, the stop signal. */
+class Run {
+  readonly positions = new Map<number, Position>();
+  readonly stop = new AbortController();
+  readonly signal: AbortSignal;
+  fatal?: StockpipeError;
+  consumer?: Consumer;
+  stoppedBy: GroupOutcome["stoppedBy"] = "caught up";
+  firstBatchAt?: number;
+
+  constructor(
+    readonly o: GroupRunOptions,
+    readonly kafka: Kafka,
+    readonly admin: Admin,
+  ) {
+    this.signal = AbortSignal.any([o.signal, this.stop.signal]);
+  }
+
+  context(partitions: number): GroupContext {
+    return {
+      kafka: this.kafka,
+      admin: this.admin,
+      partitions,
+      signal: this.signal,
+      fail: (e) => this.fail(e),
+      commitOffsets: async (offsets) => {
+        if (!this.consumer) throw new Error("the group has not been joined yet");
+        await this.consumer.commitOffsets(offsets);
+      },
+      positions: this.positions,
+      lag: () => {
+        let lag = 0;
+        for (const p of this.positions.values()) lag += p.lag;
+        return lag;
+      },
+      sinceFirstBatch: () => (this.firstBatchAt === undefined ? 0 : performance.now() - this.firstBatchAt),
+    };
+  }
+
+  fail(error: StockpipeError): void {
+    this.fatal ??= error;
+    this.stop.abort();
+  }
+
+  /** Joins the group and starts fetching; batches are handled in the background from here on. */
+  async join(h: GroupHandler, fromBeginning: boolean): Promise<Consumer> {
+    const { o } = this;
+    const consumer = this.kafka.consumer({
+      groupId: o.group,
+      maxBytesPerPartition: o.fetch.maxBytesPerPartition,
+      maxBytes: o.fetch.maxBytes,
+      maxWaitTimeInMs: o.fetch.maxWaitTimeInMs,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = [...(e.payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
+      for (const p of [...this.positions.keys()]) if (!assigned.includes(p)) this.positions.delete(p);
+      h.assigned?.(assigned, e.payload.memberId);
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      if (b.batchSize !== 0 || b.topic !== o.topic || !h.skipped || this.signal.aborted) return;
+      const chunk = emptyChunk(b, (BigInt(b.lastOffset) + 1n).toString());
+      h.skipped(chunk)
+        .then(() => moved(this.positions, chunk))
+        .catch((err) => log.debug(`could not move past the control records of partition ${b.partition}: ${err.message}`));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConcurrently,
+      eachBatch: batchLoop(h, this),
+    });
+    return consumer;
+  }
+
+  /** Every partition handled up to its end (a buffering store may still hold records). */
+  private async handledEverything(): Promise<boolean> {
+    return (await partitionLag(this.admin, this.o.topic, this.o.group)).every((p) => {
+      const next = this.positions.get(p.partition)?.next;
+      return p.lag === 0 || (next !== undefined && Number(next) >= p.latest);
+    });
+  }
+
+  /** Committed offsets behind the end of the topic, all partitions together; undefined when Kafka did not answer. */
+  private async committedLag(): Promise<number | undefined> {
+    const lags = await partitionLag(this.admin, this.o.topic, this.o.group).catch(() => undefined);
+    return lags?.reduce((sum, p) => sum + p.lag, 0);
+  }
+
+  /**
+   * Runs until interrupted, stopped by a failure, or (exitAtEnd) caught up: everything handled, settled and
+   * committed. Meanwhile the handler gets a tick each round (a background commit).
+   */
+  async supervise(h: GroupHandler): Promise<void> {
+    const { o, signal } = this;
+    while (!signal.aborted) {
+      await sleep(SUPERVISE_MS, undefined, { signal }).catch(() => {});
+      if (signal.aborted) break;
+      h.tick?.();
+      if (!o.exitAtEnd) continue;
+      if (h.settle) {
+        try {
+          await h.settle(this.positions.size > 0 && (await this.handledEverything()));
+        } catch (err) {
+          if (!isRetriable(err)) {
+            this.fail(err as StockpipeError);
+            break;
+          }
+          log.debug(`could not settle what was handled, tried again shortly: ${(err as Error).message}`);
+        }
+      }
+      if ((await this.committedLag()) === 0) return;
+    }
+    if (this.fatal) {
+      await h.stop?.("failed");
+      return;
+    }
+    this.stoppedBy = "interrupted";
+    await h.stop?.("interrupted");
+  }
+}
