@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { type FlagOverride, type LoadedConfig, loadConfig } from "../config/loader";
 import { redactSecrets } from "../config/redact";
 import type { ResolvedConfig } from "../config/schema";
+import { withLocalS3Credentials } from "../local/credentials";
 import { configureOutput, type LogLevel, log } from "../log";
 import { setRedaction } from "../ui/errors";
 import type { Format } from "../ui/output";
@@ -27,7 +28,7 @@ export function commandContext(cmd: Command, flags: FlagOverride[] = []): Comman
   const overrides: FlagOverride[] = [...flags];
   if (opts.brokers !== undefined) overrides.push({ path: "kafka.brokers", value: opts.brokers, flag: "--brokers" });
   if (opts.logLevel !== undefined) overrides.push({ path: "log.level", value: opts.logLevel, flag: "--log-level" });
-  const loaded = loadConfig({ configFile: opts.config, flags: overrides });
+  const loaded = withLocalS3Credentials(loadConfig({ configFile: opts.config, flags: overrides }));
   setRedaction((text) => redactSecrets(text, loaded));
   configureOutput({ level: loaded.config.log.level, color: opts.color });
   for (const w of loaded.warnings) log.warn(w);

@@ -108,7 +108,7 @@ async function schemaS3(ctx: CommandContext, dryRun: boolean): Promise<void> {
     return;
   }
   const { createS3Client } = await import("../sinks/s3/client");
-  const { ensureBucket } = await import("../sinks/s3/bucket");
+  const { ensureBucket } = await import("../util/bucket");
   const { s3Error } = await import("../sinks/s3/errors");
   const s3 = createS3Client(ctx.config);
   try {

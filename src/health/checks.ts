@@ -38,9 +38,15 @@ export function cassandraSecurity(c: LoadedConfig["config"]): string {
   return c.cassandra.username ? `${tls}, password as ${c.cassandra.username}` : `${tls}, no authentication`;
 }
 
-export function s3Security(c: LoadedConfig["config"]): string {
+export function s3Security(loaded: LoadedConfig): string {
+  const c = loaded.config;
   const scheme = c.s3.endpoint === "aws" || c.s3.endpoint.startsWith("https:") ? "https" : "http";
-  const keys = c.s3.accessKeyId ? `key ${c.s3.accessKeyId}` : c.s3.endpoint === "aws" ? "AWS credential chain" : "the local stack's key";
+  const from = origin(loaded, "s3.accessKeyId");
+  const keys = !c.s3.accessKeyId
+    ? "AWS credential chain"
+    : from.startsWith("local stack")
+      ? "the local stack's key"
+      : `key ${c.s3.accessKeyId} from ${from}`;
   return `${scheme}, signed (${keys})`;
 }
 
@@ -90,7 +96,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     {
       name: "s3",
       endpoint: `${c.s3.endpoint === "aws" ? `AWS S3 ${c.s3.region}` : c.s3.endpoint} s3://${c.s3.bucket}`,
-      security: s3Security(c),
+      security: s3Security(loaded),
       required: true,
       fix: `S3 at ${c.s3.endpoint} (s3.endpoint from ${origin(loaded, "s3.endpoint")}) with bucket ${c.s3.bucket}: run \`stockpipe local up\`, or check s3.endpoint, the credentials and that the bucket exists`,
       async probe() {

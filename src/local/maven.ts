@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RuntimeError } from "../errors";
-import { packageRoot } from "./paths";
+import { packageRoot } from "../util/packageRoot";
 
 export async function resolveClasspath(service: string, classpathFile: string, onProgress: (line: string) => void): Promise<string> {
   const pom = join(packageRoot(), "stack", service, "pom.xml");

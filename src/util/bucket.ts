@@ -1,4 +1,4 @@
-/** Creates the lake's bucket when it is missing: `schema s3` and the local stack's S3 server both use this. */
+/** Creates a bucket when it is missing: `schema s3` (the lake's bucket) and the local stack's S3 server both use this. */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 
 /** Resolves "exists" or "created"; any failure but "not found" is thrown as it is. */

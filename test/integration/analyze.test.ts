@@ -7,6 +7,7 @@ import cassandra from "cassandra-driver";
 import kafkajs, { type Message } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/loader";
+import { withLocalS3Credentials } from "../../src/local/credentials";
 import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { stockpipe, uniqueName } from "../helpers";
 import { barsOf, compareBars, oracleBars, oracleLate, oracleTicks, readTopic } from "../oracle";
@@ -18,7 +19,7 @@ const producer = kafka.producer();
 const T0 = Date.parse("2024-01-02T14:30:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const s3 = new S3Client(s3ClientOptions(loadConfig({ env: {} }).config));
+const s3 = new S3Client(s3ClientOptions(withLocalS3Credentials(loadConfig({ env: {} })).config));
 /** Lake prefixes the tests wrote to, removed at the end. */
 const prefixes: string[] = [];
 

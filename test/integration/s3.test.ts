@@ -8,13 +8,14 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/loader";
+import { withLocalS3Credentials } from "../../src/local/credentials";
 import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
 
 const { Kafka, logLevel } = kafkajs;
 const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
-const s3 = new S3Client(s3ClientOptions(loadConfig({ env: {} }).config));
+const s3 = new S3Client(s3ClientOptions(withLocalS3Credentials(loadConfig({ env: {} })).config));
 const topics: string[] = [];
 const prefixes: string[] = [];
 

@@ -86,7 +86,7 @@ export function s3Service(profile: StackProfile): LocalService {
     },
 
     async afterReady(ctx) {
-      const { ensureBucket } = await import("../../sinks/s3/bucket");
+      const { ensureBucket } = await import("../../util/bucket");
       const s3 = await client(ctx);
       try {
         await ensureBucket(s3, ctx.config.s3.bucket);

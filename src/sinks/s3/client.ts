@@ -1,29 +1,15 @@
 /**
- * The S3 client from config. Keys from config win; else, for an endpoint on this machine, the local stack's
- * generated keys; else the AWS default credential chain (env, profile, instance role).
+ * The S3 client from config: the configured keys (the command layer fills in the local stack's for an endpoint
+ * on this machine), else the AWS default credential chain (env, profile, instance role).
  */
 import { type _Object, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../../config/schema";
-import { readLocalCredentials } from "../../local/credentials";
-
-export function isLocalEndpoint(endpoint: string): boolean {
-  if (endpoint === "aws") return false;
-  try {
-    const host = new URL(endpoint).hostname;
-    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
-  } catch {
-    return false;
-  }
-}
 
 export function s3ClientOptions(config: ResolvedConfig) {
   const s3 = config.s3;
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
-  if (s3.accessKeyId && s3.secretAccessKey) {
+  if (s3.accessKeyId && s3.secretAccessKey)
     credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken };
-  } else if (isLocalEndpoint(s3.endpoint)) {
-    credentials = readLocalCredentials(config.local.dir);
-  }
   return {
     region: s3.region,
     endpoint: s3.endpoint === "aws" ? undefined : s3.endpoint,
