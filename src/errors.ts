@@ -16,19 +16,51 @@ export interface ErrorOptions {
   cause?: unknown;
   /** Whether trying again (later, unchanged) may succeed: a service that is down, a timeout. */
   retriable?: boolean;
+  /** Words the message and hint again with each option field named as the caller knows it (see `fieldError`). */
+  words?: Wording;
 }
+
+/** How a caller names an option field: the command layer by its flag (`from` → `--from`). */
+export type Naming = (field: string) => string;
+/** A message and hint that name option fields through `name`. */
+export type Wording = (name: Naming) => [message: string, hint?: string];
 
 export class StockpipeError extends Error {
   readonly exitCode: number = ExitCode.runtime;
   /** Mutable so that a caller who knows more (the command layer knows its flags) can give a better fix. */
   hint?: string;
   readonly retriable: boolean;
+  readonly words?: Wording;
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
     this.retriable = options.retriable ?? false;
+    this.words = options.words;
   }
+
+  /** Says the message and hint again naming option fields with `name` (a no-op for an error that names none). */
+  rename(name: Naming): this {
+    if (!this.words) return this;
+    const [message, hint] = this.words(name);
+    this.message = message;
+    this.hint = hint;
+    return this;
+  }
+}
+
+/**
+ * An error about option fields, for layers below the command layer: `words` names each field through its
+ * argument, by the field's own name here (`from yesterday must be …`) and by its flag once the command layer
+ * renames it (`--from yesterday must be …`).
+ */
+export function fieldError<E extends StockpipeError>(
+  Kind: new (message: string, options?: ErrorOptions) => E,
+  words: Wording,
+  options: Omit<ErrorOptions, "words" | "hint"> = {},
+): E {
+  const [message, hint] = words((field) => field);
+  return new Kind(message, { ...options, hint, words });
 }
 
 /** Bad flags or arguments (exit 2). */

@@ -1,12 +1,12 @@
 import { type Command, Option } from "commander";
 import { InterruptedError } from "../errors";
-import { chalk, log } from "../log";
+import { chalk } from "../log";
 import type { AnalyzeResult } from "../pipeline/analyze/analyze";
-import { onInterrupt } from "../ui/signals";
-import { spinner } from "../ui/spinner";
-import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, peakRssMb, retryWarning, startMetrics } from "./common";
+import { formatElapsed, formatRate } from "../ui/status";
+import { durationFlag, peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
+import { configFieldName, withFlagNames } from "./fields";
+import { longRunning } from "./longRunning";
 import { examples } from "./options";
 
 export interface AnalyzeFlags {
@@ -73,77 +73,66 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
   const { analyticsSettings } = await import("../pipeline/analyze/settings");
   const { parseFrom } = await import("../pipeline/group/position");
   const c = ctx.config;
-  parseFrom(c.consumer.from);
+  await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
   const settings = analyticsSettings(c);
   const group = c.analytics.group;
-  let status: StatusLine | undefined;
-  const warn = retryWarning(() => status);
-  const interrupt = onInterrupt(() =>
-    log.error("interrupted twice: exiting now; the open transaction is aborted by Kafka after its timeout"),
-  );
-  const { metrics, stop: stopMetrics } = await startMetrics("analyze", f.metricsPort);
   const { analyzeMetrics } = await import("../metrics/progress");
   const started = performance.now();
   let progress = { consumed: 0, ticks: 0, bars: 0, alerts: 0, late: 0, dlq: 0, lag: 0 };
-  const sp = spinner(`connecting to Kafka`);
-  // From the first partition opened on: the live line.
-  const live = () => {
-    if (status) return;
-    sp.succeed(`analyzing ${c.kafka.topic} as group ${group}: bars ${[...settings.emit].join(", ")}`);
-    status = new StatusLine(() => {
-      const secs = (performance.now() - started) / 1000;
-      const n = (x: number) => x.toLocaleString("en-US");
-      return `ticks ${n(progress.ticks)} · bars ${n(progress.bars)} · alerts ${n(progress.alerts)} · late ${n(progress.late)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.consumed / Math.max(secs, 0.001))} ticks/s · ${formatElapsed(secs * 1000)}`;
-    }).start();
-  };
-  let result: AnalyzeResult;
-  try {
-    result = await analyze(
-      ctx.loaded,
-      {
-        topic: c.kafka.topic,
-        group,
-        from: c.consumer.from,
-        reset: f.reset,
-        exitAtEnd: f.exitAtEnd,
-        batchSize: c.consumer.batchSize,
-        partitionsConcurrently: c.consumer.partitionsConcurrently,
-        maxMessageBytes: c.consumer.maxMessageBytes,
-        settings,
-        transactionTimeoutMs: c.analytics.transactionTimeoutMs,
-        signal: interrupt.signal,
-      },
-      {
-        onProgress(p) {
-          progress = p;
-          if (metrics) analyzeMetrics(metrics, c.kafka.topic, p);
-          live();
+  const result: AnalyzeResult = await longRunning(
+    {
+      command: "analyze",
+      metricsPort: f.metricsPort,
+      connecting: "connecting to Kafka",
+      onSecondInterrupt: () => "interrupted twice: exiting now; the open transaction is aborted by Kafka after its timeout",
+      idle: `nothing to analyze in ${c.kafka.topic} for group ${group}`,
+    },
+    (run) => {
+      // From the first partition opened on: the live line.
+      const live = () =>
+        run.live(`analyzing ${c.kafka.topic} as group ${group}: bars ${[...settings.emit].join(", ")}`, () => {
+          const secs = (performance.now() - started) / 1000;
+          const n = (x: number) => x.toLocaleString("en-US");
+          return `ticks ${n(progress.ticks)} · bars ${n(progress.bars)} · alerts ${n(progress.alerts)} · late ${n(progress.late)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.consumed / Math.max(secs, 0.001))} ticks/s · ${formatElapsed(secs * 1000)}`;
+        });
+      return analyze(
+        ctx.loaded,
+        {
+          topic: c.kafka.topic,
+          group,
+          from: c.consumer.from,
+          reset: f.reset,
+          exitAtEnd: f.exitAtEnd,
+          batchSize: c.consumer.batchSize,
+          partitionsConcurrently: c.consumer.partitionsConcurrently,
+          maxMessageBytes: c.consumer.maxMessageBytes,
+          settings,
+          transactionTimeoutMs: c.analytics.transactionTimeoutMs,
+          signal: run.signal,
         },
-        onPartition(e) {
-          const what = e.startedOver
-            ? "its state starts over (the group was moved)"
-            : e.restoredSymbols
-              ? `state of ${e.restoredSymbols} symbols read back`
-              : "no state yet";
-          live();
-          status?.print(chalk.dim(`partition ${e.partition}: ${what} (${e.ms} ms)`));
+        {
+          onProgress(p) {
+            progress = p;
+            if (run.metrics) analyzeMetrics(run.metrics, c.kafka.topic, p);
+            live();
+          },
+          onPartition(e) {
+            const what = e.startedOver
+              ? "its state starts over (the group was moved)"
+              : e.restoredSymbols
+                ? `state of ${e.restoredSymbols} symbols read back`
+                : "no state yet";
+            live();
+            run.status?.print(chalk.dim(`partition ${e.partition}: ${what} (${e.ms} ms)`));
+          },
+          onRetry: (err, attempt, delay) => {
+            run.metrics?.retries.inc();
+            run.warn("Kafka transaction failed", err, attempt, delay);
+          },
         },
-        onRetry: (err, attempt, delay) => {
-          metrics?.retries.inc();
-          warn("Kafka transaction failed", err, attempt, delay);
-        },
-      },
-    );
-  } catch (err) {
-    metrics?.errors.inc();
-    if (!status) sp.fail();
-    throw err;
-  } finally {
-    status?.stop();
-    interrupt.dispose();
-    await stopMetrics();
-  }
-  if (!status) sp.succeed(`nothing to analyze in ${c.kafka.topic} for group ${group}`);
+      );
+    },
+  );
   const seconds = Math.round((performance.now() - started) / 10) / 100;
   const summary = { topic: c.kafka.topic, group, ...result, seconds, peakRssMb: peakRssMb() };
   if (ctx.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

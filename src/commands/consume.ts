@@ -5,11 +5,11 @@ import { chalk, log } from "../log";
 import { parseDuration } from "../model/time";
 import type { DrainResult } from "../pipeline/drain/drain";
 import { SINK_NAMES } from "../sinks/registry";
-import { onInterrupt } from "../ui/signals";
-import { spinner } from "../ui/spinner";
-import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { durationFlag, peakRssMb, retryWarning, startMetrics } from "./common";
+import { formatElapsed, formatRate } from "../ui/status";
+import { durationFlag, peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
+import { configFieldName, withFlagNames } from "./fields";
+import { type LongRun, longRunning } from "./longRunning";
 import { examples } from "./options";
 
 export interface ConsumeFlags {
@@ -85,15 +85,15 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
   const { createSink } = await import("../sinks/registry");
   const { LatencyRecorder } = await import("../kafka/latency");
   const c = ctx.config;
-  parseFrom(c.consumer.from);
+  await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
   const group = c.consumer.group ?? `stockpipe-${f.sink}`;
   const measure = f.latency || f.latencyWarmup !== undefined;
   const warmupMs = f.latencyWarmup === undefined ? 0 : parseDuration(f.latencyWarmup);
   if (warmupMs === undefined) throw new UsageError(`--latency-warmup ${f.latencyWarmup} must be a duration such as 5s`);
-  let status: StatusLine | undefined;
-  const warn = retryWarning(() => status);
+  // The sink's background uploads warn through the run's throttled warning once it has started.
+  let warnVia: LongRun["warn"] | undefined;
   const sink = await createSink(f.sink, ctx.loaded, {
-    onRetry: (err, attempt, delay) => warn(`${f.sink} upload failed`, err, attempt, delay),
+    onRetry: (err, attempt, delay) => warnVia?.(`${f.sink} upload failed`, err, attempt, delay),
   });
   if (measure && sink.durability !== "write-through") {
     throw new UsageError(
@@ -104,60 +104,56 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     );
   }
   const latency = measure ? new LatencyRecorder(warmupMs) : undefined;
-  const { metrics, stop: stopMetrics } = await startMetrics("consume", f.metricsPort);
   const { drainMetrics } = await import("../metrics/progress");
-  const interrupt = onInterrupt(() =>
-    log.error("interrupted twice: exiting now; offsets of the batch in hand were not committed (it will be re-read)"),
-  );
   const started = performance.now();
   let progress = { consumed: 0, written: 0, dlq: 0, lag: 0 };
   /** Group joins: the first assignment, then one per rebalance. */
   let assignments = 0;
-  const sp = spinner(`connecting to Kafka and ${f.sink}`);
-  let result: DrainResult;
-  try {
-    const options = {
-      ...drainSettings(c),
-      topic: c.kafka.topic,
-      group,
-      reset: Boolean(f.reset),
-      exitAtEnd: Boolean(f.exitAtEnd),
-      sink,
-      latency,
-      signal: interrupt.signal,
-    };
-    result = await drain(ctx.loaded, options, {
-      onProgress(p) {
-        progress = p;
-        if (metrics) drainMetrics(metrics, c.kafka.topic, f.sink, p);
-        if (status) return;
-        sp.succeed(`consuming ${c.kafka.topic} as group ${group} into ${f.sink}`);
-        status = new StatusLine(() => {
-          const secs = (performance.now() - started) / 1000;
-          const n = (x: number) => x.toLocaleString("en-US");
-          return `consumed ${n(progress.consumed)} · written ${n(progress.written)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.written / Math.max(secs, 0.001))} rows/s · ${formatElapsed(secs * 1000)}`;
-        }).start();
-      },
-      onRetry: (err, attempt, delay) => {
-        metrics?.retries.inc();
-        warn(`${f.sink} write failed`, err, attempt, delay);
-      },
-      onAssigned(memberId, partitions) {
-        assignments++;
-        const list = partitions.length ? `partition${partitions.length === 1 ? "" : "s"} ${partitions.join(",")}` : "no partitions";
-        log.info(`member ${memberId} of group ${group}: ${list}`);
-      },
-    });
-  } catch (err) {
-    metrics?.errors.inc();
-    sp.fail();
-    throw err;
-  } finally {
-    status?.stop();
-    interrupt.dispose();
-    await stopMetrics();
-  }
-  if (!status) sp.succeed(`nothing to consume in ${c.kafka.topic} for group ${group}`);
+  const result: DrainResult = await longRunning(
+    {
+      command: "consume",
+      metricsPort: f.metricsPort,
+      connecting: `connecting to Kafka and ${f.sink}`,
+      onSecondInterrupt: () => "interrupted twice: exiting now; offsets of the batch in hand were not committed (it will be re-read)",
+      idle: `nothing to consume in ${c.kafka.topic} for group ${group}`,
+    },
+    (run) => {
+      warnVia = run.warn;
+      return drain(
+        ctx.loaded,
+        {
+          ...drainSettings(c),
+          topic: c.kafka.topic,
+          group,
+          reset: Boolean(f.reset),
+          exitAtEnd: Boolean(f.exitAtEnd),
+          sink,
+          latency,
+          signal: run.signal,
+        },
+        {
+          onProgress(p) {
+            progress = p;
+            if (run.metrics) drainMetrics(run.metrics, c.kafka.topic, f.sink, p);
+            run.live(`consuming ${c.kafka.topic} as group ${group} into ${f.sink}`, () => {
+              const secs = (performance.now() - started) / 1000;
+              const n = (x: number) => x.toLocaleString("en-US");
+              return `consumed ${n(progress.consumed)} · written ${n(progress.written)} · DLQ ${progress.dlq} · lag ${n(progress.lag)} · ${formatRate(progress.written / Math.max(secs, 0.001))} rows/s · ${formatElapsed(secs * 1000)}`;
+            });
+          },
+          onRetry: (err, attempt, delay) => {
+            run.metrics?.retries.inc();
+            run.warn(`${f.sink} write failed`, err, attempt, delay);
+          },
+          onAssigned(memberId, partitions) {
+            assignments++;
+            const list = partitions.length ? `partition${partitions.length === 1 ? "" : "s"} ${partitions.join(",")}` : "no partitions";
+            log.info(`member ${memberId} of group ${group}: ${list}`);
+          },
+        },
+      );
+    },
+  );
   const seconds = Math.round((performance.now() - started) / 10) / 100;
   const summary = {
     topic: c.kafka.topic,

@@ -15,6 +15,7 @@ import { RETRY_WARNING_MS } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { openDashboard } from "./dashboard";
 import { examples } from "./options";
+import { symbolsFlag } from "./produce/spec";
 
 export interface DemoOptions {
   duration: string;
@@ -110,7 +111,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   try {
     streamed = await streamDemo(
       loaded,
-      { symbols: o.symbols, durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
+      { symbols: symbolsFlag(o.symbols) ?? [], durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
       {
         onProgress: (p) =>
           sp.text(

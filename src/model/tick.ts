@@ -51,6 +51,7 @@ export const TICK_FIELDS = [
   "seq",
   "id",
 ] as const;
+export type TickField = (typeof TICK_FIELDS)[number];
 
 const TICK_FIELD_SET: ReadonlySet<string> = new Set(TICK_FIELDS);
 

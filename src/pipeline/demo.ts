@@ -24,7 +24,7 @@ import { packageRoot } from "../util/packageRoot";
 import { analyze } from "./analyze/analyze";
 import { analyticsSettings, outputTopics } from "./analyze/settings";
 import { drain, drainSettings } from "./drain/drain";
-import { produceFrom } from "./produce";
+import { produceFrom } from "./produce/loop";
 
 export const DEMO = {
   topic: "stockpipe-demo",
@@ -94,7 +94,8 @@ export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
 }
 
 export interface DemoStreamOptions {
-  symbols: string;
+  /** Tickers, or a number of generated ones. */
+  symbols: string[] | number;
   /** How long to stream simulated ticks; undefined: until the signal aborts. */
   durationMs?: number;
   signal: AbortSignal;
@@ -204,18 +205,15 @@ export async function streamDemo(
   });
   let rejected = 0;
   try {
-    const hsi = await createSource("csv", { file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, config);
+    const market = { timeZone: config.market.timeZone };
+    const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
     await hsi.open();
     rejected += (await produceFrom({ source: hsi, send: producer.send, signal: o.signal })).rejected;
     // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
     const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
-    const first = o.symbols.split(",")[0]!.trim().toUpperCase();
+    const first = typeof o.symbols === "number" ? "" : (o.symbols[0] ?? "");
     const synthetic = withPlantedMove(
-      await createSource(
-        "synthetic",
-        { symbols: o.symbols, seed: "42", rate: String(DEMO.rate), start: new Date(startMs).toISOString() },
-        config,
-      ),
+      await createSource({ kind: "synthetic", symbols: o.symbols, seed: 42, rate: DEMO.rate, startMs }, market),
       first,
       startMs + DEMO.plant.afterMs,
       DEMO.plant.factor,

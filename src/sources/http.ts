@@ -1,11 +1,11 @@
 /**
  * Polls a JSON quote endpoint every `interval` for the given symbols. Response shapes: Yahoo Finance's
- * quoteResponse, Finnhub's /quote, Alpha Vantage's GLOBAL_QUOTE, or any JSON through `--map field=dotted.path`.
- * The API key comes from an environment variable named by a flag and is never logged. 429 and 5xx back off
+ * quoteResponse, Finnhub's /quote, Alpha Vantage's GLOBAL_QUOTE, or any JSON through a map of field → dotted path.
+ * The API key comes from an environment variable named by an option and is never logged. 429 and 5xx back off
  * exponentially (honouring Retry-After); a quote that has not changed since the last poll is not re-sent.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { UsageError } from "../errors";
+import { fieldError, UsageError } from "../errors";
 import { finalizeTick, type Tick, validateTick } from "../model/tick";
 import { parseMarketDate } from "../model/time";
 import type { Rejected, Source, SourceItem } from "./types";
@@ -160,7 +160,7 @@ export class HttpSource implements Source {
     try {
       host = new URL(o.url.replace(/\{[a-zA-Z]+\}/g, "x")).host;
     } catch {
-      throw new UsageError(`--url ${JSON.stringify(o.url)} is not a URL`);
+      throw fieldError(UsageError, (n) => [`${n("url")} ${JSON.stringify(o.url)} is not a URL`]);
     }
     this.name = `http:${host}`;
     if (
@@ -171,7 +171,9 @@ export class HttpSource implements Source {
       o.shape !== "yahoo" &&
       o.shape !== "auto"
     ) {
-      throw new UsageError("--url needs {symbol} (one request per symbol) or {symbols} (one request for all) for this --shape");
+      throw fieldError(UsageError, (n) => [
+        `${n("url")} needs {symbol} (one request per symbol) or {symbols} (one request for all) for this ${n("shape")}`,
+      ]);
     }
   }
 

@@ -1,119 +1,124 @@
-/** Sources by name: `--source csv|synthetic|http` is a lookup here, not a switch in the command. */
-import type { ResolvedConfig } from "../config/schema";
-import { UsageError } from "../errors";
-import { parseDuration } from "../model/time";
-import { parseMapOption } from "./csv/layout";
+/**
+ * Sources by kind: a typed spec in, a `Source` out. The command layer turns flags (or, later, a config list of
+ * sources) into a spec; each factory checks what the spec's values mean and names the option at fault.
+ */
+import { fieldError, UsageError } from "../errors";
+import { checkMap } from "./csv/layout";
+import type { Shape } from "./http";
 import type { Source } from "./types";
 
-export interface SourceFlags {
-  file?: string;
+export interface CsvSpec {
+  kind: "csv";
+  /** A path, or "-" for stdin. */
+  file: string;
+  /** Tick field → column name, for what the header does not say by itself. */
+  map?: Record<string, string>;
+  /** The symbol of a file without a symbol column. */
   symbol?: string;
-  map?: string;
   loop?: boolean;
-  symbols?: string;
-  seed?: string;
-  start?: string;
-  rate?: string;
-  url?: string;
-  interval?: string;
-  shape?: string;
+}
+
+export interface SyntheticSpec {
+  kind: "synthetic";
+  /** Tickers, or a number of generated ones (default: five large US stocks). */
+  symbols?: string[] | number;
+  /** Makes the stream reproducible; with a seed the clock starts at a fixed trading-day open unless `startMs` says. */
+  seed?: number;
+  startMs?: number;
+  /** Simulated ticks per second (default 1000). */
+  rate?: number;
+}
+
+export interface HttpSpec {
+  kind: "http";
+  url: string;
+  symbols: string[];
+  intervalMs: number;
+  shape: Shape;
+  /** Tick field → dotted path (generic shape). */
+  map?: Record<string, string>;
   records?: string;
+  /** The environment variable holding the API key (the key itself is never an option). */
   apiKeyEnv?: string;
   apiKeyHeader?: string;
 }
 
-type Factory = (flags: SourceFlags, config: ResolvedConfig) => Promise<Source>;
+export type SourceSpec = CsvSpec | SyntheticSpec | HttpSpec;
+export type SourceKind = SourceSpec["kind"];
+export const SOURCE_KINDS: readonly SourceKind[] = ["csv", "synthetic", "http"];
 
-function symbolsList(value: string | undefined, flag: string): string[] | number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) {
-    const n = Number(value);
-    if (n < 1 || n > 100_000) throw new UsageError(`${flag} ${value}: give 1 to 100000 generated symbols, or a list like AAPL,MSFT`);
-    return n;
-  }
-  const list = value
-    .split(",")
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
-  if (list.length === 0) throw new UsageError(`${flag} is empty`);
-  return list;
+/** What every source may need from the config. */
+export interface SourceContext {
+  /** For local times in files and feeds. */
+  timeZone: string;
+  /** Where API keys are read from (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
-export const SOURCES: Record<string, Factory> = {
-  async csv(f, config) {
-    if (!f.file) throw new UsageError("--source csv needs --file PATH (or --file - for stdin)");
-    const { CsvSource } = await import("./csv/source");
-    return new CsvSource({
-      file: f.file,
-      timeZone: config.market.timeZone,
-      map: parseMapOption(f.map),
-      symbol: f.symbol?.toUpperCase(),
-      loop: Boolean(f.loop),
-    });
-  },
+/** The most generated symbols a simulator makes. */
+export const MAX_GENERATED_SYMBOLS = 100_000;
+/** The shortest time between two polls of an HTTP feed. */
+export const MIN_POLL_MS = 100;
 
-  async synthetic(f) {
-    const { SyntheticSource } = await import("./synthetic");
-    const symbols = symbolsList(f.symbols, "--symbols") ?? ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"];
-    let seed: number | undefined;
-    if (f.seed !== undefined) {
-      if (!/^\d+$/.test(f.seed) || Number(f.seed) > 2 ** 32 - 1)
-        throw new UsageError(`--seed ${f.seed} must be a whole number from 0 to 4294967295`);
-      seed = Number(f.seed);
+export async function createSource(spec: SourceSpec, ctx: SourceContext): Promise<Source> {
+  switch (spec.kind) {
+    case "csv": {
+      const { CsvSource } = await import("./csv/source");
+      return new CsvSource({
+        file: spec.file,
+        timeZone: ctx.timeZone,
+        map: checkMap(spec.map ?? {}),
+        symbol: spec.symbol?.toUpperCase(),
+        loop: Boolean(spec.loop),
+      });
     }
-    let startMs: number | undefined;
-    if (f.start !== undefined) {
-      startMs = Date.parse(f.start);
-      if (Number.isNaN(startMs)) throw new UsageError(`--start ${f.start} is not an ISO-8601 time`);
-    } else if (seed !== undefined) {
+    case "synthetic": {
+      const { SyntheticSource } = await import("./synthetic");
+      const symbols = spec.symbols ?? ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"];
+      checkSymbols(symbols, true);
       // Reproducible streams need a fixed start: with a seed the clock starts at a fixed trading-day open.
-      startMs = Date.parse("2024-01-02T14:30:00.000Z");
+      const startMs = spec.startMs ?? (spec.seed !== undefined ? Date.parse("2024-01-02T14:30:00.000Z") : undefined);
+      return new SyntheticSource({ symbols, seed: spec.seed, startMs, eventRate: spec.rate ?? 1000 });
     }
-    const rate = f.rate !== undefined ? Number(f.rate) : 1000;
-    return new SyntheticSource({ symbols, seed, startMs, eventRate: rate });
-  },
+    case "http": {
+      const { HttpSource, SHAPES } = await import("./http");
+      checkSymbols(spec.symbols, false);
+      if (spec.intervalMs < MIN_POLL_MS)
+        throw fieldError(UsageError, (n) => [
+          `${n("interval")} ${spec.intervalMs}ms must be a duration of at least ${MIN_POLL_MS}ms, e.g. 2s`,
+        ]);
+      if (!SHAPES.includes(spec.shape)) throw fieldError(UsageError, (n) => [`${n("shape")} ${spec.shape}: choose ${SHAPES.join(", ")}`]);
+      const map = spec.map ?? {};
+      if (spec.shape === "generic" && (!map.price || !map.ts))
+        throw fieldError(UsageError, (n) => [
+          `${n("shape")} generic needs ${n("map")} with at least price=… and ts=… (dotted paths into the response)`,
+        ]);
+      let apiKey: string | undefined;
+      if (spec.apiKeyEnv) {
+        apiKey = (ctx.env ?? process.env)[spec.apiKeyEnv];
+        if (!apiKey) throw fieldError(UsageError, (n) => [`${n("apiKeyEnv")} ${spec.apiKeyEnv}: that environment variable is not set`]);
+      }
+      return new HttpSource({
+        url: spec.url,
+        symbols: spec.symbols,
+        intervalMs: spec.intervalMs,
+        shape: spec.shape,
+        map,
+        records: spec.records,
+        apiKey,
+        apiKeyHeader: spec.apiKeyHeader,
+        timeZone: ctx.timeZone,
+      });
+    }
+  }
+}
 
-  async http(f, config) {
-    if (!f.url) throw new UsageError("--source http needs --url URL, e.g. 'https://example.com/quote?symbol={symbol}'");
-    const { HttpSource, SHAPES } = await import("./http");
-    const symbols = symbolsList(f.symbols, "--symbols");
-    if (typeof symbols === "number") throw new UsageError("--source http needs --symbols as a list, e.g. AAPL,MSFT");
-    const intervalMs = parseDuration(f.interval ?? "2s");
-    if (!intervalMs || intervalMs < 100) throw new UsageError(`--interval ${f.interval} must be a duration of at least 100ms, e.g. 2s`);
-    const shape = (f.shape ?? "auto") as (typeof SHAPES)[number];
-    if (!SHAPES.includes(shape)) throw new UsageError(`--shape ${f.shape}: choose ${SHAPES.join(", ")}`);
-    let apiKey: string | undefined;
-    if (f.apiKeyEnv) {
-      apiKey = process.env[f.apiKeyEnv];
-      if (!apiKey) throw new UsageError(`--api-key-env ${f.apiKeyEnv}: that environment variable is not set`);
-    }
-    const map: Record<string, string> = {};
-    for (const pair of (f.map ?? "")
-      .split(",")
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const [field, path] = pair.split("=");
-      if (!field || !path) throw new UsageError(`--map entry "${pair}" must be field=dotted.path, e.g. price=data.last`);
-      map[field.trim()] = path.trim();
-    }
-    if (shape === "generic" && (!map.price || !map.ts))
-      throw new UsageError("--shape generic needs --map with at least price=… and ts=… (dotted paths into the response)");
-    return new HttpSource({
-      url: f.url,
-      symbols: symbols ?? [],
-      intervalMs,
-      shape,
-      map,
-      records: f.records,
-      apiKey,
-      apiKeyHeader: f.apiKeyHeader,
-      timeZone: config.market.timeZone,
-    });
-  },
-};
-
-export async function createSource(name: string, flags: SourceFlags, config: ResolvedConfig): Promise<Source> {
-  const factory = SOURCES[name];
-  if (!factory) throw new UsageError(`unknown --source ${name}: choose ${Object.keys(SOURCES).join(", ")}`);
-  return factory(flags, config);
+function checkSymbols(symbols: string[] | number, generated: boolean): void {
+  if (typeof symbols === "number") {
+    if (!generated) throw fieldError(UsageError, (n) => [`${n("symbols")} must be a list of tickers, e.g. AAPL,MSFT`]);
+    if (!Number.isInteger(symbols) || symbols < 1 || symbols > MAX_GENERATED_SYMBOLS)
+      throw fieldError(UsageError, (n) => [
+        `${n("symbols")} ${symbols}: give 1 to ${MAX_GENERATED_SYMBOLS} generated symbols, or a list like AAPL,MSFT`,
+      ]);
+  } else if (symbols.length === 0 && generated) throw fieldError(UsageError, (n) => [`${n("symbols")} is empty`]);
 }

@@ -1,6 +1,6 @@
-/** Where a consumer group starts: `--from earliest|latest|<ISO time>`, and `--reset` to move it there. */
+/** Where a consumer group starts (earliest, latest or a time), and moving it there (reset). */
 import type { Admin } from "kafkajs";
-import { RuntimeError, UsageError } from "../../errors";
+import { fieldError, RuntimeError, UsageError } from "../../errors";
 import { withCoordinator } from "../../kafka/coordinator";
 
 export type From = "earliest" | "latest" | number;
@@ -8,7 +8,7 @@ export type From = "earliest" | "latest" | number;
 export function parseFrom(from: string): From {
   if (from === "earliest" || from === "latest") return from;
   const ms = Date.parse(from);
-  if (Number.isNaN(ms)) throw new UsageError(`--from ${from} must be earliest, latest or an ISO-8601 time`);
+  if (Number.isNaN(ms)) throw fieldError(UsageError, (n) => [`${n("from")} ${from} must be earliest, latest or an ISO-8601 time`]);
   return ms;
 }
 
@@ -38,7 +38,7 @@ export async function positionGroup(admin: GroupAdmin, topic: string, group: str
   } catch (err) {
     if (/running instances/.test((err as Error).message)) {
       throw new RuntimeError(
-        `cannot move group ${group} to --from ${typeof from === "number" ? new Date(from).toISOString() : from}: it has members (a running consumer, or a crashed one whose session has not expired yet)`,
+        `cannot move group ${group} to ${typeof from === "number" ? new Date(from).toISOString() : from}: it has members (a running consumer, or a crashed one whose session has not expired yet)`,
         { hint: "stop the other consumers of this group, or wait for the session timeout (30 s) and try again" },
       );
     }

@@ -1,25 +1,13 @@
 /**
  * Which column holds which tick field. Common layouts are recognised by their header (case-insensitively,
- * ignoring spaces and underscores); `--map field=column` maps anything else or overrides a guess.
+ * ignoring spaces and underscores); the `map` option (field → column) maps anything else or overrides a guess.
  */
-import { UsageError } from "../../errors";
+import { fieldError, UsageError } from "../../errors";
+import { TICK_FIELDS, type TickField } from "../../model/tick";
 
-export const MAPPABLE = [
-  "symbol",
-  "ts",
-  "price",
-  "open",
-  "high",
-  "low",
-  "close",
-  "adjClose",
-  "volume",
-  "bid",
-  "ask",
-  "currency",
-  "seq",
-] as const;
-export type Mappable = (typeof MAPPABLE)[number];
+/** Tick fields a column can hold: all but the ones the source sets (`source`) or derives (`id`). */
+export type Mappable = Exclude<TickField, "source" | "id">;
+export const MAPPABLE: readonly Mappable[] = TICK_FIELDS.filter((f): f is Mappable => f !== "source" && f !== "id");
 
 export interface Layout {
   /** Which known layout the header matched, for the user's information. */
@@ -60,33 +48,28 @@ const KNOWN: { name: string; header: string[] }[] = [
   { name: "long price list", header: ["symbol", "date", "price"] },
 ];
 
-export function parseMapOption(map: string | undefined): Partial<Record<Mappable, string>> {
-  const out: Partial<Record<Mappable, string>> = {};
-  if (!map) return out;
-  for (const pair of map
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const eq = pair.indexOf("=");
-    const field = pair.slice(0, eq).trim() as Mappable;
-    if (eq <= 0 || !pair.slice(eq + 1).trim()) throw new UsageError(`--map entry "${pair}" must be field=column, e.g. price=Last`);
-    if (!MAPPABLE.includes(field)) throw new UsageError(`--map: unknown tick field "${field}"; the fields are ${MAPPABLE.join(", ")}`);
-    out[field] = pair.slice(eq + 1).trim();
-  }
-  return out;
+/** Checks that every field the `map` option names is a tick field a column can hold. */
+export function checkMap(map: Record<string, string>): Partial<Record<Mappable, string>> {
+  for (const field of Object.keys(map))
+    if (!(MAPPABLE as readonly string[]).includes(field))
+      throw fieldError(UsageError, (n) => [`${n("map")}: unknown tick field "${field}"; the fields are ${MAPPABLE.join(", ")}`]);
+  return map as Partial<Record<Mappable, string>>;
 }
 
 export function detectLayout(header: string[], map: Partial<Record<Mappable, string>>, fixedSymbol: string | undefined): Layout {
   const normalized = header.map(norm);
   const known = KNOWN.find((k) => k.header.length === normalized.length && k.header.every((h, i) => normalized[i] === h));
   const hasTickColumns = normalized.includes("symbol") && normalized.includes("ts") && normalized.includes("price");
-  const name = known?.name ?? (hasTickColumns ? "tick file" : Object.keys(map).length ? "mapped with --map" : "generic");
+  const name = known?.name ?? (hasTickColumns ? "tick file" : Object.keys(map).length ? "mapped" : "generic");
   const columns: Partial<Record<Mappable, number>> = {};
   const taken = new Set<number>();
   // Explicit mappings first, then aliases for what is left; `close` may also serve as `price`.
   for (const [field, column] of Object.entries(map) as [Mappable, string][]) {
     const idx = normalized.indexOf(norm(column));
-    if (idx < 0) throw new UsageError(`--map ${field}=${column}: no column "${column}" in the header (columns: ${header.join(", ")})`);
+    if (idx < 0)
+      throw fieldError(UsageError, (n) => [
+        `${n("map")} ${field}=${column}: no column "${column}" in the header (columns: ${header.join(", ")})`,
+      ]);
     columns[field] = idx;
     taken.add(idx);
   }
@@ -101,18 +84,16 @@ export function detectLayout(header: string[], map: Partial<Record<Mappable, str
       }
     }
   }
-  const missing: string[] = [];
-  if (columns.symbol === undefined && !fixedSymbol) missing.push("symbol (or pass --symbol SYM)");
+  const missing: Mappable[] = [];
+  if (columns.symbol === undefined && !fixedSymbol) missing.push("symbol");
   if (columns.ts === undefined) missing.push("ts");
   if (columns.price === undefined) missing.push("price");
   if (missing.length) {
-    const suggestion = missing.map((m) => `${m.split(" ")[0]}=<column>`).join(",");
-    throw new UsageError(
-      `cannot map the CSV columns to ticks: no column for ${missing.join(", ")}; the columns found are ${header.join(", ")}`,
-      {
-        hint: `pass --map ${suggestion}${missing.some((m) => m.startsWith("symbol")) ? " or --symbol SYM" : ""}`,
-      },
-    );
+    const suggestion = missing.map((m) => `${m}=<column>`).join(",");
+    throw fieldError(UsageError, (n) => [
+      `cannot map the CSV columns to ticks: no column for ${missing.map((m) => (m === "symbol" ? `symbol (or pass ${n("symbol")} SYM)` : m)).join(", ")}; the columns found are ${header.join(", ")}`,
+      `pass ${n("map")} ${suggestion}${missing.includes("symbol") ? ` or ${n("symbol")} SYM` : ""}`,
+    ]);
   }
   const numeric = known ? normalized.map((h, i) => (h === "closeusd" ? i : -1)).filter((i) => i >= 0) : [];
   return { name, columns, numeric, header };

@@ -7,7 +7,7 @@ import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
-import { RuntimeError, UsageError } from "../../errors";
+import { fieldError, RuntimeError, UsageError } from "../../errors";
 import { finalizeTick } from "../../model/tick";
 import type { Source, SourceItem } from "../types";
 import { detectLayout, type Layout, type Mappable } from "./layout";
@@ -49,7 +49,7 @@ export class CsvSource implements Source {
 
   async open(): Promise<void> {
     if (this.o.file === "-") {
-      if (this.o.loop) throw new UsageError("--loop needs a file, not stdin");
+      if (this.o.loop) throw fieldError(UsageError, (n) => [`${n("loop")} needs a file, not stdin`]);
       return;
     }
     try {
@@ -59,14 +59,15 @@ export class CsvSource implements Source {
     } catch (err) {
       if (err instanceof RuntimeError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new RuntimeError(
+      const file = this.o.file;
+      throw fieldError(RuntimeError, (n) => [
         code === "ENOENT"
-          ? `file ${this.o.file} does not exist`
+          ? `file ${file} does not exist`
           : code === "EACCES"
-            ? `file ${this.o.file} is not readable (permission denied)`
-            : `cannot read ${this.o.file}: ${(err as Error).message}`,
-        { hint: code === "ENOENT" ? "check the --file path" : undefined },
-      );
+            ? `file ${file} is not readable (permission denied)`
+            : `cannot read ${file}: ${(err as Error).message}`,
+        code === "ENOENT" ? `check the ${n("file")} path` : undefined,
+      ]);
     }
   }
 

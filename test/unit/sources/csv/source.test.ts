@@ -4,12 +4,24 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../../src/errors";
 import { tradingDay } from "../../../../src/model/time";
-import { detectLayout, parseMapOption } from "../../../../src/sources/csv/layout";
+import { checkMap, detectLayout } from "../../../../src/sources/csv/layout";
 import { CsvSource, detectDelimiter } from "../../../../src/sources/csv/source";
 import type { Accepted, Rejected, SourceItem } from "../../../../src/sources/types";
 import { ROOT } from "../../../helpers";
 
 const HSI = join(ROOT, "data", "indexProcessed-HSI.csv");
+
+/** `symbol=Sym,ts=When` as the map option. */
+function parseMapOption(text: string | undefined) {
+  return checkMap(
+    Object.fromEntries(
+      (text ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((p) => p.split("=") as [string, string]),
+    ),
+  );
+}
 
 async function readCsv(text: string, options: { symbol?: string; map?: string; timeZone?: string } = {}): Promise<SourceItem[]> {
   const source = new CsvSource({
@@ -40,7 +52,7 @@ describe("CSV layouts", () => {
     expect(tick.columns).toMatchObject({ symbol: 0, ts: 1, price: 2, volume: 3, bid: 4, ask: 5 });
   });
 
-  it("fails at once, naming the columns found and the --map that fixes it", () => {
+  it("fails at once, naming the columns found and the map option that fixes it (by its flag once renamed)", () => {
     try {
       detectLayout(["Ticker", "When", "Last"], {}, undefined);
       expect.unreachable();
@@ -49,18 +61,22 @@ describe("CSV layouts", () => {
       expect((err as UsageError).message).toBe(
         "cannot map the CSV columns to ticks: no column for ts; the columns found are Ticker, When, Last",
       );
+      expect((err as UsageError).hint).toBe("pass map ts=<column>");
+      (err as UsageError).rename((field) => `--${field}`);
       expect((err as UsageError).hint).toBe("pass --map ts=<column>");
     }
     expect(() => detectLayout(["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], {}, undefined)).toThrow(
-      /no column for symbol \(or pass --symbol SYM\)/,
+      /no column for symbol \(or pass symbol SYM\)/,
     );
   });
 
-  it("maps any columns with --map", () => {
+  it("maps any columns with the map option", () => {
     const l = detectLayout(["Sym", "When", "Px", "Qty"], parseMapOption("symbol=Sym,ts=When,price=Px"), undefined);
     expect(l.columns).toMatchObject({ symbol: 0, ts: 1, price: 2, volume: 3 });
-    expect(() => parseMapOption("price")).toThrow(/must be field=column/);
     expect(() => parseMapOption("colour=X")).toThrow(/unknown tick field "colour"/);
+    expect(() => parseMapOption("id=X")).toThrow(
+      /unknown tick field "id"; the fields are symbol, ts, price, open, high, low, close, adjClose, volume, bid, ask, currency, seq$/,
+    );
     expect(() => detectLayout(["a"], parseMapOption("price=nope"), undefined)).toThrow(/no column "nope"/);
   });
 

@@ -1,11 +1,11 @@
 /**
- * The produce loop: a source's ticks → the --from/--to window → pacing → send, until the input ends, a limit
+ * The produce loop: a source's ticks → the event-time window → pacing → send, until the input ends, a limit
  * or a deadline is reached, or the signal aborts. No terminal here: rejected rows go to `onRejected`, and the
  * caller decides where ticks are sent (Kafka, or stdout for a dry run).
  */
-import type { Tick } from "../model/tick";
-import type { Pacer } from "../sources/pacer";
-import type { Rejected, Source } from "../sources/types";
+import type { Tick } from "../../model/tick";
+import type { Pacer } from "../../sources/pacer";
+import type { Rejected, Source } from "../../sources/types";
 
 export interface ProduceOptions {
   source: Source;

@@ -1,21 +1,22 @@
 /** `stockpipe produce`: a source's ticks into the topic, with pacing, rejects, live status and a summary. */
-import { createWriteStream, type WriteStream } from "node:fs";
 import { type Command, Option } from "commander";
-import { InterruptedError, RuntimeError, UsageError } from "../errors";
-import { TopicNotFoundError } from "../kafka/errors";
-import type { TickProducer } from "../kafka/tickProducer";
-import { chalk, log } from "../log";
-import { encodeTick, type Tick } from "../model/tick";
-import { parseDuration, parseMarketDate } from "../model/time";
-import type { SourceFlags } from "../sources/registry";
-import type { Rejected } from "../sources/types";
-import { printRecord } from "../ui/output";
-import { onInterrupt } from "../ui/signals";
-import { spinner } from "../ui/spinner";
-import { formatElapsed, formatRate, StatusLine } from "../ui/status";
-import { peakRssMb, retryWarning, startMetrics } from "./common";
-import { type CommandContext, commandContext, flag } from "./context";
-import { examples } from "./options";
+import { InterruptedError, RuntimeError, UsageError } from "../../errors";
+import { TopicNotFoundError } from "../../kafka/errors";
+import { chalk } from "../../log";
+import { encodeTick, type Tick } from "../../model/tick";
+import { parseDuration, parseMarketDate } from "../../model/time";
+import type { ProduceResult } from "../../pipeline/produce/produce";
+import type { SourceKind } from "../../sources/registry";
+import type { Rejected } from "../../sources/types";
+import { printRecord } from "../../ui/output";
+import type { StatusLine } from "../../ui/status";
+import { formatElapsed, formatRate } from "../../ui/status";
+import { peakRssMb } from "../common";
+import { type CommandContext, commandContext, flag } from "../context";
+import { renamed } from "../fields";
+import { longRunning } from "../longRunning";
+import { examples } from "../options";
+import { SOURCE_FLAG_NAMES, type SourceFlags, sourceSpec } from "./spec";
 
 export function registerProduce(program: Command): void {
   program
@@ -88,7 +89,7 @@ export function registerProduce(program: Command): void {
 }
 
 export interface ProduceFlags extends SourceFlags {
-  source: string;
+  source: SourceKind;
   speed?: string;
   limit?: string;
   from?: string;
@@ -144,93 +145,79 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
   if (speed !== undefined && f.source !== "csv")
     throw new UsageError("--speed replays a file's timing: it goes with --source csv (use --rate for the others)");
-
-  const { createSource } = await import("../sources/registry");
-  const { Pacer } = await import("../sources/pacer");
-  const { newCounts, produceFrom } = await import("../pipeline/produce");
-  const source = await createSource(f.source, f, ctx.config);
-  await source.open();
+  const source = sourceSpec(f.source, f);
   const topic = ctx.config.kafka.topic;
-  const summary: ProduceSummary = {
-    source: source.name,
-    topic: f.dryRun ? "(dry run)" : topic,
-    sent: 0,
-    rejected: 0,
-    rejectedByReason: {},
-    skippedOutsideRange: 0,
-    seconds: 0,
-    ticksPerSecond: 0,
-    stoppedBy: "end of input",
-    peakRssMb: 0,
-  };
-  const rejectOut: WriteStream | undefined = f.rejectFile ? createWriteStream(f.rejectFile) : undefined;
-  if (rejectOut)
-    await new Promise<void>((resolve, reject) =>
-      rejectOut
-        .once("open", () => resolve())
-        .once("error", (e) => reject(new RuntimeError(`cannot write --reject-file ${f.rejectFile}: ${e.message}`))),
-    );
-
-  let producer: TickProducer | undefined;
-  let status: StatusLine | undefined;
-  const interrupt = onInterrupt(() => {
-    status?.stop();
-    const lost = producer?.batching.abandon() ?? 0;
-    log.error(`interrupted twice: exiting now${lost ? `; ${lost} ticks were not acknowledged by Kafka` : ""}`);
-  });
+  const { produce: run } = await import("../../pipeline/produce/produce");
+  const { produceMetrics, deliveredMetrics } = await import("../../metrics/progress");
   const started = performance.now();
-  const counts = newCounts();
-  const { metrics, stop: stopMetrics } = await startMetrics("produce", f.metricsPort);
-  const { produceMetrics, deliveredMetrics } = await import("../metrics/progress");
-  if (metrics) metrics.beforeScrape.push(() => produceMetrics(metrics, counts));
+  let abandon = () => 0;
+  let result: ProduceResult;
   try {
-    if (!f.dryRun)
-      producer = await connect(ctx, f, speed === undefined ? rate : undefined, summary, () => status, {
-        delivered: (n, ms) => metrics && deliveredMetrics(metrics, n, ms),
-        retried: () => metrics?.retries.inc(),
-      });
-    status = new StatusLine(() => {
-      const secs = (performance.now() - started) / 1000;
-      const pct = source.progress?.();
-      const counted = f.dryRun ? counts.accepted : summary.sent;
-      return `${f.dryRun ? "written" : "sent"} ${counted.toLocaleString("en-US")} · ${formatRate(counted / Math.max(secs, 0.001))}/s · rejected ${counts.rejected} · ${formatElapsed(secs * 1000)}${pct !== undefined ? ` · ${(pct * 100).toFixed(1)}% read` : ""}`;
-    }).start();
-    await produceFrom(
+    result = await longRunning(
       {
-        source,
-        send: producer ? producer.send : writeDryRun,
-        pacer: new Pacer(speed, rate),
-        from,
-        to,
-        limit,
-        deadline: durationMs !== undefined ? performance.now() + durationMs : undefined,
-        signal: interrupt.signal,
-        onRejected: (item) => onRejected(item, counts.rejected, status, rejectOut, Boolean(f.strict)),
+        command: "produce",
+        metricsPort: f.metricsPort,
+        connecting: f.dryRun ? undefined : `connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`,
+        onSecondInterrupt() {
+          const lost = abandon();
+          return `interrupted twice: exiting now${lost ? `; ${lost} ticks were not acknowledged by Kafka` : ""}`;
+        },
       },
-      counts,
+      (live) =>
+        run(
+          ctx.loaded,
+          {
+            source,
+            topic,
+            createTopic: Boolean(f.createTopic),
+            speed,
+            rate,
+            from,
+            to,
+            limit,
+            durationMs,
+            rejectFile: f.rejectFile,
+            sendTo: f.dryRun ? writeDryRun : undefined,
+            signal: live.signal,
+          },
+          {
+            onStart({ source: opened, progress, abandon: drop }) {
+              abandon = drop;
+              const { metrics } = live;
+              if (metrics) metrics.beforeScrape.push(() => produceMetrics(metrics, progress));
+              live.live(`connected; producing to ${topic}`, () => {
+                const secs = (performance.now() - started) / 1000;
+                const pct = opened.progress?.();
+                const counted = f.dryRun ? progress.accepted : progress.sent;
+                return `${f.dryRun ? "written" : "sent"} ${counted.toLocaleString("en-US")} · ${formatRate(counted / Math.max(secs, 0.001))}/s · rejected ${progress.rejected} · ${formatElapsed(secs * 1000)}${pct !== undefined ? ` · ${(pct * 100).toFixed(1)}% read` : ""}`;
+              });
+            },
+            onRejected: (item, nth) => onRejected(item, nth, live.status, Boolean(f.rejectFile), Boolean(f.strict)),
+            onDelivered: (n, ms) => live.metrics && deliveredMetrics(live.metrics, n, ms),
+            onRetry: (err, attempt, delay, pending) => {
+              live.metrics?.retries.inc();
+              live.warn("Kafka did not take a batch", err, attempt, delay, `${pending} ticks buffered`);
+            },
+          },
+        ),
     );
-    Object.assign(summary, {
-      rejected: counts.rejected,
-      rejectedByReason: counts.rejectedByReason,
-      skippedOutsideRange: counts.skippedOutsideRange,
-      stoppedBy: counts.stoppedBy,
-    });
-    if (producer) await producer.batching.flush();
-    if (f.dryRun) summary.sent = counts.accepted;
   } catch (err) {
-    metrics?.errors.inc();
-    throw err;
-  } finally {
-    status?.stop();
-    interrupt.dispose();
-    await stopMetrics();
-    await producer?.disconnect();
-    await source.close();
-    if (rejectOut) await new Promise<void>((r) => rejectOut.end(() => r()));
+    if (err instanceof TopicNotFoundError) err.hint = `run \`stockpipe topic create ${topic}\`, or pass --create-topic`;
+    throw renamed(err, SOURCE_FLAG_NAMES);
   }
-  summary.seconds = Math.round((performance.now() - started) / 10) / 100;
-  summary.ticksPerSecond = Math.round(summary.sent / Math.max(summary.seconds, 0.01));
-  summary.peakRssMb = peakRssMb();
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  const summary: ProduceSummary = {
+    source: result.source,
+    topic: f.dryRun ? "(dry run)" : topic,
+    sent: result.sent,
+    rejected: result.rejected,
+    rejectedByReason: result.rejectedByReason,
+    skippedOutsideRange: result.skippedOutsideRange,
+    seconds,
+    ticksPerSecond: Math.round(result.sent / Math.max(seconds, 0.01)),
+    stoppedBy: result.stoppedBy,
+    peakRssMb: peakRssMb(),
+  };
   printSummary(ctx, summary, Boolean(f.dryRun));
   if (summary.stoppedBy === "interrupted")
     throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
@@ -241,50 +228,8 @@ async function writeDryRun(tick: Tick): Promise<void> {
   if (!process.stdout.write(`${encodeTick(tick)}\n`)) await new Promise<void>((r) => process.stdout.once("drain", () => r()));
 }
 
-async function connect(
-  ctx: CommandContext,
-  f: ProduceFlags,
-  rate: number | undefined,
-  summary: ProduceSummary,
-  status: () => StatusLine | undefined,
-  observe: { delivered(count: number, ms: number): void; retried(): void },
-): Promise<TickProducer> {
-  const { connectTickProducer } = await import("../kafka/tickProducer");
-  const topic = ctx.config.kafka.topic;
-  const sp = spinner(`connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`);
-  let producer: TickProducer | undefined;
-  const warn = retryWarning(status);
-  try {
-    producer = await connectTickProducer(ctx.loaded, {
-      topic,
-      createTopic: Boolean(f.createTopic),
-      rate,
-      onDelivered: (n, ms) => {
-        summary.sent += n;
-        observe.delivered(n, ms);
-      },
-      onRetry: (err, attempt, delay) => {
-        observe.retried();
-        warn("Kafka did not take a batch", err, attempt, delay, `${producer?.batching.pending ?? 0} ticks buffered`);
-      },
-    });
-  } catch (err) {
-    sp.fail();
-    if (err instanceof TopicNotFoundError) err.hint = `run \`stockpipe topic create ${topic}\`, or pass --create-topic`;
-    throw err;
-  }
-  sp.succeed(`connected; producing to ${topic}`);
-  return producer;
-}
-
-/** Shows the first few rejected rows, writes every one to --reject-file, or stops at the first with --strict. */
-async function onRejected(
-  item: Rejected,
-  nth: number,
-  status: StatusLine | undefined,
-  out: WriteStream | undefined,
-  strict: boolean,
-): Promise<void> {
+/** Shows the first few rejected rows (every one goes to --reject-file), or stops at the first with --strict. */
+function onRejected(item: Rejected, nth: number, status: StatusLine | undefined, toFile: boolean, strict: boolean): void {
   const where = item.line !== undefined ? `line ${item.line}` : (item.url ?? "input");
   if (strict)
     throw new RuntimeError(`${where}: ${item.detail} (--strict stops at the first bad row)`, {
@@ -293,12 +238,8 @@ async function onRejected(
   if (nth <= SHOWN_REJECTS) status?.print(`${chalk.yellow("rejected")} ${where}: ${item.detail}`);
   else if (nth === SHOWN_REJECTS + 1)
     status?.print(
-      `${chalk.yellow("rejected")} more rows…${out ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`,
+      `${chalk.yellow("rejected")} more rows…${toFile ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`,
     );
-  if (out) {
-    const line = `${JSON.stringify(item.line !== undefined ? { line: item.line, reason: item.detail, raw: item.raw } : { url: item.url, reason: item.detail, raw: item.raw })}\n`;
-    if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
-  }
 }
 
 function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): void {

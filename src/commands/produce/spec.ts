@@ -1,0 +1,115 @@
+/** `produce`'s source flags as a typed source spec; the source's own errors name its options, worded here with flags. */
+import { UsageError } from "../../errors";
+import { parseDuration } from "../../model/time";
+import type { Shape } from "../../sources/http";
+import type { SourceKind, SourceSpec } from "../../sources/registry";
+
+export interface SourceFlags {
+  file?: string;
+  symbol?: string;
+  map?: string;
+  loop?: boolean;
+  symbols?: string;
+  seed?: string;
+  start?: string;
+  rate?: string;
+  url?: string;
+  interval?: string;
+  shape?: string;
+  records?: string;
+  apiKeyEnv?: string;
+  apiKeyHeader?: string;
+}
+
+/** The flag of each source option, for errors the sources raise. */
+export const SOURCE_FLAG_NAMES: Record<string, string> = {
+  file: "--file",
+  symbol: "--symbol",
+  map: "--map",
+  loop: "--loop",
+  symbols: "--symbols",
+  seed: "--seed",
+  startMs: "--start",
+  rate: "--rate",
+  url: "--url",
+  interval: "--interval",
+  shape: "--shape",
+  records: "--records",
+  apiKeyEnv: "--api-key-env",
+  apiKeyHeader: "--api-key-header",
+  rejectFile: "--reject-file",
+};
+
+export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
+  switch (kind) {
+    case "csv":
+      if (!f.file) throw new UsageError("--source csv needs --file PATH (or --file - for stdin)");
+      return { kind, file: f.file, map: pairs(f.map, "column", "price=Last"), symbol: f.symbol, loop: Boolean(f.loop) };
+    case "synthetic":
+      return {
+        kind,
+        symbols: symbolsFlag(f.symbols),
+        seed: seedFlag(f.seed),
+        startMs: startFlag(f.start),
+        rate: f.rate !== undefined ? Number(f.rate) : undefined,
+      };
+    case "http": {
+      if (!f.url) throw new UsageError("--source http needs --url URL, e.g. 'https://example.com/quote?symbol={symbol}'");
+      const symbols = symbolsFlag(f.symbols);
+      if (typeof symbols === "number") throw new UsageError("--source http needs --symbols as a list, e.g. AAPL,MSFT");
+      const intervalMs = parseDuration(f.interval ?? "2s");
+      if (intervalMs === undefined) throw new UsageError(`--interval ${f.interval} must be a duration of at least 100ms, e.g. 2s`);
+      return {
+        kind,
+        url: f.url,
+        symbols: symbols ?? [],
+        intervalMs,
+        shape: (f.shape ?? "auto") as Shape,
+        map: pairs(f.map, "dotted.path", "price=data.last"),
+        records: f.records,
+        apiKeyEnv: f.apiKeyEnv,
+        apiKeyHeader: f.apiKeyHeader,
+      };
+    }
+  }
+}
+
+/** `--map a=b,c=d` as { a: "b", c: "d" }. */
+function pairs(value: string | undefined, what: string, example: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || !pair.slice(eq + 1).trim()) throw new UsageError(`--map entry "${pair}" must be field=${what}, e.g. ${example}`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** `--symbols AAPL,MSFT` or `--symbols 500` (generated). */
+export function symbolsFlag(value: string | undefined): string[] | number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError("--symbols is empty");
+  return list;
+}
+
+function seedFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 2 ** 32 - 1)
+    throw new UsageError(`--seed ${value} must be a whole number from 0 to 4294967295`);
+  return Number(value);
+}
+
+function startFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`--start ${value} is not an ISO-8601 time`);
+  return ms;
+}

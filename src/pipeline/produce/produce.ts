@@ -1,0 +1,129 @@
+/**
+ * `produce` as a pipeline step: open the source, connect the producer (or take a dry run's destination), run the
+ * loop (window, pacing, limits), write every rejected item to the reject file, flush, and close everything
+ * whatever happened. No terminal here: what a user sees comes from `ProduceEvents`.
+ */
+import { createWriteStream, type WriteStream } from "node:fs";
+import type { LoadedConfig } from "../../config/loader";
+import { fieldError, RuntimeError } from "../../errors";
+import type { TickProducer } from "../../kafka/tickProducer";
+import type { Tick } from "../../model/tick";
+import { Pacer } from "../../sources/pacer";
+import { createSource, type SourceSpec } from "../../sources/registry";
+import type { Rejected, Source } from "../../sources/types";
+import { newCounts, type ProduceCounts, produceFrom } from "./loop";
+
+export interface ProduceOptions {
+  source: SourceSpec;
+  topic: string;
+  /** Create the topic when it is missing (else it must exist). */
+  createTopic: boolean;
+  /** Replay the source's event-time gaps this many times faster; undefined: as fast as it goes. */
+  speed?: number;
+  /** At most this many ticks per second. */
+  rate?: number;
+  /** Event-time window, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+  limit?: number;
+  durationMs?: number;
+  /** Every rejected item also goes here, one JSON line each. */
+  rejectFile?: string;
+  /** A dry run: ticks go here instead of Kafka. */
+  sendTo?: (tick: Tick) => Promise<void>;
+  /** Aborting it stops reading; what is buffered is still flushed. */
+  signal: AbortSignal;
+}
+
+/** Counts as the run goes: the loop's, plus ticks Kafka acknowledged. */
+export interface ProduceProgress extends ProduceCounts {
+  sent: number;
+}
+
+export interface ProduceEvents {
+  /** The source is open and ticks are about to flow; `abandon` drops what the producer buffers (a second Ctrl-C). */
+  onStart?(run: { source: Source; progress: Readonly<ProduceProgress>; abandon(): number }): void;
+  /** A row or message the source could not make a tick of; throwing stops the run (strict mode). */
+  onRejected?(item: Rejected, nth: number): void | Promise<void>;
+  /** Kafka acknowledged `count` ticks after `ms`. */
+  onDelivered?(count: number, ms: number): void;
+  /** Kafka did not take a batch; it is sent again. `pending`: ticks buffered meanwhile. */
+  onRetry?(error: Error, attempt: number, delayMs: number, pending: number): void;
+}
+
+export interface ProduceResult extends ProduceProgress {
+  source: string;
+}
+
+export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: ProduceEvents = {}): Promise<ProduceResult> {
+  const progress: ProduceProgress = { ...newCounts(), sent: 0 };
+  const source = await createSource(o.source, { timeZone: loaded.config.market.timeZone });
+  let rejects: WriteStream | undefined;
+  let producer: TickProducer | undefined;
+  try {
+    await source.open();
+    if (o.rejectFile) rejects = await openRejectFile(o.rejectFile);
+    if (!o.sendTo) producer = await connect(loaded, o, progress, events);
+    events.onStart?.({ source, progress, abandon: () => producer?.batching.abandon() ?? 0 });
+    await produceFrom(
+      {
+        source,
+        send: producer ? producer.send : o.sendTo!,
+        pacer: new Pacer(o.speed, o.rate),
+        from: o.from,
+        to: o.to,
+        limit: o.limit,
+        deadline: o.durationMs !== undefined ? performance.now() + o.durationMs : undefined,
+        signal: o.signal,
+        onRejected: async (item) => {
+          await events.onRejected?.(item, progress.rejected);
+          if (rejects) await writeReject(rejects, item);
+        },
+      },
+      progress,
+    );
+    if (producer) await producer.batching.flush();
+    else progress.sent = progress.accepted;
+    return { ...progress, source: source.name };
+  } finally {
+    await producer?.disconnect();
+    await source.close();
+    if (rejects) await new Promise<void>((r) => rejects!.end(() => r()));
+  }
+}
+
+async function connect(loaded: LoadedConfig, o: ProduceOptions, progress: ProduceProgress, events: ProduceEvents): Promise<TickProducer> {
+  const { connectTickProducer } = await import("../../kafka/tickProducer");
+  let producer: TickProducer | undefined;
+  producer = await connectTickProducer(loaded, {
+    topic: o.topic,
+    createTopic: o.createTopic,
+    // Replaying a file's timing sends in bursts: the producer sizes itself for the rate only when one is set.
+    rate: o.speed === undefined ? o.rate : undefined,
+    onDelivered: (n, ms) => {
+      progress.sent += n;
+      events.onDelivered?.(n, ms);
+    },
+    onRetry: (err, attempt, delay) => events.onRetry?.(err, attempt, delay, producer?.batching.pending ?? 0),
+  });
+  return producer;
+}
+
+async function openRejectFile(path: string): Promise<WriteStream> {
+  const out = createWriteStream(path);
+  await new Promise<void>((resolve, reject) =>
+    out
+      .once("open", () => resolve())
+      .once("error", (e) => reject(fieldError(RuntimeError, (n) => [`cannot write ${n("rejectFile")} ${path}: ${e.message}`]))),
+  );
+  return out;
+}
+
+/** One JSON line per rejected item: where it was (line or URL), why, and its raw text. */
+async function writeReject(out: WriteStream, item: Rejected): Promise<void> {
+  const record =
+    item.line !== undefined
+      ? { line: item.line, reason: item.detail, raw: item.raw }
+      : { url: item.url, reason: item.detail, raw: item.raw };
+  if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { renamed } from "../../../../src/commands/fields";
+import { SOURCE_FLAG_NAMES, sourceSpec } from "../../../../src/commands/produce/spec";
+import { createSource } from "../../../../src/sources/registry";
+
+const market = { timeZone: "UTC", env: {} };
+
+describe("produce's source flags", () => {
+  it("become a typed spec for each source", () => {
+    expect(sourceSpec("csv", { file: "a.csv", map: "symbol=Sym, ts=When", symbol: "aapl" })).toEqual({
+      kind: "csv",
+      file: "a.csv",
+      map: { symbol: "Sym", ts: "When" },
+      symbol: "aapl",
+      loop: false,
+    });
+    expect(sourceSpec("synthetic", { symbols: "aapl,msft", seed: "42", start: "2024-01-02T14:30:00Z", rate: "50" })).toEqual({
+      kind: "synthetic",
+      symbols: ["AAPL", "MSFT"],
+      seed: 42,
+      startMs: Date.parse("2024-01-02T14:30:00Z"),
+      rate: 50,
+    });
+    expect(sourceSpec("synthetic", { symbols: "500" })).toMatchObject({ symbols: 500 });
+    expect(sourceSpec("http", { url: "https://q.example/{symbol}", symbols: "AAPL", interval: "5s", shape: "finnhub" })).toEqual({
+      kind: "http",
+      url: "https://q.example/{symbol}",
+      symbols: ["AAPL"],
+      intervalMs: 5000,
+      shape: "finnhub",
+      map: {},
+      records: undefined,
+      apiKeyEnv: undefined,
+      apiKeyHeader: undefined,
+    });
+  });
+
+  it("refuses malformed flags, naming the flag", () => {
+    expect(() => sourceSpec("csv", {})).toThrow("--source csv needs --file PATH (or --file - for stdin)");
+    expect(() => sourceSpec("csv", { file: "a.csv", map: "price" })).toThrow('--map entry "price" must be field=column, e.g. price=Last');
+    expect(() => sourceSpec("http", { url: "u", map: "price" })).toThrow('--map entry "price" must be field=dotted.path');
+    expect(() => sourceSpec("synthetic", { seed: "-1" })).toThrow("--seed -1 must be a whole number from 0 to 4294967295");
+    expect(() => sourceSpec("synthetic", { start: "soon" })).toThrow("--start soon is not an ISO-8601 time");
+    expect(() => sourceSpec("http", { url: "u", symbols: "5" })).toThrow("--source http needs --symbols as a list");
+  });
+
+  it("words a source's own errors about its options with the flags", async () => {
+    const fails = async (spec: Parameters<typeof createSource>[0]) => {
+      try {
+        await createSource(spec, market);
+      } catch (err) {
+        return (renamed(err, SOURCE_FLAG_NAMES) as Error).message;
+      }
+      throw new Error("expected the source to refuse");
+    };
+    expect(await fails({ kind: "synthetic", symbols: 200_000 })).toBe(
+      "--symbols 200000: give 1 to 100000 generated symbols, or a list like AAPL,MSFT",
+    );
+    expect(await fails({ kind: "csv", file: "a.csv", map: { colour: "X" } })).toMatch(/^--map: unknown tick field "colour"/);
+    expect(await fails({ kind: "http", url: "https://q.example/{symbol}", symbols: ["A"], intervalMs: 50, shape: "auto" })).toBe(
+      "--interval 50ms must be a duration of at least 100ms, e.g. 2s",
+    );
+    expect(await fails({ kind: "http", url: "u", symbols: [], intervalMs: 1000, shape: "generic", map: { price: "p" } })).toBe(
+      "--shape generic needs --map with at least price=… and ts=… (dotted paths into the response)",
+    );
+    expect(
+      await fails({ kind: "http", url: "https://q.example/", symbols: [], intervalMs: 1000, shape: "auto", apiKeyEnv: "NO_SUCH_KEY" }),
+    ).toBe("--api-key-env NO_SUCH_KEY: that environment variable is not set");
+    expect(await fails({ kind: "http", url: "not a url", symbols: [], intervalMs: 1000, shape: "auto" })).toBe(
+      '--url "not a url" is not a URL',
+    );
+  });
+});
