@@ -10,6 +10,7 @@ import type { Bar } from "../model/bar";
 import { dayWindow } from "../model/interval";
 import { tradingDay } from "../model/time";
 import { createCassandraClient } from "../sinks/cassandra/client";
+import { BAR_SELECT, barFromRow } from "../sinks/cassandra/rows";
 import type { BarStore } from "./state";
 
 export type HistoryName = "cassandra" | "kafka";
@@ -69,30 +70,12 @@ export function cassandraHistory(loaded: LoadedConfig, keep = 1000): HistorySour
       try {
         const c = await connect();
         const rows = (
-          await c.execute(
-            `SELECT symbol, interval, start, "end", open, high, low, close, volume, vwap, trades, id FROM ${ks}.bars WHERE symbol = ? AND interval = ? AND day IN ?`,
-            [symbol, interval, days],
-            { prepare: true, fetchSize: keep },
-          )
+          await c.execute(`SELECT ${BAR_SELECT} FROM ${ks}.bars WHERE symbol = ? AND interval = ? AND day IN ?`, [symbol, interval, days], {
+            prepare: true,
+            fetchSize: keep,
+          })
         ).rows;
-        const bars = rows
-          .map(
-            (r): Bar => ({
-              symbol: r.symbol,
-              interval: r.interval,
-              start: (r.start as Date).toISOString(),
-              end: (r.end as Date).toISOString(),
-              open: r.open,
-              high: r.high,
-              low: r.low,
-              close: r.close,
-              volume: Number(r.volume),
-              vwap: r.vwap,
-              trades: Number(r.trades),
-              id: String(r.id),
-            }),
-          )
-          .sort((a, b) => (a.start < b.start ? -1 : 1));
+        const bars = rows.map(barFromRow).sort((a, b) => (a.start < b.start ? -1 : 1));
         return { source: "cassandra", bars: bars.slice(-keep) };
       } catch (err) {
         const c = client;

@@ -7,6 +7,7 @@ import { readMessages } from "../kafka/reader";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import type { KindName } from "../model/kinds";
+import type { Tick } from "../model/tick";
 import { marketDayAndMinute } from "../model/time";
 import { sqlString } from "../util/sql";
 import { fingerprint, type Seen } from "./reconcile";
@@ -65,6 +66,7 @@ export function wantedOf(topic: ByKind): Wanted {
 
 export async function readCassandra(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { createCassandraClient } = await import("../sinks/cassandra/client");
+  const { ALERT_SELECT, BAR_SELECT, alertFromRow, barFromRow, tickFromRow } = await import("../sinks/cassandra/rows");
   const client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
   const out = byKind();
   const each = (cql: string, fn: (row: cassandra.types.Row) => void) =>
@@ -78,34 +80,20 @@ export async function readCassandra(config: ResolvedConfig, wanted: Wanted, sinc
       ),
     );
   try {
-    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, since);
+    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, tickFromRow, since);
     if (wanted.kinds.has("bar"))
-      await each("SELECT symbol, interval, day, start, open, high, low, close, volume, vwap, trades, id FROM bars", (row) => {
+      await each(`SELECT ${BAR_SELECT} FROM bars`, (row) => {
         const day = row.get("day").toString();
         if (!wanted.intervals.has(row.get("interval")) || (since && day < since)) return;
-        const bar = {
-          start: (row.get("start") as Date).toISOString(),
-          open: row.get("open"),
-          high: row.get("high"),
-          low: row.get("low"),
-          close: row.get("close"),
-          volume: row.get("volume").toNumber(),
-          vwap: row.get("vwap"),
-          trades: row.get("trades").toNumber(),
-        };
-        out.bar.push({
-          symbol: `${row.get("symbol")} ${row.get("interval")}`,
-          day,
-          id: row.get("id").toString(),
-          fingerprint: barFingerprint(bar),
-        });
+        const bar = barFromRow(row);
+        out.bar.push({ symbol: `${bar.symbol} ${bar.interval}`, day, id: bar.id, fingerprint: barFingerprint(bar) });
       });
     if (wanted.kinds.has("alert"))
-      await each("SELECT day, ts, id, symbol, rule, value FROM alerts", (row) => {
+      await each(`SELECT ${ALERT_SELECT} FROM alerts`, (row) => {
         const day = row.get("day").toString();
         if (since && day < since) return;
-        const a = { ts: (row.get("ts") as Date).toISOString(), rule: row.get("rule"), value: row.get("value") };
-        out.alert.push({ symbol: row.get("symbol"), day, id: row.get("id").toString(), fingerprint: alertFingerprint(a) });
+        const a = alertFromRow(row);
+        out.alert.push({ symbol: a.symbol, day, id: a.id, fingerprint: alertFingerprint(a) });
       });
   } finally {
     await client.shutdown().catch(() => {});
@@ -113,7 +101,7 @@ export async function readCassandra(config: ResolvedConfig, wanted: Wanted, sinc
   return out;
 }
 
-async function cassandraTicks(client: cassandra.Client, since?: string): Promise<Seen[]> {
+async function cassandraTicks(client: cassandra.Client, tickFromRow: (r: cassandra.types.Row) => Tick, since?: string): Promise<Seen[]> {
   const out: Seen[] = [];
   await new Promise<void>((resolve, reject) =>
     client.eachRow(
@@ -123,13 +111,8 @@ async function cassandraTicks(client: cassandra.Client, since?: string): Promise
       (_n, row) => {
         const day = row.get("day").toString();
         if (since && day < since) return;
-        const volume = row.get("volume");
-        out.push({
-          symbol: row.get("symbol"),
-          day,
-          id: row.get("id").toString(),
-          fingerprint: fingerprint((row.get("ts") as Date).toISOString(), row.get("price"), volume === null ? null : volume.toNumber()),
-        });
+        const t = tickFromRow(row);
+        out.push({ symbol: t.symbol, day, id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume ?? null) });
       },
       (err) => (err ? reject(err) : resolve()),
     ),
@@ -140,54 +123,34 @@ async function cassandraTicks(client: cassandra.Client, since?: string): Promise
 export async function readLake(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { syncLake } = await import("../query/lakeCache");
   const { runLocal } = await import("../query/local");
+  const { alertFromLake, barFromLake, tickFromLake } = await import("../sinks/s3/records");
   const { dir } = await syncLake(config);
   // dt prunes whole partitions (a day, month or year: compared with as much of --since); the trading day of
   // each row is its own ts's, whatever the granularity.
   const dt = "CAST(dt AS VARCHAR)";
   const where = since ? `WHERE ${dt} >= substr(${sqlString(since)}, 1, length(${dt}))` : "";
   const tz = config.market.timeZone;
-  const dayOf = (v: unknown) => marketDayAndMinute(Date.parse(String(v)), tz).day;
+  const dayOf = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
   const out = byKind();
   if (wanted.kinds.has("tick")) {
     const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume FROM ticks ${where}`, dir);
-    out.tick = rows.map((r) => ({
-      symbol: String(r.symbol),
-      day: dayOf(r.ts),
-      id: String(r.id),
-      fingerprint: fingerprint(String(r.ts), Number(r.price), r.volume === null ? null : Number(r.volume)),
+    out.tick = rows.map(tickFromLake).map((t) => ({
+      symbol: t.symbol,
+      day: dayOf(t.ts),
+      id: t.id!,
+      fingerprint: fingerprint(t.ts, t.price, t.volume ?? null),
     }));
   }
   if (wanted.kinds.has("bar")) {
-    const { rows } = await runLocal(
-      `SELECT symbol, interval, start, open, high, low, close, volume, vwap, trades, id FROM bars ${where}`,
-      dir,
-    );
+    const { rows } = await runLocal(`SELECT * FROM bars ${where}`, dir);
     out.bar = rows
-      .filter((r) => wanted.intervals.has(String(r.interval)))
-      .map((r) => ({
-        symbol: `${r.symbol} ${r.interval}`,
-        day: dayOf(r.start),
-        id: String(r.id),
-        fingerprint: barFingerprint({
-          start: String(r.start),
-          open: Number(r.open),
-          high: Number(r.high),
-          low: Number(r.low),
-          close: Number(r.close),
-          volume: Number(r.volume),
-          vwap: Number(r.vwap),
-          trades: Number(r.trades),
-        }),
-      }));
+      .map(barFromLake)
+      .filter((b) => wanted.intervals.has(b.interval))
+      .map((b) => ({ symbol: `${b.symbol} ${b.interval}`, day: dayOf(b.start), id: b.id, fingerprint: barFingerprint(b) }));
   }
   if (wanted.kinds.has("alert")) {
-    const { rows } = await runLocal(`SELECT symbol, ts, rule, value, id FROM alerts ${where}`, dir);
-    out.alert = rows.map((r) => ({
-      symbol: String(r.symbol),
-      day: dayOf(r.ts),
-      id: String(r.id),
-      fingerprint: alertFingerprint({ ts: String(r.ts), rule: String(r.rule), value: Number(r.value) }),
-    }));
+    const { rows } = await runLocal(`SELECT * FROM alerts ${where}`, dir);
+    out.alert = rows.map(alertFromLake).map((a) => ({ symbol: a.symbol, day: dayOf(a.ts), id: a.id, fingerprint: alertFingerprint(a) }));
   }
   if (since) for (const k of Object.keys(out) as KindName[]) out[k] = out[k].filter((s) => s.day >= since);
   return out;

@@ -14,47 +14,10 @@ import { getOrCreate } from "../../util/maps";
 import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
 import { cassandraError } from "./errors";
+import { alertRow, barRow, tickRow } from "./rows";
 import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
-
-const localDates = new Map<string, cassandra.types.LocalDate>();
-function localDate(day: string): cassandra.types.LocalDate {
-  if (localDates.size > 10_000 && !localDates.has(day)) localDates.clear();
-  return getOrCreate(localDates, day, () => types.LocalDate.fromString(day));
-}
-
-/**
- * Values in TICK_COLUMNS order (with bucket) or LATEST_COLUMNS order (without). Built directly: hot path.
- *
- * An absent field is `unset` in `ticks`, not null: a null writes a tombstone cell, and a synthetic or quote tick
- * leaves five of the sixteen columns empty, so every page of a read made Cassandra warn "Read 1000 live rows and
- * 5000 tombstone cells" (drain throughput did not change measurably). A tick's row is only ever written with the
- * same fields, so nothing stale can show through. `latest_ticks` keeps nulls: its one row per symbol is
- * overwritten by ticks that may carry different fields, and an unset column would keep an older tick's value.
- */
-function row(t: Tick, ms: number, day: string, bucket: number | undefined): unknown[] {
-  const none = bucket === undefined ? null : types.unset;
-  const head: unknown[] = [t.symbol, localDate(day)];
-  if (bucket !== undefined) head.push(bucket);
-  return [
-    ...head,
-    new Date(ms),
-    types.Uuid.fromString(t.id!),
-    t.price,
-    t.open ?? none,
-    t.high ?? none,
-    t.low ?? none,
-    t.close ?? none,
-    t.adjClose ?? none,
-    t.volume === undefined ? none : types.Long.fromNumber(t.volume),
-    t.bid ?? none,
-    t.ask ?? none,
-    t.currency ?? none,
-    t.source ?? none,
-    t.seq === undefined ? none : types.Long.fromNumber(t.seq),
-  ];
-}
 
 export class CassandraSink implements Sink {
   readonly name = "cassandra";
@@ -127,7 +90,7 @@ export class CassandraSink implements Sink {
       const ms = Date.parse(t.ts);
       const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
-      getOrCreate(groups, key, () => []).push(row(t, ms, day, bucket));
+      getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
@@ -143,7 +106,7 @@ export class CassandraSink implements Sink {
       const { day, bucket } = this.partitionOf(ms);
       latestOf.set(`${t.symbol}|${day}|${bucket}`, {
         query: this.insertLatest,
-        params: [...row(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)],
+        params: [...tickRow(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)],
       });
     }
     const jobs: (() => Promise<unknown>)[] = [];
@@ -166,30 +129,14 @@ export class CassandraSink implements Sink {
   private async writeOthers(batch: SinkBatch): Promise<void> {
     if (batch.bars.length === 0 && batch.alerts.length === 0) return;
     const tz = this.config.market.timeZone;
-    const day = (ms: number) => localDate(marketDayAndMinute(ms, tz).day);
+    const day = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
     const jobs: (() => Promise<unknown>)[] = [];
     for (const { record: b } of batch.bars) {
-      const start = Date.parse(b.start);
-      const params = [
-        b.symbol,
-        b.interval,
-        day(start),
-        new Date(start),
-        new Date(b.end),
-        b.open,
-        b.high,
-        b.low,
-        b.close,
-        types.Long.fromNumber(b.volume),
-        b.vwap,
-        types.Long.fromNumber(b.trades),
-        types.Uuid.fromString(b.id),
-      ];
+      const params = barRow(b, day(b.start));
       jobs.push(() => this.client.execute(this.insertBar, params, { prepare: true, isIdempotent: true }));
     }
     for (const { record: a } of batch.alerts) {
-      const ts = Date.parse(a.ts);
-      const params = [day(ts), new Date(ts), types.Uuid.fromString(a.id), a.symbol, a.rule, a.severity, a.value, a.threshold, a.message];
+      const params = alertRow(a, day(a.ts));
       jobs.push(() => this.client.execute(this.insertAlert, params, { prepare: true, isIdempotent: true }));
     }
     await runBounded(jobs, this.config.consumer.concurrency);
@@ -199,5 +146,3 @@ export class CassandraSink implements Sink {
     await this.client.shutdown().catch(() => {});
   }
 }
-
-export { row as rowForTest };

@@ -55,7 +55,7 @@ describe("marketDayAndMinute", () => {
 describe("Cassandra row order", () => {
   it("matches the column lists the statements are built from", async () => {
     const { TICK_COLUMNS, LATEST_COLUMNS } = await import("../../../../src/sinks/cassandra/schema");
-    const { rowForTest } = await import("../../../../src/sinks/cassandra/sink");
+    const { tickRow: rowForTest } = await import("../../../../src/sinks/cassandra/rows");
     const t = {
       symbol: "AAPL",
       ts: "2024-03-15T13:30:00.000Z",
@@ -103,7 +103,7 @@ describe("Cassandra row order", () => {
   it("leaves absent fields unset in ticks (no tombstones) and null in latest_ticks (an older tick must not show through)", async () => {
     const cassandra = (await import("cassandra-driver")).default;
     const { TICK_COLUMNS, LATEST_COLUMNS } = await import("../../../../src/sinks/cassandra/schema");
-    const { rowForTest } = await import("../../../../src/sinks/cassandra/sink");
+    const { tickRow: rowForTest } = await import("../../../../src/sinks/cassandra/rows");
     const t = { symbol: "AAPL", ts: "2024-03-15T13:30:00.000Z", price: 1.5, id: "00000000-0000-5000-8000-000000000001" };
     const ms = Date.parse(t.ts);
     const ticks = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", 9)[i]]));

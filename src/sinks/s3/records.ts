@@ -1,0 +1,53 @@
+/**
+ * Each record kind back from a row of the lake (as the local engine returns it: plain values, times as ISO
+ * strings). The other direction is the lake's columns in layout.ts, which the Parquet encoder and the tables share.
+ */
+import type { Alert } from "../../model/alert";
+import type { Bar } from "../../model/bar";
+import type { Tick } from "../../model/tick";
+
+type LakeRow = Record<string, unknown>;
+
+export function barFromLake(r: LakeRow): Bar {
+  return {
+    symbol: String(r.symbol),
+    interval: String(r.interval),
+    start: String(r.start),
+    end: String(r.end),
+    open: Number(r.open),
+    high: Number(r.high),
+    low: Number(r.low),
+    close: Number(r.close),
+    volume: Number(r.volume),
+    vwap: Number(r.vwap),
+    trades: Number(r.trades),
+    id: String(r.id),
+  };
+}
+
+export function alertFromLake(r: LakeRow): Alert {
+  return {
+    symbol: String(r.symbol),
+    ts: String(r.ts),
+    rule: String(r.rule),
+    severity: String(r.severity) as Alert["severity"],
+    value: Number(r.value),
+    threshold: Number(r.threshold),
+    message: String(r.message),
+    id: String(r.id),
+  };
+}
+
+/** A tick from the columns selected (the others stay unset; a null column is an absent field). */
+export function tickFromLake(r: LakeRow): Tick {
+  const t: Tick = { symbol: String(r.symbol), ts: String(r.ts), price: Number(r.price) };
+  for (const field of ["open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "seq"] as const) {
+    const v = r[field === "adjClose" ? "adj_close" : field];
+    if (v !== null && v !== undefined) t[field] = Number(v);
+  }
+  for (const field of ["currency", "source", "id"] as const) {
+    const v = r[field];
+    if (v !== null && v !== undefined) t[field] = String(v);
+  }
+  return t;
+}
