@@ -165,8 +165,10 @@ export class S3Sink implements Sink {
   private async uploadWithRetry(file: LakeFile): Promise<void> {
     await this.uploading.acquire();
     try {
-      await retry(() => this.writeObject(file), {
-        isRetriable: (err) => isRetriable(s3Error(err, this.loaded, "upload")),
+      // Failures are mapped before the retry sees them: what a retry warning shows is the one-line S3 error.
+      const doing = `upload ${file.rows} rows of partition ${file.partition}`;
+      await retry(() => this.writeObject(file).catch((err) => Promise.reject(s3Error(err, this.loaded, doing))), {
+        isRetriable,
         onRetry: this.events.onRetry,
         shouldStop: () => this.closed,
       });

@@ -1,6 +1,8 @@
 /** Fakes for the drain's unit tests: a sink that can buffer or fail, a dead-letter queue, a kafkajs batch. */
 import type { EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { DeadLetter } from "../../../src/kafka/dlq";
+import type { Alert } from "../../../src/model/alert";
+import type { Bar } from "../../../src/model/bar";
 import { encodeTick, type Tick } from "../../../src/model/tick";
 import type { Sink, SinkBatch } from "../../../src/sinks/types";
 
@@ -24,7 +26,22 @@ export function tickMessage(offset: number): KafkaMessage {
   return message(offset, encodeTick(tick(offset)));
 }
 
-/** A sink that records every batch; `buffered` makes it hold rows until flush; `failures` makes writes throw first. */
+/** What a fake sink's store holds, by record id: a replayed record overwrites itself. */
+export class FakeStore {
+  readonly ticks = new Map<string, Tick>();
+  readonly bars = new Map<string, Bar>();
+  readonly alerts = new Map<string, Alert>();
+  put(batch: SinkBatch): void {
+    for (const t of batch.ticks) this.ticks.set(t.id!, t);
+    for (const b of batch.bars) this.bars.set(b.record.id, b.record);
+    for (const a of batch.alerts) this.alerts.set(a.record.id, a.record);
+  }
+}
+
+/**
+ * A sink that records every batch; `buffered` makes it hold rows until flush; `failures` makes writes throw
+ * first. Its store keeps records by id, as the real stores do.
+ */
 export class FakeSink implements Sink {
   readonly name = "fake";
   readonly durability: "write-through" | "buffered";
@@ -33,8 +50,12 @@ export class FakeSink implements Sink {
   failures: Error[] = [];
   private readonly written = new Map<number, string>();
   private readonly durable = new Map<number, string>();
+  private readonly pending = new Map<number, SinkBatch[]>();
 
-  constructor(buffered = false) {
+  constructor(
+    buffered = false,
+    readonly store = new FakeStore(),
+  ) {
     this.durability = buffered ? "buffered" : "write-through";
   }
   async open(): Promise<void> {}
@@ -43,12 +64,17 @@ export class FakeSink implements Sink {
     if (failure) throw failure;
     this.batches.push(batch);
     this.written.set(batch.partition, batch.nextOffset);
-    if (this.durability === "write-through") this.durable.set(batch.partition, batch.nextOffset);
+    if (this.durability === "write-through") {
+      this.store.put(batch);
+      this.durable.set(batch.partition, batch.nextOffset);
+    } else this.pending.set(batch.partition, [...(this.pending.get(batch.partition) ?? []), batch]);
   }
   durableOffset(partition: number): string | undefined {
     return this.durable.get(partition);
   }
   async flush(): Promise<void> {
+    for (const batches of this.pending.values()) for (const b of batches) this.store.put(b);
+    this.pending.clear();
     for (const [p, o] of this.written) this.durable.set(p, o);
   }
   release(partitions: number[]): void {
@@ -56,6 +82,7 @@ export class FakeSink implements Sink {
     for (const p of partitions) {
       this.written.delete(p);
       this.durable.delete(p);
+      this.pending.delete(p);
     }
   }
   async close(): Promise<void> {}
