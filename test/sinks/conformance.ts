@@ -114,130 +114,154 @@ async function firstFailure(work: () => Promise<unknown>, retried: Error[], ms: 
 
 export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 60_000): void {
   describe(`the Sink contract: ${name}`, () => {
-    it("stores every kind as written, and reports a batch durable when it is (write-through at once, buffered after flush)", async () => {
-      const sink = await harness.fresh();
-      try {
-        await sink.open();
-        const batch = batchOf(0, 0, 5);
-        await sink.write(batch);
-        if (sink.durability === "write-through") expect(sink.durableOffset(0)).toBe(batch.nextOffset);
-        else expect(notPast(sink.durableOffset(0), 0)).toBe(true);
-        await sink.flush();
-        expect(sink.durableOffset(0)).toBe(batch.nextOffset);
-        const stored = await harness.stored();
-        expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
-        expect(stored.bars).toEqual([BAR]);
-        expect(stored.alerts).toEqual([ALERT]);
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "stores every kind as written, and reports a batch durable when it is (write-through at once, buffered after flush)",
+      async () => {
+        const sink = await harness.fresh();
+        try {
+          await sink.open();
+          const batch = batchOf(0, 0, 5);
+          await sink.write(batch);
+          if (sink.durability === "write-through") expect(sink.durableOffset(0)).toBe(batch.nextOffset);
+          else expect(notPast(sink.durableOffset(0), 0)).toBe(true);
+          await sink.flush();
+          expect(sink.durableOffset(0)).toBe(batch.nextOffset);
+          const stored = await harness.stored();
+          expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
+          expect(stored.bars).toEqual([BAR]);
+          expect(stored.alerts).toEqual([ALERT]);
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
 
-    it("stores a replayed batch once: the same records, not twice", async () => {
-      const first = await harness.fresh();
-      const batch = batchOf(0, 0, 4);
-      try {
-        await first.open();
-        await first.write(batch);
-        await first.flush();
-      } finally {
-        await first.close();
-      }
-      // A restart reads the batch again (its commit was lost) and writes it through another sink.
-      const sink = await harness.reopen();
-      try {
-        await sink.open();
-        await sink.write(batch);
-        await sink.flush();
-        const stored = await harness.stored();
-        expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
-        expect(stored.bars).toEqual([BAR]);
-        expect(stored.alerts).toEqual([ALERT]);
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "stores a replayed batch once: the same records, not twice",
+      async () => {
+        const first = await harness.fresh();
+        const batch = batchOf(0, 0, 4);
+        try {
+          await first.open();
+          await first.write(batch);
+          await first.flush();
+        } finally {
+          await first.close();
+        }
+        // A restart reads the batch again (its commit was lost) and writes it through another sink.
+        const sink = await harness.reopen();
+        try {
+          await sink.open();
+          await sink.write(batch);
+          await sink.flush();
+          const stored = await harness.stored();
+          expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
+          expect(stored.bars).toEqual([BAR]);
+          expect(stored.alerts).toEqual([ALERT]);
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
 
-    it("keeps each partition's durable offset apart, and an empty batch moves it on", async () => {
-      const sink = await harness.fresh();
-      try {
-        await sink.open();
-        const a = batchOf(0, 0, 3);
-        const b = batchOf(1, 40, 2);
-        await sink.write(a);
-        await sink.write(b);
-        await sink.flush();
-        expect(sink.durableOffset(0)).toBe(a.nextOffset);
-        expect(sink.durableOffset(1)).toBe(b.nextOffset);
-        // A batch of control records only: nothing to store, the partition moves past it.
-        await sink.write({ ...batchOf(1, 42, 0), nextOffset: "45" });
-        await sink.flush();
-        expect(sink.durableOffset(1)).toBe("45");
-        expect(sink.durableOffset(7)).toBeUndefined();
-        expect(byId((await harness.stored()).ticks)).toEqual(byId([...a.ticks, ...b.ticks]));
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "keeps each partition's durable offset apart, and an empty batch moves it on",
+      async () => {
+        const sink = await harness.fresh();
+        try {
+          await sink.open();
+          const a = batchOf(0, 0, 3);
+          const b = batchOf(1, 40, 2);
+          await sink.write(a);
+          await sink.write(b);
+          await sink.flush();
+          expect(sink.durableOffset(0)).toBe(a.nextOffset);
+          expect(sink.durableOffset(1)).toBe(b.nextOffset);
+          // A batch of control records only: nothing to store, the partition moves past it.
+          await sink.write({ ...batchOf(1, 42, 0), nextOffset: "45" });
+          await sink.flush();
+          expect(sink.durableOffset(1)).toBe("45");
+          expect(sink.durableOffset(7)).toBeUndefined();
+          expect(byId((await harness.stored()).ticks)).toEqual(byId([...a.ticks, ...b.ticks]));
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
 
-    it("forgets a released partition: no durable offset, and nothing it still buffered is stored", async () => {
-      const sink = await harness.fresh();
-      try {
-        await sink.open();
-        const kept = batchOf(0, 0, 2);
-        const released = batchOf(1, 0, 3);
-        await sink.write(kept);
-        await sink.write(released);
-        sink.release([1]);
-        expect(sink.durableOffset(1)).toBeUndefined();
-        await sink.flush();
-        expect(sink.durableOffset(0)).toBe(kept.nextOffset);
-        expect(sink.durableOffset(1)).toBeUndefined();
-        const ticks = (await harness.stored()).ticks;
-        // A write-through sink had stored them already; a buffering one drops them (the new owner re-reads them).
-        const expected = sink.durability === "buffered" ? kept.ticks : [...kept.ticks, ...released.ticks];
-        expect(byId(ticks)).toEqual(byId(expected));
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "forgets a released partition: no durable offset, and nothing it still buffered is stored",
+      async () => {
+        const sink = await harness.fresh();
+        try {
+          await sink.open();
+          const kept = batchOf(0, 0, 2);
+          const released = batchOf(1, 0, 3);
+          await sink.write(kept);
+          await sink.write(released);
+          sink.release([1]);
+          expect(sink.durableOffset(1)).toBeUndefined();
+          await sink.flush();
+          expect(sink.durableOffset(0)).toBe(kept.nextOffset);
+          expect(sink.durableOffset(1)).toBeUndefined();
+          const ticks = (await harness.stored()).ticks;
+          // A write-through sink had stored them already; a buffering one drops them (the new owner re-reads them).
+          const expected = sink.durability === "buffered" ? kept.ticks : [...kept.ticks, ...released.ticks];
+          expect(byId(ticks)).toEqual(byId(expected));
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
 
-    it("reports a failure that may pass (the service away) as retriable", async () => {
-      const { sink, retried } = await harness.unreachable();
-      try {
-        const failure = await firstFailure(
-          async () => {
-            await sink.open();
-            await sink.write(batchOf(0, 0, 2));
-            await sink.flush();
-          },
-          retried,
-          timeoutMs / 2,
-        );
-        expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
-        expect(isRetriable(failure)).toBe(true);
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "reports a failure that may pass (the service away) as retriable",
+      async () => {
+        const { sink, retried } = await harness.unreachable();
+        try {
+          const failure = await firstFailure(
+            async () => {
+              await sink.open();
+              await sink.write(batchOf(0, 0, 2));
+              await sink.flush();
+            },
+            retried,
+            timeoutMs / 2,
+          );
+          expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
+          expect(isRetriable(failure)).toBe(true);
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
 
-    it("reports a failure retrying cannot fix as not retriable", async () => {
-      const sink = await harness.misconfigured();
-      try {
-        const failure = await firstFailure(
-          async () => {
-            await sink.open();
-            await sink.write(batchOf(0, 0, 2));
-            await sink.flush();
-          },
-          [],
-          timeoutMs / 2,
-        );
-        expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
-        expect(isRetriable(failure)).toBe(false);
-      } finally {
-        await sink.close();
-      }
-    }, timeoutMs);
+    it(
+      "reports a failure retrying cannot fix as not retriable",
+      async () => {
+        const sink = await harness.misconfigured();
+        try {
+          const failure = await firstFailure(
+            async () => {
+              await sink.open();
+              await sink.write(batchOf(0, 0, 2));
+              await sink.flush();
+            },
+            [],
+            timeoutMs / 2,
+          );
+          expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
+          expect(isRetriable(failure)).toBe(false);
+        } finally {
+          await sink.close();
+        }
+      },
+      timeoutMs,
+    );
   });
 }

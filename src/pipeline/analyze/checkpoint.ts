@@ -59,15 +59,28 @@ export async function readCheckpoints(
   partitions: readonly number[],
   signal: AbortSignal,
 ): Promise<Map<number, Checkpoint>> {
+  const records: CheckpointRecord[] = [];
+  for await (const batch of readMessages(kafka, { topic, from: "earliest", follow: false, signal, partitions }))
+    for (const m of batch.messages)
+      records.push({ partition: batch.partition, key: m.key?.toString(), value: m.value?.toString() ?? null });
+  return decodeCheckpoints(records);
+}
+
+export interface CheckpointRecord {
+  partition: number;
+  key: string | undefined;
+  /** null: a tombstone. */
+  value: string | null;
+}
+
+/** The checkpoints in a state topic's records, in log order: the last value of each key wins, as compaction keeps it. */
+export function decodeCheckpoints(records: Iterable<CheckpointRecord>): Map<number, Checkpoint> {
   const latest = new Map<number, Map<string, string>>();
-  for await (const batch of readMessages(kafka, { topic, from: "earliest", follow: false, signal, partitions })) {
-    const keys = getOrCreate(latest, batch.partition, () => new Map<string, string>());
-    for (const m of batch.messages) {
-      const key = m.key?.toString();
-      if (key === undefined) continue;
-      if (m.value === null) keys.delete(key);
-      else keys.set(key, m.value.toString());
-    }
+  for (const r of records) {
+    if (r.key === undefined) continue;
+    const keys = getOrCreate(latest, r.partition, () => new Map<string, string>());
+    if (r.value === null) keys.delete(r.key);
+    else keys.set(r.key, r.value);
   }
   const out = new Map<number, Checkpoint>();
   for (const [p, keys] of latest) {
