@@ -14,7 +14,7 @@ export interface LongRunOptions {
   /** The command, for metrics' labels. */
   command: string;
   metricsPort?: string;
-  /** What the spinner says until the work is under way; no spinner when undefined. */
+  /** What the spinner says until the work is under way; undefined: no spinner until the work calls `spin`. */
   connecting?: string;
   /** Said when a second interrupt exits at once (what was lost). */
   onSecondInterrupt(): string;
@@ -28,6 +28,8 @@ export interface LongRun {
   metrics?: Metrics;
   /** The live status line, once the work went live. */
   readonly status: StatusLine | undefined;
+  /** Starts the spinner (when none is running yet): the work is getting ready. */
+  spin(text: string): void;
   /** The work is under way: the spinner ends with `text` and the live line starts rendering `line` (once). */
   live(text: string, line: () => string): void;
   /** "<what> (<cause>); retry N in Dms, <tail>", at most every 5 s, above the live line. */
@@ -44,12 +46,15 @@ export async function longRunning<T>(o: LongRunOptions, work: (run: LongRun) => 
   try {
     const served = await startMetrics(o.command, o.metricsPort);
     stopMetrics = served.stop;
-    const sp = o.connecting === undefined ? undefined : spinner(o.connecting);
+    let sp = o.connecting === undefined ? undefined : spinner(o.connecting);
     const run: LongRun = {
       signal: interrupt.signal,
       metrics: served.metrics,
       get status() {
         return status;
+      },
+      spin(text) {
+        sp ??= spinner(text);
       },
       live(text, line) {
         if (status) return;

@@ -157,7 +157,6 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
       {
         command: "produce",
         metricsPort: f.metricsPort,
-        connecting: f.dryRun ? undefined : `connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`,
         onSecondInterrupt() {
           const lost = abandon();
           return `interrupted twice: exiting now${lost ? `; ${lost} ticks were not acknowledged by Kafka` : ""}`;
@@ -181,6 +180,9 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
             signal: live.signal,
           },
           {
+            onOpened() {
+              if (!f.dryRun) live.spin(`connecting to Kafka at ${ctx.config.kafka.brokers.join(",")}`);
+            },
             onStart({ source: opened, progress, abandon: drop }) {
               abandon = drop;
               const { metrics } = live;

@@ -41,6 +41,8 @@ export interface ProduceProgress extends ProduceCounts {
 }
 
 export interface ProduceEvents {
+  /** The source is open (and the reject file); Kafka is next. */
+  onOpened?(source: Source): void;
   /** The source is open and ticks are about to flow; `abandon` drops what the producer buffers (a second Ctrl-C). */
   onStart?(run: { source: Source; progress: Readonly<ProduceProgress>; abandon(): number }): void;
   /** A row or message the source could not make a tick of; throwing stops the run (strict mode). */
@@ -63,6 +65,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
   try {
     await source.open();
     if (o.rejectFile) rejects = await openRejectFile(o.rejectFile);
+    events.onOpened?.(source);
     if (!o.sendTo) producer = await connect(loaded, o, progress, events);
     events.onStart?.({ source, progress, abandon: () => producer?.batching.abandon() ?? 0 });
     await produceFrom(

@@ -1,0 +1,60 @@
+// The health panel: the topic's rates, the consumer groups on it, the services, and the page's own feeds.
+import { hms, num } from "./format.js";
+import { $ } from "./state.js";
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function table(head, rows) {
+  const t = el("table");
+  const tr = el("tr");
+  for (const h of head) tr.append(el("th", h));
+  t.append(tr);
+  for (const r of rows) {
+    const row = el("tr");
+    for (const c of r) row.append(c instanceof Node ? el("td").appendChild(c).parentNode : el("td", c));
+    t.append(row);
+  }
+  return t;
+}
+
+/** Draws the pipeline's health and the page's feeds. */
+export function renderHealth(health, feeds) {
+  const box = $("health");
+  box.replaceChildren();
+  if (health) {
+    $("health-at").textContent = `at ${hms(Date.parse(health.at))}`;
+    const line = el("p");
+    line.id = "rates";
+    line.textContent = `into ${health.topic}: ${num.format(Math.round(health.produceRate))} ticks/s · ${num.format(health.messages)} messages · DLQ ${
+      health.dlq === null ? "–" : num.format(health.dlq)
+    } · late ${health.late === null ? "–" : num.format(health.late)}`;
+    box.append(line);
+    if (health.error) box.append(el("p", health.error, "bad"));
+    box.append(el("h3", "Consumer groups on the topic"));
+    box.append(
+      table(
+        ["group", "members", "lag", "commits/s"],
+        health.groups.map((g) => [g.group, String(g.members), num.format(g.lag), num.format(Math.round(g.rate))]),
+      ),
+    );
+    box.append(el("h3", "Services"));
+    const services = table(
+      ["service", "endpoint", "answers"],
+      health.services.map((s) => [s.name, s.endpoint, el("span", s.ok ? `✓ ${s.detail}` : `✗ ${s.detail}`, s.ok ? "ok" : "bad")]),
+    );
+    services.id = "services";
+    box.append(services);
+  }
+  box.append(el("h3", "This page's feeds"));
+  const f = table(
+    ["feed", "topic", "state"],
+    feeds.map((x) => [x.name, x.topic, el("span", x.message ?? x.state, x.state === "live" ? "ok" : "bad")]),
+  );
+  f.id = "feeds";
+  box.append(f);
+}
