@@ -13,6 +13,7 @@ import { connectTickProducer } from "../kafka/tickProducer";
 import { ensureTopic } from "../kafka/topics";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
+import type { Tick } from "../model/tick";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
 import { createSink } from "../sinks/registry";
@@ -147,54 +148,12 @@ export async function streamDemo(
   o: DemoStreamOptions,
   events: DemoEvents = {},
 ): Promise<{ produced: number; rejected: number }> {
-  const config = loaded.config;
   const progress: DemoProgress = { produced: 0, cassandra: 0, s3: 0, analyzed: 0, bars: 0, alerts: 0 };
   const report = () => events.onProgress?.(progress);
-  const stopDrains = new AbortController();
+  const stopConsumers = new AbortController();
   let failure: unknown;
-  const drains = DEMO.sinks.map(async (name) => {
-    const sink = await createSink(name, loaded, { onRetry: (err) => events.onRetry?.(name, err) });
-    const options = {
-      ...drainSettings(config),
-      topic: DEMO.topic,
-      group: group(name),
-      from: "earliest",
-      reset: true,
-      exitAtEnd: false,
-      sink,
-      signal: stopDrains.signal,
-    };
-    await drain(loaded, options, {
-      onProgress: (p) => {
-        progress[name] = p.written;
-        report();
-      },
-      onRetry: (err) => events.onRetry?.(name, err),
-    });
-  });
-  const analyzing = analyze(
-    loaded,
-    {
-      ...drainSettings(config),
-      topic: DEMO.topic,
-      group: DEMO.analyzeGroup,
-      from: "earliest",
-      reset: true,
-      exitAtEnd: false,
-      settings: analyticsSettings(config),
-      transactionTimeoutMs: config.analytics.transactionTimeoutMs,
-      signal: stopDrains.signal,
-    },
-    {
-      onProgress: (p) => {
-        progress.analyzed = p.consumed;
-        progress.bars = p.bars;
-        progress.alerts = p.alerts;
-        report();
-      },
-    },
-  );
-  for (const d of [...drains, analyzing]) d.catch((err) => (failure ??= err));
+  const consumers = startConsumers(loaded, progress, report, events, stopConsumers.signal);
+  for (const c of consumers) c.catch((err) => (failure ??= err));
   const producer = await connectTickProducer(loaded, {
     topic: DEMO.topic,
     createTopic: false,
@@ -205,29 +164,7 @@ export async function streamDemo(
   });
   let rejected = 0;
   try {
-    const market = { timeZone: config.market.timeZone };
-    const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
-    await hsi.open();
-    rejected += (await produceFrom({ source: hsi, send: producer.send, signal: o.signal })).rejected;
-    // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
-    const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
-    const first = typeof o.symbols === "number" ? "" : (o.symbols[0] ?? "");
-    const synthetic = withPlantedMove(
-      await createSource({ kind: "synthetic", symbols: o.symbols, seed: 42, rate: DEMO.rate, startMs }, market),
-      first,
-      startMs + DEMO.plant.afterMs,
-      DEMO.plant.factor,
-    );
-    const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
-    rejected += (
-      await produceFrom({
-        source: synthetic,
-        send: producer.send,
-        pacer: new Pacer(undefined, undefined, true),
-        deadline,
-        signal: o.signal,
-      })
-    ).rejected;
+    rejected = await produceDemoTicks(loaded, o, producer.send);
     await producer.batching.flush();
     // Until both sinks and the analysis have everything produced (or a consumer failed) — after Ctrl-C too, which
     // only stops the producing: the summary then checks what was produced (a second Ctrl-C exits at once).
@@ -235,11 +172,72 @@ export async function streamDemo(
     while (!failure && behind()) await sleep(200);
   } finally {
     await producer.disconnect();
-    stopDrains.abort();
-    await Promise.allSettled([...drains, analyzing]);
+    stopConsumers.abort();
+    await Promise.allSettled(consumers);
   }
   if (failure) throw failure;
   return { produced: progress.produced, rejected };
+}
+
+/** Both drains and analyze on the demo topic, from its start, until `signal` aborts. */
+function startConsumers(
+  loaded: LoadedConfig,
+  progress: DemoProgress,
+  report: () => void,
+  events: DemoEvents,
+  signal: AbortSignal,
+): Promise<unknown>[] {
+  const config = loaded.config;
+  const read = { ...drainSettings(config), topic: DEMO.topic, from: "earliest", reset: true, exitAtEnd: false, signal };
+  const drains = DEMO.sinks.map(async (name) => {
+    const sink = await createSink(name, loaded, { onRetry: (err) => events.onRetry?.(name, err) });
+    await drain(
+      loaded,
+      { ...read, group: group(name), sink },
+      {
+        onProgress: (p) => {
+          progress[name] = p.written;
+          report();
+        },
+        onRetry: (err) => events.onRetry?.(name, err),
+      },
+    );
+  });
+  const analyzing = analyze(
+    loaded,
+    { ...read, group: DEMO.analyzeGroup, settings: analyticsSettings(config), transactionTimeoutMs: config.analytics.transactionTimeoutMs },
+    {
+      onProgress: (p) => {
+        progress.analyzed = p.consumed;
+        progress.bars = p.bars;
+        progress.alerts = p.alerts;
+        report();
+      },
+    },
+  );
+  return [...drains, analyzing];
+}
+
+/** The HSI file at once, then simulated history with a planted move at once, then live ticks; resolves the rejected count. */
+async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send: (tick: Tick) => Promise<void>): Promise<number> {
+  const market = { timeZone: loaded.config.market.timeZone };
+  const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
+  await hsi.open();
+  let rejected = (await produceFrom({ source: hsi, send, signal: o.signal })).rejected;
+  await hsi.close();
+  // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
+  const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
+  const first = typeof o.symbols === "number" ? "" : (o.symbols[0] ?? "");
+  const synthetic = withPlantedMove(
+    await createSource({ kind: "synthetic", symbols: o.symbols, seed: 42, rate: DEMO.rate, startMs }, market),
+    first,
+    startMs + DEMO.plant.afterMs,
+    DEMO.plant.factor,
+  );
+  const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
+  rejected += (await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), deadline, signal: o.signal }))
+    .rejected;
+  return rejected;
 }
 
 /** The demo's bars of one interval and its alerts, as a read_committed reader sees them. */

@@ -1,11 +1,7 @@
-/** The dashboard's state without Kafka or a browser, the metrics' running totals and the listening flags. */
-import parsePrometheus from "parse-prometheus-text-format";
+/** The dashboard's state without Kafka or a browser. */
 import { describe, expect, it } from "vitest";
-import { listenFlag } from "../../../src/commands/common";
 import { tickFields } from "../../../src/dashboard/feeds";
-import { isLoopback } from "../../../src/dashboard/server";
 import { AlertFeed, BarStore, Board } from "../../../src/dashboard/state";
-import { Metrics } from "../../../src/metrics/metrics";
 import type { Alert } from "../../../src/model/alert";
 import type { Bar } from "../../../src/model/bar";
 
@@ -116,42 +112,5 @@ describe("the alerts feed", () => {
     // "1" fell off the end: it is new again if it comes back.
     expect(f.add(a("1", "2024-01-02T15:00:00.000Z"))).toBe(true);
     expect(f.newest().map((x) => x.id)).toEqual(["3", "2"]);
-  });
-});
-
-describe("metrics", () => {
-  it("turn the pipeline's running totals into counters that only go up, in Prometheus' text format", async () => {
-    const m = new Metrics("consume");
-    m.advance(m.recordsOut, 10, { kind: "row" });
-    m.advance(m.recordsOut, 25, { kind: "row" });
-    m.advance(m.recordsOut, 20, { kind: "row" });
-    m.advance(m.dlq, 2, { reason: "invalid JSON" });
-    m.lag.set({ topic: "ticks" }, 7);
-    m.writeSeconds.observe({ sink: "cassandra" }, 0.02);
-    const families = parsePrometheus(await m.text());
-    const family = (name: string) => families.find((f) => f.name === name)!;
-    expect(family("stockpipe_records_out_total").metrics).toEqual([{ labels: { command: "consume", kind: "row" }, value: "25" }]);
-    expect(family("stockpipe_dlq_total").metrics[0]).toEqual({ labels: { command: "consume", reason: "invalid JSON" }, value: "2" });
-    expect(family("stockpipe_consumer_lag").metrics[0]!.value).toBe("7");
-    expect(family("stockpipe_write_duration_seconds").metrics[0]!.buckets).toMatchObject({ "0.025": "1", "0.01": "0", "+Inf": "1" });
-    expect(family("process_cpu_seconds_total")).toBeDefined();
-  });
-});
-
-describe("listening", () => {
-  it("takes a port with an optional host, loopback by default", () => {
-    expect(listenFlag("9464", "--metrics-port")).toEqual({ host: "127.0.0.1", port: 9464 });
-    expect(listenFlag("0.0.0.0:9464", "--metrics-port")).toEqual({ host: "0.0.0.0", port: 9464 });
-    expect(listenFlag("[::1]:0", "--metrics-port")).toEqual({ host: "::1", port: 0 });
-    expect(() => listenFlag("http", "--metrics-port")).toThrow(/--metrics-port http must be a port/);
-    expect(() => listenFlag("70000", "--metrics-port")).toThrow(/must be a port/);
-  });
-
-  it("needs a token anywhere but on loopback", () => {
-    expect(isLoopback("127.0.0.1")).toBe(true);
-    expect(isLoopback("localhost")).toBe(true);
-    expect(isLoopback("::1")).toBe(true);
-    expect(isLoopback("0.0.0.0")).toBe(false);
-    expect(isLoopback("192.168.1.5")).toBe(false);
   });
 });

@@ -1,0 +1,22 @@
+import parsePrometheus from "parse-prometheus-text-format";
+import { describe, expect, it } from "vitest";
+import { Metrics } from "../../../src/metrics/metrics";
+
+describe("metrics", () => {
+  it("turn the pipeline's running totals into counters that only go up, in Prometheus' text format", async () => {
+    const m = new Metrics("consume");
+    m.advance(m.recordsOut, 10, { kind: "row" });
+    m.advance(m.recordsOut, 25, { kind: "row" });
+    m.advance(m.recordsOut, 20, { kind: "row" });
+    m.advance(m.dlq, 2, { reason: "invalid JSON" });
+    m.lag.set({ topic: "ticks" }, 7);
+    m.writeSeconds.observe({ sink: "cassandra" }, 0.02);
+    const families = parsePrometheus(await m.text());
+    const family = (name: string) => families.find((f) => f.name === name)!;
+    expect(family("stockpipe_records_out_total").metrics).toEqual([{ labels: { command: "consume", kind: "row" }, value: "25" }]);
+    expect(family("stockpipe_dlq_total").metrics[0]).toEqual({ labels: { command: "consume", reason: "invalid JSON" }, value: "2" });
+    expect(family("stockpipe_consumer_lag").metrics[0]!.value).toBe("7");
+    expect(family("stockpipe_write_duration_seconds").metrics[0]!.buckets).toMatchObject({ "0.025": "1", "0.01": "0", "+Inf": "1" });
+    expect(family("process_cpu_seconds_total")).toBeDefined();
+  });
+});
