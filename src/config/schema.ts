@@ -195,6 +195,20 @@ const consumer = z
   .strict()
   .prefault({});
 
+const feeds = z
+  .object({
+    silenceMs: posInt().default(30_000).describe("A feed's socket with no frame and no pong for this long is replaced"),
+    pingMs: posInt().default(10_000).describe("A WebSocket ping to each feed this often"),
+    subscribeTimeoutMs: posInt().default(10_000).describe("How long a feed may take to confirm its subscription before it is tried again"),
+    backoffMs: posInt().default(500).describe("First delay before a feed reconnects; it doubles, with jitter, up to feeds.maxBackoffMs"),
+    maxBackoffMs: posInt().default(30_000).describe("Longest delay before a feed reconnects"),
+    maxFrameBytes: posInt()
+      .default(16 * 1024 * 1024)
+      .describe("A larger frame closes the feed's connection (it is replaced)"),
+  })
+  .strict()
+  .prefault({});
+
 const market = z
   .object({
     timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
@@ -320,7 +334,7 @@ const log = z
   .prefault({});
 
 export const configSchema = z
-  .object({ kafka, cassandra, s3, athena, producer, consumer, analytics, dashboard, market, local, log })
+  .object({ kafka, cassandra, s3, athena, producer, feeds, consumer, analytics, dashboard, market, local, log })
   .strict()
   .superRefine((c, ctx) => {
     if (c.kafka.sasl.mechanism !== "none") {

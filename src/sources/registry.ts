@@ -2,8 +2,12 @@
  * Sources by kind: a typed spec in, a `Source` out. The command layer turns flags (or, later, a config list of
  * sources) into a spec; each factory checks what the spec's values mean and names the option at fault.
  */
-import { fieldError, UsageError } from "../errors";
+import { existsSync } from "node:fs";
+import { fieldError, RuntimeError, UsageError } from "../errors";
 import { checkMap } from "./csv/layout";
+import type { AlpacaChannel } from "./feeds/alpaca";
+import type { FeedTuning } from "./feeds/source";
+import type { FeedConnectionEvents, FeedProtocol } from "./feeds/types";
 import type { Shape } from "./http";
 import type { Source } from "./types";
 
@@ -43,9 +47,57 @@ export interface HttpSpec {
   apiKeyHeader?: string;
 }
 
-export type SourceSpec = CsvSpec | SyntheticSpec | HttpSpec;
+/** What every streaming feed may take. */
+interface FeedCommon {
+  /** Overrides the feed's endpoint (a vendor's sandbox, a test server). */
+  url?: string;
+  /** Records every raw frame to this file (JSON lines), for a replay. */
+  record?: string;
+}
+
+export interface AlpacaSpec extends FeedCommon {
+  kind: "alpaca";
+  symbols: string[];
+  dataFeed: "iex" | "sip";
+  channels: AlpacaChannel[];
+  /** The environment variables holding the key and the secret. */
+  keyEnv: string;
+  secretEnv: string;
+}
+
+export interface FinnhubSpec extends FeedCommon {
+  kind: "finnhub";
+  symbols: string[];
+  /** The environment variable holding the token. */
+  tokenEnv: string;
+}
+
+export interface WsSpec extends FeedCommon {
+  kind: "ws";
+  url: string;
+  /** Sent on every connection, as it is. */
+  subscribe?: string;
+  /** Tick field → dotted path in each record. */
+  map: Record<string, string>;
+  records?: string;
+  symbol?: string;
+}
+
+export interface ReplaySpec {
+  kind: "replay";
+  /** A recording made with `record`. */
+  file: string;
+  /** The feed whose decoder reads it (default: the one the recording names). */
+  feed?: string;
+  /** Times faster than recorded; undefined: as fast as it goes. */
+  speed?: number;
+}
+
+export type FeedSpec = AlpacaSpec | FinnhubSpec | WsSpec;
+export type SourceSpec = CsvSpec | SyntheticSpec | HttpSpec | FeedSpec | ReplaySpec;
 export type SourceKind = SourceSpec["kind"];
-export const SOURCE_KINDS: readonly SourceKind[] = ["csv", "synthetic", "http"];
+export const SOURCE_KINDS: readonly SourceKind[] = ["csv", "synthetic", "http", "alpaca", "finnhub", "ws", "replay"];
+export const FEED_KINDS: readonly FeedSpec["kind"][] = ["alpaca", "finnhub", "ws"];
 
 /** What every source may need from the config. */
 export interface SourceContext {
@@ -53,7 +105,20 @@ export interface SourceContext {
   timeZone: string;
   /** Where API keys are read from (default: this process's environment). */
   env?: NodeJS.ProcessEnv;
+  /** How streaming feeds' connections behave (config `feeds`). */
+  feeds?: FeedTuning;
+  /** A streaming feed's connection events (connected, reconnecting, gaps). */
+  feedEvents?: FeedConnectionEvents;
 }
+
+const DEFAULT_TUNING: FeedTuning = {
+  silenceMs: 30_000,
+  pingMs: 10_000,
+  subscribeTimeoutMs: 10_000,
+  backoffMs: 500,
+  maxBackoffMs: 30_000,
+  maxFrameBytes: 16 * 1024 * 1024,
+};
 
 /** The most generated symbols a simulator makes. */
 export const MAX_GENERATED_SYMBOLS = 100_000;
@@ -109,6 +174,97 @@ export async function createSource(spec: SourceSpec, ctx: SourceContext): Promis
         apiKeyHeader: spec.apiKeyHeader,
         timeZone: ctx.timeZone,
       });
+    }
+    case "alpaca":
+    case "finnhub":
+    case "ws": {
+      const { FeedSource } = await import("./feeds/source");
+      const { protocol, options } = await feedProtocol(spec, ctx);
+      return new FeedSource({
+        protocol,
+        tuning: ctx.feeds ?? DEFAULT_TUNING,
+        record: spec.record ? { file: spec.record, options } : undefined,
+        events: ctx.feedEvents,
+      });
+    }
+    case "replay": {
+      const { ReplaySource, readHeader } = await import("./feeds/recording");
+      if (!existsSync(spec.file)) throw fieldError(RuntimeError, (n) => [`${n("file")} ${spec.file} does not exist`]);
+      const header = await readHeader(spec.file);
+      const feed = spec.feed ?? header.feed;
+      if (!FEED_KINDS.includes(feed as FeedSpec["kind"]))
+        throw fieldError(UsageError, (n) => [`${n("feed")} ${feed}: choose ${FEED_KINDS.join(", ")}`]);
+      // The recorded options rebuild the decoder; credentials are not needed to decode.
+      const recorded = { ...header.options, kind: feed } as unknown as FeedSpec;
+      const { protocol } = await feedProtocol(recorded, ctx, true);
+      if (spec.speed !== undefined && !(spec.speed > 0))
+        throw fieldError(UsageError, (n) => [`${n("speed")} ${spec.speed} must be a positive number`]);
+      return new ReplaySource({ file: spec.file, protocol, speed: spec.speed, events: ctx.feedEvents });
+    }
+  }
+}
+
+/** A feed's protocol from its spec, and the options a recording keeps to decode the same way (no secrets). */
+async function feedProtocol(
+  spec: FeedSpec,
+  ctx: SourceContext,
+  replay = false,
+): Promise<{ protocol: FeedProtocol; options: Record<string, unknown> }> {
+  const env = ctx.env ?? process.env;
+  const secret = (name: string, field: string) => {
+    if (replay) return "";
+    const value = env[name];
+    if (!value) throw fieldError(UsageError, (n) => [`${n(field)} ${name}: that environment variable is not set`]);
+    return value;
+  };
+  switch (spec.kind) {
+    case "alpaca": {
+      const { alpacaFeed } = await import("./feeds/alpaca");
+      checkSymbols(spec.symbols, false);
+      if (spec.symbols.length === 0)
+        throw fieldError(UsageError, (n) => [`${n("symbols")} is needed: the symbols to stream, e.g. AAPL,MSFT`]);
+      const protocol = alpacaFeed({
+        dataFeed: spec.dataFeed,
+        symbols: spec.symbols,
+        channels: spec.channels,
+        key: secret(spec.keyEnv, "keyEnv"),
+        secret: secret(spec.secretEnv, "secretEnv"),
+        keyNames: { key: spec.keyEnv, secret: spec.secretEnv },
+        url: spec.url,
+      });
+      return {
+        protocol,
+        options: {
+          dataFeed: spec.dataFeed,
+          symbols: spec.symbols,
+          channels: spec.channels,
+          keyEnv: spec.keyEnv,
+          secretEnv: spec.secretEnv,
+        },
+      };
+    }
+    case "finnhub": {
+      const { finnhubFeed } = await import("./feeds/finnhub");
+      checkSymbols(spec.symbols, false);
+      if (spec.symbols.length === 0)
+        throw fieldError(UsageError, (n) => [`${n("symbols")} is needed: the symbols to stream, e.g. AAPL,MSFT`]);
+      const protocol = finnhubFeed({ symbols: spec.symbols, token: secret(spec.tokenEnv, "tokenEnv"), url: spec.url });
+      return { protocol, options: { symbols: spec.symbols, tokenEnv: spec.tokenEnv } };
+    }
+    case "ws": {
+      const { genericFeed } = await import("./feeds/generic");
+      if (!spec.map.price || !spec.map.ts)
+        throw fieldError(UsageError, (n) => [`${n("map")} needs at least price=… and ts=… (dotted paths into each record)`]);
+      if (!spec.map.symbol && !spec.symbol) throw fieldError(UsageError, (n) => [`${n("map")} needs symbol=… (or pass ${n("symbol")})`]);
+      const protocol = genericFeed({
+        url: spec.url,
+        subscribe: spec.subscribe,
+        map: spec.map,
+        records: spec.records,
+        symbol: spec.symbol,
+        timeZone: ctx.timeZone,
+      });
+      return { protocol, options: { url: protocol.shownUrl, map: spec.map, records: spec.records, symbol: spec.symbol } };
     }
   }
 }

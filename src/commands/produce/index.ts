@@ -5,8 +5,8 @@ import { TopicNotFoundError } from "../../kafka/errors";
 import { chalk } from "../../log";
 import { encodeTick, type Tick } from "../../model/tick";
 import { parseDuration, parseMarketDate } from "../../model/time";
-import type { ProduceResult } from "../../pipeline/produce/produce";
-import type { SourceKind } from "../../sources/registry";
+import type { FeedCounts, ProduceResult } from "../../pipeline/produce/produce";
+import { FEED_KINDS, SOURCE_KINDS, type SourceKind } from "../../sources/registry";
 import type { Rejected } from "../../sources/types";
 import { printRecord } from "../../ui/output";
 import type { StatusLine } from "../../ui/status";
@@ -21,15 +21,20 @@ import { SOURCE_FLAG_NAMES, type SourceFlags, sourceSpec } from "./spec";
 export function registerProduce(program: Command): void {
   program
     .command("produce")
-    .description("stream ticks into Kafka from a CSV file, the market simulator or an HTTP quote feed")
-    .addOption(new Option("-s, --source <source>", "where ticks come from").choices(["csv", "synthetic", "http"]).default("csv"))
+    .description(
+      "stream ticks into Kafka from a CSV file, the market simulator, an HTTP quote feed, a live WebSocket feed (Alpaca, Finnhub, any JSON feed) or a recording of one",
+    )
+    .addOption(new Option("-s, --source <source>", "where ticks come from").choices([...SOURCE_KINDS]).default("csv"))
     .option("--topic <topic>", "topic to produce to (default: kafka.topic)")
     .option("--create-topic", "create the topic if it does not exist (kafka.partitions, kafka.replicationFactor)")
     .optionsGroup("CSV replay:")
     .option("--file <path>", "CSV file to replay; - reads stdin")
     .option("--symbol <sym>", "symbol for files without a symbol column (Yahoo Finance exports)")
     .option("--map <field=column,…>", "map columns to tick fields (csv), or fields to dotted JSON paths (http)")
-    .option("--speed <n|max>", "keep the file's gaps between ticks, n times faster; max sends at once", "max")
+    .option(
+      "--speed <n|max>",
+      "csv: keep the file's gaps between ticks, n times faster (default max: at once); replay: n times the recorded pace (default 1)",
+    )
     .option("--loop", "start again at the end of the file (event times continue forward)")
     .option("--from <date>", "skip ticks before this date/time (market time zone)")
     .option("--to <date>", "skip ticks after this date/time (a date includes the whole day)")
@@ -46,6 +51,13 @@ export function registerProduce(program: Command): void {
     .option("--records <path>", "dotted path to the array of quotes in the response (generic shape)")
     .option("--api-key-env <name>", "environment variable holding the API key (never put the key itself on the command line)")
     .option("--api-key-header <name>", "send the key in this header instead of the URL's {apiKey}")
+    .optionsGroup("Live WebSocket feeds (alpaca, finnhub, ws) and replay:")
+    .addOption(new Option("--data-feed <feed>", "alpaca: iex (free) or sip").choices(["iex", "sip"]))
+    .option("--channels <list>", "alpaca: trades, quotes or both (default trades)")
+    .option("--api-secret-env <name>", "alpaca: environment variable holding the secret (default APCA_API_SECRET_KEY)")
+    .option("--subscribe <json|@file>", "ws: message sent on every connection (a subscription)")
+    .option("--record <file>", "write every raw frame with its arrival time to this file (JSON lines), for --source replay")
+    .option("--feed <name>", "replay: the feed whose decoder reads the recording (default: the one it names)")
     .optionsGroup("Flow and delivery:")
     .option("--rate <n>", "at most n ticks per second (synthetic: also the simulated pace, default 1000)")
     .option("--limit <n>", "stop after n ticks")
@@ -71,6 +83,10 @@ export function registerProduce(program: Command): void {
         "stockpipe produce --source synthetic --symbols 500 --rate 20000 --duration 1m",
         "stockpipe produce --source synthetic --symbols AAPL,MSFT --seed 42 --limit 1000 --dry-run",
         "FINNHUB_KEY=… stockpipe produce --source http --url 'https://finnhub.io/api/v1/quote?symbol={symbol}' --api-key-env FINNHUB_KEY --api-key-header X-Finnhub-Token --symbols AAPL,MSFT --interval 5s",
+        "APCA_API_KEY_ID=… APCA_API_SECRET_KEY=… stockpipe produce --source alpaca --symbols AAPL,MSFT --channels trades,quotes --record aapl.jsonl",
+        "FINNHUB_TOKEN=… stockpipe produce --source finnhub --symbols AAPL,MSFT",
+        "stockpipe produce --source ws --url wss://feed.example/stream --subscribe @sub.json --map symbol=s,price=p,ts=t,volume=q,seq=id",
+        "stockpipe produce --source replay --file aapl.jsonl --speed 10",
       ) +
         "\nEvery tick is tick v1 JSON keyed by symbol. Ctrl-C stops reading, flushes what is buffered, prints the summary and exits 130.\n",
     )
@@ -114,6 +130,8 @@ export interface ProduceSummary {
   stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
   /** The process's largest resident set, MB. */
   peakRssMb: number;
+  /** A live feed's connections, reconnections and gaps. */
+  feed?: FeedCounts;
 }
 
 const SHOWN_REJECTS = 5;
@@ -136,15 +154,16 @@ function dateBound(value: string | undefined, flag: string, timeZone: string, en
 
 async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   const tz = ctx.config.market.timeZone;
-  const speed = f.speed === undefined || f.speed === "max" ? undefined : positive(f.speed, "--speed");
+  // Replay paces itself by the recorded arrival times (the spec carries --speed); csv by the ticks' event times.
+  const speed = f.source !== "csv" || f.speed === undefined || f.speed === "max" ? undefined : positive(f.speed, "--speed");
   const rate = positive(f.rate, "--rate");
   const limit = positive(f.limit, "--limit", true);
   const from = dateBound(f.from, "--from", tz, false);
   const to = dateBound(f.to, "--to", tz, true);
   const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
   if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
-  if (speed !== undefined && f.source !== "csv")
-    throw new UsageError("--speed replays a file's timing: it goes with --source csv (use --rate for the others)");
+  if (f.speed !== undefined && f.source !== "csv" && f.source !== "replay")
+    throw new UsageError("--speed replays a file's timing: it goes with --source csv or replay (use --rate for the others)");
   const source = sourceSpec(f.source, f);
   const topic = ctx.config.kafka.topic;
   const { produce: run } = await import("../../pipeline/produce/produce");
@@ -200,6 +219,14 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
               live.metrics?.retries.inc();
               live.warn("Kafka did not take a batch", err, attempt, delay, `${pending} ticks buffered`);
             },
+            feed: {
+              onSubscribed: (feed) => feedLine(live.status, `${feed}: subscribed`),
+              onReconnecting(feed, attempt, delay, reason) {
+                live.metrics?.retries.inc();
+                feedLine(live.status, `${feed}: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`, true);
+              },
+              onGap: (feed, missed, detail) => feedLine(live.status, `${feed}: ${missed} messages missed (${detail})`, true),
+            },
           },
         ),
     );
@@ -219,10 +246,18 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     ticksPerSecond: Math.round(result.sent / Math.max(seconds, 0.01)),
     stoppedBy: result.stoppedBy,
     peakRssMb: peakRssMb(),
+    ...((FEED_KINDS as readonly string[]).includes(f.source) ? { feed: result.feed } : {}),
   };
   printSummary(ctx, summary, Boolean(f.dryRun));
   if (summary.stoppedBy === "interrupted")
     throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
+}
+
+/** A feed's connection news, above the live line (or on stderr before it starts). */
+function feedLine(status: StatusLine | undefined, text: string, warning = false): void {
+  const line = `${warning ? chalk.yellow("feed") : chalk.dim("feed")} ${text}`;
+  if (status) status.print(line);
+  else process.stderr.write(`${line}\n`);
 }
 
 /** --dry-run: the encoded ticks on stdout, one JSON line each, at the pace stdout takes them. */
@@ -257,6 +292,10 @@ function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): 
     `${chalk.green("✔")} ${dryRun ? "wrote" : "sent"} ${s.sent.toLocaleString("en-US")} ticks from ${s.source} ${dryRun ? "to stdout (dry run)" : `to ${s.topic}`} in ${s.seconds}s (${s.ticksPerSecond.toLocaleString("en-US")}/s); stopped by ${s.stoppedBy}`,
     `  rejected ${s.rejected}${reasons ? ` (${reasons})` : ""}${s.skippedOutsideRange ? `; ${s.skippedOutsideRange} outside --from/--to` : ""}`,
   ];
+  if (s.feed)
+    lines.push(
+      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gaps (${s.feed.missed} messages missed)` : "no gaps"}`,
+    );
   if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
   else printRecord(s as unknown as Record<string, unknown>, ctx.format);
 }

@@ -1,6 +1,8 @@
 /** `produce`'s source flags as a typed source spec; the source's own errors name its options, worded here with flags. */
+import { existsSync, readFileSync } from "node:fs";
 import { UsageError } from "../../errors";
 import { parseDuration } from "../../model/time";
+import type { AlpacaChannel } from "../../sources/feeds/alpaca";
 import type { Shape } from "../../sources/http";
 import type { SourceKind, SourceSpec } from "../../sources/registry";
 
@@ -19,6 +21,14 @@ export interface SourceFlags {
   records?: string;
   apiKeyEnv?: string;
   apiKeyHeader?: string;
+  apiSecretEnv?: string;
+  dataFeed?: string;
+  channels?: string;
+  subscribe?: string;
+  record?: string;
+  feed?: string;
+  /** Replay: times faster than recorded (a number or max). */
+  speed?: string;
 }
 
 /** The flag of each source option, for errors the sources raise. */
@@ -38,7 +48,17 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
   apiKeyEnv: "--api-key-env",
   apiKeyHeader: "--api-key-header",
   rejectFile: "--reject-file",
+  keyEnv: "--api-key-env",
+  secretEnv: "--api-secret-env",
+  tokenEnv: "--api-key-env",
+  record: "--record",
+  feed: "--feed",
+  speed: "--speed",
+  subscribe: "--subscribe",
 };
+
+/** Conventional names of the vendors' credentials in the environment. */
+export const CREDENTIAL_ENV = { alpaca: { key: "APCA_API_KEY_ID", secret: "APCA_API_SECRET_KEY" }, finnhub: "FINNHUB_TOKEN" };
 
 export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
   switch (kind) {
@@ -71,7 +91,68 @@ export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
         apiKeyHeader: f.apiKeyHeader,
       };
     }
+    case "alpaca":
+      return {
+        kind,
+        symbols: listFlag(f.symbols, "--symbols"),
+        dataFeed: oneOf(f.dataFeed ?? "iex", ["iex", "sip"], "--data-feed"),
+        channels: listFlag(f.channels ?? "trades", "--channels").map((c) =>
+          oneOf(c.toLowerCase(), ["trades", "quotes"], "--channels"),
+        ) as AlpacaChannel[],
+        keyEnv: f.apiKeyEnv ?? CREDENTIAL_ENV.alpaca.key,
+        secretEnv: f.apiSecretEnv ?? CREDENTIAL_ENV.alpaca.secret,
+        url: f.url,
+        record: f.record,
+      };
+    case "finnhub":
+      return {
+        kind,
+        symbols: listFlag(f.symbols, "--symbols"),
+        tokenEnv: f.apiKeyEnv ?? CREDENTIAL_ENV.finnhub,
+        url: f.url,
+        record: f.record,
+      };
+    case "ws":
+      if (!f.url) throw new UsageError("--source ws needs --url wss://…");
+      return {
+        kind,
+        url: f.url,
+        subscribe: subscribeFlag(f.subscribe),
+        map: pairs(f.map, "dotted.path", "price=data.p"),
+        records: f.records,
+        symbol: f.symbol?.toUpperCase(),
+        record: f.record,
+      };
+    case "replay": {
+      if (!f.file) throw new UsageError("--source replay needs --file RECORDING (made with --record)");
+      const speed = f.speed === undefined ? 1 : f.speed === "max" ? undefined : Number(f.speed);
+      if (speed !== undefined && !(speed > 0)) throw new UsageError(`--speed ${f.speed} must be a positive number or max`);
+      return { kind, file: f.file, feed: f.feed, speed };
+    }
   }
+}
+
+/** `--subscribe '{…}'` as it is, or `--subscribe @file.json` read from the file. */
+function subscribeFlag(value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith("@")) return value;
+  const path = value.slice(1);
+  if (!existsSync(path)) throw new UsageError(`--subscribe ${value}: no file ${path}`);
+  return readFileSync(path, "utf8").trim();
+}
+
+function listFlag(value: string | undefined, flag: string): string[] {
+  const list = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (flag === "--symbols") return list.map((s) => s.toUpperCase());
+  if (list.length === 0) throw new UsageError(`${flag} is empty`);
+  return list;
+}
+
+function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag} ${value}: choose ${choices.join(", ")}`);
+  return value as T;
 }
 
 /** `--map a=b,c=d` as { a: "b", c: "d" }. */

@@ -8,6 +8,7 @@ import type { LoadedConfig } from "../../config/loader";
 import { fieldError, RuntimeError } from "../../errors";
 import type { TickProducer } from "../../kafka/tickProducer";
 import type { Tick } from "../../model/tick";
+import type { FeedConnectionEvents } from "../../sources/feeds/types";
 import { Pacer } from "../../sources/pacer";
 import { createSource, type SourceSpec } from "../../sources/registry";
 import type { Rejected, Source } from "../../sources/types";
@@ -38,6 +39,7 @@ export interface ProduceOptions {
 /** Counts as the run goes: the loop's, plus ticks Kafka acknowledged. */
 export interface ProduceProgress extends ProduceCounts {
   sent: number;
+  feed: FeedCounts;
 }
 
 export interface ProduceEvents {
@@ -51,6 +53,17 @@ export interface ProduceEvents {
   onDelivered?(count: number, ms: number): void;
   /** Kafka did not take a batch; it is sent again. `pending`: ticks buffered meanwhile. */
   onRetry?(error: Error, attempt: number, delayMs: number, pending: number): void;
+  /** A streaming feed's connection: connected, subscribed, reconnecting, gaps. */
+  feed?: FeedConnectionEvents;
+}
+
+/** What a streaming feed's connection went through. */
+export interface FeedCounts {
+  connections: number;
+  reconnects: number;
+  /** Gaps the feed's numbering showed, and the messages missed in them. */
+  gaps: number;
+  missed: number;
 }
 
 export interface ProduceResult extends ProduceProgress {
@@ -58,8 +71,28 @@ export interface ProduceResult extends ProduceProgress {
 }
 
 export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: ProduceEvents = {}): Promise<ProduceResult> {
-  const progress: ProduceProgress = { ...newCounts(), sent: 0 };
-  const source = await createSource(o.source, { timeZone: loaded.config.market.timeZone });
+  const progress: ProduceProgress = { ...newCounts(), sent: 0, feed: { connections: 0, reconnects: 0, gaps: 0, missed: 0 } };
+  const f = progress.feed;
+  const source = await createSource(o.source, {
+    timeZone: loaded.config.market.timeZone,
+    feeds: loaded.config.feeds,
+    feedEvents: {
+      ...events.feed,
+      onConnected(feed) {
+        f.connections++;
+        events.feed?.onConnected?.(feed);
+      },
+      onReconnecting(feed, attempt, delayMs, reason) {
+        f.reconnects++;
+        events.feed?.onReconnecting?.(feed, attempt, delayMs, reason);
+      },
+      onGap(feed, missed, detail) {
+        f.gaps++;
+        f.missed += missed;
+        events.feed?.onGap?.(feed, missed, detail);
+      },
+    },
+  });
   let rejects: WriteStream | undefined;
   let producer: TickProducer | undefined;
   try {

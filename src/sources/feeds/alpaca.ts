@@ -1,0 +1,162 @@
+/**
+ * Alpaca market data v2, stocks: `wss://stream.data.alpaca.markets/v2/{iex|sip}`. The server greets
+ * (`[{"T":"success","msg":"connected"}]`), the client authenticates with its key and secret
+ * (`{"action":"auth","key":…,"secret":…}`), the server answers `authenticated` or an error (402 auth failed, …),
+ * the client subscribes (`{"action":"subscribe","trades":[…],"quotes":[…]}`) and the server confirms with a
+ * `subscription` message listing what it took. Every server message is a JSON array of objects, `T` naming the
+ * kind: `t` a trade (`S` symbol, `i` trade id, `p` price, `s` size, `t` RFC 3339 time), `q` a quote (`bp`/`ap`
+ * bid and ask, `bs`/`as` their sizes).
+ */
+import { uuidFrom } from "../../model/ids";
+import { finalizeTick, type Tick, validateTick } from "../../model/tick";
+import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
+
+export type AlpacaChannel = "trades" | "quotes";
+
+export interface AlpacaOptions {
+  /** `iex` (free) or `sip`. */
+  dataFeed: "iex" | "sip";
+  symbols: string[];
+  channels: AlpacaChannel[];
+  key: string;
+  secret: string;
+  /** The environment variables the key and secret came from, for errors. */
+  keyNames: { key: string; secret: string };
+  /** Overrides the endpoint (a sandbox, a test server). */
+  url?: string;
+}
+
+/** Error codes that retrying cannot change, with what to do. */
+const REFUSALS: Record<number, string> = {
+  400: "the request was invalid",
+  401: "not authenticated",
+  402: "the key or secret is wrong",
+  403: "already authenticated",
+  404: "authentication timed out",
+  405: "too many symbols for the plan",
+  406: "another connection of this account is open",
+  409: "the plan does not include this data feed",
+  410: "the subscription was invalid",
+};
+
+type Message = Record<string, unknown>;
+
+/** RFC 3339 with up to nanoseconds → ISO-8601 with milliseconds (truncated, never rounded into the next ms). */
+export function isoMs(text: unknown): string | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}${m[3]}`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
+  const url = o.url ?? `wss://stream.data.alpaca.markets/v2/${o.dataFeed}`;
+  const source = `alpaca:${o.dataFeed}`;
+  return {
+    name: "alpaca",
+    url,
+    shownUrl: url,
+    confirms: true,
+    session: () => new AlpacaSession(o, source),
+  };
+}
+
+class AlpacaSession implements FeedSession {
+  constructor(
+    private readonly o: AlpacaOptions,
+    private readonly source: string,
+  ) {}
+
+  opened(): string[] {
+    // The server greets first; the key goes out in answer to the greeting.
+    return [];
+  }
+
+  receive(frame: string): FeedEvent[] {
+    let messages: unknown;
+    try {
+      messages = JSON.parse(frame);
+    } catch {
+      return [{ kind: "rejected", reason: "not JSON", detail: "alpaca sent a frame that is not JSON" }];
+    }
+    if (!Array.isArray(messages))
+      return [{ kind: "rejected", reason: "unknown message", detail: "alpaca sent a frame that is not a list of messages" }];
+    return messages.map((m) => this.message(m as Message));
+  }
+
+  private message(m: Message): FeedEvent {
+    const o = this.o;
+    switch (m?.T) {
+      case "success":
+        if (m.msg === "connected") return { kind: "send", text: JSON.stringify({ action: "auth", key: o.key, secret: o.secret }) };
+        if (m.msg === "authenticated") {
+          const sub: Record<string, unknown> = { action: "subscribe" };
+          for (const c of o.channels) sub[c] = o.symbols;
+          return { kind: "send", text: JSON.stringify(sub) };
+        }
+        return { kind: "ignored" };
+      case "error": {
+        const code = Number(m.code);
+        const why = REFUSALS[code];
+        if (!why) return { kind: "rejected", reason: "feed error", detail: `alpaca error ${m.code}: ${String(m.msg)}` };
+        const credentials = code === 401 || code === 402 || code === 404;
+        return {
+          kind: "refused",
+          message: `${why} (error ${code}: ${String(m.msg)})`,
+          hint: credentials
+            ? `check the key in ${o.keyNames.key} and the secret in ${o.keyNames.secret}`
+            : code === 409
+              ? "use the iex data feed, or a plan that includes sip"
+              : undefined,
+        };
+      }
+      case "subscription": {
+        for (const c of this.o.channels) {
+          const taken = new Set(Array.isArray(m[c]) ? (m[c] as string[]) : []);
+          const missing = this.o.symbols.filter((s) => !taken.has(s) && !taken.has("*"));
+          if (missing.length)
+            return { kind: "refused", message: `the ${c} of ${missing.join(", ")} were not subscribed`, hint: "check the symbols" };
+        }
+        return { kind: "subscribed", detail: `${this.o.channels.join(" and ")} of ${this.o.symbols.join(", ")}` };
+      }
+      case "t":
+        return this.trade(m);
+      case "q":
+        return this.quote(m);
+      default:
+        return typeof m?.T === "string" && ["b", "d", "u", "s", "l", "c", "x"].includes(m.T)
+          ? { kind: "ignored" }
+          : { kind: "rejected", reason: "unknown message", detail: `alpaca message of unknown type ${JSON.stringify(m?.T)}` };
+    }
+  }
+
+  /** A trade: its size is the tick's volume, its trade id the tick's seq (so a trade seen twice is one tick). */
+  private trade(m: Message): FeedEvent {
+    const ts = isoMs(m.t);
+    if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca trade time ${JSON.stringify(m.t)} is not RFC 3339` };
+    return this.tick({ symbol: m.S, ts, price: m.p, volume: m.s, source: this.source, seq: m.i }, undefined);
+  }
+
+  /** A quote: a tick carrying bid and ask, priced at their midpoint, with no volume (see docs/records.md). */
+  private quote(m: Message): FeedEvent {
+    const ts = isoMs(m.t);
+    if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca quote time ${JSON.stringify(m.t)} is not RFC 3339` };
+    const bid = m.bp;
+    const ask = m.ap;
+    // The midpoint, without the binary fraction's noise (400.1 and 400.3 give 400.2, not 400.20000000000005).
+    const price =
+      typeof bid === "number" && typeof ask === "number" && bid > 0 && ask > 0 ? Math.round(((bid + ask) / 2) * 1e8) / 1e8 : undefined;
+    // Quotes carry no id: the full-precision time, bid and ask make one.
+    const id = uuidFrom("stockpipe.quote.alpaca", `${String(m.S)}|${String(m.t)}|${String(bid)}|${String(ask)}`);
+    return this.tick({ symbol: m.S, ts, price: price ?? ask ?? bid, bid, ask, source: `${this.source}:quotes` }, id);
+  }
+
+  private tick(fields: Record<string, unknown>, id: string | undefined): FeedEvent {
+    for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
+    if (id) fields.id = id;
+    const invalid = validateTick(fields);
+    if (invalid) return { kind: "rejected", ...invalid };
+    return { kind: "tick", tick: finalizeTick(fields as unknown as Tick) };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Any JSON WebSocket feed: an optional subscribe message sent on every connection, a map of tick field → dotted
+ * path into each record, and an optional path to the array of records in a frame (else the frame is one record).
+ * Frames without a price at the mapped path (acknowledgements, heartbeats) are skipped, not rejected.
+ */
+import { finalizeTick, type Tick, validateTick } from "../../model/tick";
+import { parseMarketDate } from "../../model/time";
+import { getPath } from "../http";
+import type { FeedEvent, FeedProtocol } from "./types";
+
+export interface GenericOptions {
+  url: string;
+  /** Sent on every connection (a subscription), as it is. */
+  subscribe?: string;
+  /** Tick field → dotted path in a record: at least price and ts; symbol unless `symbol` is fixed. */
+  map: Record<string, string>;
+  records?: string;
+  /** The symbol of a feed whose records do not carry one. */
+  symbol?: string;
+  timeZone: string;
+}
+
+export function genericFeed(o: GenericOptions): FeedProtocol {
+  let shownUrl = o.url;
+  try {
+    const u = new URL(o.url);
+    // Query parameters often carry keys: keep their names, hide their values.
+    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, "***");
+    shownUrl = u.toString();
+  } catch {
+    // Not a URL: the connection will say so.
+  }
+  return {
+    name: "ws",
+    url: o.url,
+    shownUrl,
+    confirms: false,
+    session: () => ({ opened: () => (o.subscribe ? [o.subscribe] : []), receive: (frame) => decodeGeneric(frame, o) }),
+  };
+}
+
+const num = (v: unknown) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v);
+
+export function decodeGeneric(frame: string, o: Pick<GenericOptions, "map" | "records" | "symbol" | "timeZone">): FeedEvent[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(frame);
+  } catch {
+    return [{ kind: "rejected", reason: "not JSON", detail: "the feed sent a frame that is not JSON" }];
+  }
+  const records = o.records ? getPath(body, o.records) : body;
+  if (records === undefined) return [{ kind: "ignored" }];
+  const list = Array.isArray(records) ? records : [records];
+  return list.map((r): FeedEvent => {
+    const price = getPath(r, o.map.price ?? "price");
+    if (price === undefined) return { kind: "ignored" };
+    const rawTs = getPath(r, o.map.ts ?? "ts");
+    const ms =
+      typeof rawTs === "number"
+        ? rawTs < 1e11
+          ? rawTs * 1000
+          : rawTs
+        : typeof rawTs === "string"
+          ? parseMarketDate(rawTs, o.timeZone)
+          : undefined;
+    if (ms === undefined) return { kind: "rejected", reason: "unparseable date", detail: `cannot read the time ${JSON.stringify(rawTs)}` };
+    const fields: Record<string, unknown> = { ts: new Date(ms).toISOString(), price: num(price), source: "ws" };
+    for (const [field, path] of Object.entries(o.map)) {
+      if (field === "price" || field === "ts") continue;
+      const v = getPath(r, path);
+      if (v !== undefined && v !== null) fields[field] = field === "symbol" || field === "currency" || field === "id" ? v : num(v);
+    }
+    fields.symbol ??= o.symbol;
+    if (typeof fields.symbol === "string") fields.symbol = fields.symbol.toUpperCase();
+    const invalid = validateTick(fields);
+    if (invalid) return { kind: "rejected", ...invalid };
+    return { kind: "tick", tick: finalizeTick(fields as unknown as Tick) };
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * A streaming feed's protocol: what to send once connected, and what each frame means. The connection manager
+ * (connection.ts) owns the socket — reconnects, heartbeats, silence — and runs one session per connection, so a
+ * protocol only turns frames into events and says what to answer.
+ */
+import type { Tick } from "../../model/tick";
+
+/** What one frame meant. */
+export type FeedEvent =
+  | { kind: "tick"; tick: Tick }
+  | { kind: "rejected"; reason: string; detail: string }
+  /** Send this text (an authentication after a greeting, a subscription after the authentication). */
+  | { kind: "send"; text: string }
+  /** The subscription is confirmed: data flows from here on. */
+  | { kind: "subscribed"; detail?: string }
+  /** A refusal retrying cannot change (a bad key, an unknown symbol): the feed stops with this one line. */
+  | { kind: "refused"; message: string; hint?: string }
+  /** Messages the feed numbers were skipped: `missed` of them. */
+  | { kind: "gap"; missed: number; detail: string }
+  /** A frame that only keeps the connection alive, or says nothing stockpipe uses. */
+  | { kind: "ignored" };
+
+/** One connection's view of the protocol: it starts over at every (re)connection. */
+export interface FeedSession {
+  /** Texts to send as soon as the socket is open. */
+  opened(): string[];
+  /** The events a text frame carries, in order. */
+  receive(frame: string): FeedEvent[];
+}
+
+export interface FeedProtocol {
+  /** The feed's name: `alpaca`, `finnhub`, `ws`, … (the tick's `source` starts with it). */
+  readonly name: string;
+  /** The endpoint to connect to (secrets in it are never shown: see `shownUrl`). */
+  readonly url: string;
+  /** The endpoint as it may be printed. */
+  readonly shownUrl: string;
+  /** Whether the feed confirms its subscription (else data counts as confirmation). */
+  readonly confirms: boolean;
+  session(): FeedSession;
+}
+
+/** The events a feed's connection goes through, for the live line and metrics. */
+export interface FeedConnectionEvents {
+  onConnected?(feed: string): void;
+  onSubscribed?(feed: string): void;
+  /** The connection dropped or went silent; the next attempt is in `delayMs`. */
+  onReconnecting?(feed: string, attempt: number, delayMs: number, reason: string): void;
+  onGap?(feed: string, missed: number, detail: string): void;
+}

@@ -1,0 +1,148 @@
+/**
+ * Local WebSocket servers that speak the vendors' feeds as their public docs describe them, with the
+ * misbehaviour of the real ones on demand: a dropped connection, a socket that goes silent without closing,
+ * a refused key, malformed frames. Tests compute what they expect from what these servers sent.
+ */
+import type { AddressInfo } from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
+
+export interface AlpacaTrade {
+  T: "t";
+  S: string;
+  i: number;
+  x: string;
+  p: number;
+  s: number;
+  t: string;
+  c: string[];
+  z: string;
+}
+
+/** n trades of the symbols in turn, one millisecond apart from `startMs`, trade ids from `firstId`. */
+export function alpacaTrades(n: number, symbols: string[], firstId = 1, startMs = Date.UTC(2024, 0, 2, 14, 30)): AlpacaTrade[] {
+  return Array.from({ length: n }, (_, k) => ({
+    T: "t",
+    S: symbols[k % symbols.length]!,
+    i: firstId + k,
+    x: "V",
+    p: Math.round((100 + Math.sin(k) * 5 + k / 100) * 100) / 100,
+    s: 1 + (k % 17) * 3,
+    // Nanosecond precision, as Alpaca sends it.
+    t: `${new Date(startMs + k).toISOString().slice(0, 23)}${String(k % 1000).padStart(6, "0")}Z`,
+    c: ["@"],
+    z: "C",
+  }));
+}
+
+export class FeedServer {
+  readonly wss: WebSocketServer;
+  readonly clients = new Set<WebSocket>();
+  /** Every text the clients sent, in order. */
+  readonly received: string[] = [];
+  connections = 0;
+  private onConnect: (ws: WebSocket) => void = () => {};
+  private onMessage: (ws: WebSocket, text: string) => void = () => {};
+
+  private constructor(wss: WebSocketServer) {
+    this.wss = wss;
+  }
+
+  /** A server on 127.0.0.1 (a free port); `verify` may refuse the handshake with an HTTP status. */
+  static async start(verify?: (url: URL) => number | undefined): Promise<FeedServer> {
+    const wss = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      verifyClient: verify
+        ? (info, done) => {
+            const status = verify(new URL(info.req.url ?? "/", "http://x"));
+            if (status) done(false, status, status === 401 ? "Unauthorized" : "Refused");
+            else done(true);
+          }
+        : undefined,
+    });
+    await new Promise<void>((r) => wss.once("listening", () => r()));
+    const server = new FeedServer(wss);
+    wss.on("connection", (ws) => {
+      server.connections++;
+      server.clients.add(ws);
+      ws.on("close", () => server.clients.delete(ws));
+      ws.on("message", (data) => {
+        const text = data.toString();
+        server.received.push(text);
+        server.onMessage(ws, text);
+      });
+      server.onConnect(ws);
+    });
+    return server;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+
+  handle(onConnect: (ws: WebSocket) => void, onMessage: (ws: WebSocket, text: string) => void): this {
+    this.onConnect = onConnect;
+    this.onMessage = onMessage;
+    return this;
+  }
+
+  /** Sends to every open client. */
+  broadcast(text: string): void {
+    for (const ws of this.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  }
+
+  /** Drops every client as a network failure would (no close frame). */
+  drop(): void {
+    for (const ws of this.clients) ws.terminate();
+  }
+
+  /** Every client's socket stops reading and sending, and never closes: a half-open connection. */
+  goSilent(): void {
+    for (const ws of this.clients) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.clients) ws.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+}
+
+/** Waits until `check` holds, polling. */
+export async function until(check: () => boolean, ms = 10_000, what = "the condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface AlpacaServerOptions {
+  key: string;
+  secret: string;
+  /** Symbols the server refuses to subscribe (left out of its confirmation). */
+  unknown?: string[];
+}
+
+/** Alpaca's stocks stream: greeting, auth, subscription confirmation; trades and quotes as the test sends them. */
+export async function alpacaServer(o: AlpacaServerOptions): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start();
+  let subscribed = 0;
+  server.handle(
+    (ws) => ws.send(JSON.stringify([{ T: "success", msg: "connected" }])),
+    (ws, text) => {
+      const m = JSON.parse(text);
+      if (m.action === "auth") {
+        if (m.key === o.key && m.secret === o.secret) ws.send(JSON.stringify([{ T: "success", msg: "authenticated" }]));
+        else {
+          ws.send(JSON.stringify([{ T: "error", code: 402, msg: "auth failed" }]));
+          ws.close();
+        }
+      } else if (m.action === "subscribe") {
+        subscribed++;
+        const keep = (list: string[] | undefined) => (list ?? []).filter((s) => !(o.unknown ?? []).includes(s));
+        ws.send(JSON.stringify([{ T: "subscription", trades: keep(m.trades), quotes: keep(m.quotes), bars: [] }]));
+      }
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}

@@ -1,0 +1,143 @@
+/** The connection manager against local servers speaking Alpaca's protocol: reconnects, silence, refusals. */
+import { afterEach, describe, expect, it } from "vitest";
+import { RuntimeError } from "../../../../src/errors";
+import { alpacaFeed } from "../../../../src/sources/feeds/alpaca";
+import { backoffDelay, type ConnectionOptions, feedItems } from "../../../../src/sources/feeds/connection";
+import type { SourceItem } from "../../../../src/sources/types";
+import { alpacaServer, alpacaTrades, FeedServer, until } from "../../../feeds/servers";
+
+const servers: FeedServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+function options(url: string, over: Partial<ConnectionOptions> = {}, key = "K"): ConnectionOptions {
+  return {
+    protocol: alpacaFeed({
+      dataFeed: "iex",
+      symbols: ["AAPL", "MSFT"],
+      channels: ["trades"],
+      key,
+      secret: "S",
+      keyNames: { key: "KEY_ENV", secret: "SECRET_ENV" },
+      url,
+    }),
+    silenceMs: 5000,
+    pingMs: 200,
+    subscribeTimeoutMs: 5000,
+    backoff: { initialMs: 20, maxMs: 100 },
+    maxFrameBytes: 4 * 1024 * 1024,
+    ...over,
+  };
+}
+
+/** Reads items in the background until stopped. */
+function reader(o: ConnectionOptions) {
+  const stop = new AbortController();
+  const items: SourceItem[] = [];
+  const reconnects: string[] = [];
+  o.events = { onReconnecting: (_f, _a, _d, reason) => reconnects.push(reason) };
+  const done = (async () => {
+    for await (const item of feedItems(o, stop.signal)) items.push(item);
+  })();
+  const ticks = () => items.filter((i) => i.kind === "tick").map((i) => (i.kind === "tick" ? i.tick : undefined)!);
+  return { items, ticks, reconnects, done, stop: () => stop.abort() };
+}
+
+describe("a feed's connection", () => {
+  it("authenticates, subscribes and streams; after a drop it reconnects, subscribes again and goes on", async () => {
+    const server = await alpacaServer({ key: "K", secret: "S" });
+    servers.push(server);
+    const r = reader(options(server.url));
+    await until(() => server.subscribed() === 1, 5000, "the subscription");
+    const trades = alpacaTrades(30, ["AAPL", "MSFT"]);
+    server.broadcast(JSON.stringify(trades.slice(0, 10)));
+    await until(() => r.ticks().length === 10);
+    server.drop();
+    await until(() => server.subscribed() === 2, 5000, "the second subscription");
+    server.broadcast(JSON.stringify(trades.slice(10)));
+    await until(() => r.ticks().length === 30);
+    r.stop();
+    await r.done;
+    expect(r.ticks().map((t) => t.seq)).toEqual(trades.map((t) => t.i));
+    expect(server.received.filter((m) => m.includes('"auth"'))).toHaveLength(2);
+    expect(r.reconnects).toHaveLength(1);
+    expect(r.reconnects[0]).toMatch(/^the connection closed \(1006/);
+  });
+
+  it("replaces a socket that goes silent without closing, within the silence time", async () => {
+    const server = await alpacaServer({ key: "K", secret: "S" });
+    servers.push(server);
+    const r = reader(options(server.url, { silenceMs: 600, pingMs: 100 }));
+    await until(() => server.subscribed() === 1);
+    const silentAt = Date.now();
+    server.goSilent();
+    await until(() => server.subscribed() === 2, 5000, "a new subscription");
+    const took = Date.now() - silentAt;
+    r.stop();
+    await r.done;
+    expect(r.reconnects[0]).toMatch(/^no data for 0\.\d s$/);
+    expect(took).toBeLessThan(600 + 1000 + 500);
+  });
+
+  it("tries again when the subscription is never confirmed", async () => {
+    const server = await FeedServer.start();
+    servers.push(server);
+    server.handle(
+      (ws) => ws.send('[{"T":"success","msg":"connected"}]'),
+      () => {},
+    );
+    const r = reader(options(server.url, { subscribeTimeoutMs: 300 }));
+    await until(() => server.connections >= 2, 5000, "a second connection");
+    r.stop();
+    await r.done;
+    expect(r.reconnects[0]).toBe("no subscription confirmed within 0.3 s");
+  });
+
+  it("stops in one line on a refused key, and on a handshake the server refuses", async () => {
+    const server = await alpacaServer({ key: "K", secret: "S" });
+    servers.push(server);
+    const r = reader(options(server.url, {}, "wrong"));
+    const err = await r.done.catch((e) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect(err.message).toBe(`alpaca at ${server.url}: the key or secret is wrong (error 402: auth failed)`);
+    expect(err.hint).toBe("check the key in KEY_ENV and the secret in SECRET_ENV");
+
+    const refusing = await FeedServer.start(() => 401);
+    servers.push(refusing);
+    const r2 = reader(options(refusing.url));
+    const err2 = await r2.done.catch((e) => e);
+    expect(err2.message).toBe(`alpaca at ${refusing.url} refused the connection: HTTP 401 Unauthorized`);
+  });
+
+  it("keeps trying a server that is not there yet, backing off", async () => {
+    const r = reader(options("ws://127.0.0.1:9"));
+    await until(() => r.reconnects.length >= 3);
+    r.stop();
+    await r.done;
+    expect(r.reconnects[0]).toMatch(/^cannot connect: connect ECONNREFUSED/);
+  });
+
+  it("rejects a 1 MB frame that is not a message and goes on with the next", async () => {
+    const server = await alpacaServer({ key: "K", secret: "S" });
+    servers.push(server);
+    const r = reader(options(server.url));
+    await until(() => server.subscribed() === 1);
+    server.broadcast("x".repeat(1024 * 1024));
+    server.broadcast(JSON.stringify(alpacaTrades(1, ["AAPL"])));
+    await until(() => r.ticks().length === 1);
+    r.stop();
+    await r.done;
+    const rejected = r.items.filter((i) => i.kind === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ reason: "not JSON", url: server.url });
+    expect((rejected[0] as { raw: string }).raw).toHaveLength(500);
+  });
+
+  it("waits longer after each failed attempt, up to the most, with jitter", () => {
+    const b = { initialMs: 500, maxMs: 30_000 };
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, b, () => 1))).toEqual([500, 1000, 2000, 4000]);
+    expect(backoffDelay(1, b, () => 0)).toBe(250);
+    expect(backoffDelay(20, b, () => 1)).toBe(30_000);
+  });
+});
