@@ -205,6 +205,9 @@ const feeds = z
     maxFrameBytes: posInt()
       .default(16 * 1024 * 1024)
       .describe("A larger frame closes the feed's connection (it is replaced)"),
+    dedupWindow: posInt()
+      .default(100_000)
+      .describe("Ids of the latest ticks a feed remembers, to skip trades it is sent again after a reconnection"),
   })
   .strict()
   .prefault({});

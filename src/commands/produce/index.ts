@@ -294,7 +294,7 @@ function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): 
   ];
   if (s.feed)
     lines.push(
-      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gaps (${s.feed.missed} messages missed)` : "no gaps"}`,
+      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gaps (${s.feed.missed} messages missed)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
     );
   if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
   else printRecord(s as unknown as Record<string, unknown>, ctx.format);

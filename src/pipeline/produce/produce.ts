@@ -64,6 +64,8 @@ export interface FeedCounts {
   /** Gaps the feed's numbering showed, and the messages missed in them. */
   gaps: number;
   missed: number;
+  /** Ticks sent again by the feed (after a reconnection) and skipped. */
+  duplicates: number;
 }
 
 export interface ProduceResult extends ProduceProgress {
@@ -71,7 +73,7 @@ export interface ProduceResult extends ProduceProgress {
 }
 
 export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: ProduceEvents = {}): Promise<ProduceResult> {
-  const progress: ProduceProgress = { ...newCounts(), sent: 0, feed: { connections: 0, reconnects: 0, gaps: 0, missed: 0 } };
+  const progress: ProduceProgress = { ...newCounts(), sent: 0, feed: { connections: 0, reconnects: 0, gaps: 0, missed: 0, duplicates: 0 } };
   const f = progress.feed;
   const source = await createSource(o.source, {
     timeZone: loaded.config.market.timeZone,
@@ -85,6 +87,10 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
       onReconnecting(feed, attempt, delayMs, reason) {
         f.reconnects++;
         events.feed?.onReconnecting?.(feed, attempt, delayMs, reason);
+      },
+      onDuplicate(feed) {
+        f.duplicates++;
+        events.feed?.onDuplicate?.(feed);
       },
       onGap(feed, missed, detail) {
         f.gaps++;

@@ -1,4 +1,9 @@
-/** A live feed as a source: its protocol over the shared connection manager, recorded when asked. */
+/**
+ * A live feed as a source: its protocol over the shared connection manager, recorded when asked. A feed sends
+ * again, after a reconnection, trades it sent before (vendors replay the last ones, or a snapshot): ticks whose
+ * id this source produced among its last `dedupWindow` are skipped, so the topic gets each trade once. (A trade
+ * that still comes twice — two processes on one feed — has the same id, and every store keeps it once.)
+ */
 import type { Source, SourceItem } from "../types";
 import { feedItems } from "./connection";
 import { Recorder, type RecordingHeader } from "./recording";
@@ -12,6 +17,8 @@ export interface FeedTuning {
   backoffMs: number;
   maxBackoffMs: number;
   maxFrameBytes: number;
+  /** How many of the latest tick ids are remembered to skip a trade sent again. */
+  dedupWindow: number;
 }
 
 export interface FeedSourceOptions {
@@ -44,7 +51,18 @@ export class FeedSource implements Source {
     this.recorder = await Recorder.open(r.file, header);
   }
 
-  items(signal: AbortSignal): AsyncIterable<SourceItem> {
+  async *items(signal: AbortSignal): AsyncGenerator<SourceItem> {
+    const seen = new RecentIds(this.o.tuning.dedupWindow);
+    for await (const item of this.frames(signal)) {
+      if (item.kind === "tick" && !seen.add(item.tick.id!)) {
+        this.o.events?.onDuplicate?.(this.o.protocol.name);
+        continue;
+      }
+      yield item;
+    }
+  }
+
+  private frames(signal: AbortSignal): AsyncIterable<SourceItem> {
     const t = this.o.tuning;
     return feedItems(
       {
@@ -63,5 +81,19 @@ export class FeedSource implements Source {
 
   async close(): Promise<void> {
     await this.recorder?.close();
+  }
+}
+
+/** The last `size` ids added, to tell a repeat (Set keeps insertion order: the oldest goes first). */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly size: number) {}
+
+  /** False when the id is among the recent ones. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.size) this.ids.delete(this.ids.values().next().value!);
+    return true;
   }
 }

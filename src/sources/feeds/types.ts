@@ -47,4 +47,6 @@ export interface FeedConnectionEvents {
   /** The connection dropped or went silent; the next attempt is in `delayMs`. */
   onReconnecting?(feed: string, attempt: number, delayMs: number, reason: string): void;
   onGap?(feed: string, missed: number, detail: string): void;
+  /** A tick this process had already produced came again (after a reconnection) and was skipped. */
+  onDuplicate?(feed: string): void;
 }
