@@ -212,6 +212,69 @@ const feeds = z
   .strict()
   .prefault({});
 
+/** One source of a `produce` that runs several: its kind, its options, and the topic its ticks go to. */
+const symbolList = z.array(z.string().min(1)).min(1);
+const sourceCommon = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
+    .optional(),
+  topic: topicName.optional(),
+  url: z.string().min(1).optional(),
+  record: z.string().min(1).optional(),
+};
+const sourceEntry = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("alpaca"),
+      symbols: symbolList,
+      dataFeed: z.enum(["iex", "sip"]).default("iex"),
+      channels: z
+        .array(z.enum(["trades", "quotes"]))
+        .min(1)
+        .default(["trades"]),
+      keyEnv: z.string().min(1).default("APCA_API_KEY_ID"),
+      secretEnv: z.string().min(1).default("APCA_API_SECRET_KEY"),
+      ...sourceCommon,
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal("finnhub"), symbols: symbolList, tokenEnv: z.string().min(1).default("FINNHUB_TOKEN"), ...sourceCommon })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("ws"),
+      subscribe: z.string().min(1).optional(),
+      map: z.record(z.string(), z.string()),
+      records: z.string().min(1).optional(),
+      symbol: z.string().min(1).optional(),
+      ...sourceCommon,
+      url: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("synthetic"),
+      symbols: z.union([symbolList, z.number().int().min(1)]).optional(),
+      seed: z.number().int().min(0).optional(),
+      rate: z.number().positive().optional(),
+      name: sourceCommon.name,
+      topic: sourceCommon.topic,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("replay"),
+      file: z.string().min(1),
+      feed: z.string().optional(),
+      speed: z.number().positive().optional(),
+      name: sourceCommon.name,
+      topic: sourceCommon.topic,
+    })
+    .strict(),
+]);
+export type SourceEntry = z.infer<typeof sourceEntry>;
+
 const market = z
   .object({
     timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
@@ -337,7 +400,24 @@ const log = z
   .prefault({});
 
 export const configSchema = z
-  .object({ kafka, cassandra, s3, athena, producer, feeds, consumer, analytics, dashboard, market, local, log })
+  .object({
+    kafka,
+    cassandra,
+    s3,
+    athena,
+    producer,
+    feeds,
+    sources: z
+      .array(sourceEntry)
+      .default([])
+      .describe("Sources one `produce` runs together (when --source is not given): each with its kind, symbols, topic and options"),
+    consumer,
+    analytics,
+    dashboard,
+    market,
+    local,
+    log,
+  })
   .strict()
   .superRefine((c, ctx) => {
     if (c.kafka.sasl.mechanism !== "none") {

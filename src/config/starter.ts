@@ -10,6 +10,12 @@ export function starterYaml(): string {
   let open: string[] = [];
   for (const f of fields()) {
     const parts = f.path.split(".");
+    if (parts.length === 1) {
+      // A top-level list of its own (sources): commented out whole, with an example.
+      lines.push("", `## ${f.description}. Env: ${f.env}`, ...(EXAMPLES[f.path] ?? [`# ${f.path}: ${formatYaml(f.defaultValue)}`]));
+      open = parts;
+      continue;
+    }
     if (parts[0] !== open[0]) lines.push("", `${parts[0]}:`);
     // Every nested object whose key changed gets its own (commented) key line.
     for (let depth = 1; depth < parts.length - 1; depth++) {
@@ -25,6 +31,16 @@ export function starterYaml(): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** Examples of the top-level lists, as commented YAML. */
+const EXAMPLES: Record<string, string[]> = {
+  sources: [
+    "# sources:",
+    "#   - { kind: alpaca, name: us-stocks, symbols: [AAPL, MSFT], topic: ticks }   # key and secret: APCA_API_KEY_ID, APCA_API_SECRET_KEY",
+    "#   - { kind: finnhub, symbols: [TSLA], topic: ticks }                          # token: FINNHUB_TOKEN",
+    '#   - { kind: ws, url: "wss://feed.example/stream", subscribe: \'{"op":"subscribe"}\', map: { symbol: s, price: p, ts: t }, topic: other }',
+  ],
+};
 
 function formatYaml(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(", ")}]`;

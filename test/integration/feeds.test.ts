@@ -3,7 +3,7 @@
  * to the trades sent, reconnections that lose and double nothing in the stores, silence, refusals, bad frames,
  * and the replay of a recording.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import kafkajs from "kafkajs";
@@ -296,5 +296,43 @@ describe("live feeds", () => {
     expect(r.code, r.stderr).toBe(0);
     const [tick] = await readTopic(topic, 1);
     expect(tick).toMatchObject({ symbol: "ETH", ts: "2023-11-14T22:13:20.000Z", price: 2301.5, volume: 4, source: "ws", seq: 11 });
+  });
+
+  it("runs several feeds from the config's sources in one process; one refused, the other streams on, and the summary says which failed", async () => {
+    const good = await alpacaServer({ key: CREDENTIALS.APCA_API_KEY_ID, secret: CREDENTIALS.APCA_API_SECRET_KEY });
+    const bad = await alpacaServer({ key: "other", secret: "other" });
+    servers.push(good, bad);
+    const [t1, t2] = [await newTopic(), await newTopic()];
+    const dir = mkdtempSync(join(tmpdir(), "sp-sources-"));
+    const config = join(dir, "stockpipe.yaml");
+    writeFileSync(
+      config,
+      [
+        "sources:",
+        `  - { kind: alpaca, name: us-stocks, url: "${good.url}", symbols: [AAPL, MSFT], topic: ${t1} }`,
+        `  - { kind: alpaca, name: refused, url: "${bad.url}", symbols: [NVDA], topic: ${t2} }`,
+        "",
+      ].join("\n"),
+    );
+    const trades = alpacaTrades(40, ["AAPL", "MSFT"], 300);
+    const p = start(["produce", "--config", config, "--limit", "40", "-f", "json"], CREDENTIALS);
+    await until(() => good.subscribed() === 1, 30_000, "the first feed's subscription");
+    for (let i = 0; i < 40; i += 10) good.broadcast(JSON.stringify(trades.slice(i, i + 10)));
+    expect(await p.done, p.err()).toBe(1);
+    const summary = JSON.parse(p.out());
+    expect(summary.sources).toEqual([
+      { source: "us-stocks", kind: "alpaca", topic: t1, sent: 40, rejected: 0, reconnects: 0, status: "ok: limit" },
+      {
+        source: "refused",
+        kind: "alpaca",
+        topic: t2,
+        sent: 0,
+        rejected: 0,
+        reconnects: 0,
+        status: `failed: alpaca at ${bad.url}: the key or secret is wrong (error 402: auth failed)`,
+      },
+    ]);
+    expect(p.err()).toContain(`error: 1 of 2 sources failed: refused — refused: alpaca at ${bad.url}: the key or secret is wrong`);
+    expect((await readTopic(t1, 40)).sort(bySeq).map(({ id: _id, ...t }) => t)).toEqual(trades.map(expectedTick));
   });
 });

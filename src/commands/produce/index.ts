@@ -24,7 +24,11 @@ export function registerProduce(program: Command): void {
     .description(
       "stream ticks into Kafka from a CSV file, the market simulator, an HTTP quote feed, a live WebSocket feed (Alpaca, Finnhub, any JSON feed) or a recording of one",
     )
-    .addOption(new Option("-s, --source <source>", "where ticks come from").choices([...SOURCE_KINDS]).default("csv"))
+    .addOption(
+      new Option("-s, --source <source>", "where ticks come from (default: csv, or every source in the config's `sources` list)").choices([
+        ...SOURCE_KINDS,
+      ]),
+    )
     .option("--topic <topic>", "topic to produce to (default: kafka.topic)")
     .option("--create-topic", "create the topic if it does not exist (kafka.partitions, kafka.replicationFactor)")
     .optionsGroup("CSV replay:")
@@ -100,7 +104,9 @@ export function registerProduce(program: Command): void {
         ...flag("producer.idempotent", opts.idempotent, "--idempotent"),
         ...flag("producer.compression", opts.compression, "--compression"),
       ]);
-      await produce(ctx, opts as unknown as ProduceFlags);
+      const f = opts as unknown as ProduceFlags;
+      if (f.source === undefined && ctx.config.sources.length > 0) return runConfigured(ctx, f);
+      await produce(ctx, { ...f, source: f.source ?? "csv" });
     });
 }
 
@@ -251,6 +257,31 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   printSummary(ctx, summary, Boolean(f.dryRun));
   if (summary.stoppedBy === "interrupted")
     throw new InterruptedError(`interrupted: ${summary.sent} ticks sent and acknowledged before stopping`);
+}
+
+/** Every configured source at once: the flow flags apply to each. */
+async function runConfigured(ctx: CommandContext, f: ProduceFlags): Promise<void> {
+  const tz = ctx.config.market.timeZone;
+  const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
+  if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
+  for (const flag of ["file", "url", "symbols", "map", "speed", "rejectFile", "dryRun", "record"] as const)
+    if (f[flag] !== undefined)
+      throw new UsageError(
+        `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --source: the config's sources say their own options`,
+        {
+          hint: "pass --source to produce from one source, or set the option in the config's sources list",
+        },
+      );
+  const { produceConfigured } = await import("./many");
+  await produceConfigured(ctx, {
+    rate: positive(f.rate, "--rate"),
+    limit: positive(f.limit, "--limit", true),
+    durationMs,
+    from: dateBound(f.from, "--from", tz, false),
+    to: dateBound(f.to, "--to", tz, true),
+    createTopic: Boolean(f.createTopic),
+    metricsPort: f.metricsPort,
+  });
 }
 
 /** A feed's connection news, above the live line (or on stderr before it starts). */

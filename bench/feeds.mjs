@@ -1,0 +1,236 @@
+// npm run bench:feeds — a live feed into Kafka: a local server speaking Alpaca's stocks stream pushes trades,
+// `stockpipe produce --source alpaca` decodes them and Kafka acknowledges them.
+//
+// Throughput: the server pushes `count` trades as fast as the socket takes them, in frames of `perFrame` trades
+// (Alpaca batches messages in one frame) and, in a second series, one trade a frame; trades/s is from the
+// subscription to the last acknowledgement (`produce --limit` exits then). CPU µs per trade of stockpipe and Kafka
+// come from /proc. Latency: at an open-loop `rate` frames/s of one trade each, every trade carries the server's
+// send time as its event time; a consumer reading the topic (read_uncommitted, 5 ms fetch wait) records the time
+// from that to the moment it reads the tick — frame sent → acknowledged by Kafka → fetched, an upper bound of
+// the frame-to-acknowledgement latency. The first second is left out.
+// Usage: node bench/feeds.mjs [count] [runs] [rate] [seconds]
+import { setTimeout as sleep } from "node:timers/promises";
+import kafkajs from "kafkajs";
+import { WebSocketServer } from "ws";
+import { cpuNow, cpuPerRecord, deleteTopics, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
+
+const SYMBOLS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "INTC"];
+const CREDENTIALS = { APCA_API_KEY_ID: "bench-key", APCA_API_SECRET_KEY: "bench-secret" };
+
+/** An Alpaca-speaking server; `onSubscribed(ws)` runs once the client has subscribed. */
+async function alpacaServer(onSubscribed) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  wss.on("connection", (ws) => {
+    ws.send(JSON.stringify([{ T: "success", msg: "connected" }]));
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.action === "auth") ws.send(JSON.stringify([{ T: "success", msg: "authenticated" }]));
+      if (m.action === "subscribe") {
+        ws.send(JSON.stringify([{ T: "subscription", trades: m.trades, quotes: [], bars: [] }]));
+        onSubscribed(ws);
+      }
+    });
+  });
+  return { url: `ws://127.0.0.1:${wss.address().port}`, close: () => new Promise((r) => wss.close(r)) };
+}
+
+function trade(k, sentMs) {
+  const t = new Date(sentMs).toISOString();
+  return { T: "t", S: SYMBOLS[k % SYMBOLS.length], i: k + 1, x: "V", p: 100 + (k % 1000) / 100, s: 1 + (k % 50), t, c: ["@"], z: "C" };
+}
+
+/** Sends `count` trades, `perFrame` a frame, as fast as the socket drains. */
+async function pushAll(ws, count, perFrame) {
+  const base = Date.UTC(2024, 0, 2, 14, 30);
+  for (let k = 0; k < count; k += perFrame) {
+    const frame = [];
+    for (let j = k; j < Math.min(count, k + perFrame); j++) frame.push(trade(j, base + j));
+    ws.send(JSON.stringify(frame));
+    while (ws.bufferedAmount > 4 * 1024 * 1024) await sleep(1);
+  }
+}
+
+async function throughputRun({ count, perFrame, run }) {
+  const topic = `bench-feeds-${Date.now().toString(36)}-${run}`;
+  stockpipe(["topic", "create", topic, "-p", "6"]);
+  let subscribedAt;
+  let pushing;
+  const server = await alpacaServer((ws) => {
+    subscribedAt = performance.now();
+    pushing = pushAll(ws, count, perFrame);
+  });
+  const pids = servicePids();
+  try {
+    const p = start(
+      [
+        "produce",
+        "--source",
+        "alpaca",
+        "--url",
+        server.url,
+        "--symbols",
+        SYMBOLS.join(","),
+        "--topic",
+        topic,
+        "--limit",
+        String(count),
+        "-f",
+        "json",
+      ],
+      CREDENTIALS,
+    );
+    while (subscribedAt === undefined) await sleep(5);
+    const from = cpuNow(pids);
+    const r = await p.done;
+    const to = cpuNow(pids);
+    await pushing;
+    if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
+    const seconds = (performance.now() - subscribedAt) / 1000;
+    const summary = JSON.parse(r.stdout);
+    if (summary.sent !== count) throw new Error(`sent ${summary.sent} of ${count}`);
+    const tradesPerSecond = Math.round(count / seconds);
+    process.stderr.write(`feeds ${perFrame}/frame run ${run}: ${tradesPerSecond} trades/s\n`);
+    return {
+      run,
+      perFrame,
+      trades: count,
+      seconds: Math.round(seconds * 100) / 100,
+      tradesPerSecond,
+      framesPerSecond: Math.round(count / perFrame / seconds),
+      cpuMicrosPerTrade: cpuPerRecord(from, to, count),
+      peakRssMb: summary.peakRssMb,
+    };
+  } finally {
+    await server.close();
+    deleteTopics(topic);
+  }
+}
+
+function percentile(sorted, q) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined;
+}
+
+async function latencyRun({ rate, seconds, run }) {
+  const topic = `bench-feeds-latency-${Date.now().toString(36)}-${run}`;
+  stockpipe(["topic", "create", topic, "-p", "6"]);
+  const kafka = new kafkajs.Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 5, readUncommitted: true });
+  const latencies = [];
+  const total = rate * seconds;
+  let read = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        read++;
+        const t = JSON.parse(m.value.toString());
+        if (t.seq > rate) latencies.push(now - Date.parse(t.ts));
+      }
+    },
+  });
+  let sending;
+  const server = await alpacaServer((ws) => {
+    sending = (async () => {
+      const began = performance.now();
+      for (let k = 0; k < total; k++) {
+        const due = began + (k * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        ws.send(JSON.stringify([trade(k, Date.now())]));
+      }
+    })();
+  });
+  const pids = servicePids();
+  try {
+    const p = start(
+      [
+        "produce",
+        "--source",
+        "alpaca",
+        "--url",
+        server.url,
+        "--symbols",
+        SYMBOLS.join(","),
+        "--topic",
+        topic,
+        "--limit",
+        String(total),
+        "-f",
+        "json",
+      ],
+      CREDENTIALS,
+    );
+    while (sending === undefined) await sleep(5);
+    const from = cpuNow(pids);
+    const r = await p.done;
+    const to = cpuNow(pids);
+    if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
+    const deadline = Date.now() + 30_000;
+    while (read < total && Date.now() < deadline) await sleep(50);
+    const sorted = latencies.sort((a, b) => a - b);
+    const out = {
+      run,
+      rate,
+      trades: total,
+      measured: sorted.length,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      maxMs: sorted.at(-1),
+      cpuMicrosPerTrade: cpuPerRecord(from, to, total),
+    };
+    process.stderr.write(`feeds latency run ${run} at ${rate}/s: p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms\n`);
+    return out;
+  } finally {
+    await consumer.disconnect();
+    await server.close();
+    deleteTopics(topic);
+  }
+}
+
+export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, seconds = 20 } = {}) {
+  const batched = [];
+  const single = [];
+  const latency = [];
+  for (let run = 1; run <= runs; run++) {
+    batched.push(await throughputRun({ count, perFrame: 100, run }));
+    single.push(await throughputRun({ count: Math.round(count / 3), perFrame: 1, run }));
+    latency.push(await latencyRun({ rate, seconds, run }));
+  }
+  const summary = (list) => ({
+    runs: list,
+    medianTradesPerSecond: median(list.map((r) => r.tradesPerSecond)),
+    medianFramesPerSecond: median(list.map((r) => r.framesPerSecond)),
+    medianCpuMicrosPerTrade: medianOfEach(list.map((r) => r.cpuMicrosPerTrade)),
+  });
+  const report = {
+    benchmark: `Alpaca-format trades from a local WebSocket server → produce --source alpaca → Kafka (6 partitions, acks=all); ${SYMBOLS.length} symbols`,
+    batched: summary(batched),
+    oneTradePerFrame: summary(single),
+    latency: {
+      rate,
+      seconds,
+      runs: latency,
+      medianP50Ms: median(latency.map((r) => r.p50Ms)),
+      medianP99Ms: median(latency.map((r) => r.p99Ms)),
+    },
+    bar: { tradesPerSecond: 50_000, p99Ms: 20 },
+  };
+  report.meetsBar = {
+    throughput: report.oneTradePerFrame.medianFramesPerSecond >= 50_000,
+    latency: report.latency.medianP99Ms <= 20,
+  };
+  return report;
+}
+
+if (isMain(import.meta.url))
+  writeResult("feeds", () =>
+    benchFeeds({
+      count: Number(process.argv[2] ?? 300_000),
+      runs: Number(process.argv[3] ?? 3),
+      rate: Number(process.argv[4] ?? 5000),
+      seconds: Number(process.argv[5] ?? 20),
+    }),
+  );
