@@ -206,7 +206,7 @@ const feeds = z
       .default(16 * 1024 * 1024)
       .describe("A larger frame closes the feed's connection (it is replaced)"),
     dedupWindow: posInt()
-      .default(100_000)
+      .default(10_000)
       .describe("Ids of the latest ticks a feed remembers, to skip trades it is sent again after a reconnection"),
   })
   .strict()

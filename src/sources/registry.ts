@@ -118,7 +118,7 @@ const DEFAULT_TUNING: FeedTuning = {
   backoffMs: 500,
   maxBackoffMs: 30_000,
   maxFrameBytes: 16 * 1024 * 1024,
-  dedupWindow: 100_000,
+  dedupWindow: 10_000,
 };
 
 /** The most generated symbols a simulator makes. */

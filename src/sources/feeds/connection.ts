@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import { RuntimeError } from "../../errors";
+import type { Tick } from "../../model/tick";
 import type { SourceItem } from "../types";
 import type { FeedConnectionEvents, FeedProtocol, FeedSession } from "./types";
 
@@ -27,6 +28,8 @@ export interface ConnectionOptions {
   /** Sees each new connection and every raw frame as it arrives (recording). */
   tap?: { connected(atMs: number): void; frame(text: string, atMs: number): void };
   events?: FeedConnectionEvents;
+  /** False for a tick already produced (sent again after a reconnection): it is skipped and counted. */
+  accept?(tick: Tick): boolean;
 }
 
 const HIGH_WATER = 10_000;
@@ -236,7 +239,8 @@ class Connection {
       switch (e.kind) {
         case "tick":
           if (!protocol.confirms) this.confirm();
-          yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
+          if (this.o.accept && !this.o.accept(e.tick)) this.o.events?.onDuplicate?.(protocol.name);
+          else yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
           break;
         case "rejected":
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: protocol.shownUrl, raw: frame.slice(0, RAW_KEPT) };

@@ -51,19 +51,9 @@ export class FeedSource implements Source {
     this.recorder = await Recorder.open(r.file, header);
   }
 
-  async *items(signal: AbortSignal): AsyncGenerator<SourceItem> {
-    const seen = new RecentIds(this.o.tuning.dedupWindow);
-    for await (const item of this.frames(signal)) {
-      if (item.kind === "tick" && !seen.add(item.tick.id!)) {
-        this.o.events?.onDuplicate?.(this.o.protocol.name);
-        continue;
-      }
-      yield item;
-    }
-  }
-
-  private frames(signal: AbortSignal): AsyncIterable<SourceItem> {
+  items(signal: AbortSignal): AsyncIterable<SourceItem> {
     const t = this.o.tuning;
+    const seen = new RecentIds(t.dedupWindow);
     return feedItems(
       {
         protocol: this.o.protocol,
@@ -74,6 +64,7 @@ export class FeedSource implements Source {
         maxFrameBytes: t.maxFrameBytes,
         tap: this.recorder,
         events: this.o.events,
+        accept: (tick) => seen.add(tick.id!),
       },
       signal,
     );
@@ -84,16 +75,24 @@ export class FeedSource implements Source {
   }
 }
 
-/** The last `size` ids added, to tell a repeat (Set keeps insertion order: the oldest goes first). */
+/** The last `size` ids added, to tell a repeat: a set, and a ring of the same ids in the order they came. */
 export class RecentIds {
   private readonly ids = new Set<string>();
-  constructor(private readonly size: number) {}
+  private readonly ring: (string | undefined)[];
+  private next = 0;
+
+  constructor(size: number) {
+    this.ring = new Array(size);
+  }
 
   /** False when the id is among the recent ones. */
   add(id: string): boolean {
     if (this.ids.has(id)) return false;
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined) this.ids.delete(oldest);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.ring.length;
     this.ids.add(id);
-    if (this.ids.size > this.size) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
 }

@@ -94,3 +94,35 @@ describe("tick v1", () => {
     expect(decodeTick(Buffer.from(JSON.stringify({ ...base, price: -3 })))).toMatchObject({ ok: false, reason: "price not > 0" });
   });
 });
+
+describe("finalizeTick", () => {
+  it("puts every field in the canonical order and derives the id", async () => {
+    const { TICK_FIELDS, finalizeTick, tickId } = await import("../../../src/model/tick");
+    const shuffled = {
+      seq: 7,
+      id: undefined,
+      source: "s",
+      currency: "USD",
+      ask: 2,
+      bid: 1,
+      volume: 3,
+      adjClose: 1.4,
+      close: 1.5,
+      low: 1,
+      high: 2,
+      open: 1.2,
+      price: 1.5,
+      ts: "2024-01-02T14:30:00.000Z",
+      symbol: "A",
+    };
+    const t = finalizeTick(shuffled);
+    expect(Object.keys(t)).toEqual([...TICK_FIELDS]);
+    expect(t.id).toBe(tickId(shuffled));
+    expect(Object.keys(finalizeTick({ symbol: "A", ts: "2024-01-02T14:30:00.000Z", price: 1, id: "x" }))).toEqual([
+      "symbol",
+      "ts",
+      "price",
+      "id",
+    ]);
+  });
+});
