@@ -51,6 +51,22 @@ async function pushAll(ws, count, perFrame) {
   }
 }
 
+/**
+ * Runs `produce --source alpaca` against the server until `count` ticks are acknowledged; CPU per trade of
+ * stockpipe and the services from once `started()` holds (the subscription) to the end.
+ */
+async function produceFrom(server, topic, count, started) {
+  const pids = servicePids();
+  const args = ["produce", "--source", "alpaca", "--url", server.url, "--symbols", SYMBOLS.join(","), "--topic", topic];
+  const p = start([...args, "--limit", String(count), "-f", "json"], CREDENTIALS);
+  while (!started()) await sleep(5);
+  const from = cpuNow(pids);
+  const r = await p.done;
+  const to = cpuNow(pids);
+  if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
+  return { r, cpu: cpuPerRecord(from, to, count) };
+}
+
 async function throughputRun({ count, perFrame, run }) {
   const topic = `bench-feeds-${Date.now().toString(36)}-${run}`;
   stockpipe(["topic", "create", topic, "-p", "6"]);
@@ -60,32 +76,9 @@ async function throughputRun({ count, perFrame, run }) {
     subscribedAt = performance.now();
     pushing = pushAll(ws, count, perFrame);
   });
-  const pids = servicePids();
   try {
-    const p = start(
-      [
-        "produce",
-        "--source",
-        "alpaca",
-        "--url",
-        server.url,
-        "--symbols",
-        SYMBOLS.join(","),
-        "--topic",
-        topic,
-        "--limit",
-        String(count),
-        "-f",
-        "json",
-      ],
-      CREDENTIALS,
-    );
-    while (subscribedAt === undefined) await sleep(5);
-    const from = cpuNow(pids);
-    const r = await p.done;
-    const to = cpuNow(pids);
+    const { r, cpu } = await produceFrom(server, topic, count, () => subscribedAt !== undefined);
     await pushing;
-    if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
     const seconds = (performance.now() - subscribedAt) / 1000;
     const summary = JSON.parse(r.stdout);
     if (summary.sent !== count) throw new Error(`sent ${summary.sent} of ${count}`);
@@ -98,7 +91,7 @@ async function throughputRun({ count, perFrame, run }) {
       seconds: Math.round(seconds * 100) / 100,
       tradesPerSecond,
       framesPerSecond: Math.round(count / perFrame / seconds),
-      cpuMicrosPerTrade: cpuPerRecord(from, to, count),
+      cpuMicrosPerTrade: cpu,
       peakRssMb: summary.peakRssMb,
     };
   } finally {
@@ -143,31 +136,8 @@ async function latencyRun({ rate, seconds, run }) {
       }
     })();
   });
-  const pids = servicePids();
   try {
-    const p = start(
-      [
-        "produce",
-        "--source",
-        "alpaca",
-        "--url",
-        server.url,
-        "--symbols",
-        SYMBOLS.join(","),
-        "--topic",
-        topic,
-        "--limit",
-        String(total),
-        "-f",
-        "json",
-      ],
-      CREDENTIALS,
-    );
-    while (sending === undefined) await sleep(5);
-    const from = cpuNow(pids);
-    const r = await p.done;
-    const to = cpuNow(pids);
-    if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
+    const { cpu } = await produceFrom(server, topic, total, () => sending !== undefined);
     const deadline = Date.now() + 30_000;
     while (read < total && Date.now() < deadline) await sleep(50);
     const sorted = latencies.sort((a, b) => a - b);
@@ -179,7 +149,7 @@ async function latencyRun({ rate, seconds, run }) {
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
       maxMs: sorted.at(-1),
-      cpuMicrosPerTrade: cpuPerRecord(from, to, total),
+      cpuMicrosPerTrade: cpu,
     };
     process.stderr.write(`feeds latency run ${run} at ${rate}/s: p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms\n`);
     return out;

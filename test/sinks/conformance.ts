@@ -101,15 +101,34 @@ function notPast(durable: string | undefined, offset: number): boolean {
   return durable === undefined || Number(durable) <= offset;
 }
 
-/** Runs `work`, and whatever it throws or reports as retried within `ms`; the first failure seen. */
-async function firstFailure(work: () => Promise<unknown>, retried: Error[], ms: number): Promise<Error | undefined> {
+/** Opens the sink, runs `work` on it, and closes it, whatever happened. */
+async function using(making: Promise<Sink>, work: (sink: Sink) => Promise<void>): Promise<void> {
+  const sink = await making;
+  try {
+    await sink.open();
+    await work(sink);
+  } finally {
+    await sink.close();
+  }
+}
+
+/** Opens the sink and writes a batch: the first failure seen within `ms`, thrown or reported as retried. */
+async function failureOf(sink: Sink, retried: Error[], ms: number): Promise<Error | undefined> {
   let thrown: Error | undefined;
-  const running = work().catch((err: Error) => {
+  const running = (async () => {
+    await sink.open();
+    await sink.write(batchOf(0, 0, 2));
+    await sink.flush();
+  })().catch((err: Error) => {
     thrown = err;
   });
-  const until = Date.now() + ms;
-  while (!thrown && retried.length === 0 && Date.now() < until) await Promise.race([running, new Promise((r) => setTimeout(r, 50))]);
-  return thrown ?? retried[0];
+  try {
+    const until = Date.now() + ms;
+    while (!thrown && retried.length === 0 && Date.now() < until) await Promise.race([running, new Promise((r) => setTimeout(r, 50))]);
+    return thrown ?? retried[0];
+  } finally {
+    await sink.close();
+  }
 }
 
 export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 60_000): void {
@@ -117,9 +136,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
     it(
       "stores every kind as written, and reports a batch durable when it is (write-through at once, buffered after flush)",
       async () => {
-        const sink = await harness.fresh();
-        try {
-          await sink.open();
+        await using(harness.fresh(), async (sink) => {
           const batch = batchOf(0, 0, 5);
           await sink.write(batch);
           if (sink.durability === "write-through") expect(sink.durableOffset(0)).toBe(batch.nextOffset);
@@ -130,9 +147,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
           expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
           expect(stored.bars).toEqual([BAR]);
           expect(stored.alerts).toEqual([ALERT]);
-        } finally {
-          await sink.close();
-        }
+        });
       },
       timeoutMs,
     );
@@ -140,28 +155,20 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
     it(
       "stores a replayed batch once: the same records, not twice",
       async () => {
-        const first = await harness.fresh();
         const batch = batchOf(0, 0, 4);
-        try {
-          await first.open();
+        await using(harness.fresh(), async (first) => {
           await first.write(batch);
           await first.flush();
-        } finally {
-          await first.close();
-        }
+        });
         // A restart reads the batch again (its commit was lost) and writes it through another sink.
-        const sink = await harness.reopen();
-        try {
-          await sink.open();
+        await using(harness.reopen(), async (sink) => {
           await sink.write(batch);
           await sink.flush();
           const stored = await harness.stored();
           expect(byId(stored.ticks)).toEqual(byId(batch.ticks));
           expect(stored.bars).toEqual([BAR]);
           expect(stored.alerts).toEqual([ALERT]);
-        } finally {
-          await sink.close();
-        }
+        });
       },
       timeoutMs,
     );
@@ -169,9 +176,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
     it(
       "keeps each partition's durable offset apart, and an empty batch moves it on",
       async () => {
-        const sink = await harness.fresh();
-        try {
-          await sink.open();
+        await using(harness.fresh(), async (sink) => {
           const a = batchOf(0, 0, 3);
           const b = batchOf(1, 40, 2);
           await sink.write(a);
@@ -185,9 +190,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
           expect(sink.durableOffset(1)).toBe("45");
           expect(sink.durableOffset(7)).toBeUndefined();
           expect(byId((await harness.stored()).ticks)).toEqual(byId([...a.ticks, ...b.ticks]));
-        } finally {
-          await sink.close();
-        }
+        });
       },
       timeoutMs,
     );
@@ -195,9 +198,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
     it(
       "forgets a released partition: no durable offset, and nothing it still buffered is stored",
       async () => {
-        const sink = await harness.fresh();
-        try {
-          await sink.open();
+        await using(harness.fresh(), async (sink) => {
           const kept = batchOf(0, 0, 2);
           const released = batchOf(1, 0, 3);
           await sink.write(kept);
@@ -211,9 +212,7 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
           // A write-through sink had stored them already; a buffering one drops them (the new owner re-reads them).
           const expected = sink.durability === "buffered" ? kept.ticks : [...kept.ticks, ...released.ticks];
           expect(byId(ticks)).toEqual(byId(expected));
-        } finally {
-          await sink.close();
-        }
+        });
       },
       timeoutMs,
     );
@@ -222,21 +221,9 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
       "reports a failure that may pass (the service away) as retriable",
       async () => {
         const { sink, retried } = await harness.unreachable();
-        try {
-          const failure = await firstFailure(
-            async () => {
-              await sink.open();
-              await sink.write(batchOf(0, 0, 2));
-              await sink.flush();
-            },
-            retried,
-            timeoutMs / 2,
-          );
-          expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
-          expect(isRetriable(failure)).toBe(true);
-        } finally {
-          await sink.close();
-        }
+        const failure = await failureOf(sink, retried, timeoutMs / 2);
+        expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
+        expect(isRetriable(failure)).toBe(true);
       },
       timeoutMs,
     );
@@ -244,22 +231,9 @@ export function sinkConformance(name: string, harness: SinkHarness, timeoutMs = 
     it(
       "reports a failure retrying cannot fix as not retriable",
       async () => {
-        const sink = await harness.misconfigured();
-        try {
-          const failure = await firstFailure(
-            async () => {
-              await sink.open();
-              await sink.write(batchOf(0, 0, 2));
-              await sink.flush();
-            },
-            [],
-            timeoutMs / 2,
-          );
-          expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
-          expect(isRetriable(failure)).toBe(false);
-        } finally {
-          await sink.close();
-        }
+        const failure = await failureOf(await harness.misconfigured(), [], timeoutMs / 2);
+        expect(failure, "the write should have failed").toBeInstanceOf(StockpipeError);
+        expect(isRetriable(failure)).toBe(false);
       },
       timeoutMs,
     );
