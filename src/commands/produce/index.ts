@@ -33,8 +33,8 @@ export function registerProduce(program: Command): void {
     .option("--create-topic", "create the topic if it does not exist (kafka.partitions, kafka.replicationFactor)")
     .optionsGroup("CSV replay:")
     .option("--file <path>", "CSV file to replay; - reads stdin")
-    .option("--symbol <sym>", "symbol for files without a symbol column (Yahoo Finance exports)")
-    .option("--map <field=column,…>", "map columns to tick fields (csv), or fields to dotted JSON paths (http)")
+    .option("--symbol <sym>", "symbol of a file (Yahoo Finance exports) or ws feed whose records carry none")
+    .option("--map <field=column,…>", "map columns to tick fields (csv), or fields to dotted JSON paths (http, ws)")
     .option(
       "--speed <n|max>",
       "csv: keep the file's gaps between ticks, n times faster (default max: at once); replay: n times the recorded pace (default 1)",
@@ -43,17 +43,26 @@ export function registerProduce(program: Command): void {
     .option("--from <date>", "skip ticks before this date/time (market time zone)")
     .option("--to <date>", "skip ticks after this date/time (a date includes the whole day)")
     .optionsGroup("Market simulator:")
-    .option("--symbols <list|n>", "tickers (AAPL,MSFT,…) or a number of generated ones (synthetic, http)")
+    .option(
+      "--symbols <list|n>",
+      "tickers (AAPL,MSFT,…) or a number of generated ones (synthetic); the symbols of http, alpaca and finnhub",
+    )
     .option("--seed <n>", "make the simulated stream reproducible byte for byte")
     .option("--start <iso>", "event time of the first simulated tick (default: now, or 2024-01-02T14:30Z with --seed)")
     .optionsGroup("HTTP feed:")
-    .option("--url <url>", "quote endpoint; {symbol} or {symbols} and {apiKey} are filled in")
+    .option(
+      "--url <url>",
+      "http: quote endpoint ({symbol} or {symbols} and {apiKey} are filled in); ws: the feed; alpaca, finnhub: another endpoint than the vendor's",
+    )
     .option("--interval <duration>", "time between polls", "2s")
     .addOption(
       new Option("--shape <shape>", "response layout").choices(["auto", "yahoo", "finnhub", "alphavantage", "generic"]).default("auto"),
     )
-    .option("--records <path>", "dotted path to the array of quotes in the response (generic shape)")
-    .option("--api-key-env <name>", "environment variable holding the API key (never put the key itself on the command line)")
+    .option("--records <path>", "dotted path to the array of records in a response (http generic shape) or a frame (ws)")
+    .option(
+      "--api-key-env <name>",
+      "environment variable holding the API key (default APCA_API_KEY_ID for alpaca, FINNHUB_TOKEN for finnhub); never put the key itself on the command line",
+    )
     .option("--api-key-header <name>", "send the key in this header instead of the URL's {apiKey}")
     .optionsGroup("Live WebSocket feeds (alpaca, finnhub, ws) and replay:")
     .addOption(new Option("--data-feed <feed>", "alpaca: iex (free) or sip").choices(["iex", "sip"]))
