@@ -23,6 +23,8 @@ export interface DemoOptions {
   keepRunning: boolean;
   /** Serve the dashboard on the demo's data (a port, or true for dashboard.port). */
   dashboard?: string | true;
+  /** Replay a feed recording (true: the bundled one) instead of the simulated stream. */
+  recording?: string | true;
 }
 
 export function registerDemo(program: Command): void {
@@ -35,6 +37,10 @@ export function registerDemo(program: Command): void {
     .option("--symbols <list|n>", "simulated symbols", "AAPL,MSFT,GOOG,AMZN,NVDA")
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
     .option("--dashboard [port]", "also serve the live dashboard on the demo's data, streaming until Ctrl-C (default port: dashboard.port)")
+    .option(
+      "--recording [file]",
+      "replay a live feed's recording (default: the bundled three minutes of Alpaca's stream) instead of simulated ticks",
+    )
     .addHelpText(
       "after",
       examples(
@@ -42,17 +48,24 @@ export function registerDemo(program: Command): void {
         "stockpipe demo --duration 30s --symbols 20",
         "stockpipe demo --keep-running",
         "stockpipe demo --dashboard --symbols 50      # then open http://127.0.0.1:8080/",
+        "stockpipe demo --recording                   # three minutes of a live Alpaca stream, recorded",
       ),
     )
-    .action(async (opts: { duration: string; symbols: string; keepRunning?: boolean; dashboard?: string | true }, cmd: Command) => {
-      const ctx = commandContext(cmd, typeof opts.dashboard === "string" ? flag("dashboard.port", opts.dashboard, "--dashboard") : []);
-      await demoCommand(ctx, {
-        duration: opts.duration,
-        symbols: opts.symbols,
-        keepRunning: Boolean(opts.keepRunning) || opts.dashboard !== undefined,
-        dashboard: opts.dashboard,
-      });
-    });
+    .action(
+      async (
+        opts: { duration: string; symbols: string; keepRunning?: boolean; dashboard?: string | true; recording?: string | true },
+        cmd: Command,
+      ) => {
+        const ctx = commandContext(cmd, typeof opts.dashboard === "string" ? flag("dashboard.port", opts.dashboard, "--dashboard") : []);
+        await demoCommand(ctx, {
+          duration: opts.duration,
+          symbols: opts.symbols,
+          keepRunning: Boolean(opts.keepRunning) || opts.dashboard !== undefined,
+          dashboard: opts.dashboard,
+          recording: opts.recording,
+        });
+      },
+    );
 }
 
 async function ensureStack(ctx: CommandContext): Promise<void> {
@@ -82,7 +95,8 @@ const DAILY_OHLC = `
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
-  const { DEMO, cleanSlate, demoAnalytics, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
   const loaded = demoConfig(ctx.loaded);
   const config = loaded.config;
@@ -111,7 +125,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   try {
     streamed = await streamDemo(
       loaded,
-      { symbols: symbolsFlag(o.symbols) ?? [], durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
+      { symbols: symbolsFlag(o.symbols) ?? [], recording, durationMs: o.keepRunning ? undefined : durationMs, signal: interrupt.signal },
       {
         onProgress: (p) =>
           sp.text(
@@ -155,10 +169,13 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   await Promise.all([cql.close(), lake.close()]);
 
   const { bars, alerts } = await demoAnalytics(loaded, "1m");
-  const shown = o.symbols
-    .split(",")
-    .slice(0, 3)
-    .map((x) => x.trim().toUpperCase());
+  // The first three symbols streamed: the simulator's, or the recording's.
+  const shown = recording
+    ? [...new Set(bars.map((b) => b.symbol))].sort().slice(0, 3)
+    : o.symbols
+        .split(",")
+        .slice(0, 3)
+        .map((x) => x.trim().toUpperCase());
   process.stderr.write(`\n${chalk.bold(`The last 1-minute bars of ${shown.join(", ")} (analyze → ${DEMO.topic}.bars.1m):`)}\n`);
   const lastBars = shown.flatMap((symbol) => bars.filter((b) => b.symbol === symbol).slice(-3));
   printRows(

@@ -27,6 +27,11 @@ import { analyticsSettings, outputTopics } from "./analyze/settings";
 import { drain, drainSettings } from "./drain/drain";
 import { produceFrom } from "./produce/loop";
 
+/** The bundled recording of a live feed: three minutes of Alpaca's stream (data/feeds/README.md). */
+export function bundledRecording(): string {
+  return join(packageRoot(), "data", "feeds", "alpaca-sample.jsonl");
+}
+
 export const DEMO = {
   topic: "stockpipe-demo",
   keyspace: "stockpipe_demo",
@@ -97,6 +102,8 @@ export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
 export interface DemoStreamOptions {
   /** Tickers, or a number of generated ones. */
   symbols: string[] | number;
+  /** A feed recording to replay (at once) instead of the simulated stream. */
+  recording?: string;
   /** How long to stream simulated ticks; undefined: until the signal aborts. */
   durationMs?: number;
   signal: AbortSignal;
@@ -218,13 +225,20 @@ function startConsumers(
   return [...drains, analyzing];
 }
 
-/** The HSI file at once, then simulated history with a planted move at once, then live ticks; resolves the rejected count. */
+/**
+ * The HSI file at once, then simulated history with a planted move at once and live ticks — or a feed's
+ * recording, at once; resolves the rejected count.
+ */
 async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send: (tick: Tick) => Promise<void>): Promise<number> {
   const market = { timeZone: loaded.config.market.timeZone };
   const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
   await hsi.open();
   let rejected = (await produceFrom({ source: hsi, send, signal: o.signal })).rejected;
   await hsi.close();
+  if (o.recording) {
+    const replay = await createSource({ kind: "replay", file: o.recording }, market);
+    return rejected + (await produceFrom({ source: replay, send, signal: o.signal })).rejected;
+  }
   // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
   const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
   const first = typeof o.symbols === "number" ? "" : (o.symbols[0] ?? "");
