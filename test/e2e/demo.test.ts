@@ -82,4 +82,23 @@ describe("stockpipe demo", () => {
     ]);
     expect(bad.stderr).toContain("verify found 1 mismatched symbol-days");
   });
+
+  it("replays the bundled feed recording instead of simulated ticks: every recorded trade and quote stored, TSLA's jump alerted", async () => {
+    const r = await stockpipe(["demo", "--recording"], { timeoutMs: 600_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("✔ both sinks hold every produced tick exactly once");
+    // What the recording holds, counted here from its frames: every trade and quote is a tick; the HSI file comes first.
+    const recorded = readFileSync(join(ROOT, "data", "feeds", "alpaca-sample.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.frame)
+      .flatMap((l) => JSON.parse(l.frame) as { T: string; S: string }[])
+      .filter((m) => m.T === "t" || m.T === "q");
+    const produced = Number(/produced +([\d,]+) ticks/.exec(r.stderr)![1]!.replace(/,/g, ""));
+    expect(produced).toBe(5692 + recorded.length);
+    expect(tableRows(r.stdout, "NVDA").length).toBeGreaterThanOrEqual(2);
+    expect(r.stdout).toMatch(/│ TSLA +│ priceMove +│ warning +│ TSLA rose \d\.\d\d% from/);
+  }, 900_000);
 });
