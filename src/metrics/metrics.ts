@@ -61,6 +61,19 @@ export class Metrics {
     buckets: SECONDS,
     registers: [this.registry],
   });
+  /** Per live feed (or configured source) of `produce`: ticks read, and what its connection went through. */
+  readonly feedTicks = new Counter({
+    name: "stockpipe_feed_ticks_total",
+    help: "Ticks read from each source of produce, by source (a live feed, or a configured source's name)",
+    labelNames: ["feed"],
+    registers: [this.registry],
+  });
+  readonly feedEvents = new Counter({
+    name: "stockpipe_feed_events_total",
+    help: "A live feed's connections, reconnection attempts, sequence gaps, messages missed in them and repeats skipped, by feed",
+    labelNames: ["feed", "event"],
+    registers: [this.registry],
+  });
   readonly retries = new Counter({
     name: "stockpipe_retries_total",
     help: "Operations that failed and were retried",

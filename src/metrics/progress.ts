@@ -1,6 +1,7 @@
 /** The pipeline's progress events as metrics: one function per loop, called from its command's callbacks. */
 import type { AnalyzeProgress } from "../pipeline/analyze/analyze";
 import type { DrainProgress } from "../pipeline/drain/drain";
+import type { ProduceProgress } from "../pipeline/produce/produce";
 import type { Metrics } from "./metrics";
 
 function byReason(m: Metrics, counter: Metrics["dlq"], totals: Record<string, number>): void {
@@ -29,6 +30,19 @@ export function analyzeMetrics(m: Metrics, topic: string, p: AnalyzeProgress): v
 export function produceMetrics(m: Metrics, counts: { accepted: number; rejectedByReason: Record<string, number> }): void {
   m.advance(m.recordsIn, counts.accepted, { kind: "tick" });
   byReason(m, m.rejected, counts.rejectedByReason);
+}
+
+/** produce: one source's running counts, labelled with its name (a live feed, or a configured source). */
+export function feedMetrics(m: Metrics, feed: string, p: ProduceProgress): void {
+  m.advance(m.feedTicks, p.accepted, { feed });
+  const events: [string, number][] = [
+    ["connected", p.feed.connections],
+    ["reconnecting", p.feed.reconnects],
+    ["gap", p.feed.gaps],
+    ["missed", p.feed.missed],
+    ["duplicate", p.feed.duplicates],
+  ];
+  for (const [event, total] of events) m.advance(m.feedEvents, total, { feed, event });
 }
 
 export function deliveredMetrics(m: Metrics, count: number, ms: number): void {

@@ -182,7 +182,7 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
   const source = sourceSpec(f.source, f);
   const topic = ctx.config.kafka.topic;
   const { produce: run } = await import("../../pipeline/produce/produce");
-  const { produceMetrics, deliveredMetrics } = await import("../../metrics/progress");
+  const { produceMetrics, deliveredMetrics, feedMetrics } = await import("../../metrics/progress");
   const started = performance.now();
   let abandon = () => 0;
   let result: ProduceResult;
@@ -221,6 +221,8 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
               abandon = drop;
               const { metrics } = live;
               if (metrics) metrics.beforeScrape.push(() => produceMetrics(metrics, progress));
+              if (metrics && (FEED_KINDS as readonly string[]).includes(f.source))
+                metrics.beforeScrape.push(() => feedMetrics(metrics, opened.name, progress));
               live.live(`connected; producing to ${topic}`, () => {
                 const secs = (performance.now() - started) / 1000;
                 const pct = opened.progress?.();

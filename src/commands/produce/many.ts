@@ -30,6 +30,7 @@ const CONFIG_NAMES = (i: number): Record<string, string> =>
 
 export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promise<void> {
   const { configuredSources, produceMany } = await import("../../pipeline/produce/many");
+  const { deliveredMetrics, feedMetrics, produceMetrics } = await import("../../metrics/progress");
   const sources = configuredSources(ctx.config.sources, ctx.config.kafka.topic);
   const started = performance.now();
   const state = new Map<string, { progress?: ProduceProgress; line: string }>(sources.map((s) => [s.name, { line: "starting" }]));
@@ -44,6 +45,16 @@ export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promi
     },
     (run) => {
       run.live(`producing from ${sources.map((s) => s.name).join(", ")}`, render);
+      const { metrics } = run;
+      // All sources together, as a single-source produce reports them.
+      if (metrics)
+        metrics.beforeScrape.push(() => {
+          const all = [...state.values()].map((s) => s.progress).filter((p) => p !== undefined);
+          const rejectedByReason: Record<string, number> = {};
+          for (const p of all)
+            for (const [r, n] of Object.entries(p.rejectedByReason)) rejectedByReason[r] = (rejectedByReason[r] ?? 0) + n;
+          produceMetrics(metrics, { accepted: all.reduce((sum, p) => sum + p.accepted, 0), rejectedByReason });
+        });
       return produceMany(ctx.loaded, sources, { ...f, signal: run.signal }, (s: NamedSource) => {
         const st = state.get(s.name)!;
         const say = (line: string, warning = false) => {
@@ -53,7 +64,10 @@ export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promi
         return {
           onStart: ({ progress }) => {
             st.progress = progress;
+            const { metrics } = run;
+            if (metrics) metrics.beforeScrape.push(() => feedMetrics(metrics, s.name, progress));
           },
+          onDelivered: (n, ms) => run.metrics && deliveredMetrics(run.metrics, n, ms),
           onRetry: (err, attempt, delay) => run.warn(`${s.name}: Kafka did not take a batch`, err, attempt, delay),
           feed: {
             onConnected: () => say("connected"),

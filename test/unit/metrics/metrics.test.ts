@@ -20,3 +20,33 @@ describe("metrics", () => {
     expect(family("process_cpu_seconds_total")).toBeDefined();
   });
 });
+
+describe("a feed's metrics", () => {
+  it("carry each feed's ticks and connection events under its name", async () => {
+    const { feedMetrics } = await import("../../../src/metrics/progress");
+    const m = new Metrics("produce");
+    const progress = (accepted: number, reconnects: number) => ({
+      accepted,
+      rejected: 0,
+      rejectedByReason: {},
+      skippedOutsideRange: 0,
+      stoppedBy: "end of input" as const,
+      sent: accepted,
+      feed: { connections: reconnects + 1, reconnects, gaps: 0, missed: 0, duplicates: 2 },
+    });
+    feedMetrics(m, "us-stocks", progress(10, 0));
+    feedMetrics(m, "us-stocks", progress(25, 1));
+    feedMetrics(m, "crypto", progress(7, 0));
+    const families = parsePrometheus(await m.text());
+    const ticks = families.find((f) => f.name === "stockpipe_feed_ticks_total")!.metrics;
+    expect(ticks).toEqual([
+      { labels: { command: "produce", feed: "us-stocks" }, value: "25" },
+      { labels: { command: "produce", feed: "crypto" }, value: "7" },
+    ]);
+    const events = families.find((f) => f.name === "stockpipe_feed_events_total")!.metrics;
+    expect(events.filter((e) => e.labels?.feed === "us-stocks" && e.labels.event === "reconnecting")).toEqual([
+      { labels: { command: "produce", feed: "us-stocks", event: "reconnecting" }, value: "1" },
+    ]);
+    expect(events.find((e) => e.labels?.feed === "crypto" && e.labels.event === "duplicate")?.value).toBe("2");
+  });
+});
