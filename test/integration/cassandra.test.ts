@@ -429,6 +429,15 @@ describe("query --engine cql", () => {
     expect(csv.stdout).toBe("symbol,price\nHSI,22296.75\n");
   });
 
+  it("says which command creates a keyspace or table that does not exist yet", async () => {
+    const env = envFor(await newTopic(), { STOCKPIPE_CASSANDRA_KEYSPACE: "no_such_keyspace_yet" });
+    const r = await stockpipe(["consume", "--sink", "cassandra", "--exit-at-end"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "error: Cassandra at 127.0.0.1:9042: keyspace no_such_keyspace_yet does not exist — create the keyspace and its tables with `stockpipe schema cassandra` (cassandra.keyspace from env STOCKPIPE_CASSANDRA_KEYSPACE)",
+    );
+  });
+
   it("turns server errors into one line with Cassandra's message", async () => {
     const syntax = await stockpipe(["query", "SELEKT * FROM ticks"], { env: envFor("unused") });
     expect(syntax.code).toBe(1);

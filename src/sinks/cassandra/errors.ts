@@ -3,6 +3,7 @@ import cassandra from "cassandra-driver";
 import type { LoadedConfig } from "../../config/loader";
 import { RuntimeError, StockpipeError } from "../../errors";
 import { securityProblem, securityWords } from "../../util/security";
+import { TABLES } from "./schema";
 
 const { responseErrorCodes: codes } = cassandra.types;
 
@@ -16,6 +17,8 @@ const PERMANENT = new Set<number>([
   codes.badCredentials,
   codes.protocolError,
 ]);
+
+const OUR_TABLES = new Set(TABLES.map((t) => t.name));
 
 export function cassandraError(err: unknown, loaded: LoadedConfig): StockpipeError {
   if (err instanceof StockpipeError) return err;
@@ -31,6 +34,18 @@ export function cassandraError(err: unknown, loaded: LoadedConfig): StockpipeErr
         problem === "credentials"
           ? "check cassandra.username and cassandra.password (STOCKPIPE_CASSANDRA_USERNAME, STOCKPIPE_CASSANDRA_PASSWORD)"
           : "set cassandra.tls.ca (STOCKPIPE_CASSANDRA_TLS_CA) to the PEM file of the CA that signed the nodes' certificates",
+      retriable: false,
+      cause: err,
+    });
+  }
+  // The keyspace or one of stockpipe's tables is not there: `schema cassandra` makes them.
+  const missing = /Keyspace '?(\w+)'? does not exist|(?:unconfigured table|table) (\w+) does not exist/i.exec(
+    `${firstInner?.message ?? ""} ${e.message}`,
+  );
+  if (missing && (missing[1] !== undefined || OUR_TABLES.has(missing[2]!))) {
+    const what = missing[1] !== undefined ? `keyspace ${missing[1]}` : `table ${c.keyspace}.${missing[2]}`;
+    return new RuntimeError(`Cassandra at ${points}: ${what} does not exist`, {
+      hint: `create the keyspace and its tables with \`stockpipe schema cassandra\` (cassandra.keyspace from ${loaded.origins.get("cassandra.keyspace") ?? "default"})`,
       retriable: false,
       cause: err,
     });
