@@ -172,12 +172,12 @@ describe("stockpipe dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#conn").textContent()).toBe("live");
     // The health panel's tables fit the panel at this width: no cell runs past its right edge or is cut short.
     await page.locator("#services td").first().waitFor({ timeout: 30_000 });
-    const overflow = await page.evaluate(() => {
-      const panel = document.querySelector("#health-panel")!.getBoundingClientRect();
+    const overflow = await page.evaluate(`(() => {
+      const panel = document.querySelector("#health-panel").getBoundingClientRect();
       return [...document.querySelectorAll("#health td")]
         .filter((td) => td.getBoundingClientRect().right > panel.right + 1 || td.scrollWidth > td.clientWidth + 1)
         .map((td) => td.textContent);
-    });
+    })()`);
     expect(overflow).toEqual([]);
     await shot(page, "1-board");
   });
