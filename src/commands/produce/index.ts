@@ -1,21 +1,18 @@
 /** `stockpipe produce`: a source's ticks into the topic, with pacing, rejects, live status and a summary. */
 import { type Command, Option } from "commander";
-import { InterruptedError, RuntimeError, UsageError } from "../../errors";
+import { InterruptedError, UsageError } from "../../errors";
 import { TopicNotFoundError } from "../../kafka/errors";
-import { chalk } from "../../log";
 import { encodeTick, type Tick } from "../../model/tick";
 import { parseDuration, parseMarketDate } from "../../model/time";
-import type { FeedCounts, ProduceResult } from "../../pipeline/produce/produce";
+import type { ProduceResult } from "../../pipeline/produce/produce";
 import { FEED_KINDS, SOURCE_KINDS, type SourceKind } from "../../sources/registry";
-import type { Rejected } from "../../sources/types";
-import { printRecord } from "../../ui/output";
-import type { StatusLine } from "../../ui/status";
 import { formatElapsed, formatRate } from "../../ui/status";
 import { peakRssMb } from "../common";
 import { type CommandContext, commandContext, flag } from "../context";
 import { renamed } from "../fields";
 import { longRunning } from "../longRunning";
 import { examples } from "../options";
+import { feedLine, onRejected, type ProduceSummary, printSummary } from "./render";
 import { SOURCE_FLAG_NAMES, type SourceFlags, sourceSpec } from "./spec";
 
 export function registerProduce(program: Command): void {
@@ -132,24 +129,6 @@ export interface ProduceFlags extends SourceFlags {
   createTopic?: boolean;
   metricsPort?: string;
 }
-
-export interface ProduceSummary {
-  source: string;
-  topic: string;
-  sent: number;
-  rejected: number;
-  rejectedByReason: Record<string, number>;
-  skippedOutsideRange: number;
-  seconds: number;
-  ticksPerSecond: number;
-  stoppedBy: "end of input" | "limit" | "duration" | "interrupted";
-  /** The process's largest resident set, MB. */
-  peakRssMb: number;
-  /** A live feed's connections, reconnections and gaps. */
-  feed?: FeedCounts;
-}
-
-const SHOWN_REJECTS = 5;
 
 function positive(value: string | undefined, flag: string, integer = false): number | undefined {
   if (value === undefined) return undefined;
@@ -295,49 +274,7 @@ async function runConfigured(ctx: CommandContext, f: ProduceFlags): Promise<void
   });
 }
 
-/** A feed's connection news, above the live line (or on stderr before it starts). */
-function feedLine(status: StatusLine | undefined, text: string, warning = false): void {
-  const line = `${warning ? chalk.yellow("feed") : chalk.dim("feed")} ${text}`;
-  if (status) status.print(line);
-  else process.stderr.write(`${line}\n`);
-}
-
 /** --dry-run: the encoded ticks on stdout, one JSON line each, at the pace stdout takes them. */
 async function writeDryRun(tick: Tick): Promise<void> {
   if (!process.stdout.write(`${encodeTick(tick)}\n`)) await new Promise<void>((r) => process.stdout.once("drain", () => r()));
-}
-
-/** Shows the first few rejected rows (every one goes to --reject-file), or stops at the first with --strict. */
-function onRejected(item: Rejected, nth: number, status: StatusLine | undefined, toFile: boolean, strict: boolean): void {
-  const where = item.line !== undefined ? `line ${item.line}` : (item.url ?? "input");
-  if (strict)
-    throw new RuntimeError(`${where}: ${item.detail} (--strict stops at the first bad row)`, {
-      hint: "fix the row, or drop --strict to skip bad rows and count them",
-    });
-  if (nth <= SHOWN_REJECTS) status?.print(`${chalk.yellow("rejected")} ${where}: ${item.detail}`);
-  else if (nth === SHOWN_REJECTS + 1)
-    status?.print(
-      `${chalk.yellow("rejected")} more rows…${toFile ? " (all of them go to --reject-file)" : " (pass --reject-file PATH to keep them all)"}`,
-    );
-}
-
-function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boolean): void {
-  if (ctx.format === "json") {
-    (dryRun ? process.stderr : process.stdout).write(`${JSON.stringify(s, null, 2)}\n`);
-    return;
-  }
-  const reasons = Object.entries(s.rejectedByReason)
-    .sort((a, b) => b[1] - a[1])
-    .map(([r, n]) => `${n} ${r}`)
-    .join(", ");
-  const lines = [
-    `${chalk.green("✔")} ${dryRun ? "wrote" : "sent"} ${s.sent.toLocaleString("en-US")} ticks from ${s.source} ${dryRun ? "to stdout (dry run)" : `to ${s.topic}`} in ${s.seconds}s (${s.ticksPerSecond.toLocaleString("en-US")}/s); stopped by ${s.stoppedBy}`,
-    `  rejected ${s.rejected}${reasons ? ` (${reasons})` : ""}${s.skippedOutsideRange ? `; ${s.skippedOutsideRange} outside --from/--to` : ""}`,
-  ];
-  if (s.feed)
-    lines.push(
-      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gaps (${s.feed.missed} messages missed)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
-    );
-  if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
-  else printRecord(s as unknown as Record<string, unknown>, ctx.format);
 }

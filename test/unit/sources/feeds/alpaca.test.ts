@@ -48,7 +48,7 @@ describe("the alpaca feed", () => {
     const [t] = alpacaTrades(1, ["AAPL"], 96921);
     const s = feed().session();
     const [e] = s.receive(JSON.stringify([t]));
-    const expected = { symbol: "AAPL", ts: t!.t.slice(0, 23) + "Z", price: t!.p, volume: t!.s, source: "alpaca:iex", seq: 96921 };
+    const expected = { symbol: "AAPL", ts: `${t!.t.slice(0, 23)}Z`, price: t!.p, volume: t!.s, source: "alpaca:iex", seq: 96921 };
     expect(e).toEqual({ kind: "tick", tick: { ...expected, id: tickId(expected) } });
     expect(
       feed()
