@@ -74,13 +74,13 @@ export function registerTopic(program: Command): void {
   topic
     .command("lag")
     .description("committed offset, latest offset, lag and the member holding each partition, for a consumer group")
-    .argument("[name]", "topic name (default: kafka.topic)")
+    .argument("[name]", "topic name (default: every topic the group has committed offsets for)")
     .option("-g, --group <group>", "consumer group (default: consumer.group, or stockpipe-cassandra)")
     .addOption(formatOption())
-    .addHelpText("after", examples("stockpipe topic lag", "stockpipe topic lag ticks -g stockpipe-s3 -f json"))
+    .addHelpText("after", examples("stockpipe topic lag -g stockpipe-analyze", "stockpipe topic lag ticks -g stockpipe-s3 -f json"))
     .action(async (name: string | undefined, opts: { group?: string }, cmd: Command) => {
       const ctx = commandContext(cmd);
-      await topicLag(ctx, name ?? ctx.config.kafka.topic, opts.group ?? ctx.config.consumer.group ?? "stockpipe-cassandra");
+      await topicLag(ctx, name, opts.group ?? ctx.config.consumer.group ?? "stockpipe-cassandra");
     });
 
   topic
@@ -193,26 +193,37 @@ async function topicDelete(ctx: CommandContext, name: string, yes: boolean): Pro
   );
 }
 
-async function topicLag(ctx: CommandContext, topic: string, group: string): Promise<void> {
+async function topicLag(ctx: CommandContext, name: string | undefined, group: string): Promise<void> {
   const { withAdmin } = await import("../kafka/topics");
-  const { partitionLag } = await import("../kafka/lag");
-  const rows = await withAdmin(ctx.loaded, `read the lag of group ${group} on ${topic}`, (admin) => partitionLag(admin, topic, group));
+  const { groupTopics, partitionLag } = await import("../kafka/lag");
+  const rows = await withAdmin(ctx.loaded, `read the lag of group ${group}`, async (admin) => {
+    const topics = name !== undefined ? [name] : await groupTopics(admin, group);
+    const out: (Record<string, unknown> & { lag: number; member: string | null })[] = [];
+    for (const topic of topics) for (const p of await partitionLag(admin, topic, group)) out.push({ topic, ...p });
+    return { topics, rows: out };
+  });
+  if (rows.topics.length === 0) {
+    log.info(`group ${group} has no committed offsets: it has not consumed anything yet (or does not exist)`);
+    if (ctx.format !== "table") process.stdout.write(ctx.format === "json" ? "[]\n" : "");
+    return;
+  }
   printRows(
-    rows as unknown as Record<string, unknown>[],
+    rows.rows,
     [
-      { key: "partition", align: "right" },
-      { key: "committed", align: "right" },
-      { key: "latest", align: "right" },
-      { key: "lag", align: "right" },
+      ...(name === undefined ? [{ key: "topic" }] : []),
+      { key: "partition", align: "right" as const },
+      { key: "committed", align: "right" as const },
+      { key: "latest", align: "right" as const },
+      { key: "lag", align: "right" as const },
       { key: "member" },
       { key: "host" },
     ],
     ctx.format,
   );
   if (ctx.format === "table") {
-    const members = new Set(rows.flatMap((r) => (r.member ? [r.member] : []))).size;
+    const members = new Set(rows.rows.flatMap((r) => (r.member ? [r.member] : []))).size;
     process.stderr.write(
-      `group ${group} on ${topic}: total lag ${rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}, ${members} active member${members === 1 ? "" : "s"}\n`,
+      `group ${group} on ${rows.topics.join(", ")}: total lag ${rows.rows.reduce((n, r) => n + r.lag, 0).toLocaleString("en-US")}, ${members} active member${members === 1 ? "" : "s"}\n`,
     );
   }
 }

@@ -51,3 +51,12 @@ export async function partitionLag(admin: Admin, topic: string, group: string): 
     })
     .sort((a, b) => a.partition - b.partition);
 }
+
+/** The topics `group` has committed offsets for. */
+export async function groupTopics(admin: Admin, group: string): Promise<string[]> {
+  const offsets = await withCoordinator(`read group ${group}'s offsets`, () => admin.fetchOffsets({ groupId: group }));
+  return offsets
+    .filter((t) => t.partitions.some((p) => Number(p.offset) >= 0))
+    .map((t) => t.topic)
+    .sort();
+}

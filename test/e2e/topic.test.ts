@@ -1,8 +1,43 @@
 /** `stockpipe topic …` and `stockpipe doctor` against the real local Kafka. */
+import kafkajs from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { stockpipe, uniqueName } from "../helpers";
 
 describe("stockpipe topic", () => {
+  it("shows a group's lag on every topic it has offsets for when no topic is named", async () => {
+    const [a, b] = [uniqueName("test-lag-a"), uniqueName("test-lag-b")];
+    for (const t of [a, b]) expect((await stockpipe(["topic", "create", t, "-p", "2"])).code).toBe(0);
+    expect(
+      (await stockpipe(["produce", "--source", "synthetic", "--symbols", "AAPL", "--seed", "1", "--limit", "10", "--topic", a])).code,
+    ).toBe(0);
+    const group = uniqueName("test-lag-g");
+    const kafka = new kafkajs.Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({
+      groupId: group,
+      topic: a,
+      partitions: [
+        { partition: 0, offset: "0" },
+        { partition: 1, offset: "0" },
+      ],
+    });
+    await admin.disconnect();
+    const r = await stockpipe(["topic", "lag", "-g", group, "-f", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { topic: string; partition: number; lag: number }[];
+    expect(rows.map((x) => [x.topic, x.partition])).toEqual([
+      [a, 0],
+      [a, 1],
+    ]);
+    expect(rows.reduce((n, x) => n + x.lag, 0)).toBe(10);
+    const none = await stockpipe(["topic", "lag", "-g", uniqueName("test-lag-none"), "-f", "json"]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+    expect(none.stderr).toContain("has no committed offsets");
+    for (const t of [a, b]) await stockpipe(["topic", "delete", t, "--yes"]);
+  });
+
   it("creates, describes, lists and deletes a topic", async () => {
     const name = uniqueName("test-topic");
     const created = await stockpipe([
