@@ -103,3 +103,27 @@ export function bySymbol(sink: string, checks: DayCheck[]): { symbols: SymbolChe
   }
   return { symbols: [...symbols.values()], problems };
 }
+
+/** Symbol-days a store holds that the topic does not carry at all (another topic writes to the same store). */
+export interface Outside {
+  sink: string;
+  symbols: string[];
+  days: number;
+  rows: number;
+}
+
+/** Splits the day checks into the topic's own symbol-days and those it never carried. */
+export function ownDays(sink: string, checks: DayCheck[]): { own: DayCheck[]; outside: Outside | undefined } {
+  const own = checks.filter((c) => c.kafka > 0);
+  const other = checks.filter((c) => c.kafka === 0);
+  if (other.length === 0) return { own, outside: undefined };
+  return {
+    own,
+    outside: {
+      sink,
+      symbols: [...new Set(other.map((c) => c.symbol))].sort(),
+      days: other.length,
+      rows: other.reduce((n, c) => n + c.stored, 0),
+    },
+  };
+}

@@ -429,6 +429,29 @@ describe("query --engine cql", () => {
     expect(csv.stdout).toBe("symbol,price\nHSI,22296.75\n");
   });
 
+  it("verify checks a topic's own symbol-days, and counts apart the rows other topics wrote into the same keyspace", async () => {
+    const ks = await newKeyspace();
+    const [mine, other] = [await newTopic(1), await newTopic(1)];
+    const synthetic = (topic: string, symbols: string) => ["produce", "--source", "synthetic", "--symbols", symbols, "--seed", "5", "--limit", "200", "--topic", topic];
+    expect((await stockpipe(synthetic(mine, "AAPL,MSFT"))).code).toBe(0);
+    expect((await stockpipe(synthetic(other, "HYC,IIBH"))).code).toBe(0);
+    for (const topic of [mine, other]) {
+      const c = await stockpipe(["consume", "--sink", "cassandra", "-g", uniqueName("g"), "--exit-at-end"], {
+        env: envFor(topic, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }),
+      });
+      expect(c.code, c.stderr).toBe(0);
+    }
+    const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env: envFor(mine, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }) });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const report = JSON.parse(v.stdout);
+    expect(report.symbols.map((s: { symbol: string; kafka: number; stored: number }) => [s.symbol, s.kafka === s.stored])).toEqual([
+      ["AAPL", true],
+      ["MSFT", true],
+    ]);
+    expect(report.outside).toEqual([{ kind: "tick", sink: "cassandra", symbols: ["HYC", "IIBH"], days: 2, rows: 200 }]);
+    expect(v.stderr).toContain(`cassandra also holds 200 tick rows on 2 symbol-days ${mine} does not carry (2 symbols: HYC, IIBH)`);
+  });
+
   it("says which command creates a keyspace or table that does not exist yet", async () => {
     const env = envFor(await newTopic(), { STOCKPIPE_CASSANDRA_KEYSPACE: "no_such_keyspace_yet" });
     const r = await stockpipe(["consume", "--sink", "cassandra", "--exit-at-end"], { env });

@@ -35,3 +35,26 @@ describe("reconcile", () => {
     expect(checks.map(isClean)).toEqual([true, false, false]);
   });
 });
+
+describe("the topic's own symbol-days", () => {
+  it("are checked; the symbol-days a store holds that the topic never carried are counted apart", async () => {
+    const { ownDays, reconcile } = await import("../../../src/verify/reconcile");
+    const seen = (symbol: string, day: string, id: string) => ({ symbol, day, id, fingerprint: id });
+    const checks = reconcile(
+      [seen("AAPL", "2024-01-02", "a"), seen("AAPL", "2024-01-02", "b")],
+      [
+        seen("AAPL", "2024-01-02", "a"),
+        seen("AAPL", "2024-01-02", "b"),
+        seen("AAPL", "2024-01-02", "x"),
+        seen("HYC", "2024-01-02", "h1"),
+        seen("HYC", "2024-01-03", "h2"),
+        seen("IIBH", "2024-01-02", "i1"),
+      ],
+    );
+    const { own, outside } = ownDays("cassandra", checks);
+    // An extra row on a day the topic carries is still a mismatch.
+    expect(own).toEqual([{ symbol: "AAPL", day: "2024-01-02", kafka: 2, stored: 3, missing: 0, duplicated: 0, differing: 0, extra: 1 }]);
+    expect(outside).toEqual({ sink: "cassandra", symbols: ["HYC", "IIBH"], days: 3, rows: 3 });
+    expect(ownDays("s3", own).outside).toBeUndefined();
+  });
+});
