@@ -23,7 +23,10 @@ export function registerDashboard(program: Command): void {
     .option("--port <port>", "port to listen on, 0 for any free one (dashboard.port)")
     .option("--host <host>", "address to listen on; anything but loopback requires the access token (dashboard.host)")
     .option("--topic <topic>", "tick topic; bars and alerts come from its derived topics (default: kafka.topic)")
-    .option("--interval <interval>", "bar interval of the chart, one that analyze computes (dashboard.interval)")
+    .option(
+      "--interval <interval>",
+      "bar interval of the chart: any that analyze computes, by config or by its --intervals (dashboard.interval)",
+    )
     .option("--history <source>", "where the chart's earlier bars come from: kafka (the bars topic) or cassandra (dashboard.history)")
     .option(
       "--from <where>",
@@ -71,17 +74,15 @@ export async function openDashboard(
   o: { from: ReadFrom; signal: AbortSignal; portFlag: string },
 ): Promise<{ closed: Promise<void>; address: string }> {
   const { startDashboard, isLoopback, newToken } = await import("../dashboard/server");
-  const { outputTopics } = await import("../pipeline/analyze/settings");
+  const { barsTopicName, outputTopics } = await import("../pipeline/analyze/settings");
   const c = loaded.config;
   const d = c.dashboard;
   const interval = parseInterval(d.interval);
-  const topics = outputTopics(c, c.kafka.topic, [interval]);
-  const barsTopic = topics.bars.get(interval.name);
-  if (barsTopic === undefined)
-    throw new UsageError(
-      `the chart's interval ${d.interval} is not one that analyze computes (analytics.intervals: ${c.analytics.intervals.join(", ")})`,
-      { hint: `pass --interval ${c.analytics.intervals[0]}, or add ${d.interval} to analytics.intervals` },
-    );
+  const topics = outputTopics(c, c.kafka.topic, []);
+  // The bars topic of the chart's interval, whether or not analytics.intervals lists it: `analyze --intervals`
+  // may have made it. Kafka says whether it exists; a missing one is waited for (the page says so).
+  const barsTopic = barsTopicName(c, c.kafka.topic, interval.name);
+  await warnIfMissing(loaded, barsTopic, c.kafka.topic);
   const token = d.token ?? (isLoopback(d.host) ? undefined : newToken());
   const sp = spinner(`starting the dashboard on ${c.kafka.topic} (Kafka at ${c.kafka.brokers.join(",")})`);
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
@@ -113,6 +114,21 @@ export async function openDashboard(
   );
   if (token !== undefined && d.token !== undefined) process.stderr.write("  the access token is dashboard.token\n");
   return { closed: dashboard.closed, address };
+}
+
+/** Says when the chart's bars topic does not exist (yet), and which bars topics of the tick topic do. */
+async function warnIfMissing(loaded: LoadedConfig, barsTopic: string, topic: string): Promise<void> {
+  const { withAdmin } = await import("../kafka/topics");
+  const { barsTopicName } = await import("../pipeline/analyze/settings");
+  const all = await withAdmin(loaded, "list topics", (admin) => admin.listTopics()).catch(() => undefined);
+  if (!all || all.includes(barsTopic)) return;
+  // The bars topics of this tick topic: the template with any interval in it.
+  const [before, after] = barsTopicName(loaded.config, topic, "\u0000").split("\u0000");
+  const existing = all.filter((t) => t.startsWith(before!) && t.endsWith(after!) && t.length > before!.length + after!.length).sort();
+  log.warn(
+    `the chart's bars topic ${barsTopic} does not exist yet: the chart fills once \`stockpipe analyze\` makes it` +
+      (existing.length ? ` (bars topics of ${topic} now: ${existing.join(", ")})` : ""),
+  );
 }
 
 async function dashboardCommand(ctx: CommandContext, f: DashboardFlags): Promise<void> {

@@ -364,7 +364,9 @@ const dashboard = z
   .object({
     host: z.string().min(1).default("127.0.0.1").describe("Address `dashboard` listens on; anything but loopback requires an access token"),
     port: z.number().int().min(0).max(65_535).default(8080).describe("Port of `dashboard` (0: any free port)"),
-    interval: interval.default("1m").describe("Bar interval the chart shows (one of analytics.intervals)"),
+    interval: interval
+      .default("1m")
+      .describe("Bar interval the chart shows: any interval analyze computes (its bars topic is waited for until it exists)"),
     history: z
       .enum(["kafka", "cassandra"])
       .default("kafka")

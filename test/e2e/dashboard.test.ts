@@ -376,6 +376,14 @@ describe("stockpipe dashboard, bad input", () => {
       held.close();
     }
 
+    // An interval analyze was run with (by flag), not in analytics.intervals: the dashboard asks Kafka, and waits.
+    const ticks = uniqueName("test-dash-1s");
+    expect((await stockpipe(["topic", "create", ticks, "-p", "1"])).code).toBe(0);
+    const oneSecond = await serve(["dashboard", "--port", "0", "--topic", ticks, "--interval", "1s"], {}, DASHBOARD_AT);
+    expect(await stop(oneSecond)).toBe(130);
+    expect(oneSecond.stderr()).toContain(`the chart's bars topic ${ticks}.bars.1s does not exist yet`);
+    expect(oneSecond.stderr()).toContain(`1s bars from ${ticks}.bars.1s`);
+
     const missing = uniqueName("nosuch");
     const gone = await stockpipe(["dashboard", "--port", "0", "--topic", missing]);
     expect(gone.code).toBe(1);

@@ -432,7 +432,19 @@ describe("query --engine cql", () => {
   it("verify checks a topic's own symbol-days, and counts apart the rows other topics wrote into the same keyspace", async () => {
     const ks = await newKeyspace();
     const [mine, other] = [await newTopic(1), await newTopic(1)];
-    const synthetic = (topic: string, symbols: string) => ["produce", "--source", "synthetic", "--symbols", symbols, "--seed", "5", "--limit", "200", "--topic", topic];
+    const synthetic = (topic: string, symbols: string) => [
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      symbols,
+      "--seed",
+      "5",
+      "--limit",
+      "200",
+      "--topic",
+      topic,
+    ];
     expect((await stockpipe(synthetic(mine, "AAPL,MSFT"))).code).toBe(0);
     expect((await stockpipe(synthetic(other, "HYC,IIBH"))).code).toBe(0);
     for (const topic of [mine, other]) {
@@ -441,7 +453,9 @@ describe("query --engine cql", () => {
       });
       expect(c.code, c.stderr).toBe(0);
     }
-    const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env: envFor(mine, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }) });
+    const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], {
+      env: envFor(mine, { STOCKPIPE_CASSANDRA_KEYSPACE: ks }),
+    });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     const report = JSON.parse(v.stdout);
     expect(report.symbols.map((s: { symbol: string; kafka: number; stored: number }) => [s.symbol, s.kafka === s.stored])).toEqual([

@@ -41,6 +41,11 @@ export function analyticsSettings(config: ResolvedConfig): AnalyticsSettings {
   };
 }
 
+/** The bars topic of one interval of a tick topic, whatever intervals the config lists (analyze may be run with others). */
+export function barsTopicName(config: ResolvedConfig, topic: string, interval: string): string {
+  return config.analytics.barsTopic.replaceAll("{topic}", topic).replaceAll("{interval}", interval);
+}
+
 /** The output topics of a tick topic. */
 export function outputTopics(config: ResolvedConfig, topic: string, intervals: readonly Interval[]) {
   intervals = intervals.filter((iv) => config.analytics.intervals.some((text) => parseInterval(text).name === iv.name));
