@@ -93,7 +93,7 @@ export function registerLocal(program: Command): void {
     .description("print export lines (endpoints, local S3 credentials) for shell scripts")
     .addHelpText("after", examples('eval "$(stockpipe local env)"'))
     .action(async (_opts, cmd: Command) => {
-      localEnv(commandContext(cmd));
+      await localEnv(commandContext(cmd));
     });
 }
 
@@ -134,10 +134,17 @@ async function localUp(ctx: CommandContext, only: string[]): Promise<void> {
   );
 }
 
+/** Whether `--profile` (or the config) chose the profile, rather than the default standing in. */
+function profileChosen(ctx: CommandContext): boolean {
+  return (ctx.loaded.origins.get("local.profile") ?? "default") !== "default";
+}
+
 async function localStatus(ctx: CommandContext): Promise<void> {
-  const rows = await status(ctx.config);
-  printRows(rows as unknown as Record<string, unknown>[], [...STATUS_COLUMNS, { key: "log" }], ctx.format);
-  const down = rows.filter((r: ServiceStatus) => r.state !== "running");
+  const { statusAll } = await import("../local/stack");
+  // Without a chosen profile: the default's services, and whatever another profile has running.
+  const rows = profileChosen(ctx) ? await status(ctx.config) : await statusAll(ctx.config);
+  printRows(rows as unknown as Record<string, unknown>[], [{ key: "profile" }, ...STATUS_COLUMNS, { key: "log" }], ctx.format);
+  const down = rows.filter((r: ServiceStatus) => r.profile === ctx.config.local.profile && r.state !== "running");
   if (down.length > 0) {
     throw new RuntimeError(`${down.map((r) => `${r.service} is ${r.state}`).join(", ")}`, { hint: "run `stockpipe local up`" });
   }
@@ -169,11 +176,20 @@ async function localLogs(ctx: CommandContext, name: string, linesArg: string, fo
   });
 }
 
-function localEnv(ctx: CommandContext): void {
-  const { env, missing } = clientEnv(ctx.config);
+async function localEnv(ctx: CommandContext): Promise<void> {
+  const { otherRunningProfiles, profileRunning, withProfile } = await import("../local/stack");
+  let config = ctx.config;
+  const others = profileChosen(ctx) ? [] : otherRunningProfiles(config);
+  // Nothing of the default profile running, one other profile up: that one is what the user means.
+  if (!profileChosen(ctx) && others.length === 1 && !profileRunning(config)) config = withProfile(config, others[0]!);
+  const shownOthers = others.filter((p) => p !== config.local.profile);
+  log.info(
+    `the ${config.local.profile} profile's settings${shownOthers.length ? ` (also running: ${shownOthers.join(", ")}; pass --profile ${shownOthers[0]} for its settings)` : ""}`,
+  );
+  const { env, missing } = clientEnv(config);
   if (missing.length > 0) {
     log.warn(
-      `${missing.join(", ")} do not exist yet: run \`stockpipe local up${ctx.config.local.profile === "default" ? "" : ` --profile ${ctx.config.local.profile}`}\` first`,
+      `${missing.join(", ")} do not exist yet: run \`stockpipe local up${config.local.profile === "default" ? "" : ` --profile ${config.local.profile}`}\` first`,
     );
   }
   process.stdout.write(

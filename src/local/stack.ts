@@ -10,7 +10,7 @@ import { errorMessage, RuntimeError } from "../errors";
 import { resolveClasspath } from "./maven";
 import { serviceDirs } from "./paths";
 import { isAlive, portInUse, runningPid, startJava, stopPid, tailFile } from "./process";
-import { type StackProfile, stackProfile } from "./profiles";
+import { PROFILE_NAMES, type ProfileName, type StackProfile, stackProfile } from "./profiles";
 import { cassandraService } from "./services/cassandra";
 import { kafkaService } from "./services/kafka";
 import { s3Service } from "./services/s3";
@@ -46,6 +46,8 @@ export function context(config: ResolvedConfig, service: LocalService): ServiceC
 }
 
 export interface ServiceStatus {
+  /** The profile the service belongs to. */
+  profile?: string;
   service: ServiceName;
   endpoint: string;
   security: string;
@@ -71,7 +73,33 @@ export async function statusOf(config: ResolvedConfig, service: LocalService): P
 }
 
 export async function status(config: ResolvedConfig, only?: ServiceName[]): Promise<ServiceStatus[]> {
-  return Promise.all(select(config, only).map((s) => statusOf(config, s)));
+  return Promise.all(select(config, only).map(async (s) => ({ profile: config.local.profile, ...(await statusOf(config, s)) })));
+}
+
+/** The config with another local stack profile. */
+export function withProfile(config: ResolvedConfig, profile: ProfileName): ResolvedConfig {
+  return { ...config, local: { ...config.local, profile } };
+}
+
+/** Whether a service of the config's profile has its process running. */
+export function profileRunning(config: ResolvedConfig): boolean {
+  return servicesOf(stackProfile(config)).some((s) => runningPid(s.name, context(config, s).dirs) !== undefined);
+}
+
+/** The profiles other than the config's with a service whose process is running. */
+export function otherRunningProfiles(config: ResolvedConfig): ProfileName[] {
+  return PROFILE_NAMES.filter((name) => name !== config.local.profile && profileRunning(withProfile(config, name)));
+}
+
+/** The config profile's services, and the running services of every other profile. */
+export async function statusAll(config: ResolvedConfig): Promise<ServiceStatus[]> {
+  const rows = await status(config);
+  for (const name of otherRunningProfiles(config)) {
+    const other = withProfile(config, name);
+    const running = servicesOf(stackProfile(other)).filter((s) => runningPid(s.name, context(other, s).dirs) !== undefined);
+    rows.push(...(await Promise.all(running.map(async (s) => ({ profile: name, ...(await statusOf(other, s)) })))));
+  }
+  return rows;
 }
 
 export interface UpEvents {

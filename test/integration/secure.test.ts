@@ -91,6 +91,22 @@ describe("local up --profile secure", () => {
     }
   });
 
+  it("local status without --profile lists every running profile, and local env says which profile it printed", async () => {
+    const all = await stockpipe(["local", "status", "-f", "json"]);
+    const rows = JSON.parse(all.stdout) as { profile: string; service: string; state: string }[];
+    expect(rows.filter((r) => r.profile === "secure").map((r) => [r.service, r.state])).toEqual([
+      ["kafka", "running"],
+      ["cassandra", "running"],
+      ["s3", "running"],
+    ]);
+    expect(rows.filter((r) => r.profile === "default").map((r) => r.service)).toEqual(["kafka", "cassandra", "s3"]);
+    const env = await stockpipe(["local", "env"]);
+    expect(env.stderr).toContain("the default profile's settings (also running: secure; pass --profile secure for its settings)");
+    const secureEnv = await stockpipe(["local", "env", "--profile", "secure"]);
+    expect(secureEnv.stderr).toContain("the secure profile's settings");
+    expect(secureEnv.stdout).toContain("export STOCKPIPE_KAFKA_SSL_CA=");
+  });
+
   it("local status and doctor say which security each endpoint uses", async () => {
     const status = await stockpipe(["local", "status", "--profile", "secure", "-f", "json"]);
     expect(status.code, status.stderr).toBe(0);
