@@ -80,7 +80,10 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
       },
       async (group) => {
         const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions);
-        await o.sink.open();
+        await o.sink.open().catch(async (err) => {
+          await dlq.close();
+          throw err;
+        });
         const commits = new CommitScheduler(
           o.topic,
           (p) => o.sink.durableOffset(p),
