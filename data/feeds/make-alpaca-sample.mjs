@@ -38,8 +38,9 @@ let tradeId = 52_983_525_027_000;
 for (let ms = START; ms < START + SECONDS * 1000; ms += 250) {
   const frame = [];
   for (const symbol of Object.keys(SYMBOLS)) {
-    // Two minutes in, TSLA jumps 3.2% on news: enough for the price-move rule.
-    if (symbol === "TSLA" && ms === START + 120_000) price.TSLA = round2(price.TSLA * 1.032);
+    // A minute and 40 s in — inside a minute's window, so that the window's low is before it — TSLA jumps 3.2% on
+    // news: enough for the price-move rule.
+    if (symbol === "TSLA" && ms === START + 100_000) price.TSLA = round2(price.TSLA * 1.032);
     const trades = Math.floor(random() * 3);
     for (let k = 0; k < trades; k++) {
       price[symbol] = round2(price[symbol] * (1 + (random() - 0.5) * 0.0008));
