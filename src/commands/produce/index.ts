@@ -118,7 +118,6 @@ export function registerProduce(program: Command): void {
 
 export interface ProduceFlags extends SourceFlags {
   source: SourceKind;
-  speed?: string;
   limit?: string;
   from?: string;
   to?: string;

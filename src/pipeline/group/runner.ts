@@ -102,21 +102,20 @@ export async function runGroup(
   const admin = kafka.admin();
   const run = new Run(o, kafka, admin);
   let handler: GroupHandler | undefined;
-  let consumer: Consumer | undefined;
   try {
     await admin.connect();
     await requireTopic(admin, o.topic);
     const partitions = await partitionCount(admin, o.topic);
     handler = await open(run.context(partitions));
     await positionGroup(admin, o.topic, o.group, from, o.reset);
-    consumer = await run.join(handler, from === "earliest");
+    await run.join(handler, from === "earliest");
     await run.supervise(handler);
     if (run.fatal) throw run.fatal;
     return { stoppedBy: run.stoppedBy };
   } catch (err) {
     throw kafkaError(err, loaded, `${o.action} ${o.topic}`);
   } finally {
-    await consumer?.disconnect().catch(() => {});
+    await run.consumer?.disconnect().catch(() => {});
     await handler?.close?.().catch(() => {});
     await admin.disconnect().catch(() => {});
   }
@@ -167,7 +166,7 @@ class Run {
   }
 
   /** Joins the group and starts fetching; batches are handled in the background from here on. */
-  async join(h: GroupHandler, fromBeginning: boolean): Promise<Consumer> {
+  async join(h: GroupHandler, fromBeginning: boolean): Promise<void> {
     const { o } = this;
     const consumer = this.kafka.consumer({
       groupId: o.group,
@@ -199,7 +198,6 @@ class Run {
       partitionsConsumedConcurrently: o.partitionsConcurrently,
       eachBatch: batchLoop(h, this),
     });
-    return consumer;
   }
 
   /** Every partition handled up to its end (a buffering store may still hold records). */
