@@ -57,7 +57,7 @@ async function withTicks<T>(ticks: OracleTick[], fn: (run: (sql: string) => Prom
   const c = await db.connect();
   try {
     await c.run(
-      `CREATE TABLE ticks AS SELECT * FROM read_json('${file}', format = 'newline_delimited', columns = {partition: 'INTEGER', off: 'BIGINT', symbol: 'VARCHAR', ts: 'BIGINT', price: 'DOUBLE', volume: 'BIGINT'})`,
+      `CREATE TABLE ticks AS SELECT * FROM read_json('${file}', format = 'newline_delimited', columns = {partition: 'INTEGER', off: 'BIGINT', symbol: 'VARCHAR', ts: 'BIGINT', price: 'DOUBLE', volume: 'DECIMAL(38,8)'})`,
     );
     // A tick is late when its event time is behind its partition's watermark: the largest event time of the
     // partition's earlier offsets, minus the lateness.
@@ -84,7 +84,7 @@ export async function oracleLate(ticks: OracleTick[], latenessMs: number): Promi
 }
 
 /**
- * Every final bar of sub-day intervals (ms): windows aligned to the interval since the epoch, closed once the
+ * Every final bar of sub-day intervals (ms), volumes summed as decimals (exact, fractional sizes too): windows aligned to the interval since the epoch, closed once the
  * partition's final watermark (its largest event time minus the lateness) reaches their end, built from the
  * ticks that are not late. Open: first by event time, then offset; close: last by event time, then offset.
  */
@@ -106,7 +106,7 @@ export async function oracleBars(ticks: OracleTick[], intervals: Record<string, 
         max(price) AS high,
         min(price) AS low,
         arg_max(price, ts * 1000000 + off) AS close,
-        sum(volume)::BIGINT AS volume,
+        sum(volume) AS volume,
         CASE WHEN sum(volume) > 0 THEN sum(price * volume) / sum(volume) ELSE avg(price) END AS vwap,
         count(*)::BIGINT AS trades
       FROM windowed w JOIN watermark USING (partition)

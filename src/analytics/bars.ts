@@ -1,5 +1,6 @@
 /** OHLCV + VWAP accumulation for one symbol over one window. Pure; the accumulator is what the checkpoint stores. */
 import { type Bar, barId } from "../model/bar";
+import { addVolume, volumeOf } from "../model/volume";
 
 export interface BarAcc {
   start: number;
@@ -10,7 +11,10 @@ export interface BarAcc {
   low: number;
   close: number;
   closeTs: number;
+  /** Σ volume's whole parts … */
   volume: number;
+  /** … and Σ its fractions in 10⁻⁸ (absent while the window's volumes are whole; see model/volume.ts). */
+  units?: number;
   /** Σ price·volume */
   pv: number;
   /** Σ price (for the mean price of a window without volume) */
@@ -19,6 +23,12 @@ export interface BarAcc {
 }
 
 export function newBar(start: number, end: number, price: number, ts: number, volume: number): BarAcc {
+  if (!Number.isInteger(volume)) {
+    const b = newBar(start, end, price, ts, 0);
+    b.pv = price * volume;
+    addFraction(b, volume);
+    return b;
+  }
   return {
     start,
     end,
@@ -50,14 +60,29 @@ export function addToBar(b: BarAcc, price: number, ts: number, volume: number): 
   }
   if (price > b.high) b.high = price;
   if (price < b.low) b.low = price;
-  b.volume += volume;
+  if (Number.isInteger(volume)) b.volume += volume;
+  else addFraction(b, volume);
   b.pv += price * volume;
   b.psum += price;
   b.trades += 1;
 }
 
+/** Adds a fractional volume exactly. */
+function addFraction(b: BarAcc, volume: number): void {
+  const sum = { whole: b.volume, units: b.units ?? 0 };
+  addVolume(sum, volume);
+  b.volume = sum.whole;
+  b.units = sum.units;
+}
+
+/** The window's volume: exact, fractional when its ticks' were. */
+export function volumeOfBar(b: BarAcc): number {
+  return b.units ? volumeOf(b.volume, b.units) : b.volume;
+}
+
 export function vwapOf(b: BarAcc): number {
-  return b.volume > 0 ? b.pv / b.volume : b.psum / b.trades;
+  const volume = volumeOfBar(b);
+  return volume > 0 ? b.pv / volume : b.psum / b.trades;
 }
 
 export function toBar(symbol: string, interval: string, b: BarAcc): Bar {
@@ -71,7 +96,7 @@ export function toBar(symbol: string, interval: string, b: BarAcc): Bar {
     high: b.high,
     low: b.low,
     close: b.close,
-    volume: b.volume,
+    volume: volumeOfBar(b),
     vwap: vwapOf(b),
     trades: b.trades,
     id: barId(symbol, interval, start),

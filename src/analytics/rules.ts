@@ -15,7 +15,7 @@
 import { type Alert, alertId, type Severity } from "../model/alert";
 import type { Interval } from "../model/interval";
 import { windowOf } from "../model/interval";
-import type { BarAcc } from "./bars";
+import { type BarAcc, volumeOfBar } from "./bars";
 
 export interface RuleSettings {
   priceMove?: { interval: Interval; percent: number; severity: Severity };
@@ -188,11 +188,12 @@ function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t:
 export function onBarClosed(rules: RuleSettings, s: RuleState, symbol: string, interval: Interval, b: BarAcc, out: Alert[]): void {
   const r = rules.volumeSpike;
   if (!r || r.interval.name !== interval.name) return;
+  const volume = volumeOfBar(b);
   if (s.vols.length >= r.lookback) {
     let mean = 0;
     for (const v of s.vols) mean += v;
     mean /= s.vols.length;
-    const ratio = mean > 0 ? b.volume / mean : 0;
+    const ratio = mean > 0 ? volume / mean : 0;
     if (mean > 0 && ratio >= r.factor) {
       const start = new Date(b.start).toISOString();
       out.push(
@@ -203,11 +204,11 @@ export function onBarClosed(rules: RuleSettings, s: RuleState, symbol: string, i
           `${interval.name}|${start}`,
           ratio,
           r.factor,
-          `${symbol} traded ${b.volume.toLocaleString("en-US")} in the ${interval.name} bar from ${start}: ${round(ratio, 1)}× the mean of its previous ${r.lookback} bars`,
+          `${symbol} traded ${volume.toLocaleString("en-US", { maximumFractionDigits: 8 })} in the ${interval.name} bar from ${start}: ${round(ratio, 1)}× the mean of its previous ${r.lookback} bars`,
         ),
       );
     }
   }
-  s.vols.push(b.volume);
+  s.vols.push(volume);
   if (s.vols.length > r.lookback) s.vols.shift();
 }

@@ -48,7 +48,8 @@ async function schemaCassandra(ctx: CommandContext, dryRun: boolean): Promise<vo
     await withSpinner(
       `creating keyspace ${ks} and its tables`,
       () => applySchema(client, ctx.config),
-      () => `keyspace ${ks}: tables ticks, latest_ticks, bars and alerts ready`,
+      ({ added }) =>
+        `keyspace ${ks}: tables ticks, latest_ticks, bars and alerts ready${added.length ? ` (added column${added.length > 1 ? "s" : ""} ${added.join(", ")})` : ""}`,
     );
   } catch (err) {
     throw cassandraError(err, ctx.loaded);

@@ -10,7 +10,8 @@ import type { Bar } from "../model/bar";
 import { dayWindow } from "../model/interval";
 import { tradingDay } from "../model/time";
 import { createCassandraClient } from "../sinks/cassandra/client";
-import { BAR_SELECT, barFromRow } from "../sinks/cassandra/rows";
+import { tablesWithFractionalVolume } from "../sinks/cassandra/columns";
+import { barFromRow, barSelect } from "../sinks/cassandra/rows";
 import type { BarStore } from "./state";
 
 export type HistoryName = "cassandra" | "kafka";
@@ -45,11 +46,14 @@ export function cassandraHistory(loaded: LoadedConfig, keep = 1000): HistorySour
   const ks = config.cassandra.keyspace;
   const endpoint = config.cassandra.contactPoints.join(",");
   let client: cassandra.Client | undefined;
+  /** The SELECT list of bars, as the live table has them. */
+  let select = "";
   const connect = async () => {
     if (client) return client;
     const c = createCassandraClient(config, { connectTimeoutMs: 3000 });
     try {
       await c.connect();
+      select = barSelect((await tablesWithFractionalVolume(c, ks)).has("bars"));
     } catch (err) {
       await c.shutdown().catch(() => {});
       throw err;
@@ -70,7 +74,7 @@ export function cassandraHistory(loaded: LoadedConfig, keep = 1000): HistorySour
       try {
         const c = await connect();
         const rows = (
-          await c.execute(`SELECT ${BAR_SELECT} FROM ${ks}.bars WHERE symbol = ? AND interval = ? AND day IN ?`, [symbol, interval, days], {
+          await c.execute(`SELECT ${select} FROM ${ks}.bars WHERE symbol = ? AND interval = ? AND day IN ?`, [symbol, interval, days], {
             prepare: true,
             fetchSize: keep,
           })

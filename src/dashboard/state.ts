@@ -8,6 +8,7 @@ import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import { dayWindow } from "../model/interval";
 import { tradingDay } from "../model/time";
+import { addVolume, type VolumeSum, volumeOf } from "../model/volume";
 
 export interface BoardRow {
   symbol: string;
@@ -33,6 +34,8 @@ interface Day {
 interface Row extends BoardRow {
   day: Day;
   openTs: number;
+  /** The day's volume, summed exactly (fractional sizes too). */
+  sum: VolumeSum;
 }
 
 /** The ticker board: the latest price, the day's change and volume of each symbol. */
@@ -49,7 +52,7 @@ export class Board {
     else if (row && tsMs < row.day.start) return;
     if (!row) {
       const day = dayWindow(tradingDay(tsMs, this.timeZone), this.timeZone);
-      row = { symbol, price, open: price, changePct: 0, volume: 0, ts: tsMs, trades: 0, day, openTs: tsMs };
+      row = { symbol, price, open: price, changePct: 0, volume: 0, ts: tsMs, trades: 0, day, openTs: tsMs, sum: { whole: 0, units: 0 } };
       this.rows.set(symbol, row);
     }
     if (tsMs >= row.ts) {
@@ -60,7 +63,8 @@ export class Board {
       row.open = price;
       row.openTs = tsMs;
     }
-    row.volume += volume;
+    addVolume(row.sum, volume);
+    row.volume = volumeOf(row.sum.whole, row.sum.units);
     row.trades++;
     row.changePct = ((row.price - row.open) / row.open) * 100;
     this.changed.add(symbol);

@@ -5,6 +5,7 @@
 import { uuidFrom } from "./ids";
 import { parseJsonObject } from "./json";
 import { SYMBOL_PATTERN } from "./tick";
+import { volumeProblem } from "./volume";
 
 export const BAR_SCHEMA = "bar.v1";
 
@@ -21,7 +22,7 @@ export interface Bar {
   low: number;
   /** Price of the last tick by event time (ties: the later offset). */
   close: number;
-  /** Σ volume of the window's ticks (a tick without volume counts 0). */
+  /** Σ volume of the window's ticks (a tick without volume counts 0), exact: fractional when theirs are. */
   volume: number;
   /** Σ price·volume / Σ volume; the mean price when the window has no volume. */
   vwap: number;
@@ -56,9 +57,10 @@ export function barProblem(b: Record<string, unknown>): string | undefined {
   for (const f of ["open", "high", "low", "close", "vwap"] as const)
     if (typeof b[f] !== "number" || !Number.isFinite(b[f]) || (b[f] as number) <= 0)
       return `${f} ${JSON.stringify(b[f])} is not a price > 0`;
-  for (const f of ["volume", "trades"] as const)
-    if (typeof b[f] !== "number" || !Number.isSafeInteger(b[f]) || (b[f] as number) < 0)
-      return `${f} ${JSON.stringify(b[f])} is not a whole number ≥ 0`;
+  const volume = volumeProblem(b.volume);
+  if (volume) return volume.detail;
+  if (typeof b.trades !== "number" || !Number.isSafeInteger(b.trades) || b.trades < 0)
+    return `trades ${JSON.stringify(b.trades)} is not a whole number ≥ 0`;
   if ((b.high as number) < (b.low as number)) return `high ${b.high} is below low ${b.low}`;
   if (typeof b.id !== "string") return "missing id";
   return undefined;

@@ -4,6 +4,7 @@
  */
 import { uuidFrom } from "./ids";
 import { parseJsonObject } from "./json";
+import { volumeProblem } from "./volume";
 
 export const TICK_SCHEMA = "tick.v1";
 
@@ -19,7 +20,7 @@ export interface Tick {
   low?: number;
   close?: number;
   adjClose?: number;
-  /** Whole number ≥ 0. */
+  /** ≥ 0: a whole number, or a fractional size with at most 8 decimal places (see volume.ts). */
   volume?: number;
   bid?: number;
   ask?: number;
@@ -86,11 +87,8 @@ export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid |
     if (v < 0) return { reason: `${f} negative`, detail: `${f} must be ≥ 0, got ${v}` };
   }
   if (t.volume !== undefined) {
-    if (typeof t.volume !== "number" || !Number.isFinite(t.volume))
-      return { reason: "volume not a number", detail: `volume ${JSON.stringify(t.volume)} is not a number` };
-    if (t.volume < 0) return { reason: "volume negative", detail: `volume must be ≥ 0, got ${t.volume}` };
-    if (!Number.isSafeInteger(t.volume))
-      return { reason: "volume not a whole number", detail: `volume must be a whole number, got ${t.volume}` };
+    const problem = volumeProblem(t.volume);
+    if (problem) return problem;
   }
   if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low)
     return { reason: "high < low", detail: `high ${t.high} is below low ${t.low}` };

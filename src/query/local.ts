@@ -8,7 +8,7 @@ import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { LoadedConfig } from "../config/loader";
 import { RuntimeError } from "../errors";
 import { s3Error } from "../sinks/s3/errors";
-import { LAKE_COLUMNS_OF, type LakeKind } from "../sinks/s3/layout";
+import { jsonLakeColumns, LAKE_COLUMNS_OF, type LakeKind } from "../sinks/s3/layout";
 import { sqlString } from "../util/sql";
 import { syncLake } from "./lakeCache";
 import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
@@ -50,30 +50,25 @@ function tableSource(root: string, t: (typeof TABLES)[number]): string {
   const dt = daily ? "CAST(dt AS DATE)" : "dt";
   const glob = (ext: string) => sqlString(join(dir, "**", `*.${ext}`));
   const columns = LAKE_COLUMNS_OF[t.kind];
-  const jsonName = (c: string) => (c === "adj_close" ? "adjClose" : c);
+  const json = jsonLakeColumns(t.kind);
+  // Every column, typed, even where no file has it (files written before a column was added read it as null).
+  const empty = columns.map(([c, type]) => `NULL::${type} AS "${c}"`);
+  for (const p of t.partitions) empty.push(p === "dt" ? `NULL::${daily ? "DATE" : "VARCHAR"} AS dt` : `NULL::VARCHAR AS "${p}"`);
   const sources = [
+    `SELECT ${empty.join(", ")} WHERE false`,
     hasFiles(dir, ".parquet")
-      ? `SELECT * EXCLUDE (dt), ${dt} AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false)`
+      ? `SELECT * EXCLUDE (dt), ${dt} AS dt FROM read_parquet(${glob("parquet")}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`
       : undefined,
     hasFiles(dir, ".jsonl")
-      ? `SELECT ${columns
-          .map(([c, type]) =>
-            type === "TIMESTAMP" ? `strptime("${jsonName(c)}", '%Y-%m-%dT%H:%M:%S.%gZ') AS "${c}"` : `"${jsonName(c)}" AS "${c}"`,
-          )
-          .join(", ")}, ${t.partitions
+      ? `SELECT ${json.select.join(", ")}, ${t.partitions
           .filter((p) => p !== "dt")
           .map((p) => `"${p}", `)
           .join("")}${dt} AS dt FROM read_json(${glob("jsonl")}, format = 'newline_delimited', hive_partitioning = true, ` +
         // The columns are given, not sampled: a field absent from every sampled row (a quote tick's open) is still a column.
-        `hive_types_autocast = false, columns = {${columns
-          .map(([c, type]) => `'${jsonName(c)}': '${type === "TIMESTAMP" ? "VARCHAR" : type}'`)
-          .join(", ")}})`
+        `hive_types_autocast = false, columns = {${json.columns}})`
       : undefined,
   ].filter(Boolean);
-  if (sources.length) return sources.join(" UNION ALL BY NAME ");
-  const empty = columns.map(([c, type]) => `NULL::${type} AS "${c}"`);
-  for (const p of t.partitions) empty.push(p === "dt" ? `NULL::${daily ? "DATE" : "VARCHAR"} AS dt` : `NULL::VARCHAR AS "${p}"`);
-  return `SELECT ${empty.join(", ")} WHERE false`;
+  return sources.join(" UNION ALL BY NAME ");
 }
 
 /**

@@ -66,7 +66,8 @@ export function wantedOf(topic: ByKind): Wanted {
 
 export async function readCassandra(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { createCassandraClient } = await import("../sinks/cassandra/client");
-  const { ALERT_SELECT, BAR_SELECT, alertFromRow, barFromRow, tickFromRow } = await import("../sinks/cassandra/rows");
+  const { ALERT_SELECT, barSelect, alertFromRow, barFromRow, tickFromRow } = await import("../sinks/cassandra/rows");
+  const { tablesWithFractionalVolume } = await import("../sinks/cassandra/columns");
   const client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
   const out = byKind();
   const each = (cql: string, fn: (row: cassandra.types.Row) => void) =>
@@ -80,9 +81,10 @@ export async function readCassandra(config: ResolvedConfig, wanted: Wanted, sinc
       ),
     );
   try {
-    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, tickFromRow, since);
+    const fractional = await tablesWithFractionalVolume(client, config.cassandra.keyspace);
+    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, tickFromRow, fractional.has("ticks"), since);
     if (wanted.kinds.has("bar"))
-      await each(`SELECT ${BAR_SELECT} FROM bars`, (row) => {
+      await each(`SELECT ${barSelect(fractional.has("bars"))} FROM bars`, (row) => {
         const day = row.get("day").toString();
         if (!wanted.intervals.has(row.get("interval")) || (since && day < since)) return;
         const bar = barFromRow(row);
@@ -101,11 +103,16 @@ export async function readCassandra(config: ResolvedConfig, wanted: Wanted, sinc
   return out;
 }
 
-async function cassandraTicks(client: cassandra.Client, tickFromRow: (r: cassandra.types.Row) => Tick, since?: string): Promise<Seen[]> {
+async function cassandraTicks(
+  client: cassandra.Client,
+  tickFromRow: (r: cassandra.types.Row) => Tick,
+  fractional: boolean,
+  since?: string,
+): Promise<Seen[]> {
   const out: Seen[] = [];
   await new Promise<void>((resolve, reject) =>
     client.eachRow(
-      "SELECT symbol, day, id, ts, price, volume FROM ticks",
+      `SELECT symbol, day, id, ts, price, volume${fractional ? ", volume_dec" : ""} FROM ticks`,
       [],
       { fetchSize: 5000, autoPage: true },
       (_n, row) => {
@@ -133,7 +140,7 @@ export async function readLake(config: ResolvedConfig, wanted: Wanted, since?: s
   const dayOf = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
   const out = byKind();
   if (wanted.kinds.has("tick")) {
-    const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume FROM ticks ${where}`, dir);
+    const { rows } = await runLocal(`SELECT symbol, id, ts, price, volume, volume_dec FROM ticks ${where}`, dir);
     out.tick = rows.map(tickFromLake).map((t) => ({
       symbol: t.symbol,
       day: dayOf(t.ts),

@@ -31,7 +31,7 @@ export interface SinkHarness {
 }
 
 let n = 0;
-/** Ticks of one partition at offsets from..from+count-1, distinct ids and values. */
+/** Ticks of one partition at offsets from..from+count-1, distinct ids and values; whole and fractional volumes. */
 export function ticksAt(partition: number, from: number, count: number): { ticks: Tick[]; offsets: string[] } {
   const ticks: Tick[] = [];
   const offsets: string[] = [];
@@ -41,7 +41,8 @@ export function ticksAt(partition: number, from: number, count: number): { ticks
       symbol: `SYM${partition}`,
       ts: new Date(Date.UTC(2024, 0, 2, 14, 30, 0, n)).toISOString(),
       price: 100 + n / 100,
-      volume: 10 * n,
+      // Every other one a fractional size (a crypto trade's): stored exactly, in a column of its own where the store needs one.
+      volume: n % 2 ? 10 * n : 10 * n + 0.00012345,
       source: "conformance",
       seq: n,
       id: randomUUID(),
@@ -60,7 +61,7 @@ const BAR: Bar = {
   high: 100.5,
   low: 99.75,
   close: 100.25,
-  volume: 1234,
+  volume: 1234.5678,
   vwap: 100.125,
   trades: 17,
   id: "6f1c3a52-2b7d-5e0a-9c4e-1a2b3c4d5e6f",

@@ -1,7 +1,7 @@
 // Numbers and times as the page shows them, times in the market's time zone.
 import { page } from "./state.js";
 
-export const num = new Intl.NumberFormat("en-US");
+export const num = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8 });
 export const price = (p) => (p >= 1000 ? p.toFixed(2) : p >= 1 ? p.toFixed(2) : p.toPrecision(4));
 let clock;
 let dayClock;

@@ -6,8 +6,9 @@ import cassandra from "cassandra-driver";
 import type { Alert } from "../../model/alert";
 import type { Bar } from "../../model/bar";
 import type { Tick } from "../../model/tick";
+import { volumeText } from "../../model/volume";
 import { getOrCreate } from "../../util/maps";
-import { ALERT_COLUMNS, BAR_COLUMNS } from "./schema";
+import { ALERT_COLUMNS, BAR_COLUMNS, presentColumns } from "./schema";
 
 const { types } = cassandra;
 type Row = cassandra.types.Row;
@@ -27,11 +28,12 @@ export function localDate(day: string): cassandra.types.LocalDate {
  * same fields, so nothing stale can show through. `latest_ticks` keeps nulls: its one row per symbol is
  * overwritten by ticks that may carry different fields, and an unset column would keep an older tick's value.
  */
-export function tickRow(t: Tick, ms: number, day: string, bucket: number | undefined): unknown[] {
+export function tickRow(t: Tick, ms: number, day: string, bucket: number | undefined, fractional = true): unknown[] {
   const none = bucket === undefined ? null : types.unset;
   const head: unknown[] = [t.symbol, localDate(day)];
   if (bucket !== undefined) head.push(bucket);
-  return [
+  const whole = t.volume === undefined || Number.isInteger(t.volume);
+  const row = [
     ...head,
     new Date(ms),
     types.Uuid.fromString(t.id!),
@@ -41,13 +43,28 @@ export function tickRow(t: Tick, ms: number, day: string, bucket: number | undef
     t.low ?? none,
     t.close ?? none,
     t.adjClose ?? none,
-    t.volume === undefined ? none : types.Long.fromNumber(t.volume),
+    t.volume === undefined || !whole ? none : types.Long.fromNumber(t.volume),
     t.bid ?? none,
     t.ask ?? none,
     t.currency ?? none,
     t.source ?? none,
     t.seq === undefined ? none : types.Long.fromNumber(t.seq),
   ];
+  if (fractional) row.push(whole ? none : decimal(t.volume!));
+  return row;
+}
+
+/** A fractional volume as Cassandra's decimal, from its exact decimal text. */
+function decimal(volume: number): cassandra.types.BigDecimal {
+  return types.BigDecimal.fromString(volumeText(volume));
+}
+
+/** The volume of a row: volume_dec when it holds one (fractional), else volume; undefined when neither. */
+function volumeOfRow(r: Row): number | undefined {
+  const dec = r.get("volume_dec");
+  if (dec != null) return Number(dec.toString());
+  const volume = r.get("volume");
+  return volume == null ? undefined : volume.toNumber();
 }
 
 /** The tick a `ticks` or `latest_ticks` row holds; only the selected columns are read (a tick's other fields stay unset). */
@@ -60,8 +77,8 @@ export function tickFromRow(r: Row): Tick {
     const v = r.get(column);
     if (v != null) t[field as keyof typeof numbers] = v;
   }
-  const volume = r.get("volume");
-  if (volume != null) t.volume = volume.toNumber();
+  const volume = volumeOfRow(r);
+  if (volume !== undefined) t.volume = volume;
   const seq = r.get("seq");
   if (seq != null) t.seq = seq.toNumber();
   const currency = r.get("currency");
@@ -71,13 +88,18 @@ export function tickFromRow(r: Row): Tick {
   return t;
 }
 
-/** The columns a bar is read back from, for a SELECT. */
-export const BAR_SELECT = BAR_COLUMNS.map(([c]) => (c === "end" ? '"end"' : c)).join(", ");
+/** The columns a bar is read back from, for a SELECT (without volume_dec when the table lacks it). */
+export function barSelect(fractional = true): string {
+  return presentColumns(BAR_COLUMNS, "bars", new Set(fractional ? ["bars"] : []))
+    .map(([c]) => (c === "end" ? '"end"' : c))
+    .join(", ");
+}
 
 /** A bar's values in BAR_COLUMNS order; `day` is the trading day of its start. */
-export function barRow(b: Bar, day: string): unknown[] {
+export function barRow(b: Bar, day: string, fractional = true): unknown[] {
   const start = Date.parse(b.start);
-  return [
+  const whole = Number.isInteger(b.volume);
+  const row = [
     b.symbol,
     b.interval,
     localDate(day),
@@ -87,11 +109,13 @@ export function barRow(b: Bar, day: string): unknown[] {
     b.high,
     b.low,
     b.close,
-    types.Long.fromNumber(b.volume),
+    whole ? types.Long.fromNumber(b.volume) : types.unset,
     b.vwap,
     types.Long.fromNumber(b.trades),
     types.Uuid.fromString(b.id),
   ];
+  if (fractional) row.push(whole ? types.unset : decimal(b.volume));
+  return row;
 }
 
 export function barFromRow(r: Row): Bar {
@@ -104,7 +128,7 @@ export function barFromRow(r: Row): Bar {
     high: r.get("high"),
     low: r.get("low"),
     close: r.get("close"),
-    volume: r.get("volume").toNumber(),
+    volume: volumeOfRow(r) ?? 0,
     vwap: r.get("vwap"),
     trades: r.get("trades").toNumber(),
     id: r.get("id").toString(),

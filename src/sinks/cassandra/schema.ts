@@ -25,6 +25,8 @@ export const TICK_COLUMNS: [string, string][] = [
   ["currency", "text"],
   ["source", "text"],
   ["seq", "bigint"],
+  // A fractional volume (then volume is unset); added to existing tables by `schema cassandra`.
+  ["volume_dec", "decimal"],
 ];
 
 export const LATEST_COLUMNS: [string, string][] = TICK_COLUMNS.filter(([c]) => c !== "bucket");
@@ -44,6 +46,7 @@ export const BAR_COLUMNS: [string, string][] = [
   ["vwap", "double"],
   ["trades", "bigint"],
   ["id", "uuid"],
+  ["volume_dec", "decimal"],
 ];
 
 /** Alerts: one partition per trading day, newest first — what fired today, across symbols. */
@@ -58,6 +61,17 @@ export const ALERT_COLUMNS: [string, string][] = [
   ["threshold", "double"],
   ["message", "text"],
 ];
+
+/**
+ * Columns added after a table's first version, per table: `schema cassandra` adds them to an existing table, and
+ * the sink and the readers work without them (a fractional volume then cannot be written, and says so).
+ */
+export const ADDED_COLUMNS: Record<string, string[]> = { ticks: ["volume_dec"], latest_ticks: ["volume_dec"], bars: ["volume_dec"] };
+
+/** A table's columns without those the live table lacks. */
+export function presentColumns(columns: [string, string][], table: string, fractional: ReadonlySet<string>): [string, string][] {
+  return fractional.has(table) ? columns : columns.filter(([c]) => !ADDED_COLUMNS[table]?.includes(c));
+}
 
 export interface TableSpec {
   name: string;

@@ -1,11 +1,15 @@
-/** `stockpipe schema cassandra`: create the keyspace and tables, then check existing tables match exactly. */
+/**
+ * `stockpipe schema cassandra`: create the keyspace and tables, add the columns added since a table was created
+ * (ADDED_COLUMNS), then check existing tables match exactly.
+ */
 import type cassandra from "cassandra-driver";
 import type { ResolvedConfig } from "../../config/schema";
 import { RuntimeError } from "../../errors";
-import { schemaStatements, TABLES, type TableSpec } from "./schema";
+import { ADDED_COLUMNS, schemaStatements, TABLES, type TableSpec } from "./schema";
 
-export async function applySchema(client: cassandra.Client, config: ResolvedConfig): Promise<void> {
+export async function applySchema(client: cassandra.Client, config: ResolvedConfig): Promise<{ added: string[] }> {
   for (const cql of schemaStatements(config)) await client.execute(cql);
+  const added = await addColumns(client, config.cassandra.keyspace);
   const problems = (await Promise.all(TABLES.map((t) => tableDifferences(client, config.cassandra.keyspace, t)))).flat();
   if (problems.length) {
     throw new RuntimeError(
@@ -15,6 +19,25 @@ export async function applySchema(client: cassandra.Client, config: ResolvedConf
       },
     );
   }
+  return { added };
+}
+
+/** Adds the missing ADDED_COLUMNS to existing tables; returns them as `table.column`. */
+async function addColumns(client: cassandra.Client, keyspace: string): Promise<string[]> {
+  const rs = await client.execute("SELECT table_name, column_name FROM system_schema.columns WHERE keyspace_name = ?", [keyspace], {
+    prepare: true,
+  });
+  const live = new Set(rs.rows.map((r) => `${r.get("table_name")}.${r.get("column_name")}`));
+  const added: string[] = [];
+  for (const t of TABLES) {
+    for (const column of ADDED_COLUMNS[t.name] ?? []) {
+      if (live.has(`${t.name}.${column}`)) continue;
+      const type = t.columns.find(([c]) => c === column)![1];
+      await client.execute(`ALTER TABLE ${keyspace}.${t.name} ADD ${column} ${type}`);
+      added.push(`${t.name}.${column}`);
+    }
+  }
+  return added;
 }
 
 /** What differs between the live table and the spec, one phrase each (empty when it matches). */

@@ -7,15 +7,17 @@
 import cassandra from "cassandra-driver";
 import type { LoadedConfig } from "../../config/loader";
 import type { ResolvedConfig } from "../../config/schema";
+import { RuntimeError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import { marketDayAndMinute } from "../../model/time";
 import { runBounded } from "../../util/bounded";
 import { getOrCreate } from "../../util/maps";
 import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
+import { tablesWithFractionalVolume } from "./columns";
 import { cassandraError } from "./errors";
 import { alertRow, barRow, tickRow } from "./rows";
-import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, TICK_COLUMNS } from "./schema";
+import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, presentColumns, TICK_COLUMNS } from "./schema";
 
 const { types } = cassandra;
 
@@ -23,10 +25,12 @@ export class CassandraSink implements Sink {
   readonly name = "cassandra";
   readonly durability = "write-through";
   private client: cassandra.Client;
-  private insertTick: string;
-  private insertLatest: string;
-  private insertBar: string;
-  private insertAlert: string;
+  private insertTick = "";
+  private insertLatest = "";
+  private insertBar = "";
+  private readonly insertAlert: string;
+  /** The tables with the volume_dec column: a table without it takes whole volumes only. */
+  private fractional: ReadonlySet<string> = new Set();
   private readonly bucketMinutes: number;
   private readonly config: ResolvedConfig;
   /** Per partition, the offset after the last batch written: a write that resolved is durable. */
@@ -39,20 +43,34 @@ export class CassandraSink implements Sink {
     this.config = loaded.config;
     const config = this.config;
     this.client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
-    const ks = config.cassandra.keyspace;
-    this.insertTick = `INSERT INTO ${ks}.ticks (${TICK_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${TICK_COLUMNS.map(() => "?").join(", ")})`;
-    this.insertLatest = `INSERT INTO ${ks}.latest_ticks (${LATEST_COLUMNS.map(([c]) => c).join(", ")}) VALUES (${LATEST_COLUMNS.map(() => "?").join(", ")}) USING TIMESTAMP ?`;
     this.bucketMinutes = config.cassandra.bucketMinutes;
-    const insert = (table: string, columns: [string, string][]) =>
-      `INSERT INTO ${ks}.${table} (${columns.map(([c]) => c).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-    this.insertBar = insert("bars", BAR_COLUMNS);
-    this.insertAlert = insert("alerts", ALERT_COLUMNS);
+    this.insertAlert = this.insert("alerts", ALERT_COLUMNS);
+  }
+
+  private insert(table: string, columns: [string, string][], suffix = ""): string {
+    const present = presentColumns(columns, table, this.fractional);
+    const ks = this.config.cassandra.keyspace;
+    return `INSERT INTO ${ks}.${table} (${present.map(([c]) => c).join(", ")}) VALUES (${present.map(() => "?").join(", ")})${suffix}`;
   }
 
   async open(): Promise<void> {
-    await this.client.connect().catch((err) => {
+    try {
+      await this.client.connect();
+      this.fractional = await tablesWithFractionalVolume(this.client, this.config.cassandra.keyspace);
+    } catch (err) {
       throw cassandraError(err, this.loaded);
-    });
+    }
+    this.insertTick = this.insert("ticks", TICK_COLUMNS);
+    this.insertLatest = this.insert("latest_ticks", LATEST_COLUMNS, " USING TIMESTAMP ?");
+    this.insertBar = this.insert("bars", BAR_COLUMNS);
+  }
+
+  /** A fractional volume for a table without volume_dec: stop, and say how to add it (nothing is committed). */
+  private unsupported(table: string, symbol: string, volume: number): never {
+    throw new RuntimeError(
+      `${this.config.cassandra.keyspace}.${table} has no volume_dec column for the fractional volume ${volume} of ${symbol}`,
+      { hint: "run `stockpipe schema cassandra` to add the column (existing rows stay as they are), then start again", retriable: false },
+    );
   }
 
   /** The partition of a tick: trading day in the market's zone, and the bucket of that day. */
@@ -86,11 +104,13 @@ export class CassandraSink implements Sink {
     if (ticks.length === 0) return;
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();
+    const fractional = this.fractional.has("ticks") && this.fractional.has("latest_ticks");
     for (const t of ticks) {
       const ms = Date.parse(t.ts);
       const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
-      getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket));
+      if (!fractional && t.volume !== undefined && !Number.isInteger(t.volume)) this.unsupported("ticks", t.symbol, t.volume);
+      getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket, fractional));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
@@ -106,7 +126,7 @@ export class CassandraSink implements Sink {
       const { day, bucket } = this.partitionOf(ms);
       latestOf.set(`${t.symbol}|${day}|${bucket}`, {
         query: this.insertLatest,
-        params: [...tickRow(t, ms, day, undefined), types.Long.fromNumber(ms * 1000)],
+        params: [...tickRow(t, ms, day, undefined, fractional), types.Long.fromNumber(ms * 1000)],
       });
     }
     const jobs: (() => Promise<unknown>)[] = [];
@@ -131,8 +151,10 @@ export class CassandraSink implements Sink {
     const tz = this.config.market.timeZone;
     const day = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
     const jobs: (() => Promise<unknown>)[] = [];
+    const fractional = this.fractional.has("bars");
     for (const { record: b } of batch.bars) {
-      const params = barRow(b, day(b.start));
+      if (!fractional && !Number.isInteger(b.volume)) this.unsupported("bars", b.symbol, b.volume);
+      const params = barRow(b, day(b.start), fractional);
       jobs.push(() => this.client.execute(this.insertBar, params, { prepare: true, isIdempotent: true }));
     }
     for (const { record: a } of batch.alerts) {

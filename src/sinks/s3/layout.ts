@@ -61,6 +61,9 @@ export function locationTemplate(config: ResolvedConfig, kind: LakeKind = "tick"
   return `${tableLocation(config, kind)}${interval}dt=\${dt}/`;
 }
 
+/** The exact type of a fractional volume (model/volume.ts: at most 8 decimal places). */
+const VOLUME_DEC = "DECIMAL(38,8)";
+
 /** Columns of the ticks' files, in order, with their DuckDB and Athena types. */
 export const LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
   ["symbol", "VARCHAR", "string"],
@@ -78,6 +81,8 @@ export const LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
   ["source", "VARCHAR", "string"],
   ["seq", "BIGINT", "bigint"],
   ["id", "VARCHAR", "string"],
+  // A fractional volume (volume is then null); files written before it lack the column, which reads as null.
+  ["volume_dec", VOLUME_DEC, "decimal(38,8)"],
 ];
 
 /** Columns of the bars' files (interval is the partition folder's). */
@@ -93,6 +98,7 @@ export const BAR_LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] 
   ["vwap", "DOUBLE", "double"],
   ["trades", "BIGINT", "bigint"],
   ["id", "VARCHAR", "string"],
+  ["volume_dec", VOLUME_DEC, "decimal(38,8)"],
 ];
 
 /** Columns of the alerts' files. */
@@ -112,3 +118,30 @@ export const LAKE_COLUMNS_OF: Record<LakeKind, [string, string, string][]> = {
   bar: BAR_LAKE_COLUMNS,
   alert: ALERT_LAKE_COLUMNS,
 };
+
+/** A column's JSON field: the records' own names (adjClose), and volume_dec comes from volume. */
+function jsonField(column: string): string {
+  return column === "adj_close" ? "adjClose" : column === "volume_dec" ? "volume" : column;
+}
+
+/**
+ * How DuckDB reads a kind's JSON lines (tick, bar, alert v1): `columns` for read_json — times and volumes as
+ * their text — and the SELECT list that makes the lake's typed columns of them. A volume's text is cast to a
+ * decimal exactly; a whole one goes to `volume` (BIGINT), a fractional one to `volume_dec`. The Parquet encoder
+ * and the local engine's view of JSON-lines files share it.
+ */
+export function jsonLakeColumns(kind: LakeKind): { columns: string; select: string[] } {
+  const columns = LAKE_COLUMNS_OF[kind]
+    .filter(([name]) => name !== "volume_dec")
+    .map(([name, type]) => `'${jsonField(name)}': '${type === "TIMESTAMP" || name === "volume" ? "VARCHAR" : type}'`)
+    .join(", ");
+  const select = LAKE_COLUMNS_OF[kind].map(([name, type]) => {
+    const source = `"${jsonField(name)}"`;
+    const exact = `CAST(${source} AS ${VOLUME_DEC})`;
+    if (name === "volume") return `CASE WHEN ${exact} = trunc(${exact}) THEN CAST(${exact} AS BIGINT) END AS "volume"`;
+    if (name === "volume_dec") return `CASE WHEN ${exact} <> trunc(${exact}) THEN ${exact} END AS "volume_dec"`;
+    // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.
+    return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS "${name}"` : `${source} AS "${name}"`;
+  });
+  return { columns, select };
+}

@@ -5,9 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../../util/sql";
-import { LAKE_COLUMNS_OF, type LakeKind } from "./layout";
-
-const JSON_NAME: Record<string, string> = { adj_close: "adjClose" };
+import { jsonLakeColumns, type LakeKind } from "./layout";
 
 /** Files encoded at once; each DuckDB connection runs one COPY, and DuckDB itself uses both cores. */
 const CONNECTIONS = 2;
@@ -40,19 +38,11 @@ export class ParquetEncoder {
 
   /** Reads JSON lines of a kind (tick v1, bar v1, alert v1) from `jsonlPath` and writes them, typed, to `parquetPath`. */
   async encode(jsonlPath: string, parquetPath: string, compression: "zstd" | "snappy", kind: LakeKind = "tick"): Promise<void> {
-    const LAKE_COLUMNS = LAKE_COLUMNS_OF[kind];
-    const columns = LAKE_COLUMNS.map(([name, type]) => `'${JSON_NAME[name] ?? name}': '${type === "TIMESTAMP" ? "VARCHAR" : type}'`).join(
-      ", ",
-    );
-    const select = LAKE_COLUMNS.map(([name, type]) => {
-      const source = `"${JSON_NAME[name] ?? name}"`;
-      // ts is ISO-8601 UTC with a Z: parse it exactly, as a UTC timestamp without zone.
-      return type === "TIMESTAMP" ? `strptime(${source}, '%Y-%m-%dT%H:%M:%S.%gZ') AS "${name}"` : `${source} AS "${name}"`;
-    }).join(", ");
+    const { columns, select } = jsonLakeColumns(kind);
     const connection = await this.acquire();
     try {
       await connection.run(
-        `COPY (SELECT ${select} FROM read_json(${sqlString(jsonlPath)}, format = 'newline_delimited', columns = {${columns}})) ` +
+        `COPY (SELECT ${select.join(", ")} FROM read_json(${sqlString(jsonlPath)}, format = 'newline_delimited', columns = {${columns}})) ` +
           `TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE 122880)`,
       );
     } finally {

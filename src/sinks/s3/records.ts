@@ -18,7 +18,7 @@ export function barFromLake(r: LakeRow): Bar {
     high: Number(r.high),
     low: Number(r.low),
     close: Number(r.close),
-    volume: Number(r.volume),
+    volume: Number(r.volume_dec ?? r.volume),
     vwap: Number(r.vwap),
     trades: Number(r.trades),
     id: String(r.id),
@@ -45,6 +45,8 @@ export function tickFromLake(r: LakeRow): Tick {
     const v = r[field === "adjClose" ? "adj_close" : field];
     if (v !== null && v !== undefined) t[field] = Number(v);
   }
+  // A fractional volume is in volume_dec (volume is null then).
+  if (r.volume_dec !== null && r.volume_dec !== undefined) t.volume = Number(r.volume_dec);
   for (const field of ["currency", "source", "id"] as const) {
     const v = r[field];
     if (v !== null && v !== undefined) t[field] = String(v);

@@ -118,6 +118,31 @@ describe("PartitionAnalyzer", () => {
     }
   });
 
+  it("sums fractional sizes exactly and weights VWAP by them, across a restart from the checkpoint", () => {
+    const rand = prng(11);
+    const list: Tick[] = [];
+    let t = Date.parse("2024-01-02T14:30:00.000Z");
+    for (let i = 0; i < 3000; i++) {
+      t += Math.floor(rand() * 400);
+      const ts = new Date(t).toISOString();
+      const size = Number((rand() * 3).toFixed(1 + Math.floor(rand() * 8)));
+      const price = Math.round((42_000 + rand() * 100) * 100) / 100;
+      list.push({ symbol: "BTC-USD", ts, price, volume: size, id: tickId({ symbol: "BTC-USD", ts, seq: i }) });
+    }
+    const bars = runAll(list, [700, 1900]).bars.filter((b) => b.interval === "1m");
+    expect(bars.length).toBeGreaterThan(2);
+    for (const b of bars) {
+      const inside = list.filter((x) => x.ts >= b.start && x.ts < b.end);
+      // Independent: the sizes' decimal texts summed in BigInt units of 10⁻⁸.
+      const units = inside.reduce((n, x) => n + BigInt(Math.round(x.volume! * 1e8)), 0n);
+      expect(BigInt(Math.round(b.volume * 1e8)), b.start).toBe(units);
+      expect(String(b.volume)).toBe(String(Number(units) / 1e8));
+      const pv = inside.reduce((n, x) => n + x.price * x.volume!, 0);
+      expect(b.vwap).toBeCloseTo(pv / (Number(units) / 1e8), 6);
+      expect(b.trades).toBe(inside.length);
+    }
+  });
+
   it("closes a window when the watermark reaches its end and counts nothing behind the watermark", () => {
     const s = settings();
     s.latenessMs = 0;

@@ -77,3 +77,33 @@ describe("Cassandra rows", () => {
     expect(tickFromRow(rowOf(LATEST_COLUMNS, tickRow(quote, ms, "2024-01-02", undefined)))).toEqual(quote);
   });
 });
+
+describe("Cassandra rows of fractional volumes", () => {
+  it("give back a crypto trade's size and a bar's summed volume exactly", () => {
+    const tick: Tick = {
+      symbol: "BTC-USD",
+      ts: "2024-01-02T14:30:00.001Z",
+      price: 42_123.45,
+      volume: 0.00123,
+      source: "coinbase",
+      seq: 7,
+      id: "0b5bfa0a-4bd2-5b6c-8c57-0f0c4d8c1a2e",
+    };
+    expect(tickFromRow(rowOf(LATEST_COLUMNS, tickRow(tick, Date.parse(tick.ts), "2024-01-02", undefined)))).toEqual(tick);
+    const bar: Bar = {
+      symbol: "BTC-USD",
+      interval: "1m",
+      start: "2024-01-02T14:30:00.000Z",
+      end: "2024-01-02T14:31:00.000Z",
+      open: 42_100,
+      high: 42_200,
+      low: 42_000,
+      close: 42_150,
+      volume: 12.3456789,
+      vwap: 42_120.5,
+      trades: 31,
+      id: "8f9b2f0c-1d2e-5c3b-9a4f-0123456789ab",
+    };
+    expect(barFromRow(rowOf(BAR_COLUMNS, barRow(bar, "2024-01-02")))).toEqual(bar);
+  });
+});

@@ -1,3 +1,4 @@
+import cassandra from "cassandra-driver";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../../src/config/loader";
 import { marketDayAndMinute, tradingDay } from "../../../../src/model/time";
@@ -97,18 +98,39 @@ describe("Cassandra row order", () => {
       currency: "USD",
       source: "s",
       seq: "3",
+      volume_dec: String(cassandra.types.unset),
     });
   });
 
+  it("puts a fractional volume in volume_dec, exactly, and leaves volume unset (or null in latest_ticks)", async () => {
+    const { TICK_COLUMNS, LATEST_COLUMNS } = await import("../../../../src/sinks/cassandra/schema");
+    const { tickRow: rowForTest } = await import("../../../../src/sinks/cassandra/rows");
+    const t = {
+      symbol: "BTC-USD",
+      ts: "2024-03-15T13:30:00.000Z",
+      price: 67_000.5,
+      volume: 0.00123,
+      id: "00000000-0000-5000-8000-000000000001",
+    };
+    const ms = Date.parse(t.ts);
+    const ticks = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", 9)[i]]));
+    const latest = Object.fromEntries(LATEST_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", undefined)[i]]));
+    expect(ticks.volume).toBe(cassandra.types.unset);
+    expect(latest.volume).toBeNull();
+    expect(String(ticks.volume_dec)).toBe("0.00123");
+    expect(String(latest.volume_dec)).toBe("0.00123");
+    // A table without the column: the row leaves it out.
+    expect(rowForTest(t, ms, "2024-03-15", 9, false)).toHaveLength(TICK_COLUMNS.length - 1);
+  });
+
   it("leaves absent fields unset in ticks (no tombstones) and null in latest_ticks (an older tick must not show through)", async () => {
-    const cassandra = (await import("cassandra-driver")).default;
     const { TICK_COLUMNS, LATEST_COLUMNS } = await import("../../../../src/sinks/cassandra/schema");
     const { tickRow: rowForTest } = await import("../../../../src/sinks/cassandra/rows");
     const t = { symbol: "AAPL", ts: "2024-03-15T13:30:00.000Z", price: 1.5, id: "00000000-0000-5000-8000-000000000001" };
     const ms = Date.parse(t.ts);
     const ticks = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", 9)[i]]));
     const latest = Object.fromEntries(LATEST_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", undefined)[i]]));
-    for (const c of ["open", "high", "low", "close", "adj_close", "volume", "bid", "ask", "currency", "source", "seq"]) {
+    for (const c of ["open", "high", "low", "close", "adj_close", "volume", "bid", "ask", "currency", "source", "seq", "volume_dec"]) {
       expect(ticks[c], c).toBe(cassandra.types.unset);
       expect(latest[c], c).toBeNull();
     }
