@@ -241,6 +241,8 @@ const sourceEntry = z.discriminatedUnion("kind", [
   z
     .object({ kind: z.literal("finnhub"), symbols: symbolList, tokenEnv: z.string().min(1).default("FINNHUB_TOKEN"), ...sourceCommon })
     .strict(),
+  z.object({ kind: z.literal("coinbase"), symbols: symbolList, ...sourceCommon }).strict(),
+  z.object({ kind: z.literal("binance"), symbols: symbolList, ...sourceCommon }).strict(),
   z
     .object({
       kind: z.literal("ws"),

@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { fieldError, RuntimeError, UsageError } from "../errors";
+import { SYMBOL_PATTERN } from "../model/tick";
 import { checkMap } from "./csv/layout";
 import type { AlpacaChannel } from "./feeds/alpaca";
 import type { FeedTuning } from "./feeds/source";
@@ -72,6 +73,18 @@ export interface FinnhubSpec extends FeedCommon {
   tokenEnv: string;
 }
 
+export interface CoinbaseSpec extends FeedCommon {
+  kind: "coinbase";
+  /** Product ids: BTC-USD, ETH-EUR, … */
+  symbols: string[];
+}
+
+export interface BinanceSpec extends FeedCommon {
+  kind: "binance";
+  /** Binance's symbols: BTCUSDT, ETHBTC, … */
+  symbols: string[];
+}
+
 export interface WsSpec extends FeedCommon {
   kind: "ws";
   url: string;
@@ -93,11 +106,11 @@ export interface ReplaySpec {
   speed?: number;
 }
 
-export type FeedSpec = AlpacaSpec | FinnhubSpec | WsSpec;
+export type FeedSpec = AlpacaSpec | FinnhubSpec | CoinbaseSpec | BinanceSpec | WsSpec;
 export type SourceSpec = CsvSpec | SyntheticSpec | HttpSpec | FeedSpec | ReplaySpec;
 export type SourceKind = SourceSpec["kind"];
-export const SOURCE_KINDS: readonly SourceKind[] = ["csv", "synthetic", "http", "alpaca", "finnhub", "ws", "replay"];
-export const FEED_KINDS: readonly FeedSpec["kind"][] = ["alpaca", "finnhub", "ws"];
+export const SOURCE_KINDS: readonly SourceKind[] = ["csv", "synthetic", "http", "alpaca", "finnhub", "coinbase", "binance", "ws", "replay"];
+export const FEED_KINDS: readonly FeedSpec["kind"][] = ["alpaca", "finnhub", "coinbase", "binance", "ws"];
 
 /** What every source may need from the config. */
 export interface SourceContext {
@@ -178,6 +191,8 @@ export async function createSource(spec: SourceSpec, ctx: SourceContext): Promis
     }
     case "alpaca":
     case "finnhub":
+    case "coinbase":
+    case "binance":
     case "ws": {
       const { FeedSource } = await import("./feeds/source");
       const { protocol, options } = await feedProtocol(spec, ctx);
@@ -252,6 +267,16 @@ async function feedProtocol(
       const protocol = finnhubFeed({ symbols: spec.symbols, token: secret(spec.tokenEnv, "tokenEnv"), url: spec.url });
       return { protocol, options: { symbols: spec.symbols, tokenEnv: spec.tokenEnv } };
     }
+    case "coinbase": {
+      const { coinbaseFeed } = await import("./feeds/coinbase");
+      const symbols = feedSymbols(spec.symbols, "BTC-USD,ETH-USD");
+      return { protocol: coinbaseFeed({ symbols, url: spec.url }), options: { symbols } };
+    }
+    case "binance": {
+      const { binanceFeed } = await import("./feeds/binance");
+      const symbols = feedSymbols(spec.symbols, "BTCUSDT,ETHUSDT");
+      return { protocol: binanceFeed({ symbols, url: spec.url }), options: { symbols } };
+    }
     case "ws": {
       const { genericFeed } = await import("./feeds/generic");
       if (!spec.map.price || !spec.map.ts)
@@ -268,6 +293,16 @@ async function feedProtocol(
       return { protocol, options: { url: protocol.shownUrl, map: spec.map, records: spec.records, symbol: spec.symbol } };
     }
   }
+}
+
+/** A crypto venue's symbols, upper case, each a valid tick symbol. */
+function feedSymbols(symbols: string[], example: string): string[] {
+  checkSymbols(symbols, false);
+  if (symbols.length === 0) throw fieldError(UsageError, (n) => [`${n("symbols")} is needed: the symbols to stream, e.g. ${example}`]);
+  const upper = symbols.map((s) => s.toUpperCase());
+  const bad = upper.find((s) => !SYMBOL_PATTERN.test(s));
+  if (bad) throw fieldError(UsageError, (n) => [`${n("symbols")}: ${JSON.stringify(bad)} is not a symbol, e.g. ${example}`]);
+  return upper;
 }
 
 function checkSymbols(symbols: string[] | number, generated: boolean): void {

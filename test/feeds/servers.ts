@@ -146,3 +146,108 @@ export async function alpacaServer(o: AlpacaServerOptions): Promise<FeedServer &
   );
   return Object.assign(server, { subscribed: () => subscribed });
 }
+
+export interface CoinbaseMatch {
+  type: "match" | "last_match";
+  trade_id: number;
+  sequence: number;
+  maker_order_id: string;
+  taker_order_id: string;
+  time: string;
+  product_id: string;
+  size: string;
+  price: string;
+  side: "buy" | "sell";
+}
+
+/**
+ * n Coinbase matches of the products in turn, trade ids rising by one per product from `firstId`, microsecond
+ * times, fractional sizes as Coinbase writes them (8 decimal places, trailing zeros kept).
+ */
+export function coinbaseMatches(n: number, products: string[], firstId = 1, startMs = Date.UTC(2024, 0, 2, 14, 30)): CoinbaseMatch[] {
+  return Array.from({ length: n }, (_, k) => ({
+    type: "match",
+    trade_id: firstId + Math.floor(k / products.length),
+    sequence: 50_000 + k * 7,
+    maker_order_id: "ac928c66-ca53-498f-9c13-a110027a60e8",
+    taker_order_id: "132fb6ae-456b-4654-b4e0-d681ac05cea1",
+    time: `${new Date(startMs + k * 3).toISOString().slice(0, 23)}${String(k % 1000).padStart(3, "0")}Z`,
+    product_id: products[k % products.length]!,
+    size: ((1 + ((k * 7919) % 100_000)) / 1e6).toFixed(8),
+    price: (42_000 + Math.sin(k) * 50 + k / 100).toFixed(2),
+    side: k % 2 ? "buy" : "sell",
+  }));
+}
+
+/** Coinbase's feed: a subscribe within the session, `subscriptions` or an `error` for a product it does not list. */
+export async function coinbaseServer(products: string[]): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start();
+  let subscribed = 0;
+  server.handle(
+    () => {},
+    (ws, text) => {
+      const m = JSON.parse(text);
+      if (m.type !== "subscribe") return;
+      const unknown = (m.product_ids as string[]).find((p) => !products.includes(p));
+      if (unknown) {
+        ws.send(JSON.stringify({ type: "error", message: "Failed to subscribe", reason: `${unknown} is not a valid product` }));
+        return;
+      }
+      subscribed++;
+      ws.send(
+        JSON.stringify({
+          type: "subscriptions",
+          channels: (m.channels as string[]).map((name) => ({ name, product_ids: m.product_ids })),
+        }),
+      );
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}
+
+export interface BinanceTrade {
+  e: "trade";
+  E: number;
+  s: string;
+  t: number;
+  p: string;
+  q: string;
+  T: number;
+  m: boolean;
+  M: boolean;
+}
+
+/** n Binance trades of the symbols in turn, trade ids from `firstId`, quantities as Binance writes them. */
+export function binanceTrades(n: number, symbols: string[], firstId = 1, startMs = Date.UTC(2024, 0, 2, 14, 30)): BinanceTrade[] {
+  return Array.from({ length: n }, (_, k) => ({
+    e: "trade",
+    E: startMs + k + 1,
+    s: symbols[k % symbols.length]!,
+    t: firstId + k,
+    p: (2_300 + Math.cos(k) * 10).toFixed(8),
+    q: ((1 + ((k * 104_729) % 9_999)) / 1e4).toFixed(8),
+    T: startMs + k,
+    m: k % 3 === 0,
+    M: true,
+  }));
+}
+
+/** Binance's stream endpoint: SUBSCRIBE answered with a null result, or a code 2 error for a malformed stream name. */
+export async function binanceServer(): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start();
+  let subscribed = 0;
+  server.handle(
+    () => {},
+    (ws, text) => {
+      const m = JSON.parse(text);
+      if (m.method !== "SUBSCRIBE") return;
+      if ((m.params as string[]).some((s) => !/^[a-z0-9]+@trade$/.test(s))) {
+        ws.send(JSON.stringify({ code: 2, msg: `Invalid request: invalid stream name ${m.params.join(",")}`, id: m.id }));
+        return;
+      }
+      subscribed++;
+      ws.send(JSON.stringify({ result: null, id: m.id }));
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}

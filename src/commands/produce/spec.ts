@@ -112,6 +112,9 @@ export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
         url: f.url,
         record: f.record,
       };
+    case "coinbase":
+    case "binance":
+      return { kind, symbols: listFlag(f.symbols, "--symbols"), url: f.url, record: f.record };
     case "ws":
       if (!f.url) throw new UsageError("--source ws needs --url wss://…");
       return {

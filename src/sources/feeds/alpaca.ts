@@ -8,7 +8,7 @@
  * bid and ask, `bs`/`as` their sizes).
  */
 import { uuidFrom } from "../../model/ids";
-import { finalizeTick, type Tick, validateTick } from "../../model/tick";
+import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export type AlpacaChannel = "trades" | "quotes";
@@ -78,12 +78,9 @@ class AlpacaSession implements FeedSession {
   }
 
   receive(frame: string): FeedEvent[] {
-    let messages: unknown;
-    try {
-      messages = JSON.parse(frame);
-    } catch {
-      return [{ kind: "rejected", reason: "not JSON", detail: "alpaca sent a frame that is not JSON" }];
-    }
+    const parsed = parseFrame("alpaca", frame);
+    if (!parsed.ok) return [parsed.event];
+    const messages = parsed.value;
     if (!Array.isArray(messages))
       return [{ kind: "rejected", reason: "unknown message", detail: "alpaca sent a frame that is not a list of messages" }];
     return messages.map((m) => this.message(m as Message));
@@ -139,7 +136,7 @@ class AlpacaSession implements FeedSession {
   private trade(m: Message): FeedEvent {
     const ts = isoMs(m.t);
     if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca trade time ${JSON.stringify(m.t)} is not RFC 3339` };
-    return this.tick({ symbol: m.S, ts, price: m.p, volume: m.s, source: this.source, seq: m.i }, undefined);
+    return tickEvent({ symbol: m.S, ts, price: m.p, volume: m.s, source: this.source, seq: m.i });
   }
 
   /** A quote: a tick carrying bid and ask, priced at their midpoint, with no volume (see docs/records.md). */
@@ -153,14 +150,6 @@ class AlpacaSession implements FeedSession {
       typeof bid === "number" && typeof ask === "number" && bid > 0 && ask > 0 ? Math.round(((bid + ask) / 2) * 1e8) / 1e8 : undefined;
     // Quotes carry no id: the full-precision time, bid and ask make one.
     const id = uuidFrom("stockpipe.quote.alpaca", `${String(m.S)}|${String(m.t)}|${String(bid)}|${String(ask)}`);
-    return this.tick({ symbol: m.S, ts, price: price ?? ask ?? bid, bid, ask, source: `${this.source}:quotes` }, id);
-  }
-
-  private tick(fields: Record<string, unknown>, id: string | undefined): FeedEvent {
-    for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
-    if (id) fields.id = id;
-    const invalid = validateTick(fields);
-    if (invalid) return { kind: "rejected", ...invalid };
-    return { kind: "tick", tick: finalizeTick(fields as unknown as Tick) };
+    return tickEvent({ symbol: m.S, ts, price: price ?? ask ?? bid, bid, ask, source: `${this.source}:quotes`, id });
   }
 }

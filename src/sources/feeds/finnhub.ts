@@ -9,7 +9,7 @@
  * before it in the same frame, so a trade sent again after a reconnection gets the same id.
  */
 import { uuidFrom } from "../../model/ids";
-import { finalizeTick, type Tick, validateTick } from "../../model/tick";
+import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface FinnhubOptions {
@@ -35,12 +35,9 @@ export function finnhubFeed(o: FinnhubOptions): FeedProtocol {
 }
 
 export function decodeFinnhub(frame: string): FeedEvent[] {
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(frame);
-  } catch {
-    return [{ kind: "rejected", reason: "not JSON", detail: "finnhub sent a frame that is not JSON" }];
-  }
+  const parsed = parseFrame("finnhub", frame);
+  if (!parsed.ok) return [parsed.event];
+  const m = parsed.value as Record<string, unknown>;
   if (m?.type === "ping") return [{ kind: "ignored" }];
   if (m?.type === "error") return [{ kind: "refused", message: `finnhub error: ${String(m.msg)}`, hint: "check the symbols and the plan" }];
   if (m?.type !== "trade" || !Array.isArray(m.data))
@@ -53,17 +50,13 @@ export function decodeFinnhub(frame: string): FeedEvent[] {
     const identity = `${String(t.s)}|${ms}|${String(t.p)}|${String(t.v)}|${Array.isArray(t.c) ? t.c.join(",") : ""}`;
     const nth = seen.get(identity) ?? 0;
     seen.set(identity, nth + 1);
-    const fields: Record<string, unknown> = {
+    return tickEvent({
       symbol: t.s,
       ts: new Date(ms).toISOString(),
       price: t.p,
       volume: t.v,
       source: "finnhub",
       id: uuidFrom("stockpipe.trade.finnhub", `${identity}|${nth}`),
-    };
-    if (fields.volume === undefined) delete fields.volume;
-    const invalid = validateTick(fields);
-    if (invalid) return { kind: "rejected", ...invalid };
-    return { kind: "tick", tick: finalizeTick(fields as unknown as Tick) };
+    });
   });
 }

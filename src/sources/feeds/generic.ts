@@ -3,9 +3,10 @@
  * path into each record, and an optional path to the array of records in a frame (else the frame is one record).
  * Frames without a price at the mapped path (acknowledgements, heartbeats) are skipped, not rejected.
  */
-import { finalizeTick, type Tick, validateTick } from "../../model/tick";
+
 import { parseMarketDate } from "../../model/time";
 import { getPath } from "../http";
+import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol } from "./types";
 
 export interface GenericOptions {
@@ -42,12 +43,9 @@ export function genericFeed(o: GenericOptions): FeedProtocol {
 const num = (v: unknown) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v);
 
 export function decodeGeneric(frame: string, o: Pick<GenericOptions, "map" | "records" | "symbol" | "timeZone">): FeedEvent[] {
-  let body: unknown;
-  try {
-    body = JSON.parse(frame);
-  } catch {
-    return [{ kind: "rejected", reason: "not JSON", detail: "the feed sent a frame that is not JSON" }];
-  }
+  const parsed = parseFrame("the feed", frame);
+  if (!parsed.ok) return [parsed.event];
+  const body = parsed.value;
   const records = o.records ? getPath(body, o.records) : body;
   if (records === undefined) return [{ kind: "ignored" }];
   const list = Array.isArray(records) ? records : [records];
@@ -72,8 +70,6 @@ export function decodeGeneric(frame: string, o: Pick<GenericOptions, "map" | "re
     }
     fields.symbol ??= o.symbol;
     if (typeof fields.symbol === "string") fields.symbol = fields.symbol.toUpperCase();
-    const invalid = validateTick(fields);
-    if (invalid) return { kind: "rejected", ...invalid };
-    return { kind: "tick", tick: finalizeTick(fields as unknown as Tick) };
+    return tickEvent(fields);
   });
 }

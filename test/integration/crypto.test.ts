@@ -1,0 +1,245 @@
+/**
+ * The crypto venues' feeds — Coinbase's matches channel and Binance's trade streams — into the real local Kafka,
+ * each against a local server speaking its documented protocol: ticks equal to the trades sent (fractional sizes
+ * exact), a drop with trades sent again stored once in each sink, trade-id gaps counted, refusals in one line,
+ * and a recording replayed to the same ticks.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import kafkajs from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
+import { start } from "../faults/processes";
+import {
+  type BinanceTrade,
+  binanceServer,
+  binanceTrades,
+  type CoinbaseMatch,
+  coinbaseMatches,
+  coinbaseServer,
+  type FeedServer,
+  until,
+} from "../feeds/servers";
+import { stockpipe, uniqueName } from "../helpers";
+
+const { Kafka, logLevel } = kafkajs;
+const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
+const topics: string[] = [];
+const servers: FeedServer[] = [];
+const keyspace = uniqueName("crypto").replace(/-/g, "_");
+
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await stockpipe(["query", `DROP KEYSPACE IF EXISTS ${keyspace}`], { env: { STOCKPIPE_CASSANDRA_KEYSPACE: keyspace } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => {});
+  await admin.disconnect();
+});
+
+async function newTopic(): Promise<string> {
+  const name = uniqueName("test-crypto");
+  const r = await stockpipe(["topic", "create", name, "-p", "3"]);
+  expect(r.code, r.stderr).toBe(0);
+  topics.push(name, `${name}.dlq`);
+  return name;
+}
+
+async function readTopic(topic: string, expected: number): Promise<Record<string, unknown>[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName("test-reader") });
+  const out: Record<string, unknown>[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${expected} messages`)), 60_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        out.push(JSON.parse(message.value!.toString()));
+        if (out.length >= expected) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+/** What a Coinbase match must become, from what the server sent: the decimal texts read as numbers. */
+function fromMatch(m: CoinbaseMatch) {
+  return {
+    symbol: m.product_id,
+    ts: `${m.time.slice(0, 23)}Z`,
+    price: Number(m.price),
+    volume: Number(m.size),
+    source: "coinbase",
+    seq: m.trade_id,
+  };
+}
+
+function fromBinance(t: BinanceTrade) {
+  return { symbol: t.s, ts: new Date(t.T).toISOString(), price: Number(t.p), volume: Number(t.q), source: "binance", seq: t.t };
+}
+
+const order = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a.symbol).localeCompare(String(b.symbol)) || Number(a.seq) - Number(b.seq);
+const withoutId = (list: Record<string, unknown>[]) => list.map(({ id: _id, ...rest }) => rest);
+
+describe("crypto feeds", () => {
+  it("streams Coinbase matches exactly; after a drop the trades sent again are stored once, gaps are counted, verify is clean", async () => {
+    const server = await coinbaseServer(["BTC-USD", "ETH-USD"]);
+    servers.push(server);
+    const topic = await newTopic();
+    const matches = coinbaseMatches(300, ["BTC-USD", "ETH-USD"], 1000);
+    // Never sent: three BTC-USD trades (the next trade shows the gap) and two ETH-USD ones (a heartbeat shows it).
+    const index = (product: string, id: number) => matches.findIndex((m) => m.product_id === product && m.trade_id === id);
+    const skipped = new Set([...[1010, 1011, 1012].map((id) => index("BTC-USD", id)), index("ETH-USD", 1020), index("ETH-USD", 1021)]);
+    const sent = matches.filter((_, i) => !skipped.has(i));
+    const p = start(
+      [
+        "produce",
+        "--source",
+        "coinbase",
+        "--url",
+        server.url,
+        "--symbols",
+        "btc-usd,ETH-USD",
+        "--topic",
+        topic,
+        "--limit",
+        String(sent.length),
+        "-f",
+        "json",
+      ],
+      { STOCKPIPE_FEEDS_BACKOFF_MS: "100" },
+    );
+    await until(() => server.subscribed() === 1, 30_000, "the subscription");
+    for (let i = 0; i < 180; i++) {
+      if (!skipped.has(i)) server.broadcast(JSON.stringify(matches[i]));
+      if (i === index("ETH-USD", 1021))
+        server.broadcast(
+          JSON.stringify({ type: "heartbeat", sequence: 90, last_trade_id: 1021, product_id: "ETH-USD", time: matches[i]!.time }),
+        );
+      if (i === 100) server.broadcast(JSON.stringify({ type: "ticker", product_id: "ETH-USD", price: "2301.5" }));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    server.drop();
+    await until(() => server.subscribed() === 2, 30_000, "the second subscription");
+    // After the reconnection: the last 50 again (the first of them as last_match), then the rest.
+    const again = matches.slice(130, 300);
+    server.broadcast(JSON.stringify({ ...again[0], type: "last_match" }));
+    for (const m of again.slice(1)) server.broadcast(JSON.stringify(m));
+    expect(await p.done, p.err()).toBe(0);
+    const summary = JSON.parse(p.out());
+    expect(summary).toMatchObject({
+      source: "coinbase",
+      sent: sent.length,
+      rejectedByReason: { "unknown message": 1 },
+      feed: { connections: 2, reconnects: 1, duplicates: 50, gaps: 2, missed: 5 },
+    });
+    expect(p.err()).toContain("coinbase: 3 messages missed (BTC-USD: trade ids 1010–1012 never arrived)");
+    expect(p.err()).toContain("coinbase: 2 messages missed (ETH-USD: trade ids 1020–1021 never arrived)");
+
+    const ticks = (await readTopic(topic, sent.length)).sort(order);
+    expect(withoutId(ticks)).toEqual(sent.map(fromMatch).sort(order));
+    expect(ticks.some((t) => !Number.isInteger(t.volume))).toBe(true);
+
+    const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: keyspace, STOCKPIPE_S3_PREFIX: `test/${topic}` };
+    expect((await stockpipe(["schema", "cassandra"], { env })).code).toBe(0);
+    for (const sink of ["cassandra", "s3"]) {
+      const c = await stockpipe(["consume", "--sink", sink, "-g", uniqueName(`crypto-${sink}`), "--exit-at-end", "-f", "json"], { env });
+      expect(c.code, c.stderr).toBe(0);
+    }
+    const lake = await stockpipe(["query", "--engine", "local", "-f", "json", "SELECT seq, symbol, volume_dec FROM ticks"], { env });
+    const stored = (JSON.parse(lake.stdout) as { seq: number; symbol: string; volume_dec: string }[])
+      .map((r) => [r.symbol, r.seq, Number(r.volume_dec)])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1]));
+    expect(stored).toEqual(
+      sent
+        .map(fromMatch)
+        .sort(order)
+        .map((t) => [t.symbol, t.seq, t.volume]),
+    );
+    const v = await stockpipe(["verify", "-f", "json"], { env });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it("stops in one line, exit 1, when Coinbase refuses a product", async () => {
+    const server = await coinbaseServer(["BTC-USD"]);
+    servers.push(server);
+    const r = await stockpipe(
+      ["produce", "--source", "coinbase", "--url", server.url, "--symbols", "BTC-USD,DOGE-XYZ", "--topic", await newTopic()],
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: coinbase at ${server.url}: coinbase refused the subscription: Failed to subscribe (DOGE-XYZ is not a valid product) — check the product ids (BTC-USD, ETH-EUR, …) in --symbols`,
+    );
+    expect(server.connections).toBe(1);
+  });
+
+  it("streams Binance trades exactly, records them, and replays the recording to the same ticks; a refused subscription is one line", async () => {
+    const server = await binanceServer();
+    servers.push(server);
+    const topic = await newTopic();
+    const trades = binanceTrades(120, ["BTCUSDT", "ETHBTC"], 77_000);
+    const recording = join(mkdtempSync(join(tmpdir(), "sp-binance-")), "binance.jsonl");
+    const p = start(
+      [
+        "produce",
+        "--source",
+        "binance",
+        "--url",
+        server.url,
+        "--symbols",
+        "btcusdt,ETHBTC",
+        "--topic",
+        topic,
+        "--limit",
+        "120",
+        "--record",
+        recording,
+        "-f",
+        "json",
+      ],
+      {},
+    );
+    await until(() => server.subscribed() === 1, 30_000, "the subscription");
+    expect(JSON.parse(server.received[0]!)).toEqual({ method: "SUBSCRIBE", params: ["btcusdt@trade", "ethbtc@trade"], id: 1 });
+    // Half raw, half wrapped as a combined stream sends them.
+    for (const [i, t] of trades.entries()) server.broadcast(JSON.stringify(i % 2 ? t : { stream: `${t.s.toLowerCase()}@trade`, data: t }));
+    expect(await p.done, p.err()).toBe(0);
+    expect(JSON.parse(p.out())).toMatchObject({ source: "binance", sent: 120, rejected: 0 });
+    const ticks = (await readTopic(topic, 120)).sort(order);
+    expect(withoutId(ticks)).toEqual(trades.map(fromBinance).sort(order));
+
+    const replayed = await newTopic();
+    const replay = await stockpipe([
+      "produce",
+      "--source",
+      "replay",
+      "--file",
+      recording,
+      "--speed",
+      "max",
+      "--topic",
+      replayed,
+      "-f",
+      "json",
+    ]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ source: "replay:binance", sent: 120 });
+    expect((await readTopic(replayed, 120)).sort(order)).toEqual(ticks);
+
+    const refused = await stockpipe(["produce", "--source", "binance", "--url", server.url, "--symbols", "BTC/USDT", "--topic", topic], {
+      timeoutMs: 30_000,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "binance refused the subscription to BTC/USDT (error 2: Invalid request: invalid stream name btc/usdt@trade) — check --symbols: Binance's own symbols, e.g. BTCUSDT,ETHBTC",
+    );
+  });
+});
