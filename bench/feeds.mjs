@@ -1,5 +1,6 @@
-// npm run bench:feeds — a live feed into Kafka: a local server speaking Alpaca's stocks stream pushes trades,
-// `stockpipe produce --source alpaca` decodes them and Kafka acknowledges them.
+// npm run bench:feeds — a live feed into Kafka: a local server speaking Alpaca's stocks stream (or Coinbase's
+// matches channel) pushes trades, `stockpipe produce --source alpaca` (coinbase) decodes them and Kafka
+// acknowledges them.
 //
 // Throughput: the server pushes `count` trades as fast as the socket takes them, in frames of `perFrame` trades
 // (Alpaca batches messages in one frame) and, in a second series, one trade a frame; trades/s is from the
@@ -7,7 +8,10 @@
 // come from /proc. Latency: at an open-loop `rate` frames/s of one trade each, every trade carries the server's
 // send time as its event time; a consumer reading the topic (read_uncommitted, 5 ms fetch wait) records the time
 // from that to the moment it reads the tick — frame sent → acknowledged by Kafka → fetched, an upper bound of
-// the frame-to-acknowledgement latency. The first second is left out.
+// the frame-to-acknowledgement latency — split at the record's Kafka timestamp (set by the producer when it
+// encodes the request): frame → sent is decoding and batching, sent → read the broker's write, its
+// acknowledgement and the reader's fetch. The first second is left out. A third throughput series pushes
+// Coinbase matches, one a frame, with fractional sizes as decimal text.
 // Usage: node bench/feeds.mjs [count] [runs] [rate] [seconds]
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
@@ -35,6 +39,46 @@ async function alpacaServer(onSubscribed) {
   return { url: `ws://127.0.0.1:${wss.address().port}`, close: () => new Promise((r) => wss.close(r)) };
 }
 
+/** A Coinbase-speaking server (subscriptions confirmed); `onSubscribed(ws)` runs once the client has subscribed. */
+async function coinbaseServer(onSubscribed) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  wss.on("connection", (ws) => {
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.type !== "subscribe") return;
+      ws.send(JSON.stringify({ type: "subscriptions", channels: m.channels.map((name) => ({ name, product_ids: m.product_ids })) }));
+      onSubscribed(ws);
+    });
+  });
+  return { url: `ws://127.0.0.1:${wss.address().port}`, close: () => new Promise((r) => wss.close(r)) };
+}
+
+const PRODUCTS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"];
+
+function match(k) {
+  const product = PRODUCTS[k % PRODUCTS.length];
+  return {
+    type: "match",
+    trade_id: 1 + Math.floor(k / PRODUCTS.length),
+    sequence: 1000 + k,
+    maker_order_id: "ac928c66-ca53-498f-9c13-a110027a60e8",
+    taker_order_id: "132fb6ae-456b-4654-b4e0-d681ac05cea1",
+    time: `${new Date(Date.UTC(2024, 0, 2, 14, 30) + k).toISOString().slice(0, 23)}456Z`,
+    product_id: product,
+    size: ((1 + (k % 99_991)) / 1e5).toFixed(8),
+    price: (42_000 + (k % 1000) / 100).toFixed(2),
+    side: k % 2 ? "buy" : "sell",
+  };
+}
+
+async function pushMatches(ws, count) {
+  for (let k = 0; k < count; k++) {
+    ws.send(JSON.stringify(match(k)));
+    if (k % 256 === 0) while (ws.bufferedAmount > 4 * 1024 * 1024) await sleep(1);
+  }
+}
+
 function trade(k, sentMs) {
   const t = new Date(sentMs).toISOString();
   return { T: "t", S: SYMBOLS[k % SYMBOLS.length], i: k + 1, x: "V", p: 100 + (k % 1000) / 100, s: 1 + (k % 50), t, c: ["@"], z: "C" };
@@ -55,9 +99,10 @@ async function pushAll(ws, count, perFrame) {
  * Runs `produce --source alpaca` against the server until `count` ticks are acknowledged; CPU per trade of
  * stockpipe and the services from once `started()` holds (the subscription) to the end.
  */
-async function produceFrom(server, topic, count, started) {
+async function produceFrom(server, topic, count, started, feed = "alpaca") {
   const pids = servicePids();
-  const args = ["produce", "--source", "alpaca", "--url", server.url, "--symbols", SYMBOLS.join(","), "--topic", topic];
+  const symbols = feed === "coinbase" ? PRODUCTS : SYMBOLS;
+  const args = ["produce", "--source", feed, "--url", server.url, "--symbols", symbols.join(","), "--topic", topic];
   const p = start([...args, "--limit", String(count), "-f", "json"], CREDENTIALS);
   while (!started()) await sleep(5);
   const from = cpuNow(pids);
@@ -67,23 +112,24 @@ async function produceFrom(server, topic, count, started) {
   return { r, cpu: cpuPerRecord(from, to, count) };
 }
 
-async function throughputRun({ count, perFrame, run }) {
+async function throughputRun({ count, perFrame, run, feed = "alpaca" }) {
   const topic = `bench-feeds-${Date.now().toString(36)}-${run}`;
   stockpipe(["topic", "create", topic, "-p", "6"]);
   let subscribedAt;
   let pushing;
-  const server = await alpacaServer((ws) => {
+  const serve = feed === "coinbase" ? coinbaseServer : alpacaServer;
+  const server = await serve((ws) => {
     subscribedAt = performance.now();
-    pushing = pushAll(ws, count, perFrame);
+    pushing = feed === "coinbase" ? pushMatches(ws, count) : pushAll(ws, count, perFrame);
   });
   try {
-    const { r, cpu } = await produceFrom(server, topic, count, () => subscribedAt !== undefined);
+    const { r, cpu } = await produceFrom(server, topic, count, () => subscribedAt !== undefined, feed);
     await pushing;
     const seconds = (performance.now() - subscribedAt) / 1000;
     const summary = JSON.parse(r.stdout);
     if (summary.sent !== count) throw new Error(`sent ${summary.sent} of ${count}`);
     const tradesPerSecond = Math.round(count / seconds);
-    process.stderr.write(`feeds ${perFrame}/frame run ${run}: ${tradesPerSecond} trades/s\n`);
+    process.stderr.write(`feeds ${feed} ${perFrame}/frame run ${run}: ${tradesPerSecond} trades/s\n`);
     return {
       run,
       perFrame,
@@ -110,6 +156,7 @@ async function latencyRun({ rate, seconds, run }) {
   const kafka = new kafkajs.Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 5, readUncommitted: true });
   const latencies = [];
+  const toSent = [];
   const total = rate * seconds;
   let read = 0;
   await consumer.connect();
@@ -120,7 +167,11 @@ async function latencyRun({ rate, seconds, run }) {
       for (const m of batch.messages) {
         read++;
         const t = JSON.parse(m.value.toString());
-        if (t.seq > rate) latencies.push(now - Date.parse(t.ts));
+        if (t.seq > rate) {
+          const sentAt = Date.parse(t.ts);
+          latencies.push(now - sentAt);
+          toSent.push(Number(m.timestamp) - sentAt);
+        }
       }
     },
   });
@@ -141,6 +192,7 @@ async function latencyRun({ rate, seconds, run }) {
     const deadline = Date.now() + 30_000;
     while (read < total && Date.now() < deadline) await sleep(50);
     const sorted = latencies.sort((a, b) => a - b);
+    const sent = toSent.sort((a, b) => a - b);
     const out = {
       run,
       rate,
@@ -149,6 +201,7 @@ async function latencyRun({ rate, seconds, run }) {
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
       maxMs: sorted.at(-1),
+      frameToSent: { p50Ms: percentile(sent, 0.5), p99Ms: percentile(sent, 0.99) },
       cpuMicrosPerTrade: cpu,
     };
     process.stderr.write(`feeds latency run ${run} at ${rate}/s: p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms\n`);
@@ -163,10 +216,12 @@ async function latencyRun({ rate, seconds, run }) {
 export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, seconds = 20 } = {}) {
   const batched = [];
   const single = [];
+  const coinbase = [];
   const latency = [];
   for (let run = 1; run <= runs; run++) {
     batched.push(await throughputRun({ count, perFrame: 100, run }));
     single.push(await throughputRun({ count: Math.round(count / 3), perFrame: 1, run }));
+    coinbase.push(await throughputRun({ count: Math.round(count / 3), perFrame: 1, run, feed: "coinbase" }));
     latency.push(await latencyRun({ rate, seconds, run }));
   }
   const summary = (list) => ({
@@ -179,12 +234,15 @@ export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, secon
     benchmark: `Alpaca-format trades from a local WebSocket server → produce --source alpaca → Kafka (6 partitions, acks=all); ${SYMBOLS.length} symbols`,
     batched: summary(batched),
     oneTradePerFrame: summary(single),
+    coinbase: summary(coinbase),
     latency: {
       rate,
       seconds,
       runs: latency,
       medianP50Ms: median(latency.map((r) => r.p50Ms)),
       medianP99Ms: median(latency.map((r) => r.p99Ms)),
+      medianFrameToSentP50Ms: median(latency.map((r) => r.frameToSent.p50Ms)),
+      medianFrameToSentP99Ms: median(latency.map((r) => r.frameToSent.p99Ms)),
     },
     bar: { tradesPerSecond: 50_000, p99Ms: 20 },
   };
