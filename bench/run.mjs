@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { benchAnalyze } from "./analyze.mjs";
 import { benchCassandra } from "./cassandra.mjs";
 import { benchDashboard } from "./dashboard.mjs";
+import { benchFeeds } from "./feeds.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS, ROOT } from "./lib.mjs";
@@ -134,6 +135,32 @@ function profileSection(x) {
   return lines;
 }
 
+/** Live feeds: frames decoded and acknowledged by Kafka per second, CPU per trade, and frame-to-Kafka latency. */
+function feedsSection(f) {
+  const cpu = (c) => (c ? `${us(c, "stockpipe")} / ${us(c, "kafka")}` : "–");
+  const row = (what, x, bar) =>
+    `| ${what} | ${fmt(x.medianTradesPerSecond)} | ${fmt(x.medianFramesPerSecond)} | ${x.runs.map((r) => fmt(r.tradesPerSecond)).join(", ")} | ${cpu(x.medianCpuMicrosPerTrade)} | ${bar} |`;
+  const l = f.latency;
+  return [
+    "## Live feeds: a WebSocket feed into Kafka",
+    "",
+    `${f.benchmark}; medians of ${f.batched.runs.length} runs.`,
+    "",
+    "| series | trades/s | frames/s | runs | CPU µs per trade (produce / Kafka) | bar |",
+    "|---|---:|---:|---|---|---|",
+    row("Alpaca, 100 trades a frame", f.batched, ""),
+    row("Alpaca, 1 trade a frame", f.oneTradePerFrame, `≥ ${fmt(f.bar.tradesPerSecond)} frames/s: ${met(f.meetsBar.throughput)}`),
+    ...(f.coinbase ? [row("Coinbase, 1 match a frame (fractional sizes)", f.coinbase, "")] : []),
+    "",
+    `Latency at an open-loop ${fmt(l.rate)} frames/s of one trade each, from the server sending a frame to a reader (5 ms fetch wait) reading its tick — an upper bound of frame → acknowledged:`,
+    "",
+    "| p50 | p99 | frame → sent (decode, batch) p50 / p99 | p99 of every run | bar |",
+    "|---:|---:|---|---|---|",
+    `| ${ms(l.medianP50Ms)} | ${ms(l.medianP99Ms)} | ${l.medianFrameToSentP50Ms === undefined ? "–" : `${ms(l.medianFrameToSentP50Ms)} / ${ms(l.medianFrameToSentP99Ms)}`} | ${l.runs.map((x) => ms(x.p99Ms)).join(", ")} | p99 ≤ ${f.bar.p99Ms} ms: ${met(f.meetsBar.latency)} |`,
+    "",
+  ];
+}
+
 /** The largest resident set of each stockpipe process, against the bounds it must stay under. */
 function memorySection(r) {
   const row = (what, mb, bound) =>
@@ -244,6 +271,12 @@ export function summary(r) {
       `${fmt(r.analyze.datasets[0].medianTicksPerSecond)} ticks/s; a bar readable ${ms(r.analyze.latency.medianP99Ms)} (p99) after its window can close`,
       `≥ ${fmt(r.analyze.bar.ticksPerSecond)}: ${met(r.analyze.meetsBar.throughput)}; p99 ≤ ${r.analyze.bar.p99Ms} ms: ${met(r.analyze.meetsBar.latency)}`,
     ]);
+  if (r.feeds)
+    rows.push([
+      "live feed → Kafka (Alpaca's protocol from a local server)",
+      `${fmt(r.feeds.oneTradePerFrame.medianFramesPerSecond)} frames/s of one trade, ${fmt(r.feeds.batched.medianTradesPerSecond)} trades/s in frames of 100; p99 ${ms(r.feeds.latency.medianP99Ms)} frame → read at ${fmt(r.feeds.latency.rate)}/s`,
+      `≥ ${fmt(r.feeds.bar.tradesPerSecond)}: ${met(r.feeds.meetsBar.throughput)}; p99 ≤ ${r.feeds.bar.p99Ms} ms: ${met(r.feeds.meetsBar.latency)}`,
+    ]);
   if (r.dashboard)
     rows.push([
       "dashboard, page open, 500 symbols at 17,000 ticks/s",
@@ -341,6 +374,7 @@ function markdown(r) {
     );
   }
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
+  if (r.feeds) lines.push(...feedsSection(r.feeds));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
   if (r.scaleout) lines.push(...scaleoutSection(r.scaleout));
   lines.push(...memorySection(r));
@@ -352,6 +386,9 @@ function markdown(r) {
     r.analyze?.meetsBar.throughput === false &&
       `analyze throughput (${fmt(r.analyze.datasets[0].medianTicksPerSecond)} < ${fmt(r.analyze.bar.ticksPerSecond)} ticks/s)`,
     r.analyze?.meetsBar.latency === false && `analyze bar latency (p99 ${ms(r.analyze.latency.medianP99Ms)} > ${r.analyze.bar.p99Ms} ms)`,
+    r.feeds?.meetsBar.throughput === false &&
+      `live feed frames (${fmt(r.feeds.oneTradePerFrame.medianFramesPerSecond)} < ${fmt(r.feeds.bar.tradesPerSecond)} frames/s)`,
+    r.feeds?.meetsBar.latency === false && `live feed latency (p99 ${ms(r.feeds.latency.medianP99Ms)} > ${r.feeds.bar.p99Ms} ms)`,
     produceRatio(r) < PRODUCE_RATIO_BAR && `produce against ProducerPerformance (${produceRatio(r).toFixed(2)} < ${PRODUCE_RATIO_BAR})`,
     ...r.latency.bars
       .filter((b) => b.met === false)
@@ -384,7 +421,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 20 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`.",
+    "Reproduce: `npm run bench` (about 20 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:feeds`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`.",
     "",
   );
   return lines.join("\n");
@@ -410,6 +447,7 @@ try {
   report.latency = await benchLatency(quick ? { runs: 1, seconds: 12, warmup: 3 } : { runs: 3, seconds: 30, warmup: 5 });
   report.dashboard = await benchDashboard(quick ? { runs: 1, seconds: 10, warmup: 5 } : { runs: 3 });
   report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
+  report.feeds = await benchFeeds(quick ? { count: 60_000, runs: 1, seconds: 8 } : { count: 300_000, runs: 3 });
   report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.profile = benchProfile(quick ? { count: 100_000 } : { count: 500_000 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
