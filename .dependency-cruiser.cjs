@@ -12,7 +12,7 @@ const LAYERS = [
   ["pipeline"],
   ["verify", "health"],
   ["query"],
-  ["sinks", "kafka", "sources"],
+  ["sinks", "kafka", "sources", "notify"],
   ["analytics"],
   ["local"],
   ["config"],

@@ -13,6 +13,7 @@ import { benchFeeds } from "./feeds.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS, ROOT } from "./lib.mjs";
+import { benchNotify } from "./notify.mjs";
 import { benchProduce } from "./produce.mjs";
 import { benchProfile } from "./profile.mjs";
 import { benchS3 } from "./s3.mjs";
@@ -161,6 +162,31 @@ function feedsSection(f) {
   ];
 }
 
+/** notify: alerts per second to a local webhook, CPU per alert, and the time from an alert's commit to its delivery. */
+function notifySection(x) {
+  const cpu = (c) => (c ? `${us(c, "stockpipe")} / ${us(c, "kafka")}` : "–");
+  const row = (what, y) =>
+    `| ${what} | ${fmt(y.medianAlertsPerSecond)} | ${y.runs.map((r) => fmt(r.alertsPerSecond)).join(", ")} | ${cpu(y.medianCpuMicrosPerAlert)} |`;
+  const l = x.latency;
+  return [
+    "## notify: alerts to a webhook",
+    "",
+    `${x.benchmark}; medians of ${x.grouped.runs.length} runs.`,
+    "",
+    "| series | alerts/s | runs | CPU µs per alert (notify / Kafka) |",
+    "|---|---:|---|---|",
+    row("one alert a message", x.oneAlertPerMessage),
+    row("grouped (200 ms window)", x.grouped),
+    "",
+    `From Kafka acknowledging an alert (produced at an open-loop ${fmt(l.rate)} alerts/s) to the webhook receiving it, one alert a message:`,
+    "",
+    "| p50 | p99 | p99 of every run | bar |",
+    "|---:|---:|---|---|",
+    `| ${ms(l.medianP50Ms)} | ${ms(l.medianP99Ms)} | ${l.runs.map((r) => ms(r.p99Ms)).join(", ")} | p99 ≤ ${x.bar.p99Ms} ms: ${met(x.meetsBar.latency)} |`,
+    "",
+  ];
+}
+
 /** The largest resident set of each stockpipe process, against the bounds it must stay under. */
 function memorySection(r) {
   const row = (what, mb, bound) =>
@@ -277,6 +303,12 @@ export function summary(r) {
       `${fmt(r.feeds.oneTradePerFrame.medianFramesPerSecond)} frames/s of one trade, ${fmt(r.feeds.batched.medianTradesPerSecond)} trades/s in frames of 100; p99 ${ms(r.feeds.latency.medianP99Ms)} frame → read at ${fmt(r.feeds.latency.rate)}/s`,
       `≥ ${fmt(r.feeds.bar.tradesPerSecond)}: ${met(r.feeds.meetsBar.throughput)}; p99 ≤ ${r.feeds.bar.p99Ms} ms: ${met(r.feeds.meetsBar.latency)}`,
     ]);
+  if (r.notify)
+    rows.push([
+      "notify → a local webhook",
+      `${fmt(r.notify.oneAlertPerMessage.medianAlertsPerSecond)} alerts/s one a message, ${fmt(r.notify.grouped.medianAlertsPerSecond)} grouped; p99 ${ms(r.notify.latency.medianP99Ms)} from commit to delivery at ${fmt(r.notify.latency.rate)}/s`,
+      `p99 ≤ ${r.notify.bar.p99Ms} ms: ${met(r.notify.meetsBar.latency)}`,
+    ]);
   if (r.dashboard)
     rows.push([
       "dashboard, page open, 500 symbols at 17,000 ticks/s",
@@ -375,6 +407,7 @@ function markdown(r) {
   }
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
   if (r.feeds) lines.push(...feedsSection(r.feeds));
+  if (r.notify) lines.push(...notifySection(r.notify));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
   if (r.scaleout) lines.push(...scaleoutSection(r.scaleout));
   lines.push(...memorySection(r));
@@ -389,6 +422,7 @@ function markdown(r) {
     r.feeds?.meetsBar.throughput === false &&
       `live feed frames (${fmt(r.feeds.oneTradePerFrame.medianFramesPerSecond)} < ${fmt(r.feeds.bar.tradesPerSecond)} frames/s)`,
     r.feeds?.meetsBar.latency === false && `live feed latency (p99 ${ms(r.feeds.latency.medianP99Ms)} > ${r.feeds.bar.p99Ms} ms)`,
+    r.notify?.meetsBar.latency === false && `notify latency (p99 ${ms(r.notify.latency.medianP99Ms)} > ${r.notify.bar.p99Ms} ms)`,
     produceRatio(r) < PRODUCE_RATIO_BAR && `produce against ProducerPerformance (${produceRatio(r).toFixed(2)} < ${PRODUCE_RATIO_BAR})`,
     ...r.latency.bars
       .filter((b) => b.met === false)
@@ -421,7 +455,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 20 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:feeds`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`.",
+    "Reproduce: `npm run bench` (about 20 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:feeds`, `bench:notify`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`.",
     "",
   );
   return lines.join("\n");
@@ -448,6 +482,7 @@ try {
   report.dashboard = await benchDashboard(quick ? { runs: 1, seconds: 10, warmup: 5 } : { runs: 3 });
   report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
   report.feeds = await benchFeeds(quick ? { count: 60_000, runs: 1, seconds: 8 } : { count: 300_000, runs: 3 });
+  report.notify = await benchNotify(quick ? { count: 4_000, runs: 1, seconds: 8 } : { count: 20_000, runs: 3 });
   report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.profile = benchProfile(quick ? { count: 100_000 } : { count: 500_000 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;

@@ -8,6 +8,7 @@ import { registerDemo } from "./demo";
 import { registerDlq } from "./dlq";
 import { registerDoctor } from "./doctor";
 import { registerLocal } from "./local";
+import { registerNotify } from "./notify";
 import { registerProduce } from "./produce";
 import { registerQuery } from "./query";
 import { registerSchema } from "./schema";
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerProduce(program);
   registerConsume(program);
   registerAnalyze(program);
+  registerNotify(program);
   registerDashboard(program);
   registerSchema(program);
   registerQuery(program);

@@ -376,6 +376,82 @@ const dashboard = z
         "Where the chart's earlier bars come from: the bars topic, or Cassandra's bars table (where `consume` stores the bars topic)",
       ),
     token: z.string().min(16).optional().describe("Access token of the page (secret); generated and printed when needed and not set"),
+    url: z
+      .string()
+      .url()
+      .optional()
+      .describe("The page's address as its users reach it (behind a proxy, say): alert messages link to the symbol's chart there"),
+  })
+  .strict()
+  .prefault({});
+
+/** Where `notify` delivers: a chat or webhook endpoint, or e-mail over SMTP, named in routes. Secrets come from the environment. */
+const webhookDestination = z
+  .object({
+    kind: z.enum(["slack", "teams", "discord", "webhook"]),
+    urlEnv: z.string().min(1).optional(),
+    url: z.string().url().optional(),
+    secretEnv: z.string().min(1).optional(),
+    ratePerMinute: posInt().optional(),
+  })
+  .strict()
+  .refine((d) => Boolean(d.urlEnv) !== Boolean(d.url), { message: "give urlEnv (the environment variable holding the address) or url" });
+const emailDestination = z
+  .object({
+    kind: z.literal("email"),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).default(587),
+    user: z.string().min(1).optional(),
+    passwordEnv: z.string().min(1).optional(),
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1),
+    caFile: z.string().min(1).optional(),
+    ratePerMinute: posInt().optional(),
+  })
+  .strict();
+const destination = z.union([webhookDestination, emailDestination]);
+
+const notify = z
+  .object({
+    group: z.string().min(1).default("stockpipe-notify").describe("Consumer group of `notify`"),
+    groupWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe("Alerts for one destination arriving within this long of the first go out as one message (0: each alone)"),
+    cooldownMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(300_000)
+      .describe(
+        "A repeat of a rule and symbol within this long (event time) of the last one sent to a destination is left out and counted",
+      ),
+    retryForMs: posInt()
+      .default(600_000)
+      .describe("How long a destination answering 429, 5xx or nothing is retried before the alert goes to <topic>.alerts.dlq"),
+    destinations: z
+      .record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'"), destination)
+      .default({})
+      .describe(
+        "Named destinations: kind slack, teams, discord or webhook with urlEnv (or url), a webhook's secretEnv; kind email with host, port, user, passwordEnv, from, to, caFile; ratePerMinute",
+      ),
+    routes: z
+      .array(
+        z
+          .object({
+            rules: z.array(z.string().min(1)).optional(),
+            severities: z.array(z.enum(["info", "warning", "critical"])).optional(),
+            symbols: z.array(z.string().min(1)).optional(),
+            to: z.array(z.string().min(1)).min(1),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe(
+        "Which alerts go where: each route selects by rules, severities and symbol patterns (BTC-*) and names destinations in `to`",
+      ),
   })
   .strict()
   .prefault({});
@@ -418,12 +494,22 @@ export const configSchema = z
     consumer,
     analytics,
     dashboard,
+    notify,
     market,
     local,
     log,
   })
   .strict()
   .superRefine((c, ctx) => {
+    const named = new Set(Object.keys(c.notify.destinations));
+    for (const [i, r] of c.notify.routes.entries())
+      for (const [j, d] of r.to.entries())
+        if (!named.has(d))
+          ctx.addIssue({
+            code: "custom",
+            path: ["notify", "routes", i, "to", j],
+            message: `names no destination of notify.destinations (${[...named].join(", ") || "none defined"})`,
+          });
     if (c.kafka.sasl.mechanism !== "none") {
       for (const key of ["username", "password"] as const) {
         if (!c.kafka.sasl[key]) {

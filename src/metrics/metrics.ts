@@ -74,6 +74,18 @@ export class Metrics {
     labelNames: ["feed", "event"],
     registers: [this.registry],
   });
+  readonly notifyDelivered = new Counter({
+    name: "stockpipe_notify_delivered_total",
+    help: "Alerts delivered by notify, by destination (an alert in a grouped message counts once)",
+    labelNames: ["destination"],
+    registers: [this.registry],
+  });
+  readonly notifyFailed = new Counter({
+    name: "stockpipe_notify_failed_total",
+    help: "Alerts notify could not deliver (dead-lettered), by destination",
+    labelNames: ["destination"],
+    registers: [this.registry],
+  });
   readonly retries = new Counter({
     name: "stockpipe_retries_total",
     help: "Operations that failed and were retried",
