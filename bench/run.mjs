@@ -176,7 +176,7 @@ function notifySection(x) {
     "| series | alerts/s | runs | CPU µs per alert (notify / Kafka) |",
     "|---|---:|---|---|",
     row("one alert a message", x.oneAlertPerMessage),
-    row("grouped (200 ms window)", x.grouped),
+    row("grouped (200 ms window), from start-up", x.grouped),
     "",
     `From Kafka acknowledging an alert (produced at an open-loop ${fmt(l.rate)} alerts/s) to the webhook receiving it, one alert a message:`,
     "",
