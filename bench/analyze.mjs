@@ -11,14 +11,22 @@
 // Usage: node bench/analyze.mjs [count] [runs] [rate] [seconds]
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { cpuNow, cpuPerRecord, deleteAll, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
+import {
+  cpuNow,
+  cpuPerRecord,
+  deleteAll,
+  isMain,
+  median,
+  medianOfEach,
+  percentile,
+  servicePids,
+  start,
+  stockpipe,
+  writeResult,
+} from "./lib.mjs";
 
 const INTERVALS = "1s,1m,5m";
 const LATENESS_MS = 2000;
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 export async function benchAnalyze({ count = 500_000, runs = 3, rate = 17_000, seconds = 30, warmup = 5 } = {}) {
   const brokers = JSON.parse(stockpipe(["config", "show", "-f", "json"]))["kafka.brokers"].value;

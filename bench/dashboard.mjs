@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import { launchBrowser } from "../test/setup/chromium.mjs";
-import { deleteAll, isMain, median, start, stockpipe, writeResult } from "./lib.mjs";
+import { deleteAll, isMain, median, percentile, start, stockpipe, writeResult } from "./lib.mjs";
 
 const CLOCK_TICKS = 100;
 
@@ -24,10 +24,6 @@ function cpuSeconds(pid) {
 function memoryMb(pid, field) {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Math.round(Number(m[1]) / 1024) : undefined;
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Waits until a started command prints a line matching `pattern` on stderr; returns the first group. */

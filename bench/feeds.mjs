@@ -16,7 +16,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import { WebSocketServer } from "ws";
-import { cpuNow, cpuPerRecord, deleteTopics, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
+import {
+  cpuNow,
+  cpuPerRecord,
+  deleteTopics,
+  isMain,
+  median,
+  medianOfEach,
+  percentile,
+  servicePids,
+  start,
+  stockpipe,
+  writeResult,
+} from "./lib.mjs";
 
 const SYMBOLS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "INTC"];
 const CREDENTIALS = { APCA_API_KEY_ID: "bench-key", APCA_API_SECRET_KEY: "bench-secret" };
@@ -146,10 +158,6 @@ async function throughputRun({ count, perFrame, run, feed = "alpaca" }) {
   }
 }
 
-function percentile(sorted, q) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined;
-}
-
 async function latencyRun({ rate, seconds, run }) {
   const topic = `bench-feeds-latency-${Date.now().toString(36)}-${run}`;
   stockpipe(["topic", "create", topic, "-p", "6"]);
@@ -198,10 +206,10 @@ async function latencyRun({ rate, seconds, run }) {
       rate,
       trades: total,
       measured: sorted.length,
-      p50Ms: percentile(sorted, 0.5),
-      p99Ms: percentile(sorted, 0.99),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
       maxMs: sorted.at(-1),
-      frameToSent: { p50Ms: percentile(sent, 0.5), p99Ms: percentile(sent, 0.99) },
+      frameToSent: { p50Ms: percentile(sent, 50), p99Ms: percentile(sent, 99) },
       cpuMicrosPerTrade: cpu,
     };
     process.stderr.write(`feeds latency run ${run} at ${rate}/s: p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms\n`);

@@ -207,6 +207,11 @@ export function cpuPerRecord(from, to, records) {
   return Object.fromEntries(Object.keys(to).map((k) => [k, Math.round((((to[k] - (from[k] ?? 0)) * 1e6) / records) * 10) / 10]));
 }
 
+/** The value at percent `p` (50, 99, …) of an ascending list; undefined when it is empty. */
+export function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : undefined;
+}
+
 /** The median of each key over a list of objects of numbers (undefined entries are left out). */
 export function medianOfEach(list) {
   const present = list.filter(Boolean);

@@ -13,7 +13,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { cpuNow, cpuPerRecord, deleteTopics, isMain, median, medianOfEach, servicePids, start, stockpipe, writeResult } from "./lib.mjs";
+import {
+  cpuNow,
+  cpuPerRecord,
+  deleteTopics,
+  isMain,
+  median,
+  medianOfEach,
+  percentile,
+  servicePids,
+  start,
+  stockpipe,
+  writeResult,
+} from "./lib.mjs";
 
 /** A webhook that answers 200 and notes when each alert arrived. */
 async function webhook() {
@@ -114,10 +126,6 @@ async function throughputRun({ count, groupWindowMs, run }) {
   }
 }
 
-function percentile(sorted, q) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined;
-}
-
 async function latencyRun({ rate, seconds, run }) {
   const topic = `bench-notify-latency-${Date.now().toString(36)}-${run}`;
   const alerts = `${topic}.alerts`;
@@ -164,8 +172,8 @@ async function latencyRun({ rate, seconds, run }) {
     rate,
     alerts: total,
     delivered: hook.arrived.size,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1),
   };
   process.stderr.write(`notify latency run ${run} at ${rate}/s: p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms\n`);

@@ -72,6 +72,7 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
   const { analyze } = await import("../pipeline/analyze/analyze");
   const { analyticsSettings } = await import("../pipeline/analyze/settings");
   const { parseFrom } = await import("../pipeline/group/position");
+  const { groupReadSettings } = await import("../pipeline/group/options");
   const c = ctx.config;
   await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
   const settings = analyticsSettings(c);
@@ -98,14 +99,11 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
       return analyze(
         ctx.loaded,
         {
+          ...groupReadSettings(c),
           topic: c.kafka.topic,
           group,
-          from: c.consumer.from,
           reset: f.reset,
           exitAtEnd: f.exitAtEnd,
-          batchSize: c.consumer.batchSize,
-          partitionsConcurrently: c.consumer.partitionsConcurrently,
-          maxMessageBytes: c.consumer.maxMessageBytes,
           settings,
           transactionTimeoutMs: c.analytics.transactionTimeoutMs,
           signal: run.signal,

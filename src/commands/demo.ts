@@ -95,7 +95,7 @@ const DAILY_OHLC = `
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
-  const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, notifyDemo, streamDemo } = await import("../pipeline/demo");
   const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
   const loaded = demoConfig(ctx.loaded);
@@ -194,6 +194,20 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     "table",
   );
 
+  const notified = await withSpinner(
+    "notify: delivering the alerts to a local webhook",
+    () => notifyDemo(loaded, new AbortController().signal),
+    (r) =>
+      `notify: ${n(r.delivered)} alerts in ${n(r.messages.length)} messages to a local webhook (${r.url}), ${n(r.suppressed)} repeats left out by the cool-down`,
+  );
+  const { wording } = await import("../notify/format");
+  const context = { timeZone: config.market.timeZone, dashboardUrl: config.dashboard.url };
+  for (const m of notified.messages.slice(0, 5))
+    process.stderr.write(
+      `  ${wording({ destination: "local-webhook", alerts: m.alerts, suppressed: m.suppressed, key: "" }, context).title}\n`,
+    );
+  if (notified.messages.length > 5) process.stderr.write(`  … and ${notified.messages.length - 5} more messages\n`);
+
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const ok = inCassandra === produced && inLake === produced;
   const summary = [
@@ -203,6 +217,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  Cassandra  ${n(inCassandra)} rows in ${DEMO.keyspace}.ticks`,
     `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${DEMO.prefix}/ticks/`,
     `  analyze    ${n(bars.length)} 1-minute bars, ${n(alerts.length)} alerts (bars of ${config.analytics.intervals.join(", ")} on ${DEMO.topic}.bars.<interval>)`,
+    `  notify     ${n(notified.delivered)} alerts delivered in ${n(notified.messages.length)} messages (grouped within 1 s; configure Slack, Teams, Discord, e-mail: notify.destinations)`,
     `  time       ${seconds}s`,
     `  ${ok ? chalk.green("✔ both sinks hold every produced tick exactly once") : chalk.red("✖ counts differ")}`,
     "",
@@ -212,6 +227,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  STOCKPIPE_KAFKA_TOPIC=${DEMO.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${DEMO.keyspace} STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe verify`,
     `  stockpipe tail ${DEMO.topic}.bars.1m -n 5`,
     `  stockpipe tail ${DEMO.topic}.alerts`,
+    `  stockpipe notify test <destination>                          # after adding one to notify.destinations`,
     `  stockpipe dashboard --topic ${DEMO.topic} --from earliest     # candles, alerts and health in the browser`,
     `  stockpipe topic describe ${DEMO.topic}`,
     "",

@@ -6,6 +6,7 @@ import type { NotifyResult } from "../pipeline/notify/notify";
 import { formatElapsed } from "../ui/status";
 import { peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
+import { configFieldName, withFlagNames } from "./fields";
 import { longRunning } from "./longRunning";
 import { examples, formatOption } from "./options";
 
@@ -62,11 +63,6 @@ delivers again what was in flight, with the same idempotency key.
     });
 }
 
-/** The alerts topic of the tick topic, as analyze names it. */
-function alertsTopic(ctx: CommandContext): string {
-  return ctx.config.analytics.alertsTopic.replace("{topic}", ctx.config.kafka.topic);
-}
-
 async function setup(ctx: CommandContext) {
   const { resolveDestinations } = await import("../notify/destinations");
   const { compileRoutes } = await import("../notify/routes");
@@ -81,14 +77,19 @@ async function setup(ctx: CommandContext) {
 
 async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void> {
   const { notify } = await import("../pipeline/notify/notify");
+  const { groupReadSettings } = await import("../pipeline/group/options");
+  const { parseFrom } = await import("../pipeline/group/position");
   const c = ctx.config;
+  await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
   const { destinations, routes, context } = await setup(ctx);
   if (destinations.length === 0)
     throw new UsageError("no destinations: notify.destinations in the config names none", {
       hint: "add one, e.g. notify: { destinations: { desk: { kind: slack, urlEnv: SLACK_WEBHOOK_URL } }, routes: [{ to: [desk] }] }",
     });
   if (routes.length === 0) log.warn("notify.routes is empty: no alert goes anywhere (a route without selectors takes every alert)");
-  const topic = f.topic ?? alertsTopic(ctx);
+  const { outputTopics } = await import("../pipeline/analyze/settings");
+  // The alerts topic of the tick topic, as analyze names it.
+  const topic = f.topic ?? outputTopics(c, c.kafka.topic, []).alerts;
   const group = c.notify.group;
   const started = performance.now();
   let progress = { alerts: 0, delivered: 0, messages: 0, suppressed: 0, failed: 0 };
@@ -109,14 +110,11 @@ async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void>
       return notify(
         ctx.loaded,
         {
+          ...groupReadSettings(c),
           topic,
           group,
-          from: c.consumer.from,
           reset: f.reset,
           exitAtEnd: f.exitAtEnd,
-          batchSize: c.consumer.batchSize,
-          partitionsConcurrently: c.consumer.partitionsConcurrently,
-          maxMessageBytes: c.consumer.maxMessageBytes,
           signal: run.signal,
           destinations,
           routes,

@@ -21,8 +21,10 @@ const MONTHS: Record<string, number> = {
 };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
+/** A zone's wall clock to the second (and, `withZone`, the zone's short name: EST, GMT+8). */
+function formatter(timeZone: string, withZone = false): Intl.DateTimeFormat {
+  const key = `${timeZone}|${withZone}`;
+  let f = formatters.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
       timeZone,
@@ -33,10 +35,18 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       hour: "2-digit",
       minute: "2-digit",
       second: "2-digit",
+      timeZoneName: withZone ? "short" : undefined,
     });
-    formatters.set(timeZone, f);
+    formatters.set(key, f);
   }
   return f;
+}
+
+/** `2024-01-02 09:31:07 EST`: a moment on the wall clock of `timeZone`, with the zone's short name. */
+export function wallClockText(ms: number, timeZone: string): string {
+  const p: Record<string, string> = {};
+  for (const x of formatter(timeZone, true).formatToParts(new Date(ms))) p[x.type] = x.value;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
 }
 
 interface Wall {

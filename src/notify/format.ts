@@ -9,6 +9,7 @@
  * - Generic webhook: `{type: "stockpipe.alerts", key, destination, count, suppressed, alerts: [alert v1 …]}`.
  */
 import type { Alert } from "../model/alert";
+import { wallClockText } from "../model/time";
 import type { AlertGroup, HttpKind, MessageContext } from "./types";
 
 const MAX_LINES = 10;
@@ -23,26 +24,9 @@ export function moveText(a: Alert): string {
   return `${v >= 0 ? "+" : ""}${v.toFixed(2)}%`;
 }
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
 /** `2024-01-02 09:31:07 EST`: the alert's time in the market's zone. */
 export function whenText(iso: string, timeZone: string): string {
-  let f = clocks.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "short",
-    });
-    clocks.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+  return wallClockText(Date.parse(iso), timeZone);
 }
 
 export function chartUrl(symbol: string, ctx: MessageContext): string | undefined {

@@ -42,6 +42,13 @@ describe("stockpipe demo", () => {
       expect(tableRows(r.stdout, "MSFT").length).toBeGreaterThanOrEqual(2);
       expect(r.stdout).toMatch(/│ AAPL +│ priceMove +│ warning +│ AAPL rose 4\.\d\d% from/);
       expect(r.stderr).toMatch(/analyze +[\d,]+ 1-minute bars, [\d,]+ alerts/);
+      // notify's step: the HSI file's burst of opening gaps reaches the local webhook grouped, in fewer messages.
+      const notified = /notify +([\d,]+) alerts delivered in ([\d,]+) messages/.exec(r.stderr);
+      expect(notified, r.stderr).not.toBeNull();
+      const [delivered, messages] = [Number(notified![1]!.replace(/,/g, "")), Number(notified![2]!.replace(/,/g, ""))];
+      expect(delivered).toBeGreaterThan(100);
+      expect(messages).toBeLessThan(delivered / 10);
+      expect(r.stderr).toMatch(/\d+ (openingGap )?alerts.*, largest: \S+ \S+/);
       const file = readFileSync(join(ROOT, "data", "indexProcessed-HSI.csv"), "utf8").split("\n");
       for (const day of ["2010-01-04", "2010-01-06", "2010-01-08"]) {
         const [, , open, high, low, close] = file.find((l) => l.startsWith(`HSI,${day},`))!.split(",");

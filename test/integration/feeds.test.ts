@@ -6,57 +6,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { start } from "../faults/processes";
 import { alpacaServer, alpacaTrades, FeedServer, until } from "../feeds/servers";
+import { feedTopics } from "../feeds/topics";
 import { stockpipe, uniqueName } from "../helpers";
 
-const { Kafka, logLevel } = kafkajs;
-const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
-const topics: string[] = [];
-const servers: FeedServer[] = [];
-const keyspace = uniqueName("feeds").replace(/-/g, "_");
+const { servers, keyspace, newTopic, readTopic, cleanup } = feedTopics("feed");
 const CREDENTIALS = { APCA_API_KEY_ID: "key-id", APCA_API_SECRET_KEY: "its-secret" };
 
-afterAll(async () => {
-  for (const s of servers) await s.close();
-  await stockpipe(["query", `DROP KEYSPACE IF EXISTS ${keyspace}`], { env: { STOCKPIPE_CASSANDRA_KEYSPACE: keyspace } });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => {});
-  await admin.disconnect();
-});
-
-async function newTopic(): Promise<string> {
-  const name = uniqueName("test-feed");
-  const r = await stockpipe(["topic", "create", name, "-p", "3"]);
-  expect(r.code, r.stderr).toBe(0);
-  topics.push(name, `${name}.dlq`);
-  return name;
-}
-
-/** Every message value of a topic, from the beginning (the count expected). */
-async function readTopic(topic: string, expected: number): Promise<Record<string, unknown>[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName("test-reader") });
-  const out: Record<string, unknown>[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${expected} messages`)), 60_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push(JSON.parse(message.value!.toString()));
-        if (out.length >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
+afterAll(cleanup);
 
 /** What a trade must become, computed here from what the server sent. */
 function expectedTick(t: ReturnType<typeof alpacaTrades>[number]) {

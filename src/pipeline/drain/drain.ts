@@ -12,7 +12,7 @@ import { openDeadLetterQueue } from "../../kafka/dlq";
 import type { LatencyRecorder } from "../../kafka/latency";
 import { log } from "../../log";
 import type { Sink } from "../../sinks/types";
-import type { GroupReadOptions } from "../group/options";
+import { type GroupReadOptions, groupReadSettings } from "../group/options";
 import { runGroup } from "../group/runner";
 import { CommitScheduler } from "./commits";
 import { type DrainCounts, sinkWriter } from "./writer";
@@ -57,14 +57,7 @@ export function drainSettings(
   config: ResolvedConfig,
 ): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from" | "fetchMaxBytes" | "fetchMaxBytesPerPartition"> {
   const c = config.consumer;
-  return {
-    batchSize: c.batchSize,
-    partitionsConcurrently: c.partitionsConcurrently,
-    maxMessageBytes: c.maxMessageBytes,
-    from: c.from,
-    fetchMaxBytes: c.fetchMaxBytes,
-    fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition,
-  };
+  return { ...groupReadSettings(config), fetchMaxBytes: c.fetchMaxBytes, fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition };
 }
 
 export async function drain(loaded: LoadedConfig, o: DrainOptions, events: DrainEvents = {}): Promise<DrainResult> {

@@ -1,3 +1,5 @@
+import type { ResolvedConfig } from "../../config/schema";
+
 /** What the consumer-group loops (the drain, analyze) share: how they read their topic and when they stop. */
 export interface GroupReadOptions {
   topic: string;
@@ -20,4 +22,12 @@ export interface GroupReadOptions {
 export interface Position {
   next: string;
   lag: number;
+}
+
+/** How every group loop reads, from `consumer.*`: where a new group starts, chunk size, parallelism, size limit. */
+export function groupReadSettings(
+  config: ResolvedConfig,
+): Pick<GroupReadOptions, "from" | "batchSize" | "partitionsConcurrently" | "maxMessageBytes"> {
+  const c = config.consumer;
+  return { from: c.from, batchSize: c.batchSize, partitionsConcurrently: c.partitionsConcurrently, maxMessageBytes: c.maxMessageBytes };
 }
