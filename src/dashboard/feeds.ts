@@ -1,7 +1,8 @@
 /**
- * The dashboard's inputs: the tick topic, the bars topic of its interval and the alerts topic, each read on and
- * on (read_committed, a throwaway group that commits nothing) into the state. A bars or alerts topic that does
- * not exist yet (no `analyze` has run) is waited for, and the feed says so.
+ * The dashboard's inputs: the tick topic, the bars topic of its interval, the alerts topic and notify's status
+ * topic, each read on and on (read_committed, a throwaway group that commits nothing) into the state. A topic
+ * other than the ticks' that does not exist yet (no `analyze` or `notify` has run) is waited for, and the feed
+ * says so.
  */
 import type { Kafka } from "kafkajs";
 import { errorMessage } from "../errors";
@@ -10,11 +11,12 @@ import { type ReadFrom, readMessages } from "../kafka/reader";
 import { type Alert, decodeAlert } from "../model/alert";
 import { type Bar, barProblem } from "../model/bar";
 import { parseJsonObject } from "../model/json";
+import { type DestinationStatus, decodeStatus } from "../notify/status";
 
 export type FeedState = "starting" | "live" | "waiting" | "failed";
 
 export interface FeedStatus {
-  name: "ticks" | "bars" | "alerts";
+  name: "ticks" | "bars" | "alerts" | "notify";
   topic: string;
   state: FeedState;
   /** Messages read, and messages that were not a valid record of the feed's kind. */
@@ -27,13 +29,15 @@ export interface FeedSinks {
   tick(symbol: string, tsMs: number, price: number, volume: number): void;
   bar(bar: Bar): void;
   alert(alert: Alert): void;
+  /** What notify said last of a destination. */
+  destination(status: DestinationStatus): void;
   /** A feed's state changed (or a batch was read). */
   status(s: FeedStatus): void;
 }
 
 export interface FeedOptions {
   kafka: Kafka;
-  topics: { ticks: string; bars: string; alerts: string };
+  topics: { ticks: string; bars: string; alerts: string; notify: string };
   ticksFrom: ReadFrom;
   barsFrom: ReadFrom;
   alertsFrom: ReadFrom;
@@ -108,7 +112,8 @@ async function follow(
       if (err instanceof TopicNotFoundError) {
         if (required && first) throw err;
         status.state = "waiting";
-        status.message = `topic ${status.topic} does not exist yet${status.name === "ticks" ? "" : ": run `stockpipe analyze` to make it"}`;
+        const maker = status.name === "notify" ? "notify" : "analyze";
+        status.message = `topic ${status.topic} does not exist yet${status.name === "ticks" ? "" : `: run \`stockpipe ${maker}\` to make it`}`;
       } else {
         status.state = "failed";
         status.message = `reading ${status.topic} failed: ${errorMessage(err)}; trying again`;
@@ -125,13 +130,14 @@ function statusOf(name: FeedStatus["name"], topic: string): FeedStatus {
 }
 
 /**
- * Starts the three feeds. Resolves once the tick feed is reading (or rejects with TopicNotFoundError when the tick
+ * Starts the four feeds. Resolves once the tick feed is reading (or rejects with TopicNotFoundError when the tick
  * topic does not exist); `done` resolves when every feed has stopped.
  */
 export async function startFeeds(o: FeedOptions, sinks: FeedSinks): Promise<{ done: Promise<void>; statuses: FeedStatus[] }> {
   const ticks = statusOf("ticks", o.topics.ticks);
   const bars = statusOf("bars", o.topics.bars);
   const alerts = statusOf("alerts", o.topics.alerts);
+  const notify = statusOf("notify", o.topics.notify);
   const admin = o.kafka.admin();
   await admin.connect();
   try {
@@ -155,6 +161,12 @@ export async function startFeeds(o: FeedOptions, sinks: FeedSinks): Promise<{ do
       if (a?.ok) sinks.alert(a.alert);
       return a?.ok === true;
     }),
+    // A compacted topic: from its start, the latest record of each destination.
+    follow(o, sinks, notify, "earliest", false, (value) => {
+      const d = decodeStatus(value);
+      if (d) sinks.destination(d);
+      return d !== undefined;
+    }),
   ];
-  return { done: Promise.all(feeds).then(() => {}), statuses: [ticks, bars, alerts] };
+  return { done: Promise.all(feeds).then(() => {}), statuses: [ticks, bars, alerts, notify] };
 }

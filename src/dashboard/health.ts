@@ -7,6 +7,7 @@ import type { Admin } from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
 import { errorMessage } from "../errors";
 import { type Check, checks, runCheck } from "../health/checks";
+import type { DestinationStatus } from "../notify/status";
 
 export interface GroupHealth {
   group: string;
@@ -33,6 +34,8 @@ export interface Health {
   dlq: number | null;
   late: number | null;
   services: ServiceHealth[];
+  /** Where notify delivers alerts, and how that goes (from its status topic). */
+  destinations?: DestinationStatus[];
   error?: string;
 }
 

@@ -10,6 +10,7 @@ import type { Metrics } from "../metrics/metrics";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import type { Interval } from "../model/interval";
+import type { DestinationStatus } from "../notify/status";
 import type { FeedSinks, FeedStatus } from "./feeds";
 import type { Health, HealthMonitor } from "./health";
 import type { HistorySource } from "./history";
@@ -42,6 +43,8 @@ export class Hub {
   private readonly clients = new Set<ServerResponse>();
   private pendingBars: Bar[] = [];
   private health?: Health;
+  /** What notify said last of each destination. */
+  private readonly destinations = new Map<string, DestinationStatus>();
   private feeds: FeedStatus[] = [];
   private feedsChanged = false;
   private readonly announced = new Map<string, string>();
@@ -77,6 +80,9 @@ export class Hub {
       alert: (alert: Alert) => {
         if (this.alerts.add(alert)) this.broadcast(EVENTS.alert, alert);
       },
+      destination: (d) => {
+        this.destinations.set(d.destination, d);
+      },
       status: (s) => {
         // The statuses are the feeds' own objects, changed in place: compare with what was last announced.
         const now = `${s.state}|${s.message ?? ""}`;
@@ -98,7 +104,10 @@ export class Hub {
       if (sampling) return;
       sampling = true;
       try {
-        this.health = await monitor.sample();
+        this.health = {
+          ...(await monitor.sample()),
+          destinations: [...this.destinations.values()].sort((a, b) => a.destination.localeCompare(b.destination)),
+        };
         this.broadcast(EVENTS.health, this.health);
       } finally {
         sampling = false;

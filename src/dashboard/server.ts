@@ -11,6 +11,7 @@ import type { ReadFrom } from "../kafka/reader";
 import { log } from "../log";
 import { listen, Metrics } from "../metrics/metrics";
 import { parseInterval } from "../model/interval";
+import { statusTopic } from "../notify/status";
 import { startFeeds } from "./feeds";
 import { HealthMonitor } from "./health";
 import { cassandraHistory, type HistorySource, kafkaHistory } from "./history";
@@ -89,7 +90,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     started = await startFeeds(
       {
         kafka,
-        topics: { ticks: o.topic, bars: o.barsTopic, alerts: o.alertsTopic },
+        topics: { ticks: o.topic, bars: o.barsTopic, alerts: o.alertsTopic, notify: statusTopic(o.alertsTopic) },
         ticksFrom: o.ticksFrom,
         barsFrom: { time: Date.now() - 1000 * interval.ms },
         alertsFrom: { last: 200 },

@@ -6,14 +6,16 @@
  * .cache/test-artifacts/dashboard/. Also: /metrics parsed as Prometheus would, and bad input.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import kafkajs from "kafkajs";
 import parsePrometheus from "parse-prometheus-text-format";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, stockpipe, uniqueName } from "../helpers";
+import { HookServer } from "../notify/servers";
 import { oracleBars, oracleTicks, readTopic } from "../oracle";
 import { launchBrowser } from "../setup/chromium.mjs";
 
@@ -224,6 +226,42 @@ describe("stockpipe dashboard in Chromium", () => {
     await shot(page, "3-alert");
     await item.locator("a").click();
     await expect.poll(() => page.locator("#chart-symbol").textContent()).toBe(symbol);
+  });
+
+  it("lists notify's destinations with what each delivered, and the last problem of one that refuses", async () => {
+    const hooks = await HookServer.start();
+    try {
+      hooks.always("/gone", { status: 404, body: "no_service" });
+      const file = join(mkdtempSync(join(tmpdir(), "sp-dash-notify-")), "stockpipe.json");
+      writeFileSync(
+        file,
+        JSON.stringify({
+          notify: {
+            groupWindowMs: 0,
+            cooldownMs: 0,
+            destinations: { desk: { kind: "webhook", url: hooks.url("/desk") }, gone: { kind: "slack", url: hooks.url("/gone"), ratePerMinute: 60_000 } },
+            routes: [{ to: ["desk", "gone"] }],
+          },
+        }),
+      );
+      const alerts = (await readTopic(kafka, `${topic}.alerts`)).length;
+      expect(alerts).toBeGreaterThan(0);
+      const r = await stockpipe(["notify", "--exit-at-end", "-g", uniqueName("dash-notify"), "--from", "earliest"], {
+        env: { ...env, STOCKPIPE_CONFIG: file },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const rows = page.locator("#destinations tr");
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
+      const text = (await page.locator("#destinations").textContent()) ?? "";
+      expect(text).toContain("desk (webhook)");
+      expect(text).toContain(`${alerts.toLocaleString("en-US")} in ${alerts.toLocaleString("en-US")}`);
+      expect(text).toContain("gone (slack)");
+      expect(text).toContain("gone refused it: HTTP 404 Not Found: no_service");
+      expect(text).not.toContain("/gone");
+      await shot(page, "3b-destinations");
+    } finally {
+      await hooks.close();
+    }
   });
 
   it("reconnects after the server restarts and goes on with live data", async () => {

@@ -1,4 +1,5 @@
-// The health panel: the topic's rates, the consumer groups on it, the services, and the page's own feeds.
+// The health panel: the topic's rates, the consumer groups on it, the services, notify's destinations, and the
+// page's own feeds.
 import { hms, num } from "./format.js";
 import { $ } from "./state.js";
 
@@ -49,6 +50,23 @@ export function renderHealth(health, feeds) {
     );
     services.id = "services";
     box.append(services);
+    if (health.destinations?.length) {
+      box.append(el("h3", "Alert destinations (notify)"));
+      const d = table(
+        ["destination", "endpoint", "delivered", "left out", "failed", "last delivery", "last problem"],
+        health.destinations.map((x) => [
+          `${x.destination} (${x.kind})`,
+          x.endpoint,
+          `${num.format(x.alerts)} in ${num.format(x.messages)}`,
+          num.format(x.suppressed),
+          el("span", num.format(x.failed), x.failed ? "bad" : "ok"),
+          x.lastDelivery ? hms(Date.parse(x.lastDelivery)) : "–",
+          x.lastError ? el("span", `${hms(Date.parse(x.lastError.at))} ${x.lastError.reason}`, "bad") : "–",
+        ]),
+      );
+      d.id = "destinations";
+      box.append(d);
+    }
   }
   box.append(el("h3", "This page's feeds"));
   const f = table(

@@ -4,7 +4,8 @@
  * its destinations' outboxes (outbox.ts), and its offset is committed only once every delivery it owes is done —
  * delivered, or dead-lettered to `<topic>.alerts.dlq` with the reason and the destination (a `notify-destination`
  * header, which `dlq replay` keeps, so a replayed letter goes to that destination alone). At least once: after a
- * crash the alerts past the last commit are delivered again, with the same idempotency keys.
+ * crash the alerts past the last commit are delivered again, with the same idempotency keys. Each destination's
+ * counts go to `<topic>.notify-status` (status.ts), where the dashboard shows them.
  */
 import type { KafkaMessage } from "kafkajs";
 import type { LoadedConfig } from "../../config/loader";
@@ -21,6 +22,7 @@ import type { GroupReadOptions } from "../group/options";
 import { type GroupContext, type GroupHandler, runGroup } from "../group/runner";
 import { type AlertRef, Outbox } from "./outbox";
 import { Pending } from "./pending";
+import { StatusPublisher } from "./status";
 
 /** The header a dead-lettered alert carries: the destination it could not reach. */
 export const DESTINATION_HEADER = "notify-destination";
@@ -99,7 +101,12 @@ export async function notify(loaded: LoadedConfig, o: NotifyOptions, events: Not
     },
     async (group) => {
       const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions);
-      notifier = new Notifier(o, group, dlq, counts, events);
+      const status = new StatusPublisher(group.kafka, o.topic, o.group);
+      await status.open().catch(async (err) => {
+        await dlq.close();
+        throw err;
+      });
+      notifier = new Notifier(o, group, dlq, status, counts, events);
       return notifier;
     },
   );
@@ -117,6 +124,7 @@ class Notifier implements GroupHandler {
     private readonly o: NotifyOptions,
     private readonly group: GroupContext,
     private readonly dlq: { dlq: DeadLetterQueue; close(): Promise<void> },
+    private readonly status: StatusPublisher,
     private readonly counts: NotifyCounts,
     private readonly events: NotifyEvents,
   ) {
@@ -204,6 +212,7 @@ class Notifier implements GroupHandler {
     this.counts.byDestination[name] = { ...box.stats };
     for (const r of refs) this.pending.done(r.partition, r.offset);
     this.commits.soon();
+    void this.status.publish(this.boxes.values());
   }
 
   /** Copies each outbox's counts into the run's. */
@@ -228,6 +237,7 @@ class Notifier implements GroupHandler {
 
   tick(): void {
     this.commits.soon();
+    void this.status.publish(this.boxes.values());
   }
 
   private async drainAll(): Promise<void> {
@@ -249,6 +259,7 @@ class Notifier implements GroupHandler {
   async close(): Promise<void> {
     for (const b of this.boxes.values()) b.cancel();
     closeMail();
+    await this.status.close(this.boxes.values());
     await this.dlq.close();
   }
 }

@@ -45,7 +45,15 @@ export class Outbox {
   private queue: Promise<void> = Promise.resolve();
   private readonly limiter?: RateLimiter;
   /** Messages and alerts delivered, alerts left out, messages that could not be delivered. */
-  readonly stats = { messages: 0, alerts: 0, suppressed: 0, failed: 0, retries: 0, lastDelivery: undefined as string | undefined };
+  readonly stats: {
+    messages: number;
+    alerts: number;
+    suppressed: number;
+    failed: number;
+    retries: number;
+    lastDelivery?: string;
+    lastError?: { at: string; reason: string };
+  } = { messages: 0, alerts: 0, suppressed: 0, failed: 0, retries: 0 };
 
   constructor(
     readonly destination: Destination,
@@ -111,6 +119,7 @@ export class Outbox {
         signal: this.s.signal,
         onRetry: (reason, attempt, delayMs) => {
           this.stats.retries++;
+          this.stats.lastError = { at: new Date().toISOString(), reason };
           this.events.retrying?.(d.name, reason, attempt, delayMs);
         },
       });
@@ -122,7 +131,10 @@ export class Outbox {
       this.stats.messages++;
       this.stats.alerts += alerts.length;
       this.stats.lastDelivery = new Date().toISOString();
-    } else this.stats.failed++;
+    } else {
+      this.stats.failed++;
+      this.stats.lastError = { at: new Date().toISOString(), reason: delivery.reason };
+    }
     await this.events.sent(this, refs, delivery, Date.now() - started);
   }
 

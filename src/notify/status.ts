@@ -1,0 +1,39 @@
+/**
+ * What notify says of each destination, for whoever watches the pipeline (the dashboard's health panel): one
+ * JSON record per destination on the compacted topic `<alerts topic>.notify-status`, keyed by the destination's
+ * name, the latest winning. Written by `notify` as its counts change (every few seconds at most) and when it stops.
+ */
+import type { DestinationKind } from "./types";
+
+export interface DestinationStatus {
+  destination: string;
+  kind: DestinationKind;
+  /** scheme://host/… only: never the secret path. */
+  endpoint: string;
+  group: string;
+  messages: number;
+  alerts: number;
+  suppressed: number;
+  failed: number;
+  retries: number;
+  lastDelivery?: string;
+  /** The last attempt that did not deliver, and why. */
+  lastError?: { at: string; reason: string };
+  /** When this record was written. */
+  at: string;
+}
+
+export function statusTopic(alertsTopic: string): string {
+  return `${alertsTopic}.notify-status`;
+}
+
+/** A status record's value, or undefined when it is not one. */
+export function decodeStatus(value: Buffer | null): DestinationStatus | undefined {
+  if (!value) return undefined;
+  try {
+    const s = JSON.parse(value.toString("utf8")) as DestinationStatus;
+    return typeof s?.destination === "string" && typeof s.messages === "number" ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
