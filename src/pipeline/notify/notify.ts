@@ -164,7 +164,12 @@ class Notifier implements GroupHandler {
     for (const r of chunk.alerts)
       this.route({ alert: r.record, partition: chunk.partition, offset: r.offset, message: byOffset.get(r.offset)! });
     this.pending.handled(chunk.partition, chunk.nextOffset);
-    while (this.pending.size > MAX_OWED && !this.group.signal.aborted) await this.pending.changed();
+    if (this.pending.size > MAX_OWED) {
+      // Too much owed: wait for deliveries to be done (or the run to stop) before reading on.
+      const signal = this.group.signal;
+      const stopped = new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+      while (this.pending.size > MAX_OWED && !signal.aborted) await Promise.race([this.pending.changed(), stopped]);
+    }
     return this.commits.owns(chunk.partition);
   }
 

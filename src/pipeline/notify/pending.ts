@@ -67,5 +67,6 @@ export class Pending {
       this.owed.delete(p);
       this.handledUpTo.delete(p);
     }
+    for (const w of this.waiters.splice(0)) w();
   }
 }
