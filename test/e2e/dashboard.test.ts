@@ -239,7 +239,10 @@ describe("stockpipe dashboard in Chromium", () => {
           notify: {
             groupWindowMs: 0,
             cooldownMs: 0,
-            destinations: { desk: { kind: "webhook", url: hooks.url("/desk") }, gone: { kind: "slack", url: hooks.url("/gone"), ratePerMinute: 60_000 } },
+            destinations: {
+              desk: { kind: "webhook", url: hooks.url("/desk") },
+              gone: { kind: "slack", url: hooks.url("/gone"), ratePerMinute: 60_000 },
+            },
             routes: [{ to: ["desk", "gone"] }],
           },
         }),
