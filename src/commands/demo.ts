@@ -92,6 +92,11 @@ const DAILY_OHLC = `
     FROM ticks GROUP BY symbol, day)
   SELECT * FROM daily QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY day DESC) <= 5 ORDER BY symbol, day`;
 
+/** `1 message`, `3 messages`. */
+function plural(count: number, word: string): string {
+  return `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
+}
+
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
@@ -217,7 +222,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     `  Cassandra  ${n(inCassandra)} rows in ${DEMO.keyspace}.ticks`,
     `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${DEMO.prefix}/ticks/`,
     `  analyze    ${n(bars.length)} 1-minute bars, ${n(alerts.length)} alerts (bars of ${config.analytics.intervals.join(", ")} on ${DEMO.topic}.bars.<interval>)`,
-    `  notify     ${n(notified.delivered)} alerts delivered in ${n(notified.messages.length)} messages (grouped within 1 s; configure Slack, Teams, Discord, e-mail: notify.destinations)`,
+    `  notify     ${n(notified.delivered)} alerts delivered in ${plural(notified.messages.length, "message")} (grouped within 1 s; configure Slack, Teams, Discord, e-mail: notify.destinations)`,
     `  time       ${seconds}s`,
     `  ${ok ? chalk.green("✔ both sinks hold every produced tick exactly once") : chalk.red("✖ counts differ")}`,
     "",
