@@ -15,6 +15,7 @@ const COMMANDS = [
   "dlq",
   "verify",
   "demo",
+  "notify",
   "local",
   "config",
   "doctor",
@@ -47,6 +48,7 @@ describe("stockpipe CLI shell", () => {
       ["config", "reference"],
       ["topic", "lag"],
       ["dlq", "replay"],
+      ["notify", "test"],
     ];
     const results = await Promise.all(all.map((c) => stockpipe([...c, "--help"])));
     results.forEach((r, i) => {
