@@ -219,7 +219,7 @@ describe("stockpipe notify", () => {
     expect(hooks.received.length).toBe(before);
   });
 
-  it("waits out a 429's Retry-After, rides out a 500, dead-letters a 404 — and dlq replay sends it to that destination alone", async () => {
+  it("waits out a 429's Retry-After, rides out a minute of 500s, dead-letters a 404 — and dlq replay sends it to that destination alone", async () => {
     const list = [
       alert("AAPL", "priceMove", "warning", 4, "2024-01-02T14:31:00.000Z"),
       alert("MSFT", "priceMove", "critical", -6, "2024-01-02T14:32:00.000Z"),
@@ -231,7 +231,7 @@ describe("stockpipe notify", () => {
     hooks.always(`${p}/gone`, { status: 404, body: "no_service" });
     const file = config(
       p,
-      { groupWindowMs: 0, cooldownMs: 0, retryForMs: 60_000, routes: [{ to: ["limited", "down", "gone", "fine"] }] },
+      { groupWindowMs: 0, cooldownMs: 0, retryForMs: 300_000, routes: [{ to: ["limited", "down", "gone", "fine"] }] },
       { limited: { kind: "slack" }, down: { kind: "discord" }, gone: { kind: "slack" }, fine: { kind: "webhook" } },
     );
     const env = { STOCKPIPE_CONFIG: file, STOCKPIPE_KAFKA_TOPIC: topic };
@@ -247,8 +247,10 @@ describe("stockpipe notify", () => {
     const limited = hooks.at(`${p}/limited`);
     expect(limited[0]!.status).toBe(429);
     expect(limited[1]!.at - limited[0]!.at).toBeGreaterThanOrEqual(950);
-    // The down one recovers: everything it missed arrives, once each.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The down one answers 500 for a minute, then recovers: everything it missed arrives, once each.
+    const downSince = hooks.at(`${p}/down`)[0]!.at;
+    await new Promise((r) => setTimeout(r, Math.max(0, downSince + 60_000 - Date.now())));
+    expect(hooks.at(`${p}/down`).length).toBeGreaterThan(2);
     hooks.always(`${p}/down`, undefined);
     expect(await run.done, run.err()).toBe(0);
     const summary = JSON.parse(run.out());
@@ -287,7 +289,7 @@ describe("stockpipe notify", () => {
   });
 
   it("delivers every alert at least once across SIGKILLs, a repeat with the same idempotency key", async () => {
-    const list = Array.from({ length: 600 }, (_, i) =>
+    const list = Array.from({ length: 1000 }, (_, i) =>
       alert(`SYM${i % 40}`, "zScore", "warning", 3.5, new Date(Date.UTC(2024, 0, 2, 14, 30) + i * 1000).toISOString()),
     );
     const { topic } = await alertsTopic([]);
@@ -295,7 +297,7 @@ describe("stockpipe notify", () => {
     const file = config(p, { groupWindowMs: 0, cooldownMs: 0, routes: [{ to: ["hook"] }] }, { hook: { kind: "webhook" } });
     const env = { STOCKPIPE_CONFIG: file, STOCKPIPE_KAFKA_TOPIC: topic };
     const group = uniqueName("notify");
-    // A webhook that takes 5 ms an alert: the 600 take seconds, and the kills land mid-stream.
+    // A webhook that takes 5 ms an alert: the 1,000 take seconds, and the kills land mid-stream.
     hooks.always(`${p}/hook`, { status: 200, delayMs: 5 });
     const feeding = (async () => {
       for (let i = 0; i < list.length; i += 20) {
