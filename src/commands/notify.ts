@@ -20,7 +20,9 @@ interface NotifyFlags {
 export function registerNotify(program: Command): void {
   const cmd = program
     .command("notify")
-    .description("deliver alerts (<topic>.alerts) to Slack, Microsoft Teams, Discord, signed webhooks and e-mail, as the config's routes say")
+    .description(
+      "deliver alerts (<topic>.alerts) to Slack, Microsoft Teams, Discord, signed webhooks and e-mail, as the config's routes say",
+    )
     .option("-g, --group <group>", "consumer group (default: notify.group)")
     .option("--topic <topic>", "the alerts topic (default: analytics.alertsTopic of kafka.topic)")
     .option("--from <where>", "earliest, latest or an ISO time: where a group without offsets starts (default: consumer.from)")

@@ -5,20 +5,27 @@
  */
 import type { DestinationKind } from "./types";
 
-export interface DestinationStatus {
-  destination: string;
-  kind: DestinationKind;
-  /** scheme://host/… only: never the secret path. */
-  endpoint: string;
-  group: string;
+/** What one destination has been sent, left out and failed so far. */
+export interface DestinationCounts {
+  /** Messages delivered, and the alerts in them. */
   messages: number;
   alerts: number;
+  /** Alerts the cool-down left out. */
   suppressed: number;
+  /** Messages that could not be delivered (their alerts were dead-lettered). */
   failed: number;
   retries: number;
   lastDelivery?: string;
   /** The last attempt that did not deliver, and why. */
   lastError?: { at: string; reason: string };
+}
+
+export interface DestinationStatus extends DestinationCounts {
+  destination: string;
+  kind: DestinationKind;
+  /** scheme://host/… only: never the secret path. */
+  endpoint: string;
+  group: string;
   /** When this record was written. */
   at: string;
 }

@@ -15,6 +15,7 @@ import { log } from "../../log";
 import type { Delivery } from "../../notify/deliver";
 import { closeMail } from "../../notify/mail";
 import { destinationsOf, type Route } from "../../notify/routes";
+import type { DestinationCounts } from "../../notify/status";
 import type { Destination, MessageContext } from "../../notify/types";
 import { CommitScheduler } from "../drain/commits";
 import type { Chunk } from "../group/chunk";
@@ -38,15 +39,6 @@ export interface NotifyOptions extends GroupReadOptions {
   /** First wait between delivery attempts (default 500 ms). */
   backoffMs?: number;
   context: MessageContext;
-}
-
-export interface DestinationCounts {
-  messages: number;
-  alerts: number;
-  suppressed: number;
-  failed: number;
-  retries: number;
-  lastDelivery?: string;
 }
 
 export interface NotifyCounts {

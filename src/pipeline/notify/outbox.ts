@@ -12,6 +12,7 @@ import type { Alert } from "../../model/alert";
 import { uuidFrom } from "../../model/ids";
 import { type Delivery, deliver, RateLimiter } from "../../notify/deliver";
 import { attemptFor } from "../../notify/send";
+import type { DestinationCounts } from "../../notify/status";
 import type { AlertGroup, Destination, MessageContext } from "../../notify/types";
 
 /** Where an alert came from: what is committed once it is done, and what is dead-lettered if it cannot be. */
@@ -45,15 +46,7 @@ export class Outbox {
   private queue: Promise<void> = Promise.resolve();
   private readonly limiter?: RateLimiter;
   /** Messages and alerts delivered, alerts left out, messages that could not be delivered. */
-  readonly stats: {
-    messages: number;
-    alerts: number;
-    suppressed: number;
-    failed: number;
-    retries: number;
-    lastDelivery?: string;
-    lastError?: { at: string; reason: string };
-  } = { messages: 0, alerts: 0, suppressed: 0, failed: 0, retries: 0 };
+  readonly stats: DestinationCounts = { messages: 0, alerts: 0, suppressed: 0, failed: 0, retries: 0 };
 
   constructor(
     readonly destination: Destination,
