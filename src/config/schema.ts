@@ -280,6 +280,14 @@ export type SourceEntry = z.infer<typeof sourceEntry>;
 const market = z
   .object({
     timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
+    maxFutureMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(300_000)
+      .describe(
+        "How far ahead of the wall clock a tick's ts may be: a later one is rejected by produce and sent to the DLQ by analyze, so it never moves a watermark",
+      ),
   })
   .strict()
   .prefault({});

@@ -102,6 +102,26 @@ export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid |
   return undefined;
 }
 
+/**
+ * A tick stamped more than `maxFutureMs` after `nowMs` (the wall clock where it is produced or analyzed) cannot be
+ * true: a vendor's bad clock or a typo. Why it is refused, or undefined.
+ */
+export function futureProblem(tsMs: number, nowMs: number, maxFutureMs: number): Invalid | undefined {
+  const ahead = tsMs - nowMs;
+  if (ahead <= maxFutureMs) return undefined;
+  return {
+    reason: "ts in the future",
+    detail: `ts ${new Date(tsMs).toISOString()} is ${aheadText(ahead)} ahead of the clock (market.maxFutureMs allows ${aheadText(maxFutureMs)})`,
+  };
+}
+
+function aheadText(ms: number): string {
+  if (ms >= 2 * 86_400_000) return `${Math.floor(ms / 86_400_000).toLocaleString("en-US")} days`;
+  if (ms >= 2 * 3_600_000) return `${Math.floor(ms / 3_600_000)} hours`;
+  if (ms >= 600_000) return `${Math.floor(ms / 60_000)} minutes`;
+  return `${ms / 1000} s`;
+}
+
 /** A UUID from the tick's identity: symbol, ts, source, seq. */
 export function tickId(t: Pick<Tick, "symbol" | "ts" | "source" | "seq">): string {
   return uuidFrom("stockpipe.tick.v1", `${t.symbol}|${t.ts}|${t.source ?? ""}|${t.seq ?? ""}`);

@@ -239,11 +239,12 @@ async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send
   const market = { timeZone: loaded.config.market.timeZone };
   const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
   await hsi.open();
-  let rejected = (await produceFrom({ source: hsi, send, signal: o.signal })).rejected;
+  const maxFutureMs = loaded.config.market.maxFutureMs;
+  let rejected = (await produceFrom({ source: hsi, send, maxFutureMs, signal: o.signal })).rejected;
   await hsi.close();
   if (o.recording) {
     const replay = await createSource({ kind: "replay", file: o.recording }, market);
-    return rejected + (await produceFrom({ source: replay, send, signal: o.signal })).rejected;
+    return rejected + (await produceFrom({ source: replay, send, maxFutureMs, signal: o.signal })).rejected;
   }
   // History from a whole minute a few minutes ago, sent at once; then live, each tick at its event time.
   const startMs = (Math.floor(Date.now() / 60_000) - DEMO.historyMinutes) * 60_000;
@@ -255,7 +256,7 @@ async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send
     DEMO.plant.factor,
   );
   const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
-  rejected += (await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), deadline, signal: o.signal }))
+  rejected += (await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), maxFutureMs, deadline, signal: o.signal }))
     .rejected;
   return rejected;
 }

@@ -19,6 +19,9 @@ export interface SyntheticOptions {
   startMs?: number;
 }
 
+/** How far ahead of the wall clock a simulator on the clock may stamp a tick. */
+const LIVE_LEAD_MS = 1000;
+
 /** mulberry32: small, fast, good enough for simulation, and reproducible from a 32-bit seed. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -84,6 +87,7 @@ export class SyntheticSource implements Source {
       vol: 0.15 + rand() * 0.45,
     }));
     const stepMs = 1000 / this.o.eventRate;
+    const live = this.o.startMs === undefined;
     const startMs = this.o.startMs ?? performance.timeOrigin + performance.now();
     // Each symbol trades about once per (symbols / rate) seconds: that is its time step.
     const dt = states.length / this.o.eventRate / SECONDS_PER_YEAR;
@@ -92,7 +96,10 @@ export class SyntheticSource implements Source {
       s.price *= Math.exp((s.drift - (s.vol * s.vol) / 2) * dt + s.vol * Math.sqrt(dt) * gaussian(rand));
       const price = roundPrice(s.price);
       const halfSpread = Math.max(0.005, price * (0.00005 + rand() * 0.0005));
-      const eventMs = Math.floor(startMs + seq * stepMs);
+      let eventMs = Math.floor(startMs + seq * stepMs);
+      // On the clock (no start given), a run faster than its pace crowds its ticks at the clock's now instead of
+      // running ahead of it (a tick from the future is refused downstream); a paced run is never a second ahead.
+      if (live) eventMs = Math.min(eventMs, Math.floor(performance.timeOrigin + performance.now()) + LIVE_LEAD_MS);
       const tick: Tick = {
         symbol: s.symbol,
         ts: new Date(eventMs).toISOString(),

@@ -2,6 +2,9 @@
  * `stockpipe analyze` against the real local Kafka: bars compared field by field with a DuckDB computation over
  * the same ticks (test/oracle.ts), late ticks, a restart from the checkpoint, planted alerts, bad input.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import cassandra from "cassandra-driver";
 import kafkajs, { type Message } from "kafkajs";
@@ -171,6 +174,45 @@ describe("stockpipe analyze", () => {
     expect(String(rule("openingGap").message)).toContain("above the previous close 50");
     expect(new Set(alerts.map((a) => a.id)).size).toBe(4);
     expect(summary.alertsByRule).toEqual({ zScore: 1, priceMove: 1, volumeSpike: 1, openingGap: 1 });
+  });
+
+  it("never lets a tick stamped in the far future move the watermark: produce rejects it, analyze sends it to the DLQ", async () => {
+    // As a new user would meet it: one CSV row stamped 9999-12-31, then 600 good ticks of the same symbol.
+    const dir = mkdtempSync(join(tmpdir(), "sp-future-"));
+    const file = join(dir, "ticks.csv");
+    const good = Array.from({ length: 600 }, (_, i) => ({ ts: T0 + i * 500, price: 100 + (i % 7), volume: 10 + (i % 5) }));
+    writeFileSync(
+      file,
+      `symbol,ts,price,volume\nFUT,9999-12-31T23:59:59Z,1,1\n${good.map((t) => `FUT,${iso(t.ts)},${t.price},${t.volume}`).join("\n")}\n`,
+    );
+    const topic = await newTopic(1);
+    const produced = await stockpipe(["produce", "--file", file, "--topic", topic, "-f", "json"]);
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(produced.stderr).toMatch(/ts 9999-12-31T23:59:59\.000Z is [\d,]+ days ahead of the clock \(market\.maxFutureMs allows 300 s\)/);
+    expect(JSON.parse(produced.stdout)).toMatchObject({ sent: 600, rejected: 1, rejectedByReason: { "ts in the future": 1 } });
+
+    // A bad clock past produce (another producer): analyze sets it apart before it can move the watermark.
+    const future = { symbol: "FUT", ts: "9999-12-31T23:59:59.000Z", price: 1, volume: 1 };
+    const direct = await newTopic(1);
+    const messages = good.map((t) => tickMessage("FUT", t.ts, t.price, t.volume));
+    messages.splice(1, 0, { key: "FUT", value: JSON.stringify(future), headers: { schema: "tick.v1" } });
+    // One more a little ahead (within market.maxFutureMs) is a tick like any other.
+    const soon = Date.now() + 60_000;
+    messages.push(tickMessage("FUT", soon, 101, 3));
+    await producer.send({ topic: direct, messages });
+    const summary = await runAnalyze(direct, uniqueName("future"), ["--intervals", "1m", "--lateness", "2s"]);
+    expect(summary).toMatchObject({ consumed: 602, ticks: 601, late: 0, dlq: 1, dlqByReason: { "ts in the future": 1 } });
+    const dead = await records(`${direct}.dlq`);
+    expect(dead.map((d) => d.value)).toEqual([future]);
+    expect(dead[0]!.headers["dlq-reason"]).toBe("ts in the future");
+    expect(dead[0]!.headers["dlq-detail"]).toMatch(/^ts 9999-12-31T23:59:59\.000Z is [\d,]+ days ahead of the clock/);
+    // Every good tick is in its bar, as DuckDB computes them from the good ticks alone.
+    const ticks = oracleTicks(await readTopic(kafka, direct)).filter((t) => t.ts !== Date.parse(future.ts));
+    const expected = await oracleBars(ticks, { "1m": 60_000 }, 2000);
+    expect(expected.reduce((n, b) => n + b.trades, 0)).toBe(600);
+    const got = await barsOf(kafka, direct, ["1m"]);
+    expect(compareBars(got, expected)).toEqual([]);
+    expect(got.length).toBe(expected.length);
   });
 
   it("sends malformed ticks to the DLQ and refuses a bad interval or rule as a configuration error", async () => {

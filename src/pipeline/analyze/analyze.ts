@@ -12,7 +12,8 @@ import { emptyOutputs, type Outputs } from "../../analytics/partition";
 import type { LoadedConfig } from "../../config/loader";
 import type { DeadLetter } from "../../kafka/dlq";
 import { kafkaError } from "../../kafka/errors";
-import type { Chunk } from "../group/chunk";
+import { futureProblem } from "../../model/tick";
+import { type Chunk, rejectTicks } from "../group/chunk";
 import type { GroupReadOptions } from "../group/options";
 import { type GroupContext, type GroupHandler, runGroup } from "../group/runner";
 import { type OutputTopicNames, type OutputTopics, openOutputTopics, outputTopicNames } from "./outputs";
@@ -124,11 +125,7 @@ function analyzer(
       if (!tasks.holds(chunk.partition)) return false;
       const task = await tasks.task(chunk.partition);
       const out = emptyOutputs();
-      task.analyzer.process(
-        chunk.ticks,
-        chunk.ticks.map((t) => Date.parse(t.ts)),
-        out,
-      );
+      task.analyzer.process(chunk.ticks, eventTimes(chunk, loaded.config.market.maxFutureMs), out);
       const records = outputRecords(topics, {
         topic: chunk.topic,
         partition: chunk.partition,
@@ -159,6 +156,21 @@ function analyzer(
     },
     close: () => tasks.closeAll(),
   };
+}
+
+/**
+ * The chunk's event times (epoch ms), once the ticks stamped too far ahead of the clock have gone to its dead
+ * letters: one bad clock must not move the partition's watermark.
+ */
+function eventTimes(chunk: Chunk, maxFutureMs: number): number[] {
+  let ts = chunk.ticks.map((t) => Date.parse(t.ts));
+  const now = Date.now();
+  if (ts.some((x) => x - now > maxFutureMs)) {
+    const before = ts;
+    rejectTicks(chunk, (i) => futureProblem(before[i]!, now, maxFutureMs));
+    ts = chunk.ticks.map((t) => Date.parse(t.ts));
+  }
+  return ts;
 }
 
 function newResult(names: OutputTopicNames): AnalyzeResult {

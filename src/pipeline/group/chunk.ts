@@ -81,6 +81,37 @@ export function classifyChunk(
   return out;
 }
 
+/**
+ * Moves the ticks `problemOf` finds a problem with (by index into `c.ticks`) to the chunk's dead letters, keeping
+ * the parallel arrays in step. Returns how many moved.
+ */
+export function rejectTicks(c: Chunk, problemOf: (index: number) => { reason: string; detail: string } | undefined): number {
+  const byOffset = new Map(c.messages.map((m) => [m.offset, m]));
+  let kept = 0;
+  for (let i = 0; i < c.ticks.length; i++) {
+    const problem = problemOf(i);
+    if (problem) {
+      c.dead.push({ message: byOffset.get(c.tickOffsets[i]!)!, partition: c.partition, ...problem });
+      continue;
+    }
+    c.ticks[kept] = c.ticks[i]!;
+    c.tickOffsets[kept] = c.tickOffsets[i]!;
+    c.tickValues[kept] = c.tickValues[i]!;
+    if (c.producedAt.length) {
+      c.producedAt[kept] = c.producedAt[i]!;
+      c.sentAt[kept] = c.sentAt[i]!;
+    }
+    kept++;
+  }
+  const moved = c.ticks.length - kept;
+  for (const a of [c.ticks, c.tickOffsets, c.tickValues]) a.length = kept;
+  if (c.producedAt.length) {
+    c.producedAt.length = kept;
+    c.sentAt.length = kept;
+  }
+  return moved;
+}
+
 /** A chunk with no messages that moves the partition to `nextOffset` (a batch of control records only). */
 export function emptyChunk(b: Pick<Batch, "topic" | "partition" | "highWatermark">, nextOffset: string): Chunk {
   return {

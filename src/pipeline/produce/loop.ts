@@ -3,7 +3,7 @@
  * or a deadline is reached, or the signal aborts. No terminal here: rejected rows go to `onRejected`, and the
  * caller decides where ticks are sent (Kafka, or stdout for a dry run).
  */
-import type { Tick } from "../../model/tick";
+import { futureProblem, type Tick } from "../../model/tick";
 import type { Pacer } from "../../sources/pacer";
 import type { Rejected, Source } from "../../sources/types";
 
@@ -19,6 +19,8 @@ export interface ProduceOptions {
   /** Stop at this performance.now() time. */
   deadline?: number;
   signal: AbortSignal;
+  /** A tick stamped further ahead of the wall clock than this is rejected ("ts in the future"). */
+  maxFutureMs?: number;
   /** A row the source could not make a tick of; throwing stops the loop (strict mode). */
   onRejected?(item: Rejected): void | Promise<void>;
 }
@@ -41,11 +43,14 @@ export async function produceFrom(o: ProduceOptions, counts = newCounts()): Prom
   // The source stops reading at the deadline too, not only at the next tick it yields.
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
+  const reject = async (item: Rejected) => {
+    counts.rejected++;
+    counts.rejectedByReason[item.reason] = (counts.rejectedByReason[item.reason] ?? 0) + 1;
+    await o.onRejected?.(item);
+  };
   for await (const item of o.source.items(signal)) {
     if (item.kind === "rejected") {
-      counts.rejected++;
-      counts.rejectedByReason[item.reason] = (counts.rejectedByReason[item.reason] ?? 0) + 1;
-      await o.onRejected?.(item);
+      await reject(item);
       continue;
     }
     if ((o.from !== undefined && item.eventMs < o.from) || (o.to !== undefined && item.eventMs > o.to)) {
@@ -54,6 +59,12 @@ export async function produceFrom(o: ProduceOptions, counts = newCounts()): Prom
     }
     await o.pacer?.wait(item.eventMs, signal);
     if (signal.aborted) break;
+    // Against the clock when the tick leaves (after pacing: a tick held until its time is not early).
+    const future = o.maxFutureMs === undefined ? undefined : futureProblem(item.eventMs, Date.now(), o.maxFutureMs);
+    if (future) {
+      await reject({ kind: "rejected", ...future, raw: JSON.stringify(item.tick) });
+      continue;
+    }
     await o.send(item.tick);
     counts.accepted++;
     if (o.limit !== undefined && counts.accepted >= o.limit) {

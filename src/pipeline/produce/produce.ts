@@ -112,6 +112,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
         source,
         send: producer ? producer.send : o.sendTo!,
         pacer: new Pacer(o.speed, o.rate),
+        maxFutureMs: loaded.config.market.maxFutureMs,
         from: o.from,
         to: o.to,
         limit: o.limit,

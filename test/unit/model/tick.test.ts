@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeTick, encodeTick, finalizeTick, type Tick, tickId, validateTick } from "../../../src/model/tick";
+import { decodeTick, encodeTick, finalizeTick, futureProblem, type Tick, tickId, validateTick } from "../../../src/model/tick";
 
 const base: Tick = { symbol: "AAPL", ts: "2024-03-15T13:30:00.123Z", price: 172.5 };
 
@@ -127,5 +127,22 @@ describe("finalizeTick", () => {
       "price",
       "id",
     ]);
+  });
+});
+
+describe("futureProblem", () => {
+  const now = Date.parse("2026-12-06T12:00:00.000Z");
+  it("takes ticks up to the allowed skew ahead of the clock, and any tick of the past", () => {
+    expect(futureProblem(now + 300_000, now, 300_000)).toBeUndefined();
+    expect(futureProblem(Date.parse("1990-01-02T00:00:00.000Z"), now, 0)).toBeUndefined();
+  });
+  it("refuses a tick further ahead, saying how far and what allows it", () => {
+    expect(futureProblem(now + 300_001, now, 300_000)).toEqual({
+      reason: "ts in the future",
+      detail: "ts 2026-12-06T12:05:00.001Z is 300.001 s ahead of the clock (market.maxFutureMs allows 300 s)",
+    });
+    expect(futureProblem(Date.parse("9999-12-31T23:59:59.000Z"), now, 300_000)?.detail).toBe(
+      "ts 9999-12-31T23:59:59.000Z is 2,912,103 days ahead of the clock (market.maxFutureMs allows 300 s)",
+    );
   });
 });

@@ -33,6 +33,18 @@ describe("market simulator", () => {
     expect(items.map((i) => Date.parse(i.tick.ts) - first)).toEqual([0, 1, 2]);
   });
 
+  it("on the clock, never stamps a tick more than a second ahead of it however fast it is read", async () => {
+    // 10 ticks a second of market time, 5,000 read at once: 500 s of market time in a few milliseconds.
+    const items = await take(new SyntheticSource({ symbols: ["AAPL"], eventRate: 10 }), 5000);
+    const after = Date.now();
+    const ts = items.map((i) => Date.parse(i.tick.ts));
+    expect(Math.max(...ts)).toBeLessThanOrEqual(after + 1000);
+    expect(ts.every((t, i) => i === 0 || t >= ts[i - 1]!)).toBe(true);
+    // With a start, the simulated clock is its own: 5,000 ticks at 10/s span 499.9 s.
+    const started = await take(new SyntheticSource({ symbols: ["AAPL"], eventRate: 10, startMs: after }), 5000);
+    expect(Date.parse(started[4999]!.tick.ts) - Date.parse(started[0]!.tick.ts)).toBe(499_900);
+  });
+
   it("makes valid ticks with bid < price < ask, whole volumes, and event time advancing at the rate", async () => {
     const items = await take(new SyntheticSource({ ...opts, seed: 7 }), 1000);
     items.forEach((item, i) => {
