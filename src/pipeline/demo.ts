@@ -256,8 +256,9 @@ async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send
     DEMO.plant.factor,
   );
   const deadline = o.durationMs === undefined ? undefined : performance.now() + o.durationMs;
-  rejected += (await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), maxFutureMs, deadline, signal: o.signal }))
-    .rejected;
+  rejected += (
+    await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), maxFutureMs, deadline, signal: o.signal })
+  ).rejected;
   return rejected;
 }
 
