@@ -20,6 +20,8 @@ export interface BarAcc {
   /** Σ price (for the mean price of a window without volume) */
   psum: number;
   trades: number;
+  /** A 1d bar's trading day (YYYY-MM-DD): its session, fixed when the window opened. */
+  session?: string;
 }
 
 export function newBar(start: number, end: number, price: number, ts: number, volume: number): BarAcc {
@@ -85,9 +87,10 @@ export function vwapOf(b: BarAcc): number {
   return volume > 0 ? b.pv / volume : b.psum / b.trades;
 }
 
-export function toBar(symbol: string, interval: string, b: BarAcc): Bar {
+export function toBar(symbol: string, interval: string, b: BarAcc, session?: string): Bar {
   const start = new Date(b.start).toISOString();
-  return {
+  // Built in BAR_FIELDS order (the record's bytes): the optional session before the id.
+  const bar = {
     symbol,
     interval,
     start,
@@ -99,6 +102,8 @@ export function toBar(symbol: string, interval: string, b: BarAcc): Bar {
     volume: volumeOfBar(b),
     vwap: vwapOf(b),
     trades: b.trades,
-    id: barId(symbol, interval, start),
-  };
+  } as Bar;
+  if (session !== undefined) bar.session = session;
+  bar.id = barId(symbol, interval, start);
+  return bar;
 }

@@ -10,10 +10,9 @@
  */
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
-import type { Interval } from "../model/interval";
-import { windowOf } from "../model/interval";
+import type { Calendar, CalendarBook, SessionMode, SessionSpan } from "../model/calendar";
+import { clockWindow, type Interval } from "../model/interval";
 import type { Tick } from "../model/tick";
-import { marketDayAndMinute } from "../model/time";
 import { getOrCreate } from "../util/maps";
 import { addToBar, type BarAcc, newBar, toBar } from "./bars";
 import { newRuleState, onBarClosed, onTick, type RuleSettings, type RuleState } from "./rules";
@@ -25,6 +24,9 @@ export interface AnalyticsSettings {
   emit: ReadonlySet<string>;
   latenessMs: number;
   timeZone: string;
+  /** Each symbol's exchange calendar, and which of its sessions make the trading day (1d bars, openingGap). */
+  calendars: CalendarBook;
+  sessions: SessionMode;
   rules: RuleSettings;
 }
 
@@ -45,14 +47,17 @@ export interface Outputs {
   bars: Bar[];
   alerts: Alert[];
   late: LateTick[];
+  /** Ticks (not late) outside their calendar's sessions: in the sub-day bars, not in a 1d bar or the opening gap. */
+  offSession: number;
 }
 
 export function emptyOutputs(): Outputs {
-  return { bars: [], alerts: [], late: [] };
+  return { bars: [], alerts: [], late: [], offSession: 0 };
 }
 
 interface SymbolState {
   symbol: string;
+  calendar: Calendar;
   /** Open windows per interval (index into settings.intervals), by start. */
   open: Map<number, BarAcc>[];
   rules: RuleState;
@@ -97,22 +102,23 @@ export class PartitionAnalyzer {
   private one(t: Tick, ts: number, index: number, out: Outputs): void {
     const watermark = this.maxTs - this.s.latenessMs;
     if (ts < watermark) {
-      out.late.push({ index, watermark: new Date(watermark).toISOString(), missed: this.windowsOf(ts) });
+      out.late.push({ index, watermark: new Date(watermark).toISOString(), missed: this.windowsOf(t.symbol, ts) });
       return;
     }
-    const s = getOrCreate(this.symbols, t.symbol, () => ({
-      symbol: t.symbol,
-      open: this.s.intervals.map(() => new Map()),
-      rules: newRuleState(),
-    }));
+    const s = getOrCreate(this.symbols, t.symbol, () => this.newSymbol(t.symbol));
     this.changed.add(t.symbol);
     const volume = t.volume ?? 0;
+    const span = s.calendar.spanAt(ts, this.s.sessions);
+    if (!span) out.offSession++;
     for (let k = 0; k < this.s.intervals.length; k++) {
-      const w = windowOf(ts, this.s.intervals[k]!, this.s.timeZone);
+      const w = windowAt(ts, this.s.intervals[k]!, span);
+      if (!w) continue;
       const bar = s.open[k]!.get(w.start);
       if (bar) addToBar(bar, t.price, ts, volume);
       else {
-        s.open[k]!.set(w.start, newBar(w.start, w.end, t.price, ts, volume));
+        const b = newBar(w.start, w.end, t.price, ts, volume);
+        if (span && this.s.intervals[k]!.daily) b.session = span.day;
+        s.open[k]!.set(w.start, b);
         getOrCreate(this.closing[k]!, w.end, () => new Set()).add(s);
         if (w.end < this.nextClose) this.nextClose = w.end;
       }
@@ -120,17 +126,7 @@ export class PartitionAnalyzer {
     onTick(
       this.s.rules,
       s.rules,
-      {
-        symbol: t.symbol,
-        price: t.price,
-        tsMs: ts,
-        ts: t.ts,
-        id: t.id ?? "",
-        day: marketDayAndMinute(ts, this.s.timeZone).day,
-        open: t.open,
-        close: t.close,
-      },
-      this.s.timeZone,
+      { symbol: t.symbol, price: t.price, tsMs: ts, ts: t.ts, id: t.id ?? "", span, open: t.open, close: t.close },
       out.alerts,
     );
     if (ts > this.maxTs) {
@@ -139,13 +135,18 @@ export class PartitionAnalyzer {
     }
   }
 
-  private windowsOf(ts: number): MissedWindow[] {
-    return this.s.intervals
-      .filter((iv) => this.s.emit.has(iv.name))
-      .map((iv) => {
-        const w = windowOf(ts, iv, this.s.timeZone);
-        return { interval: iv.name, start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() };
-      });
+  private newSymbol(symbol: string): SymbolState {
+    return { symbol, calendar: this.s.calendars.of(symbol), open: this.s.intervals.map(() => new Map()), rules: newRuleState() };
+  }
+
+  private windowsOf(symbol: string, ts: number): MissedWindow[] {
+    const span = this.s.calendars.of(symbol).spanAt(ts, this.s.sessions);
+    const out: MissedWindow[] = [];
+    for (const iv of this.s.intervals) {
+      const w = this.s.emit.has(iv.name) ? windowAt(ts, iv, span) : undefined;
+      if (w) out.push({ interval: iv.name, start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() });
+    }
+    return out;
   }
 
   /** Emits every window whose end the watermark has reached, earliest end first. */
@@ -160,7 +161,10 @@ export class PartitionAnalyzer {
       for (const s of symbols) {
         for (const [start, bar] of s.open[k]!) {
           if (bar.end !== end) continue;
-          if (this.s.emit.has(interval.name)) out.bars.push(toBar(s.symbol, interval.name, bar));
+          if (this.s.emit.has(interval.name))
+            out.bars.push(
+              toBar(s.symbol, interval.name, bar, bar.session ?? s.calendar.dayOverlapping(bar.start, bar.end, this.s.sessions)),
+            );
           onBarClosed(this.s.rules, s.rules, s.symbol, interval, bar, out.alerts);
           s.open[k]!.delete(start);
         }
@@ -195,11 +199,7 @@ export class PartitionAnalyzer {
   restore(partition: PartitionSnapshot, symbols: Iterable<SymbolSnapshot>): void {
     this.maxTs = partition.maxTs ?? Number.NEGATIVE_INFINITY;
     for (const snap of symbols) {
-      const s: SymbolState = {
-        symbol: snap.symbol,
-        open: this.s.intervals.map(() => new Map()),
-        rules: { ...newRuleState(), ...snap.rules },
-      };
+      const s: SymbolState = { ...this.newSymbol(snap.symbol), rules: { ...newRuleState(), ...snap.rules } };
       this.s.intervals.forEach((iv, k) => {
         for (const bar of snap.bars[iv.name] ?? []) {
           s.open[k]!.set(bar.start, bar);
@@ -222,4 +222,12 @@ export class PartitionAnalyzer {
     for (const s of this.symbols.values()) for (const m of s.open) n += m.size;
     return n;
   }
+}
+
+/**
+ * The window of `interval` that holds the instant `ts`: a sub-day interval's clock window (every tick counts,
+ * in session or not), or the trading day's span — undefined when the tick is outside the chosen sessions.
+ */
+function windowAt(ts: number, interval: Interval, span: SessionSpan | undefined): { start: number; end: number } | undefined {
+  return interval.daily ? span : clockWindow(ts, interval);
 }

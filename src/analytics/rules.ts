@@ -8,13 +8,14 @@
  *   symbol's previous `lookback` bars of that interval.
  * - zScore: a tick-to-tick return whose z-score against the symbol's previous `window` returns is at least
  *   `threshold` in size.
- * - openingGap: the first tick of a trading day (market.timeZone) at least `percent` % away from the previous
- *   trading day's close (its last tick by event time). A tick that carries `open` and `close` (a day's bar from a
- *   price file) opens and closes its day with those.
+ * - openingGap: the first tick of a trading session (the symbol's calendar, `analytics.sessions`) at least
+ *   `percent` % away from the previous session's close (its last tick by event time); a tick outside the sessions
+ *   neither opens nor closes one. A tick that carries `open` and `close` (a day's bar from a price file) opens and
+ *   closes its day with those.
  */
 import { type Alert, alertId, type Severity } from "../model/alert";
-import type { Interval } from "../model/interval";
-import { windowOf } from "../model/interval";
+import type { SessionSpan } from "../model/calendar";
+import { clockWindow, type Interval } from "../model/interval";
 import { type BarAcc, volumeOfBar } from "./bars";
 
 export interface RuleSettings {
@@ -52,8 +53,8 @@ export interface TickSeen {
   ts: string;
   /** The tick's id: with the rule and symbol, it makes the alert's id. */
   id: string;
-  /** Trading day of the tick in market.timeZone. */
-  day: string;
+  /** The trading session the tick is in (its calendar, analytics.sessions); undefined outside them. */
+  span: SessionSpan | undefined;
   /** The tick's own open and close, when it carries a day's bar (a daily price file): the opening gap uses them. */
   open?: number;
   close?: number;
@@ -75,11 +76,11 @@ function alert(
 }
 
 /** Runs the per-tick rules for a tick that counts (not late), updating the symbol's rule state. */
-export function onTick(rules: RuleSettings, s: RuleState, t: TickSeen, timeZone: string, out: Alert[]): void {
+export function onTick(rules: RuleSettings, s: RuleState, t: TickSeen, out: Alert[]): void {
   if (rules.zScore) zScore(rules.zScore, s, t, out);
   s.last = t.price;
-  if (rules.priceMove) priceMove(rules.priceMove, s, t, timeZone, out);
-  if (rules.openingGap) openingGap(rules.openingGap, s, t, out);
+  if (rules.priceMove) priceMove(rules.priceMove, s, t, out);
+  if (rules.openingGap && t.span) openingGap(rules.openingGap, s, t, t.span.day, out);
 }
 
 function zScore(r: NonNullable<RuleSettings["zScore"]>, s: RuleState, t: TickSeen, out: Alert[]): void {
@@ -110,8 +111,10 @@ function zScore(r: NonNullable<RuleSettings["zScore"]>, s: RuleState, t: TickSee
   if (s.rets.length > r.window) s.rets.shift();
 }
 
-function priceMove(r: NonNullable<RuleSettings["priceMove"]>, s: RuleState, t: TickSeen, timeZone: string, out: Alert[]): void {
-  const { start } = windowOf(t.tsMs, r.interval, timeZone);
+function priceMove(r: NonNullable<RuleSettings["priceMove"]>, s: RuleState, t: TickSeen, out: Alert[]): void {
+  // A daily window is the trading session (a tick outside it is in none); a shorter one, the clock's.
+  const start = r.interval.daily ? t.span?.start : clockWindow(t.tsMs, r.interval).start;
+  if (start === undefined) return;
   const m = s.move;
   if (!m || start > m.start) {
     s.move = { start, low: t.price, high: t.price, up: false, down: false };
@@ -153,11 +156,11 @@ function priceMove(r: NonNullable<RuleSettings["priceMove"]>, s: RuleState, t: T
   if (t.price > m.high) m.high = t.price;
 }
 
-function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t: TickSeen, out: Alert[]): void {
-  if (s.day === undefined || t.day > s.day) {
+function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t: TickSeen, day: string, out: Alert[]): void {
+  if (s.day === undefined || day > s.day) {
     const prev = s.dayLast;
     s.prevClose = prev;
-    s.day = t.day;
+    s.day = day;
     s.dayLast = t.close ?? t.price;
     s.dayLastTs = t.tsMs;
     if (prev === undefined) return;
@@ -172,13 +175,13 @@ function openingGap(r: NonNullable<RuleSettings["openingGap"]>, s: RuleState, t:
           t.id,
           gap,
           r.percent,
-          `${t.symbol} opened ${t.day} at ${open}, ${pct(Math.abs(gap))} ${gap > 0 ? "above" : "below"} the previous close ${prev}`,
+          `${t.symbol} opened ${day} at ${open}, ${pct(Math.abs(gap))} ${gap > 0 ? "above" : "below"} the previous close ${prev}`,
         ),
       );
     return;
   }
   // A tick of an earlier day (out of order across midnight) does not change this day's close.
-  if (t.day === s.day && t.tsMs >= (s.dayLastTs ?? Number.NEGATIVE_INFINITY)) {
+  if (day === s.day && t.tsMs >= (s.dayLastTs ?? Number.NEGATIVE_INFINITY)) {
     s.dayLast = t.close ?? t.price;
     s.dayLastTs = t.tsMs;
   }

@@ -153,6 +153,7 @@ function printSummary(s: AnalyzeResult & { topic: string; seconds: number }): vo
       `${chalk.green("✔")} analyzed ${n(s.consumed)} messages from ${s.topic} in ${s.seconds}s (${n(Math.round(s.consumed / Math.max(s.seconds, 0.01)))}/s) in ${n(s.transactions)} transactions; stopped: ${s.stoppedBy}`,
       `  bars: ${list(s.barsByInterval)} → ${Object.values(s.topics.bars).join(", ")}`,
       `  alerts: ${list(s.alertsByRule)} → ${s.topics.alerts}`,
+      ...(s.offSession ? [`  outside the sessions: ${n(s.offSession)} ticks (in the sub-day bars, not in a 1d bar)`] : []),
       `  late: ${n(s.late)} → ${s.topics.late} · DLQ: ${n(s.dlq)}${reasons ? ` (${reasons})` : ""} → ${s.topics.dlq}`,
       ...(s.fenced ? [`  ${s.fenced} partition(s) taken over by another analyze process of the group`] : []),
     ].join("\n")}\n`,

@@ -4,6 +4,7 @@
  * Objects use `.prefault({})` so that a missing section is parsed, and gets its fields' defaults.
  */
 import { z } from "zod";
+import { CALENDAR_NAMES, isCalendarName, SESSION_MODES, type SessionMode } from "../model/calendar";
 import { intervalProblem } from "../model/interval";
 
 /** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
@@ -280,6 +281,20 @@ export type SourceEntry = z.infer<typeof sourceEntry>;
 const market = z
   .object({
     timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
+    calendar: z
+      .string()
+      .refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`)
+      .default("24x7")
+      .describe(
+        "Exchange calendar of the trading day and its sessions (XNYS, XNAS, XLON, XHKG, XTKS, …; 24x7: every day, midnight to midnight)",
+      ),
+    calendars: z
+      .record(
+        z.string().regex(/^[A-Z0-9^*][A-Z0-9.^=_:/*-]{0,31}$/, "must be a symbol, or a pattern with * such as *.HK"),
+        z.string().refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`),
+      )
+      .default({})
+      .describe("Symbols (or patterns such as *.HK) on another calendar than market.calendar, e.g. {HSI: XHKG}"),
     maxFutureMs: z
       .number()
       .int()
@@ -306,6 +321,10 @@ const analytics = z
       .min(1)
       .default(["1m", "5m", "1d"])
       .describe("Bar intervals: durations that divide a day (1s, 5s, 1m, 5m, 15m, 1h, …) and 1d, the trading day in market.timeZone"),
+    sessions: z
+      .enum(SESSION_MODES as [SessionMode, ...SessionMode[]])
+      .default("regular")
+      .describe("What a 1d bar and openingGap count: regular hours, extended (with pre- and post-market), or all (the calendar day)"),
     latenessMs: z
       .number()
       .int()

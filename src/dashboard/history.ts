@@ -10,7 +10,7 @@ import type { Bar } from "../model/bar";
 import { dayWindow } from "../model/interval";
 import { tradingDay } from "../model/time";
 import { createCassandraClient } from "../sinks/cassandra/client";
-import { tablesWithFractionalVolume } from "../sinks/cassandra/columns";
+import { presentAddedColumns } from "../sinks/cassandra/columns";
 import { barFromRow, barSelect } from "../sinks/cassandra/rows";
 import type { BarStore } from "./state";
 
@@ -53,7 +53,7 @@ export function cassandraHistory(loaded: LoadedConfig, keep = 1000): HistorySour
     const c = createCassandraClient(config, { connectTimeoutMs: 3000 });
     try {
       await c.connect();
-      select = barSelect((await tablesWithFractionalVolume(c, ks)).has("bars"));
+      select = barSelect(await presentAddedColumns(c, ks));
     } catch (err) {
       await c.shutdown().catch(() => {});
       throw err;

@@ -9,6 +9,7 @@ import { Counter, Gauge } from "prom-client";
 import type { Metrics } from "../metrics/metrics";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
+import type { CalendarBook, SessionMode } from "../model/calendar";
 import type { Interval } from "../model/interval";
 import type { DestinationStatus } from "../notify/status";
 import type { FeedSinks, FeedStatus } from "./feeds";
@@ -21,6 +22,9 @@ export interface HubOptions {
   topic: string;
   interval: Interval;
   timeZone: string;
+  /** The symbols' exchange calendars and which sessions count: the board's change since the open. */
+  calendars: CalendarBook;
+  sessions: SessionMode;
   metrics: Metrics;
   /** Where the chart's earlier bars come from, given the bars the hub itself read from the bars topic. */
   history: (bars: BarStore) => HistorySource;
@@ -53,7 +57,7 @@ export class Hub {
   private readonly events: Counter;
 
   constructor(private readonly o: HubOptions) {
-    this.board = new Board(o.timeZone);
+    this.board = new Board(o.calendars, o.sessions);
     this.historySource = o.history(this.bars);
     this.pages = new Gauge({
       name: "stockpipe_dashboard_pages",

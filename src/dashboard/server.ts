@@ -10,6 +10,7 @@ import { createKafka } from "../kafka/client";
 import type { ReadFrom } from "../kafka/reader";
 import { log } from "../log";
 import { listen, Metrics } from "../metrics/metrics";
+import { CalendarBook } from "../model/calendar";
 import { parseInterval } from "../model/interval";
 import { statusTopic } from "../notify/status";
 import { startFeeds } from "./feeds";
@@ -59,6 +60,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     topic: o.topic,
     interval,
     timeZone: o.loaded.config.market.timeZone,
+    calendars: CalendarBook.forMarket(o.loaded.config.market),
+    sessions: o.loaded.config.analytics.sessions,
     metrics,
     history: (bars) => (o.history === "cassandra" ? cassandraHistory(o.loaded) : kafkaHistory(bars)),
     pushEveryMs: o.pushEveryMs,

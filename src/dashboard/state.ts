@@ -6,15 +6,14 @@
  */
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
-import { dayWindow } from "../model/interval";
-import { tradingDay } from "../model/time";
+import type { CalendarBook, SessionMode } from "../model/calendar";
 import { addVolume, type VolumeSum, volumeOf } from "../model/volume";
 
 export interface BoardRow {
   symbol: string;
   /** Price of the latest tick by event time. */
   price: number;
-  /** Price of the trading day's first tick by event time. */
+  /** Price of the trading session's first tick by event time. */
   open: number;
   /** (price − open) / open × 100. */
   changePct: number;
@@ -38,20 +37,32 @@ interface Row extends BoardRow {
   sum: VolumeSum;
 }
 
-/** The ticker board: the latest price, the day's change and volume of each symbol. */
+/**
+ * The ticker board: the latest price, the change since the session's open and the session's volume of each
+ * symbol, on its exchange calendar (`analytics.sessions` says which hours count).
+ */
 export class Board {
   private readonly rows = new Map<string, Row>();
   private changed = new Set<string>();
 
-  constructor(private readonly timeZone: string) {}
+  constructor(
+    private readonly calendars: CalendarBook,
+    private readonly sessions: SessionMode,
+  ) {}
 
-  /** One tick; ticks of an earlier trading day than the row's are ignored, a later day starts the row over. */
+  /**
+   * One tick. In a session: ticks of an earlier session than the row's are ignored, a later session starts the row
+   * over. Outside the sessions (pre-market under `regular`, a weekend): the latest price moves, the session's
+   * open, volume and trades do not.
+   */
   add(symbol: string, tsMs: number, price: number, volume: number): void {
+    const span = this.calendars.of(symbol).spanAt(tsMs, this.sessions);
     let row = this.rows.get(symbol);
-    if (row && tsMs >= row.day.end) row = undefined;
-    else if (row && tsMs < row.day.start) return;
+    if (row && tsMs < row.day.start) return;
+    if (row && span && tsMs >= row.day.end) row = undefined;
     if (!row) {
-      const day = dayWindow(tradingDay(tsMs, this.timeZone), this.timeZone);
+      // Outside the sessions, a first tick opens an empty span that the next session's first tick replaces.
+      const day = span ?? { start: tsMs, end: tsMs };
       row = { symbol, price, open: price, changePct: 0, volume: 0, ts: tsMs, trades: 0, day, openTs: tsMs, sum: { whole: 0, units: 0 } };
       this.rows.set(symbol, row);
     }
@@ -59,13 +70,15 @@ export class Board {
       row.price = price;
       row.ts = tsMs;
     }
-    if (tsMs < row.openTs) {
-      row.open = price;
-      row.openTs = tsMs;
+    if (span) {
+      if (tsMs < row.openTs) {
+        row.open = price;
+        row.openTs = tsMs;
+      }
+      addVolume(row.sum, volume);
+      row.volume = volumeOf(row.sum.whole, row.sum.units);
+      row.trades++;
     }
-    addVolume(row.sum, volume);
-    row.volume = volumeOf(row.sum.whole, row.sum.units);
-    row.trades++;
     row.changePct = ((row.price - row.open) / row.open) * 100;
     this.changed.add(symbol);
   }

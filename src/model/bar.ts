@@ -28,11 +28,31 @@ export interface Bar {
   vwap: number;
   /** Ticks in the window. */
   trades: number;
+  /**
+   * The trading day (YYYY-MM-DD, on the symbol's exchange calendar) the bar belongs to: a 1d bar's session; for a
+   * shorter bar, the session its window overlaps (absent when it overlaps none: overnight, a weekend, a holiday).
+   * Absent in bars made before calendars.
+   */
+  session?: string;
   /** Deterministic from (symbol, interval, start). */
   id: string;
 }
 
-export const BAR_FIELDS = ["symbol", "interval", "start", "end", "open", "high", "low", "close", "volume", "vwap", "trades", "id"] as const;
+export const BAR_FIELDS = [
+  "symbol",
+  "interval",
+  "start",
+  "end",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "vwap",
+  "trades",
+  "session",
+  "id",
+] as const;
 
 export function barId(symbol: string, interval: string, start: string): string {
   return uuidFrom("stockpipe.bar.v1", `${symbol}|${interval}|${start}`);
@@ -62,6 +82,8 @@ export function barProblem(b: Record<string, unknown>): string | undefined {
   if (typeof b.trades !== "number" || !Number.isSafeInteger(b.trades) || b.trades < 0)
     return `trades ${JSON.stringify(b.trades)} is not a whole number ≥ 0`;
   if ((b.high as number) < (b.low as number)) return `high ${b.high} is below low ${b.low}`;
+  if (b.session !== undefined && (typeof b.session !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(b.session)))
+    return `session ${JSON.stringify(b.session)} is not a date YYYY-MM-DD`;
   if (typeof b.id !== "string") return "missing id";
   return undefined;
 }

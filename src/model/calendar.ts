@@ -142,6 +142,28 @@ export class Calendar {
     return span;
   }
 
+  /**
+   * The trading day whose span under `mode` overlaps the window [start, end) (a sub-day bar's): the first such,
+   * or undefined when the window lies wholly outside the sessions (overnight, a weekend, a holiday, a lunch break).
+   */
+  dayOverlapping(start: number, end: number, mode: SessionMode): string | undefined {
+    if (mode === "all" && this.x) return this.calendarDay(start).day;
+    for (const at of [start, end - 1]) {
+      const s = this.sessionAt(at);
+      if (!s) continue;
+      const span = spanOf(s, mode);
+      const parts: [number, number][] =
+        span.breakStart === undefined
+          ? [[span.start, span.end]]
+          : [
+              [span.start, span.breakStart],
+              [span.breakEnd!, span.end],
+            ];
+      if (parts.some(([a, b]) => start < b && end > a)) return s.day;
+    }
+    return undefined;
+  }
+
   /** The session before the one of `day` (for the previous close). */
   previous(day: string): Session | undefined {
     for (let back = 1; back <= 400; back++) {
@@ -253,6 +275,11 @@ export class CalendarBook {
       if (!pattern.includes("*")) this.exact.set(pattern, name);
       else this.patterns.push({ re: new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`), name });
     }
+  }
+
+  /** The book of a market's settings (`market.calendar`, `market.calendars`, `market.timeZone`). */
+  static forMarket(market: { calendar: string; calendars: Record<string, string>; timeZone: string }): CalendarBook {
+    return new CalendarBook(market.calendar, market.calendars, market.timeZone);
   }
 
   calendar(name: string): Calendar {

@@ -1,10 +1,11 @@
 /**
  * Bar intervals: `1s`, `5s`, `1m`, `5m`, `15m`, `1h`, `4h`, `1d`. A sub-day interval divides the day and its
  * windows are aligned to multiples of it since the epoch (in UTC, which is the market's wall clock wherever the
- * zone's offset is a multiple of the interval); `1d` is the trading day in the market's time zone, midnight to
- * midnight (23 or 25 hours on the days the clocks change).
+ * zone's offset is a multiple of the interval); `1d` is the trading session of the symbol's calendar
+ * (calendar.ts) — on `24x7`, the day in the market's time zone, midnight to midnight (23 or 25 hours on the days
+ * the clocks change).
  */
-import { marketDayAndMinute, zonedToEpoch } from "./time";
+import { zonedToEpoch } from "./time";
 
 export interface Interval {
   /** Canonical name: `1s`, `30s`, `1m`, `5m`, `1h`, `1d`. */
@@ -30,7 +31,7 @@ export function intervalProblem(text: string): string | undefined {
   const ms = n * (m[2] === "s" ? 1000 : m[2] === "m" ? 60_000 : 3_600_000);
   if (ms === 0 || DAY_MS % ms !== 0)
     return `${text} does not divide a day evenly (use 1s, 5s, 10s, 15s, 30s, 1m, 5m, 15m, 30m, 1h, 2h, 4h, 1d, …)`;
-  if (ms === DAY_MS) return "24h: write 1d (the trading day in market.timeZone)";
+  if (ms === DAY_MS) return "24h: write 1d (the trading day of the symbol's calendar)";
   return undefined;
 }
 
@@ -45,13 +46,10 @@ export function parseInterval(text: string): Interval {
   return { name: `${ms / size}${unit}`, ms, daily: false };
 }
 
-/** The window [start, end) of `interval` that holds the instant `ms`. */
-export function windowOf(ms: number, interval: Interval, timeZone: string): { start: number; end: number } {
-  if (!interval.daily) {
-    const start = Math.floor(ms / interval.ms) * interval.ms;
-    return { start, end: start + interval.ms };
-  }
-  return dayWindow(marketDayAndMinute(ms, timeZone).day, timeZone);
+/** The window [start, end) of a sub-day `interval` that holds the instant `ms` (1d windows are sessions: calendar.ts). */
+export function clockWindow(ms: number, interval: Interval): { start: number; end: number } {
+  const start = Math.floor(ms / interval.ms) * interval.ms;
+  return { start, end: start + interval.ms };
 }
 
 const dayWindows = new Map<string, { start: number; end: number }>();

@@ -67,7 +67,7 @@ export function wantedOf(topic: ByKind): Wanted {
 export async function readCassandra(config: ResolvedConfig, wanted: Wanted, since?: string): Promise<ByKind> {
   const { createCassandraClient } = await import("../sinks/cassandra/client");
   const { ALERT_SELECT, barSelect, alertFromRow, barFromRow, tickFromRow } = await import("../sinks/cassandra/rows");
-  const { tablesWithFractionalVolume } = await import("../sinks/cassandra/columns");
+  const { presentAddedColumns } = await import("../sinks/cassandra/columns");
   const client = createCassandraClient(config, { keyspace: config.cassandra.keyspace });
   const out = byKind();
   const each = (cql: string, fn: (row: cassandra.types.Row) => void) =>
@@ -81,10 +81,10 @@ export async function readCassandra(config: ResolvedConfig, wanted: Wanted, sinc
       ),
     );
   try {
-    const fractional = await tablesWithFractionalVolume(client, config.cassandra.keyspace);
-    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, tickFromRow, fractional.has("ticks"), since);
+    const present = await presentAddedColumns(client, config.cassandra.keyspace);
+    if (wanted.kinds.has("tick")) out.tick = await cassandraTicks(client, tickFromRow, present.has("ticks.volume_dec"), since);
     if (wanted.kinds.has("bar"))
-      await each(`SELECT ${barSelect(fractional.has("bars"))} FROM bars`, (row) => {
+      await each(`SELECT ${barSelect(present)} FROM bars`, (row) => {
         const day = row.get("day").toString();
         if (!wanted.intervals.has(row.get("interval")) || (since && day < since)) return;
         const bar = barFromRow(row);

@@ -55,6 +55,8 @@ export interface AnalyzeResult {
   barsByInterval: Record<string, number>;
   alertsByRule: Record<string, number>;
   late: number;
+  /** Ticks outside their calendar's sessions (analytics.sessions): in the sub-day bars only. */
+  offSession: number;
   dlq: number;
   dlqByReason: Record<string, number>;
   transactions: number;
@@ -180,6 +182,7 @@ function newResult(names: OutputTopicNames): AnalyzeResult {
     barsByInterval: {},
     alertsByRule: {},
     late: 0,
+    offSession: 0,
     dlq: 0,
     dlqByReason: {},
     transactions: 0,
@@ -196,6 +199,7 @@ function count(r: AnalyzeResult, chunk: Chunk, out: Outputs): void {
   r.consumed += chunk.messages.length;
   r.ticks += chunk.ticks.length - out.late.length;
   r.late += out.late.length;
+  r.offSession += out.offSession;
   r.dlq += dead.length;
   for (const d of dead) r.dlqByReason[d.reason] = (r.dlqByReason[d.reason] ?? 0) + 1;
   for (const b of out.bars) r.barsByInterval[b.interval] = (r.barsByInterval[b.interval] ?? 0) + 1;

@@ -2,6 +2,7 @@
 
 import type { AnalyticsSettings } from "../../analytics/partition";
 import type { ResolvedConfig } from "../../config/schema";
+import { CalendarBook } from "../../model/calendar";
 import { type Interval, parseInterval } from "../../model/interval";
 
 export function analyticsSettings(config: ResolvedConfig): AnalyticsSettings {
@@ -23,6 +24,8 @@ export function analyticsSettings(config: ResolvedConfig): AnalyticsSettings {
     emit,
     latenessMs: a.latenessMs,
     timeZone: config.market.timeZone,
+    calendars: CalendarBook.forMarket(config.market),
+    sessions: a.sessions,
     rules: {
       priceMove: r.priceMove.enabled
         ? { interval: parseInterval(r.priceMove.interval), percent: r.priceMove.percent, severity: r.priceMove.severity }

@@ -8,7 +8,7 @@ import type { Bar } from "../../model/bar";
 import type { Tick } from "../../model/tick";
 import { volumeText } from "../../model/volume";
 import { getOrCreate } from "../../util/maps";
-import { ALERT_COLUMNS, BAR_COLUMNS, presentColumns } from "./schema";
+import { ALERT_COLUMNS, ALL_ADDED, BAR_COLUMNS, presentColumns } from "./schema";
 
 const { types } = cassandra;
 type Row = cassandra.types.Row;
@@ -88,15 +88,15 @@ export function tickFromRow(r: Row): Tick {
   return t;
 }
 
-/** The columns a bar is read back from, for a SELECT (without volume_dec when the table lacks it). */
-export function barSelect(fractional = true): string {
-  return presentColumns(BAR_COLUMNS, "bars", new Set(fractional ? ["bars"] : []))
+/** The columns a bar is read back from, for a SELECT (`present`: the added columns the live table has). */
+export function barSelect(present: ReadonlySet<string> = ALL_ADDED): string {
+  return presentColumns(BAR_COLUMNS, "bars", present)
     .map(([c]) => (c === "end" ? '"end"' : c))
     .join(", ");
 }
 
-/** A bar's values in BAR_COLUMNS order; `day` is the trading day of its start. */
-export function barRow(b: Bar, day: string, fractional = true): unknown[] {
+/** A bar's values in BAR_COLUMNS order, without the added columns the table lacks; `day` is the trading day of its start. */
+export function barRow(b: Bar, day: string, present: ReadonlySet<string> = ALL_ADDED): unknown[] {
   const start = Date.parse(b.start);
   const whole = Number.isInteger(b.volume);
   const row = [
@@ -114,12 +114,14 @@ export function barRow(b: Bar, day: string, fractional = true): unknown[] {
     types.Long.fromNumber(b.trades),
     types.Uuid.fromString(b.id),
   ];
-  if (fractional) row.push(whole ? types.unset : decimal(b.volume));
+  if (present.has("bars.volume_dec")) row.push(whole ? types.unset : decimal(b.volume));
+  if (present.has("bars.session")) row.push(b.session ?? types.unset);
   return row;
 }
 
 export function barFromRow(r: Row): Bar {
-  return {
+  // In BAR_FIELDS order, as the analyzer makes a bar: the optional session before the id.
+  const bar = {
     symbol: r.get("symbol"),
     interval: r.get("interval"),
     start: (r.get("start") as Date).toISOString(),
@@ -131,8 +133,11 @@ export function barFromRow(r: Row): Bar {
     volume: volumeOfRow(r) ?? 0,
     vwap: r.get("vwap"),
     trades: r.get("trades").toNumber(),
-    id: r.get("id").toString(),
-  };
+  } as Bar;
+  const session = r.get("session");
+  if (session != null) bar.session = session;
+  bar.id = r.get("id").toString();
+  return bar;
 }
 
 /** The columns an alert is read back from, for a SELECT. */

@@ -47,6 +47,8 @@ export const BAR_COLUMNS: [string, string][] = [
   ["trades", "bigint"],
   ["id", "uuid"],
   ["volume_dec", "decimal"],
+  // The trading day of the bar's session (bar.session); added to existing tables by `schema cassandra`.
+  ["session", "text"],
 ];
 
 /** Alerts: one partition per trading day, newest first — what fired today, across symbols. */
@@ -64,13 +66,20 @@ export const ALERT_COLUMNS: [string, string][] = [
 
 /**
  * Columns added after a table's first version, per table: `schema cassandra` adds them to an existing table, and
- * the sink and the readers work without them (a fractional volume then cannot be written, and says so).
+ * the sink and the readers work without them (a record that needs one then cannot be written, and says so).
  */
-export const ADDED_COLUMNS: Record<string, string[]> = { ticks: ["volume_dec"], latest_ticks: ["volume_dec"], bars: ["volume_dec"] };
+export const ADDED_COLUMNS: Record<string, string[]> = {
+  ticks: ["volume_dec"],
+  latest_ticks: ["volume_dec"],
+  bars: ["volume_dec", "session"],
+};
 
-/** A table's columns without those the live table lacks. */
-export function presentColumns(columns: [string, string][], table: string, fractional: ReadonlySet<string>): [string, string][] {
-  return fractional.has(table) ? columns : columns.filter(([c]) => !ADDED_COLUMNS[table]?.includes(c));
+/** Every added column, as `table.column`: what a table made by this version has. */
+export const ALL_ADDED: ReadonlySet<string> = new Set(Object.entries(ADDED_COLUMNS).flatMap(([t, cs]) => cs.map((c) => `${t}.${c}`)));
+
+/** A table's columns without the added ones the live table lacks (`present`: the added ones it has, as `table.column`). */
+export function presentColumns(columns: [string, string][], table: string, present: ReadonlySet<string>): [string, string][] {
+  return columns.filter(([c]) => !ADDED_COLUMNS[table]?.includes(c) || present.has(`${table}.${c}`));
 }
 
 export interface TableSpec {

@@ -14,7 +14,7 @@ import { runBounded } from "../../util/bounded";
 import { getOrCreate } from "../../util/maps";
 import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
-import { tablesWithFractionalVolume } from "./columns";
+import { presentAddedColumns } from "./columns";
 import { cassandraError } from "./errors";
 import { alertRow, barRow, tickRow } from "./rows";
 import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, presentColumns, TICK_COLUMNS } from "./schema";
@@ -29,8 +29,11 @@ export class CassandraSink implements Sink {
   private insertLatest = "";
   private insertBar = "";
   private readonly insertAlert: string;
-  /** The tables with the volume_dec column: a table without it takes whole volumes only. */
-  private fractional: ReadonlySet<string> = new Set();
+  /**
+   * The added columns the live tables have (`bars.session`, …): a table without volume_dec takes whole volumes
+   * only, bars without session only bars made before calendars.
+   */
+  private present: ReadonlySet<string> = new Set();
   private readonly bucketMinutes: number;
   private readonly config: ResolvedConfig;
   /** Per partition, the offset after the last batch written: a write that resolved is durable. */
@@ -48,7 +51,7 @@ export class CassandraSink implements Sink {
   }
 
   private insert(table: string, columns: [string, string][], suffix = ""): string {
-    const present = presentColumns(columns, table, this.fractional);
+    const present = presentColumns(columns, table, this.present);
     const ks = this.config.cassandra.keyspace;
     return `INSERT INTO ${ks}.${table} (${present.map(([c]) => c).join(", ")}) VALUES (${present.map(() => "?").join(", ")})${suffix}`;
   }
@@ -56,7 +59,7 @@ export class CassandraSink implements Sink {
   async open(): Promise<void> {
     try {
       await this.client.connect();
-      this.fractional = await tablesWithFractionalVolume(this.client, this.config.cassandra.keyspace);
+      this.present = await presentAddedColumns(this.client, this.config.cassandra.keyspace);
     } catch (err) {
       throw cassandraError(err, this.loaded);
     }
@@ -65,12 +68,12 @@ export class CassandraSink implements Sink {
     this.insertBar = this.insert("bars", BAR_COLUMNS);
   }
 
-  /** A fractional volume for a table without volume_dec: stop, and say how to add it (nothing is committed). */
-  private unsupported(table: string, symbol: string, volume: number): never {
-    throw new RuntimeError(
-      `${this.config.cassandra.keyspace}.${table} has no volume_dec column for the fractional volume ${volume} of ${symbol}`,
-      { hint: "run `stockpipe schema cassandra` to add the column (existing rows stay as they are), then start again", retriable: false },
-    );
+  /** A record that needs a column the table lacks: stop, and say how to add it (nothing is committed). */
+  private unsupported(table: string, column: string, what: string): never {
+    throw new RuntimeError(`${this.config.cassandra.keyspace}.${table} has no ${column} column for ${what}`, {
+      hint: "run `stockpipe schema cassandra` to add the column (existing rows stay as they are), then start again",
+      retriable: false,
+    });
   }
 
   /** The partition of a tick: trading day in the market's zone, and the bucket of that day. */
@@ -104,12 +107,13 @@ export class CassandraSink implements Sink {
     if (ticks.length === 0) return;
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();
-    const fractional = this.fractional.has("ticks") && this.fractional.has("latest_ticks");
+    const fractional = this.present.has("ticks.volume_dec") && this.present.has("latest_ticks.volume_dec");
     for (const t of ticks) {
       const ms = Date.parse(t.ts);
       const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
-      if (!fractional && t.volume !== undefined && !Number.isInteger(t.volume)) this.unsupported("ticks", t.symbol, t.volume);
+      if (!fractional && t.volume !== undefined && !Number.isInteger(t.volume))
+        this.unsupported("ticks", "volume_dec", `the fractional volume ${t.volume} of ${t.symbol}`);
       getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket, fractional));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
@@ -151,10 +155,12 @@ export class CassandraSink implements Sink {
     const tz = this.config.market.timeZone;
     const day = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
     const jobs: (() => Promise<unknown>)[] = [];
-    const fractional = this.fractional.has("bars");
     for (const { record: b } of batch.bars) {
-      if (!fractional && !Number.isInteger(b.volume)) this.unsupported("bars", b.symbol, b.volume);
-      const params = barRow(b, day(b.start), fractional);
+      if (!this.present.has("bars.volume_dec") && !Number.isInteger(b.volume))
+        this.unsupported("bars", "volume_dec", `the fractional volume ${b.volume} of ${b.symbol}`);
+      if (!this.present.has("bars.session") && b.session !== undefined)
+        this.unsupported("bars", "session", `the session ${b.session} of ${b.symbol}'s ${b.interval} bar`);
+      const params = barRow(b, day(b.start), this.present);
       jobs.push(() => this.client.execute(this.insertBar, params, { prepare: true, isIdempotent: true }));
     }
     for (const { record: a } of batch.alerts) {

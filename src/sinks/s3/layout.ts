@@ -99,6 +99,8 @@ export const BAR_LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] 
   ["trades", "BIGINT", "bigint"],
   ["id", "VARCHAR", "string"],
   ["volume_dec", VOLUME_DEC, "decimal(38,8)"],
+  // The bar's trading session (bar.session); files written before it lack the column, which reads as null.
+  ["session", "VARCHAR", "string"],
 ];
 
 /** Columns of the alerts' files. */

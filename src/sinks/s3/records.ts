@@ -9,7 +9,8 @@ import type { Tick } from "../../model/tick";
 type LakeRow = Record<string, unknown>;
 
 export function barFromLake(r: LakeRow): Bar {
-  return {
+  // In BAR_FIELDS order, as the analyzer makes a bar: the optional session before the id.
+  const bar = {
     symbol: String(r.symbol),
     interval: String(r.interval),
     start: String(r.start),
@@ -21,8 +22,10 @@ export function barFromLake(r: LakeRow): Bar {
     volume: Number(r.volume_dec ?? r.volume),
     vwap: Number(r.vwap),
     trades: Number(r.trades),
-    id: String(r.id),
-  };
+  } as Bar;
+  if (r.session !== null && r.session !== undefined) bar.session = String(r.session);
+  bar.id = String(r.id);
+  return bar;
 }
 
 export function alertFromLake(r: LakeRow): Alert {

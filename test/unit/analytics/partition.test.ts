@@ -7,7 +7,8 @@ import {
   PartitionAnalyzer,
   type SymbolSnapshot,
 } from "../../../src/analytics/partition";
-import { intervalProblem, parseInterval, windowOf } from "../../../src/model/interval";
+import { Calendar, CalendarBook } from "../../../src/model/calendar";
+import { clockWindow, intervalProblem, parseInterval } from "../../../src/model/interval";
 import type { Tick } from "../../../src/model/tick";
 import { tickId } from "../../../src/model/tick";
 import { prng } from "../../../src/sources/synthetic";
@@ -25,15 +26,15 @@ describe("intervals", () => {
     expect(intervalProblem("1w")).toMatch(/not an interval/);
   });
 
-  it("aligns 1d to the trading day in the market's zone, 23 and 25 hours long when the clocks change", () => {
+  it("aligns 1d on 24x7 to the day in the market's zone, 23 and 25 hours long when the clocks change", () => {
     const day = (iso: string) => {
-      const w = windowOf(Date.parse(iso), parseInterval("1d"), NY);
+      const w = Calendar.of("24x7", NY).spanAt(Date.parse(iso), "regular")!;
       return [new Date(w.start).toISOString(), (w.end - w.start) / 3_600_000];
     };
     expect(day("2024-01-02T03:00:00.000Z")).toEqual(["2024-01-01T05:00:00.000Z", 24]);
     expect(day("2024-03-10T12:00:00.000Z")).toEqual(["2024-03-10T05:00:00.000Z", 23]);
     expect(day("2024-11-03T12:00:00.000Z")).toEqual(["2024-11-03T04:00:00.000Z", 25]);
-    const fiveMin = windowOf(Date.parse("2024-01-02T14:33:12.345Z"), parseInterval("5m"), NY);
+    const fiveMin = clockWindow(Date.parse("2024-01-02T14:33:12.345Z"), parseInterval("5m"));
     expect(new Date(fiveMin.start).toISOString()).toBe("2024-01-02T14:30:00.000Z");
   });
 });
@@ -45,6 +46,8 @@ function settings(): AnalyticsSettings {
     emit: new Set(intervals.map((i) => i.name)),
     latenessMs: 1500,
     timeZone: NY,
+    calendars: new CalendarBook("24x7", {}, NY),
+    sessions: "regular",
     rules: {
       priceMove: { interval: parseInterval("1m"), percent: 0.5, severity: "warning" },
       volumeSpike: { interval: parseInterval("1s"), factor: 2, lookback: 5, severity: "info" },

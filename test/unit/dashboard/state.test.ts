@@ -4,13 +4,14 @@ import { tickFields } from "../../../src/dashboard/feeds";
 import { AlertFeed, BarStore, Board } from "../../../src/dashboard/state";
 import type { Alert } from "../../../src/model/alert";
 import type { Bar } from "../../../src/model/bar";
+import { CalendarBook } from "../../../src/model/calendar";
 
 const NY = "America/New_York";
 const at = (iso: string) => Date.parse(iso);
 
 describe("the ticker board", () => {
   it("keeps the latest price by event time and the day's first, volume and trades, whatever order ticks come in", () => {
-    const b = new Board(NY);
+    const b = new Board(new CalendarBook("24x7", {}, NY), "regular");
     b.add("AAPL", at("2024-01-02T15:00:02Z"), 102, 10);
     b.add("AAPL", at("2024-01-02T15:00:01Z"), 101, 5); // out of order: earlier, so neither last nor first
     b.add("AAPL", at("2024-01-02T14:30:00Z"), 100, 1); // the day's first by event time, arriving late
@@ -30,7 +31,7 @@ describe("the ticker board", () => {
   });
 
   it("starts a symbol over on a new trading day in the market's zone, and ignores ticks of an earlier day", () => {
-    const b = new Board(NY);
+    const b = new Board(new CalendarBook("24x7", {}, NY), "regular");
     b.add("AAPL", at("2024-01-02T20:59:00Z"), 100, 10);
     // 00:30 UTC on the 3rd is still the 2nd in New York.
     b.add("AAPL", at("2024-01-03T00:30:00Z"), 110, 10);
@@ -40,6 +41,21 @@ describe("the ticker board", () => {
     b.add("AAPL", at("2024-01-02T20:00:00Z"), 1, 1000);
     expect(b.takeChanged()).toEqual([]);
     expect(b.all()[0]).toMatchObject({ price: 120, volume: 7 });
+  });
+
+  it("on an exchange calendar, counts the change from the session's open: pre- and post-market move the price only", () => {
+    const b = new Board(new CalendarBook("XNYS", { HSI: "XHKG" }, NY), "regular");
+    b.add("AAPL", at("2024-03-11T12:00:00Z"), 90, 5); // 08:00 New York: pre-market
+    expect(b.takeChanged()[0]).toMatchObject({ price: 90, volume: 0, trades: 0 });
+    b.add("AAPL", at("2024-03-11T13:30:00Z"), 100, 10); // the open (EDT)
+    b.add("AAPL", at("2024-03-11T19:59:00Z"), 104, 10);
+    b.add("AAPL", at("2024-03-11T21:00:00Z"), 103, 50); // post-market
+    expect(b.takeChanged()[0]).toMatchObject({ open: 100, price: 103, changePct: 3, volume: 20, trades: 2 });
+    // HSI's lunch break is outside its session; its afternoon is the same session.
+    b.add("HSI", at("2024-03-11T02:00:00Z"), 16_500, 1);
+    b.add("HSI", at("2024-03-11T04:30:00Z"), 16_400, 1);
+    b.add("HSI", at("2024-03-11T06:00:00Z"), 16_600, 1);
+    expect(b.takeChanged()[0]).toMatchObject({ symbol: "HSI", open: 16_500, price: 16_600, trades: 2 });
   });
 
   it("reads a tick's board fields from a message, and nothing from a message that is not a tick", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PartitionAnalyzer } from "../../../../src/analytics/partition";
 import { FencedError, type PartitionTransactor, TransactionFailed } from "../../../../src/kafka/transactions";
+import { CalendarBook } from "../../../../src/model/calendar";
 import { MAX_TRANSACTION_FAILURES, type Task, Tasks, TransactionsFailing } from "../../../../src/pipeline/analyze/tasks";
 
 const retriable = Object.assign(new Error("NOT_COORDINATOR"), { name: "KafkaJSProtocolError", type: "NOT_COORDINATOR", retriable: true });
@@ -10,7 +11,15 @@ function taskWith(outcomes: (boolean | Error)[]): Task & { attempts: number } {
   const task = {
     partition: 3,
     attempts: 0,
-    analyzer: new PartitionAnalyzer({ intervals: [], emit: new Set(), latenessMs: 0, timeZone: "UTC", rules: {} }),
+    analyzer: new PartitionAnalyzer({
+      intervals: [],
+      emit: new Set(),
+      latenessMs: 0,
+      timeZone: "UTC",
+      calendars: new CalendarBook("24x7", {}, "UTC"),
+      sessions: "regular",
+      rules: {},
+    }),
     generation: "g",
     tx: {
       commit: async () => {
