@@ -122,7 +122,10 @@ export class Calendar {
         const s = list[mid]!;
         if (ms < s.preOpen) hi = mid - 1;
         else if (ms >= s.postClose) lo = mid + 1;
-        else return (this.last = s);
+        else {
+          this.last = s;
+          return s;
+        }
       }
     }
     return undefined;
