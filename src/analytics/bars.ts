@@ -24,14 +24,19 @@ export interface BarAcc {
   session?: string;
 }
 
-export function newBar(start: number, end: number, price: number, ts: number, volume: number): BarAcc {
-  if (!Number.isInteger(volume)) {
-    const b = newBar(start, end, price, ts, 0);
-    b.pv = price * volume;
-    addFraction(b, volume);
-    return b;
-  }
-  return {
+/**
+ * A tick's own open, high, low and close: a tick that carries a day's bar (a daily price file, a quote with the
+ * day's range) shapes a daily bar with them — its open opens the bar, its close closes it, its range widens it.
+ */
+export interface OwnRange {
+  open?: number;
+  high?: number;
+  low?: number;
+  close?: number;
+}
+
+export function newBar(start: number, end: number, price: number, ts: number, volume: number, own?: OwnRange): BarAcc {
+  const b: BarAcc = {
     start,
     end,
     open: price,
@@ -40,28 +45,42 @@ export function newBar(start: number, end: number, price: number, ts: number, vo
     low: price,
     close: price,
     closeTs: ts,
-    volume,
+    volume: 0,
     pv: price * volume,
     psum: price,
     trades: 1,
   };
+  if (Number.isInteger(volume)) b.volume = volume;
+  else addFraction(b, volume);
+  if (own) widen(b, own, true, true);
+  return b;
+}
+
+function widen(b: BarAcc, own: OwnRange, opens: boolean, closes: boolean): void {
+  if (opens && own.open !== undefined && own.open > 0) b.open = own.open;
+  if (closes && own.close !== undefined && own.close > 0) b.close = own.close;
+  if (own.high !== undefined && own.high > b.high) b.high = own.high;
+  if (own.low !== undefined && own.low > 0 && own.low < b.low) b.low = own.low;
 }
 
 /**
  * Adds a tick. Ticks arrive in offset order, so on equal event times the first one seen stays the open and the
  * last one seen becomes the close.
  */
-export function addToBar(b: BarAcc, price: number, ts: number, volume: number): void {
-  if (ts < b.openTs) {
+export function addToBar(b: BarAcc, price: number, ts: number, volume: number, own?: OwnRange): void {
+  const opens = ts < b.openTs;
+  const closes = ts >= b.closeTs;
+  if (opens) {
     b.open = price;
     b.openTs = ts;
   }
-  if (ts >= b.closeTs) {
+  if (closes) {
     b.close = price;
     b.closeTs = ts;
   }
   if (price > b.high) b.high = price;
   if (price < b.low) b.low = price;
+  if (own) widen(b, own, opens, closes);
   if (Number.isInteger(volume)) b.volume += volume;
   else addFraction(b, volume);
   b.pv += price * volume;

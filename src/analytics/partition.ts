@@ -111,13 +111,16 @@ export class PartitionAnalyzer {
     const span = s.calendar.spanAt(ts, this.s.sessions);
     if (!span) out.offSession++;
     for (let k = 0; k < this.s.intervals.length; k++) {
-      const w = windowAt(ts, this.s.intervals[k]!, span);
+      const interval = this.s.intervals[k]!;
+      const w = windowAt(ts, interval, span);
       if (!w) continue;
+      // A daily bar takes a tick's own day range (a daily price file's row); a shorter one, its price.
+      const own = interval.daily && (t.open ?? t.high ?? t.low ?? t.close) !== undefined ? t : undefined;
       const bar = s.open[k]!.get(w.start);
-      if (bar) addToBar(bar, t.price, ts, volume);
+      if (bar) addToBar(bar, t.price, ts, volume, own);
       else {
-        const b = newBar(w.start, w.end, t.price, ts, volume);
-        if (span && this.s.intervals[k]!.daily) b.session = span.day;
+        const b = newBar(w.start, w.end, t.price, ts, volume, own);
+        if (span && interval.daily) b.session = span.day;
         s.open[k]!.set(w.start, b);
         getOrCreate(this.closing[k]!, w.end, () => new Set()).add(s);
         if (w.end < this.nextClose) this.nextClose = w.end;

@@ -173,6 +173,15 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const inLake = Number((await lake.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
   await Promise.all([cql.close(), lake.close()]);
 
+  const daily = (await demoAnalytics(loaded, "1d")).bars.filter((b) => b.symbol === "HSI").slice(-5);
+  process.stderr.write(
+    `\n${chalk.bold(`The HSI's last sessions on the Hong Kong exchange's calendar (analyze → ${DEMO.topic}.bars.1d):`)}\n`,
+  );
+  printRows(
+    daily.map((b) => ({ ...b })),
+    ["symbol", "session", "start", "end", "open", "high", "low", "close"].map((key) => ({ key })),
+    "table",
+  );
   const { bars, alerts } = await demoAnalytics(loaded, "1m");
   // The first three symbols streamed: the simulator's, or the recording's.
   const shown = recording
@@ -203,7 +212,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     "notify: delivering the alerts to a local webhook",
     () => notifyDemo(loaded, new AbortController().signal),
     (r) =>
-      `notify: ${n(r.delivered)} alerts in ${n(r.messages.length)} messages to a local webhook (${r.url}), ${n(r.suppressed)} repeats left out by the cool-down`,
+      `notify: ${n(r.delivered)} alerts in ${plural(r.messages.length, "message")} to a local webhook (${r.url}), ${n(r.suppressed)} repeats left out by the cool-down`,
   );
   const { wording } = await import("../notify/format");
   const context = { timeZone: config.market.timeZone, dashboardUrl: config.dashboard.url };

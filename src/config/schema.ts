@@ -286,7 +286,7 @@ const market = z
       .refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`)
       .default("24x7")
       .describe(
-        "Exchange calendar of the trading day and its sessions (XNYS, XNAS, XLON, XHKG, XTKS, …; 24x7: every day, midnight to midnight)",
+        "Exchange calendar of the trading sessions: 1d bars, openingGap, the board's change (XNYS, XNAS, XLON, XHKG, XTKS, …; 24x7: every day, midnight to midnight)",
       ),
     calendars: z
       .record(
@@ -294,7 +294,7 @@ const market = z
         z.string().refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`),
       )
       .default({})
-      .describe("Symbols (or patterns such as *.HK) on another calendar than market.calendar, e.g. {HSI: XHKG}"),
+      .describe("Symbols (or patterns such as *.HK) on another calendar than market.calendar: {HSI: XHKG} in a file, HSI:XHKG,*.HK:XHKG in the environment"),
     maxFutureMs: z
       .number()
       .int()

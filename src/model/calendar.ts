@@ -167,6 +167,11 @@ export class Calendar {
     return undefined;
   }
 
+  /** The session of `day` (YYYY-MM-DD), if the exchange trades that day. */
+  sessionOn(day: string): Session | undefined {
+    return this.year(Number(day.slice(0, 4))).find((s) => s.day === day);
+  }
+
   /** The session before the one of `day` (for the previous close). */
   previous(day: string): Session | undefined {
     for (let back = 1; back <= 400; back++) {

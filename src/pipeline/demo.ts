@@ -15,6 +15,7 @@ import { connectTickProducer } from "../kafka/tickProducer";
 import { ensureTopic } from "../kafka/topics";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
+import { CalendarBook } from "../model/calendar";
 import type { Tick } from "../model/tick";
 import { compileRoutes } from "../notify/routes";
 import { createCassandraClient } from "../sinks/cassandra/client";
@@ -64,9 +65,11 @@ export function demoConfig(base: LoadedConfig): LoadedConfig {
     s3: { ...c.s3, prefix: DEMO.prefix, partitionBy: "year" as const },
     // Quick idle flushes: a demo should show data in the lake within seconds.
     consumer: { ...c.consumer, flushIdleMs: 2000 },
+    // The HSI trades in Hong Kong: its daily history is one bar per session of the exchange.
+    market: { ...c.market, calendars: { HSI: "XHKG", ...c.market.calendars } },
   };
   const origins = new Map(base.origins);
-  for (const path of ["kafka.topic", "cassandra.keyspace", "s3.prefix", "s3.partitionBy", "consumer.flushIdleMs"])
+  for (const path of ["kafka.topic", "cassandra.keyspace", "s3.prefix", "s3.partitionBy", "consumer.flushIdleMs", "market.calendars"])
     origins.set(path, "demo");
   return { ...base, config, origins };
 }
@@ -236,7 +239,7 @@ function startConsumers(
  * recording, at once; resolves the rejected count.
  */
 async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send: (tick: Tick) => Promise<void>): Promise<number> {
-  const market = { timeZone: loaded.config.market.timeZone };
+  const market = { timeZone: loaded.config.market.timeZone, calendars: CalendarBook.forMarket(loaded.config.market) };
   const hsi = await createSource({ kind: "csv", file: join(packageRoot(), "data", "indexProcessed-HSI.csv") }, market);
   await hsi.open();
   const maxFutureMs = loaded.config.market.maxFutureMs;

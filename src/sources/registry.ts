@@ -2,8 +2,10 @@
  * Sources by kind: a typed spec in, a `Source` out. The command layer turns flags (or, later, a config list of
  * sources) into a spec; each factory checks what the spec's values mean and names the option at fault.
  */
+
 import { existsSync } from "node:fs";
 import { fieldError, RuntimeError, UsageError } from "../errors";
+import type { CalendarBook } from "../model/calendar";
 import { SYMBOL_PATTERN } from "../model/tick";
 import { checkMap } from "./csv/layout";
 import type { AlpacaChannel } from "./feeds/alpaca";
@@ -116,6 +118,8 @@ export const FEED_KINDS: readonly FeedSpec["kind"][] = ["alpaca", "finnhub", "co
 export interface SourceContext {
   /** For local times in files and feeds. */
   timeZone: string;
+  /** The symbols' exchange calendars: a file's date without a time is stamped at the session's open. */
+  calendars?: CalendarBook;
   /** Where API keys are read from (default: this process's environment). */
   env?: NodeJS.ProcessEnv;
   /** How streaming feeds' connections behave (config `feeds`). */
@@ -146,6 +150,7 @@ export async function createSource(spec: SourceSpec, ctx: SourceContext): Promis
       return new CsvSource({
         file: spec.file,
         timeZone: ctx.timeZone,
+        calendars: ctx.calendars,
         map: checkMap(spec.map ?? {}),
         symbol: spec.symbol?.toUpperCase(),
         loop: Boolean(spec.loop),

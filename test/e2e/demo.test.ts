@@ -27,13 +27,20 @@ describe("stockpipe demo", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain("✔ both sinks hold every produced tick exactly once");
       expect(r.stderr).toMatch(/produced +\d{1,3}(,\d{3})* ticks \(1 rejected row/);
-      expect(r.stdout).toMatch(/│ HSI +│ 2010-01-08T05:00:00.000Z │ 22296.75/);
+      // A daily file's date is stamped at its symbol's session open: 10:00 in Hong Kong (the demo puts HSI on XHKG).
+      expect(r.stdout).toMatch(/│ HSI +│ 2010-01-08T02:00:00.000Z │ 22296.75/);
       expect(r.stdout).toContain("│ AAPL ");
       // The daily OHLC is the HSI file's own open, high, low and close for each of its last days.
       const daily = new Map(
         tableRows(r.stdout, "HSI")
-          .filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c[1]!))
+          .filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c[1]!) && !c[2]!.includes("T"))
           .map((c) => [c[1]!, c.slice(2, 6).map(Number)]),
+      );
+      // analyze's 1d bars of the HSI: one per Hong Kong session (10:00–16:00 then), with the file's own OHLC.
+      const sessions = new Map(
+        tableRows(r.stdout, "HSI")
+          .filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c[1]!) && c[2]!.includes("T"))
+          .map((c) => [c[1]!, c.slice(2)]),
       );
       // analyze: closed 1-minute bars of the simulated symbols, and the planted +4 % move on the first one fired.
       const bars = tableRows(r.stdout, "AAPL").filter((c) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/.test(c[1]!));
@@ -53,6 +60,11 @@ describe("stockpipe demo", () => {
       for (const day of ["2010-01-04", "2010-01-06", "2010-01-08"]) {
         const [, , open, high, low, close] = file.find((l) => l.startsWith(`HSI,${day},`))!.split(",");
         expect(daily.get(day), day).toEqual([Number(open), Number(high), Number(low), Number(close)]);
+        expect(sessions.get(day), day).toEqual([
+          `${day}T02:00:00.000Z`,
+          `${day}T08:00:00.000Z`,
+          ...[open, high, low, close].map((x) => String(Number(x))),
+        ]);
       }
     }
   }, 900_000);
@@ -69,7 +81,9 @@ describe("stockpipe demo", () => {
     ]);
 
     const client = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1" });
-    await client.execute("DELETE FROM stockpipe_demo.ticks WHERE symbol = 'HSI' AND day = '2010-01-08' AND bucket = 0");
+    // The HSI's 2010-01-08 row is stamped at the Hong Kong open, 02:00 UTC: 21:00 on the 7th in New York
+    // (market.timeZone), the day and hour bucket the stores file it under.
+    await client.execute("DELETE FROM stockpipe_demo.ticks WHERE symbol = 'HSI' AND day = '2010-01-07' AND bucket = 21");
     await client.shutdown();
     const bad = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env: demoEnv, timeoutMs: 300_000 });
     expect(bad.code).toBe(1);
@@ -78,7 +92,7 @@ describe("stockpipe demo", () => {
         kind: "tick",
         sink: "cassandra",
         symbol: "HSI",
-        day: "2010-01-08",
+        day: "2010-01-07",
         kafka: 1,
         stored: 0,
         missing: 1,

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import type { LoadedConfig } from "../../config/loader";
 import { fieldError, RuntimeError } from "../../errors";
 import type { TickProducer } from "../../kafka/tickProducer";
+import { CalendarBook } from "../../model/calendar";
 import type { Tick } from "../../model/tick";
 import type { FeedConnectionEvents } from "../../sources/feeds/types";
 import { Pacer } from "../../sources/pacer";
@@ -77,6 +78,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
   const f = progress.feed;
   const source = await createSource(o.source, {
     timeZone: loaded.config.market.timeZone,
+    calendars: CalendarBook.forMarket(loaded.config.market),
     feeds: loaded.config.feeds,
     feedEvents: {
       ...events.feed,

@@ -1,6 +1,8 @@
 /** One CSV record → a valid tick or a rejection with its reason. */
+
+import type { CalendarBook } from "../../model/calendar";
 import { finalizeTick, type Tick, toIsoMs, validateTick } from "../../model/tick";
-import { parseMarketDate } from "../../model/time";
+import { parseMarketDate, tradingDay } from "../../model/time";
 import type { SourceItem } from "../types";
 import type { Layout, Mappable } from "./layout";
 
@@ -11,6 +13,8 @@ const NUMERIC_FIELDS: Mappable[] = ["price", "open", "high", "low", "close", "ad
 export interface RowContext {
   layout: Layout;
   timeZone: string;
+  /** The symbols' calendars: a date without a time is stamped at the symbol's session open that day. */
+  calendars?: CalendarBook;
   fixedSymbol?: string;
   source: string;
 }
@@ -47,8 +51,13 @@ export function rowToItem(record: string[], line: number, raw: string, seq: numb
   }
   const symbolRaw = cols.symbol !== undefined ? record[cols.symbol]!.trim() : (ctx.fixedSymbol ?? "");
   const tsRaw = record[cols.ts!]!.trim();
-  const eventMs = parseMarketDate(tsRaw, ctx.timeZone);
+  let eventMs = parseMarketDate(tsRaw, ctx.timeZone);
   if (eventMs === undefined) return reject("unparseable date", `cannot read the date ${JSON.stringify(tsRaw)}`, line, raw);
+  // A date without a time (a daily price file): the day's trading starts at its session's open.
+  if (ctx.calendars && !tsRaw.includes(":") && !/^\d+(\.\d+)?$/.test(tsRaw)) {
+    const open = ctx.calendars.of(symbolRaw.toUpperCase()).sessionOn(tradingDay(eventMs, ctx.timeZone))?.open;
+    if (open !== undefined) eventMs = open;
+  }
 
   const tick: Record<string, unknown> = { symbol: symbolRaw.toUpperCase(), ts: toIsoMs(eventMs) };
   for (const field of NUMERIC_FIELDS) {

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
 import { fieldError, RuntimeError, UsageError } from "../../errors";
+import type { CalendarBook } from "../../model/calendar";
 import { finalizeTick } from "../../model/tick";
 import type { Source, SourceItem } from "../types";
 import { detectLayout, type Layout, type Mappable } from "./layout";
@@ -16,6 +17,8 @@ import { rowToItem } from "./row";
 export interface CsvOptions {
   file: string;
   timeZone: string;
+  /** The symbols' calendars: a date without a time is stamped at the session's open. */
+  calendars?: CalendarBook;
   map: Partial<Record<Mappable, string>>;
   symbol?: string;
   loop: boolean;
@@ -155,6 +158,7 @@ export class CsvSource implements Source {
         pending = rowToItem(rec.record, rec.info.lines, raw, rec.info.lines, {
           layout,
           timeZone: this.o.timeZone,
+          calendars: this.o.calendars,
           fixedSymbol: this.o.symbol,
           source: this.name,
         });
