@@ -152,6 +152,14 @@ export class PartitionAnalyzer {
     return out;
   }
 
+  /**
+   * Closes every window that ends at or before `watermark` (epoch ms), as a watermark that far would: for a
+   * bounded input (a backfill) that has no later tick to move it there.
+   */
+  closeUntil(watermark: number, out: Outputs): void {
+    if (watermark >= this.nextClose) this.close(watermark, out);
+  }
+
   /** Emits every window whose end the watermark has reached, earliest end first. */
   private close(watermark: number, out: Outputs): void {
     const due: [number, number][] = [];

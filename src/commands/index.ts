@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerAnalyze } from "./analyze";
+import { registerBackfill } from "./backfill";
 import { registerCompletion } from "./completion";
 import { registerConfig } from "./config";
 import { registerConsume } from "./consume";
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerProduce(program);
   registerConsume(program);
   registerAnalyze(program);
+  registerBackfill(program);
   registerNotify(program);
   registerDashboard(program);
   registerSchema(program);

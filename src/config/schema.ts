@@ -294,7 +294,9 @@ const market = z
         z.string().refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`),
       )
       .default({})
-      .describe("Symbols (or patterns such as *.HK) on another calendar than market.calendar: {HSI: XHKG} in a file, HSI:XHKG,*.HK:XHKG in the environment"),
+      .describe(
+        "Symbols (or patterns such as *.HK) on another calendar than market.calendar: {HSI: XHKG} in a file, HSI:XHKG,*.HK:XHKG in the environment",
+      ),
     maxFutureMs: z
       .number()
       .int()

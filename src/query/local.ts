@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { LoadedConfig } from "../config/loader";
 import { RuntimeError } from "../errors";
 import { s3Error } from "../sinks/s3/errors";
@@ -78,10 +78,8 @@ function tableSource(root: string, t: (typeof TABLES)[number]): string {
  * match how they were written. `bars` also has `interval`, from its folders.
  */
 export async function runLocal(sql: string, root: string): Promise<{ columns: string[]; rows: Row[] }> {
-  const db = await DuckDBInstance.create(":memory:");
-  const connection = await db.connect();
+  const connection = await openLakeFiles(root);
   try {
-    for (const t of TABLES) await connection.run(`CREATE VIEW ${t.name} AS ${tableSource(root, t)}`);
     const reader = await connection.runAndReadAll(sql);
     const columns = reader.columnNames();
     const rows = reader.getRowObjects().map((r) => {
@@ -95,6 +93,31 @@ export async function runLocal(sql: string, root: string): Promise<{ columns: st
   }
 }
 
+/** A DuckDB connection with the lake files under `root` as its tables `ticks`, `bars` and `alerts` (see runLocal). */
+export async function openLakeFiles(root: string): Promise<DuckDBConnection> {
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
+  for (const t of TABLES) await connection.run(`CREATE VIEW ${t.name} AS ${tableSource(root, t)}`);
+  return connection;
+}
+
+/** Brings the local cache of the lake up to date and opens DuckDB over it, for a program that reads it in bulk. */
+export async function openLake(
+  loaded: LoadedConfig,
+  onProgress?: (message: string) => void,
+): Promise<{ connection: DuckDBConnection; objects: number }> {
+  const synced = await syncCache(loaded, onProgress);
+  return { connection: await openLakeFiles(synced.dir), objects: synced.objects };
+}
+
+async function syncCache(loaded: LoadedConfig, onProgress?: (message: string) => void) {
+  const s3 = loaded.config.s3;
+  onProgress?.(`syncing s3://${s3.bucket}/${s3.prefix} into the local cache`);
+  return syncLake(loaded.config, (done, total) => onProgress?.(`syncing the lake: ${done}/${total} new objects`)).catch((err) => {
+    throw s3Error(err, loaded, `list the lake at s3://${s3.bucket}/${s3.prefix}`);
+  });
+}
+
 /** SQL over the lake: brings the local cache up to date, then runs DuckDB over it. */
 export class LocalEngine implements QueryEngine {
   readonly name = "local";
@@ -102,13 +125,7 @@ export class LocalEngine implements QueryEngine {
   constructor(private readonly loaded: LoadedConfig) {}
 
   async run(statement: string, options: RunOptions = {}): Promise<QueryResult> {
-    const s3 = this.loaded.config.s3;
-    options.onProgress?.(`syncing s3://${s3.bucket}/${s3.prefix} into the local cache`);
-    const synced = await syncLake(this.loaded.config, (done, total) =>
-      options.onProgress?.(`syncing the lake: ${done}/${total} new objects`),
-    ).catch((err) => {
-      throw s3Error(err, this.loaded, `list the lake at s3://${s3.bucket}/${s3.prefix}`);
-    });
+    const synced = await syncCache(this.loaded, options.onProgress);
     options.onProgress?.(`running the query over ${synced.objects} files`);
     try {
       const result = await runLocal(statement, synced.dir);

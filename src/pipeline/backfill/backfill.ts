@@ -1,0 +1,280 @@
+/**
+ * `backfill`: the bars of every configured interval, and the bar alerts (volumeSpike), computed from the lake's
+ * ticks over a time range — with `analyze`'s own analyzer (analytics/partition.ts), so a bar made here and the same
+ * bar made by `analyze` from Kafka are the same record, id and bytes — and sent to the same bars and alerts topics,
+ * from where `consume` stores them like any other. Every record is keyed by its deterministic id, so running it
+ * twice, or over a range `analyze` covered, changes nothing in a store.
+ *
+ * DuckDB reads the ticks (local cache of the lake) in event-time order; the analyzer runs with no lateness, since
+ * nothing arrives late from a sorted file. A bar is sent when its whole window lies in [from, to): a window cut by
+ * the range's ends would be a partial bar under a complete bar's id. Ticks from before `from` warm up volumeSpike's
+ * lookback, so its first alerts in the range see the bars analyze would have seen.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Message, Producer } from "kafkajs";
+import { type AnalyticsSettings, emptyOutputs, type Outputs, PartitionAnalyzer } from "../../analytics/partition";
+import type { LoadedConfig } from "../../config/loader";
+import { sendAcknowledged } from "../../kafka/acknowledged";
+import { createKafka } from "../../kafka/client";
+import { kafkaError } from "../../kafka/errors";
+import { keyPartitioner } from "../../kafka/partitioner";
+import { ensureTopic, partitionCount } from "../../kafka/topics";
+import { ALERT_SCHEMA, type Alert, encodeAlert } from "../../model/alert";
+import { BAR_SCHEMA, type Bar, encodeBar } from "../../model/bar";
+import { clockWindow } from "../../model/interval";
+import type { Tick } from "../../model/tick";
+import { openLake } from "../../query/local";
+import { getOrCreate } from "../../util/maps";
+import { sqlString } from "../../util/sql";
+import { barsTopicName } from "../analyze/settings";
+
+export interface BackfillOptions {
+  /** The tick topic whose bars and alerts topics get the output (`<topic>.bars.<interval>`, `<topic>.alerts`). */
+  topic: string;
+  /** The range, epoch ms: [from, to). */
+  from: number;
+  to: number;
+  /** Only these symbols (default: all). */
+  symbols?: string[];
+  settings: AnalyticsSettings;
+  /** Compute and count, send nothing. */
+  dryRun?: boolean;
+  signal: AbortSignal;
+}
+
+export interface BackfillProgress {
+  ticks: number;
+  bars: number;
+  alerts: number;
+  /** Event time reached, epoch ms. */
+  position: number;
+}
+
+export interface BackfillEvents {
+  onStage?(message: string): void;
+  onProgress?(p: BackfillProgress): void;
+}
+
+export interface BackfillResult {
+  /** Ticks read from the lake, the warm-up included. */
+  ticks: number;
+  warmupTicks: number;
+  barsByInterval: Record<string, number>;
+  alerts: number;
+  /** Ticks outside their calendar's sessions (in the sub-day bars, not in a 1d bar). */
+  offSession: number;
+  /** Bars left out because the range cuts their window. */
+  partialBars: number;
+  seconds: number;
+  ticksPerSecond: number;
+  topics: { bars: Record<string, string>; alerts: string };
+  dryRun: boolean;
+  stoppedBy: "end of range" | "interrupted";
+}
+
+/** Records per produce call. */
+const SEND_BATCH = 2000;
+
+export async function backfill(loaded: LoadedConfig, o: BackfillOptions, events: BackfillEvents = {}): Promise<BackfillResult> {
+  const started = performance.now();
+  const settings: AnalyticsSettings = { ...o.settings, latenessMs: 0, rules: { volumeSpike: o.settings.rules.volumeSpike } };
+  const warmFrom = o.from - warmupMs(settings);
+  const names = {
+    bars: Object.fromEntries([...settings.emit].map((iv) => [iv, barsTopicName(loaded.config, o.topic, iv)])),
+    alerts: loaded.config.analytics.alertsTopic.replaceAll("{topic}", o.topic),
+  };
+  const out = o.dryRun ? undefined : await openOutput(loaded, o.topic, names);
+  const result: BackfillResult = {
+    ticks: 0,
+    warmupTicks: 0,
+    barsByInterval: {},
+    alerts: 0,
+    offSession: 0,
+    partialBars: 0,
+    seconds: 0,
+    ticksPerSecond: 0,
+    topics: names,
+    dryRun: Boolean(o.dryRun),
+    stoppedBy: "end of range",
+  };
+  events.onStage?.("reading the lake");
+  const lake = await openLake(loaded, events.onStage);
+  try {
+    const analyzer = new PartitionAnalyzer(settings);
+    const keep = inRange(settings, o.from, o.to);
+    const emit = async (outputs: Outputs) => {
+      const bars = outputs.bars.filter((b) => {
+        const ok = keep.bar(b);
+        if (!ok && Date.parse(b.end) > o.from) result.partialBars++;
+        return ok;
+      });
+      const alerts = outputs.alerts.filter(keep.alert);
+      for (const b of bars) result.barsByInterval[b.interval] = (result.barsByInterval[b.interval] ?? 0) + 1;
+      result.alerts += alerts.length;
+      result.offSession += outputs.offSession;
+      await out?.send(bars, alerts);
+    };
+    for await (const chunk of readTicks(lake.connection, warmFrom, o.to, o.symbols, o.signal)) {
+      const outputs = emptyOutputs();
+      analyzer.process(chunk.ticks, chunk.ts, outputs);
+      result.ticks += chunk.ticks.length;
+      for (const t of chunk.ts) if (t < o.from) result.warmupTicks++;
+      await emit(outputs);
+      events.onProgress?.({
+        ticks: result.ticks,
+        bars: Object.values(result.barsByInterval).reduce((a, b) => a + b, 0),
+        alerts: result.alerts,
+        position: chunk.ts[chunk.ts.length - 1]!,
+      });
+    }
+    if (o.signal.aborted) result.stoppedBy = "interrupted";
+    else {
+      // The range is over: its windows close as a watermark at `to` would close them.
+      const last = emptyOutputs();
+      analyzer.closeUntil(o.to, last);
+      await emit(last);
+    }
+    await out?.flush();
+  } finally {
+    lake.connection.closeSync();
+    await out?.close();
+  }
+  result.seconds = Math.round(performance.now() - started) / 1000;
+  result.ticksPerSecond = Math.round(result.ticks / Math.max(result.seconds, 0.001));
+  return result;
+}
+
+/** How far before the range ticks are read so volumeSpike has its lookback of bars at the range's start. */
+function warmupMs(s: AnalyticsSettings): number {
+  const r = s.rules.volumeSpike;
+  if (!r) return 0;
+  // A daily bar is a session: the lookback's sessions lie within twice as many calendar days, holidays and all.
+  return r.interval.daily ? (r.lookback * 2 + 10) * 86_400_000 : r.lookback * r.interval.ms;
+}
+
+/** What is sent: bars whose window lies in [from, to), and the alerts of such bars. */
+function inRange(s: AnalyticsSettings, from: number, to: number) {
+  const within = (start: number, end: number) => start >= from && end <= to;
+  return {
+    bar: (b: Bar) => within(Date.parse(b.start), Date.parse(b.end)),
+    // A volumeSpike alert's ts is its bar's last tick: the bar's window is the one that holds it.
+    alert: (a: Alert) => {
+      const r = s.rules.volumeSpike!;
+      const ts = Date.parse(a.ts);
+      const w = r.interval.daily ? s.calendars.of(a.symbol).spanAt(ts, s.sessions) : clockWindow(ts, r.interval);
+      return w !== undefined && within(w.start, w.end);
+    },
+  };
+}
+
+interface TickChunk {
+  ticks: Tick[];
+  ts: number[];
+}
+
+/**
+ * The lake's ticks in [from, to), in event-time order (equal times: by symbol, then the source's seq, then id),
+ * a DuckDB chunk at a time. Only what the analyzer reads is selected: a daily bar's own range and the volume.
+ */
+async function* readTicks(
+  c: DuckDBConnection,
+  from: number,
+  to: number,
+  symbols: string[] | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<TickChunk> {
+  const symbolFilter = symbols?.length ? ` AND symbol IN (${symbols.map(sqlString).join(", ")})` : "";
+  const result = await c.stream(`
+    SELECT symbol, epoch_ms(ts)::DOUBLE AS ms, price, open, high, low, close,
+           coalesce(volume::DOUBLE, volume_dec::DOUBLE) AS volume, id
+    FROM ticks
+    WHERE ts >= make_timestamp(${Math.trunc(from) * 1000}::BIGINT) AND ts < make_timestamp(${Math.trunc(to) * 1000}::BIGINT)${symbolFilter}
+    ORDER BY ts, symbol, seq NULLS FIRST, id`);
+  for (;;) {
+    if (signal.aborted) return;
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const cols = chunk.getColumns();
+    const [symbol, ms, price, open, high, low, close, volume, id] = cols as unknown as [
+      string[],
+      number[],
+      number[],
+      (number | null)[],
+      (number | null)[],
+      (number | null)[],
+      (number | null)[],
+      (number | null)[],
+      (string | null)[],
+    ];
+    const ticks: Tick[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const t: Tick = { symbol: symbol[i]!, ts: "", price: price[i]! };
+      if (open[i] !== null) t.open = open[i]!;
+      if (high[i] !== null) t.high = high[i]!;
+      if (low[i] !== null) t.low = low[i]!;
+      if (close[i] !== null) t.close = close[i]!;
+      if (volume[i] !== null) t.volume = volume[i]!;
+      if (id[i] !== null) t.id = id[i]!;
+      ticks[i] = t;
+    }
+    yield { ticks, ts: ms };
+  }
+}
+
+interface Output {
+  send(bars: Bar[], alerts: Alert[]): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bars and alerts topics, created if missing with the tick topic's partitions, and an idempotent producer:
+ * records keyed by symbol and partitioned as analyze's are (by the symbol's hash, which is the tick's partition
+ * when the counts match), sent in batches, each batch acknowledged by all in-sync replicas before the next.
+ */
+async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillResult["topics"]): Promise<Output> {
+  const kafka = createKafka(loaded.config);
+  const admin = kafka.admin();
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const hashes = new Map<string, (key: string) => number>();
+  try {
+    await admin.connect();
+    const partitions = (await admin.listTopics()).includes(topic) ? await partitionCount(admin, topic) : 1;
+    for (const name of [...Object.values(names.bars), names.alerts]) {
+      await ensureTopic(admin, { name, partitions });
+      hashes.set(name, keyPartitioner(await partitionCount(admin, name)));
+    }
+    await producer.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw kafkaError(err, loaded, `open the output topics of ${topic}`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  let pending = new Map<string, Message[]>();
+  let count = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    const batch = [...pending].map(([t, messages]) => ({ topic: t, messages }));
+    pending = new Map();
+    count = 0;
+    try {
+      await sendAcknowledged((b) => producer.sendBatch({ topicMessages: b, acks: -1 }), batch);
+    } catch (err) {
+      throw kafkaError(err, loaded, "send the backfilled bars");
+    }
+  };
+  const add = (t: string, key: string, value: string, schema: string) => {
+    getOrCreate(pending, t, () => []).push({ key, value, headers: { schema }, partition: hashes.get(t)!(key) });
+    count++;
+  };
+  return {
+    async send(bars, alerts) {
+      for (const b of bars) add(names.bars[b.interval]!, b.symbol, encodeBar(b), BAR_SCHEMA);
+      for (const a of alerts) add(names.alerts, a.symbol, encodeAlert(a), ALERT_SCHEMA);
+      if (count >= SEND_BATCH) await flush();
+    },
+    flush,
+    close: () => producer.disconnect().catch(() => {}),
+  };
+}
