@@ -40,7 +40,9 @@ The lake's ticks (the local cache of s3.bucket/s3.prefix, read with DuckDB) go t
 event-time order: the same windows, sessions and ids, so a bar made here is byte for byte the bar analyze makes
 from the same ticks. Only bars whose whole window lies in [--from, --to) are sent (a cut window would be a part
 of a bar), with the volumeSpike alerts of those bars; ticks before --from warm up the rule's lookback. Records
-are keyed by their ids: running it twice, or over a range analyze covered, changes nothing in a store.
+carry their ids, which Cassandra upserts; what the lake already holds is left out. So running it twice, or over a
+range analyze covered, changes nothing in a store — once consume has stored the bars topics (a bar still on its
+way to the lake when backfill runs would reach it twice).
 `,
     )
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -131,6 +133,7 @@ function printSummary(s: BackfillResult & { topic: string; from: string; to: str
       `  alerts: ${n(s.alerts)} ${sent} ${s.dryRun ? "" : s.topics.alerts}`,
       ...(s.warmupTicks ? [`  ${n(s.warmupTicks)} ticks before --from warmed up volumeSpike's lookback`] : []),
       ...(s.partialBars ? [`  ${n(s.partialBars)} bars left out: the range cuts their window`] : []),
+      ...(s.inLake ? [`  ${n(s.inLake)} bars and alerts left out: the lake has them already`] : []),
       ...(s.offSession ? [`  outside the sessions: ${n(s.offSession)} ticks (in the sub-day bars, not in a 1d bar)`] : []),
     ].join("\n")}\n`,
   );
