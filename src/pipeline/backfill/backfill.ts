@@ -13,7 +13,7 @@
  * Cassandra takes a record again as an upsert, but the lake appends: a bar or alert the lake already holds (by id)
  * is left out, so a second run, or one over a range analyze covered, adds nothing once the bars topics are stored.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBVector } from "@duckdb/node-api";
 import type { Message, Producer } from "kafkajs";
 import { type AnalyticsSettings, emptyOutputs, type Outputs, PartitionAnalyzer } from "../../analytics/partition";
 import type { LoadedConfig } from "../../config/loader";
@@ -71,6 +71,9 @@ export interface BackfillResult {
   /** Bars and alerts left out because the lake already has them. */
   inLake: number;
   seconds: number;
+  /** Of which: bringing the local cache of the lake up to date, and reading and computing (the sends included). */
+  syncSeconds: number;
+  computeSeconds: number;
   ticksPerSecond: number;
   topics: { bars: Record<string, string>; alerts: string };
   dryRun: boolean;
@@ -78,18 +81,39 @@ export interface BackfillResult {
 }
 
 /** Records per produce call. */
-const SEND_BATCH = 2000;
+const SEND_BATCH = 5000;
 
 export async function backfill(loaded: LoadedConfig, o: BackfillOptions, events: BackfillEvents = {}): Promise<BackfillResult> {
   const started = performance.now();
   const settings: AnalyticsSettings = { ...o.settings, latenessMs: 0, rules: { volumeSpike: o.settings.rules.volumeSpike } };
-  const warmFrom = o.from - warmupMs(settings);
   const names = {
     bars: Object.fromEntries([...settings.emit].map((iv) => [iv, barsTopicName(loaded.config, o.topic, iv)])),
     alerts: loaded.config.analytics.alertsTopic.replaceAll("{topic}", o.topic),
   };
+  const result = newResult(names, Boolean(o.dryRun));
   const out = o.dryRun ? undefined : await openOutput(loaded, o.topic, names);
-  const result: BackfillResult = {
+  try {
+    events.onStage?.("reading the lake");
+    const lake = await openLake(loaded, events.onStage);
+    result.syncSeconds = Math.round(performance.now() - started) / 1000;
+    const computeStarted = performance.now();
+    try {
+      await analyzeRange(lake.connection, settings, o, result, out, events);
+      await out?.flush();
+    } finally {
+      lake.connection.closeSync();
+    }
+    result.computeSeconds = Math.round(performance.now() - computeStarted) / 1000;
+  } finally {
+    await out?.close();
+  }
+  result.seconds = Math.round(performance.now() - started) / 1000;
+  result.ticksPerSecond = Math.round(result.ticks / Math.max(result.seconds, 0.001));
+  return result;
+}
+
+function newResult(topics: BackfillResult["topics"], dryRun: boolean): BackfillResult {
+  return {
     ticks: 0,
     warmupTicks: 0,
     barsByInterval: {},
@@ -98,62 +122,66 @@ export async function backfill(loaded: LoadedConfig, o: BackfillOptions, events:
     partialBars: 0,
     inLake: 0,
     seconds: 0,
+    syncSeconds: 0,
+    computeSeconds: 0,
     ticksPerSecond: 0,
-    topics: names,
-    dryRun: Boolean(o.dryRun),
+    topics,
+    dryRun,
     stoppedBy: "end of range",
   };
-  events.onStage?.("reading the lake");
-  const lake = await openLake(loaded, events.onStage);
-  try {
-    const analyzer = new PartitionAnalyzer(settings);
-    const keep = inRange(settings, o.from, o.to);
-    const stored = await idsInLake(lake.connection, [...settings.emit], o.from, o.to);
-    const fresh = (r: { id: string }) => {
-      if (!stored.has(r.id)) return true;
-      result.inLake++;
-      return false;
-    };
-    const emit = async (outputs: Outputs) => {
-      const bars = outputs.bars.filter((b) => {
-        const ok = keep.bar(b);
-        if (!ok && Date.parse(b.end) > o.from) result.partialBars++;
-        return ok && fresh(b);
-      });
-      const alerts = outputs.alerts.filter((a) => keep.alert(a) && fresh(a));
-      for (const b of bars) result.barsByInterval[b.interval] = (result.barsByInterval[b.interval] ?? 0) + 1;
-      result.alerts += alerts.length;
-      result.offSession += outputs.offSession;
-      await out?.send(bars, alerts);
-    };
-    for await (const chunk of readTicks(lake.connection, warmFrom, o.to, o.symbols, o.signal)) {
-      const outputs = emptyOutputs();
-      analyzer.process(chunk.ticks, chunk.ts, outputs);
-      result.ticks += chunk.ticks.length;
-      for (const t of chunk.ts) if (t < o.from) result.warmupTicks++;
-      await emit(outputs);
-      events.onProgress?.({
-        ticks: result.ticks,
-        bars: Object.values(result.barsByInterval).reduce((a, b) => a + b, 0),
-        alerts: result.alerts,
-        position: chunk.ts[chunk.ts.length - 1]!,
-      });
-    }
-    if (o.signal.aborted) result.stoppedBy = "interrupted";
-    else {
-      // The range is over: its windows close as a watermark at `to` would close them.
-      const last = emptyOutputs();
-      analyzer.closeUntil(o.to, last);
-      await emit(last);
-    }
-    await out?.flush();
-  } finally {
-    lake.connection.closeSync();
-    await out?.close();
+}
+
+/** The range's ticks (after the warm-up's) through the analyzer; what it emits in the range goes to `out`. */
+async function analyzeRange(
+  c: DuckDBConnection,
+  settings: AnalyticsSettings,
+  o: BackfillOptions,
+  result: BackfillResult,
+  out: Output | undefined,
+  events: BackfillEvents,
+): Promise<void> {
+  const analyzer = new PartitionAnalyzer(settings);
+  const keep = inRange(settings, o.from, o.to);
+  const fromText = new Date(o.from).toISOString();
+  const stored = await idsInLake(c, [...settings.emit], o.from, o.to);
+  const fresh = (r: { id: string }) => {
+    if (!stored.has(r.id)) return true;
+    result.inLake++;
+    return false;
+  };
+  const emit = async (outputs: Outputs) => {
+    const bars = outputs.bars.filter((b) => {
+      const ok = keep.bar(b);
+      if (!ok && b.end > fromText) result.partialBars++;
+      return ok && fresh(b);
+    });
+    const alerts = outputs.alerts.filter((a) => keep.alert(a) && fresh(a));
+    for (const b of bars) result.barsByInterval[b.interval] = (result.barsByInterval[b.interval] ?? 0) + 1;
+    result.alerts += alerts.length;
+    result.offSession += outputs.offSession;
+    await out?.send(bars, alerts);
+  };
+  for await (const chunk of readTicks(c, o.from - warmupMs(settings), o.to, o.symbols, o.signal)) {
+    const outputs = emptyOutputs();
+    analyzer.process(chunk.ticks, chunk.ts, outputs);
+    result.ticks += chunk.ticks.length;
+    for (const t of chunk.ts) if (t < o.from) result.warmupTicks++;
+    await emit(outputs);
+    events.onProgress?.({
+      ticks: result.ticks,
+      bars: Object.values(result.barsByInterval).reduce((a, b) => a + b, 0),
+      alerts: result.alerts,
+      position: chunk.ts[chunk.ts.length - 1]!,
+    });
   }
-  result.seconds = Math.round(performance.now() - started) / 1000;
-  result.ticksPerSecond = Math.round(result.ticks / Math.max(result.seconds, 0.001));
-  return result;
+  if (o.signal.aborted) {
+    result.stoppedBy = "interrupted";
+    return;
+  }
+  // The range is over: its windows close as a watermark at `to` would close them.
+  const last = emptyOutputs();
+  analyzer.closeUntil(o.to, last);
+  await emit(last);
 }
 
 /** How far before the range ticks are read so volumeSpike has its lookback of bars at the range's start. */
@@ -167,8 +195,10 @@ function warmupMs(s: AnalyticsSettings): number {
 /** What is sent: bars whose window lies in [from, to), and the alerts of such bars. */
 function inRange(s: AnalyticsSettings, from: number, to: number) {
   const within = (start: number, end: number) => start >= from && end <= to;
+  // ISO-8601 UTC text with milliseconds sorts as its time does.
+  const [fromText, toText] = [new Date(from).toISOString(), new Date(to).toISOString()];
   return {
-    bar: (b: Bar) => within(Date.parse(b.start), Date.parse(b.end)),
+    bar: (b: Bar) => b.start >= fromText && b.end <= toText,
     // A volumeSpike alert's ts is its bar's last tick: the bar's window is the one that holds it.
     alert: (a: Alert) => {
       const r = s.rules.volumeSpike!;
@@ -196,8 +226,10 @@ interface TickChunk {
 }
 
 /**
- * The lake's ticks in [from, to), in event-time order (equal times: by symbol, then the source's seq, then id),
- * a DuckDB chunk at a time. Only what the analyzer reads is selected: a daily bar's own range and the volume.
+ * The lake's ticks in [from, to), in event-time order (equal times: by symbol, then the source's seq, then price
+ * and volume, so the order is the same on every run), a DuckDB chunk at a time. Only what the analyzer reads is
+ * selected, as numbers: the symbol as its index in an ENUM of the range's symbols (strings per row cost more than
+ * the rest of the read), a daily bar's own range only when some tick in the range has one.
  */
 async function* readTicks(
   c: DuckDBConnection,
@@ -206,41 +238,46 @@ async function* readTicks(
   symbols: string[] | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<TickChunk> {
-  const symbolFilter = symbols?.length ? ` AND symbol IN (${symbols.map(sqlString).join(", ")})` : "";
+  const t = (ms: number) => `make_timestamp(${Math.trunc(ms) * 1000}::BIGINT)`;
+  const where = `ts >= ${t(from)} AND ts < ${t(to)}${symbols?.length ? ` AND symbol IN (${symbols.map(sqlString).join(", ")})` : ""}`;
+  const names = ((await c.runAndReadAll(`SELECT DISTINCT symbol FROM ticks WHERE ${where} ORDER BY 1`)).getColumns()[0] ?? []).map(String);
+  if (names.length === 0) return;
+  await c.run(`CREATE TYPE backfill_symbol AS ENUM (${names.map(sqlString).join(", ")})`);
+  const own =
+    (
+      await c.runAndReadAll(
+        `SELECT coalesce(bool_or(open IS NOT NULL OR high IS NOT NULL OR low IS NOT NULL OR "close" IS NOT NULL), false) FROM ticks WHERE ${where}`,
+      )
+    ).getColumns()[0]?.[0] === true;
   const result = await c.stream(`
-    SELECT symbol, epoch_ms(ts)::DOUBLE AS ms, price, open, high, low, close,
-           coalesce(volume::DOUBLE, volume_dec::DOUBLE) AS volume, id
-    FROM ticks
-    WHERE ts >= make_timestamp(${Math.trunc(from) * 1000}::BIGINT) AND ts < make_timestamp(${Math.trunc(to) * 1000}::BIGINT)${symbolFilter}
-    ORDER BY ts, symbol, seq NULLS FIRST, id`);
+    SELECT enum_code(symbol::backfill_symbol)::INTEGER AS k, epoch_ms(ts)::DOUBLE AS ms, price,
+           coalesce(volume::DOUBLE, volume_dec::DOUBLE) AS volume${own ? `, open, high, low, "close"` : ""}
+    FROM ticks WHERE ${where}
+    ORDER BY ts, k, seq NULLS FIRST, price, volume`);
   for (;;) {
     if (signal.aborted) return;
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
-    const cols = chunk.getColumns();
-    const [symbol, ms, price, open, high, low, close, volume, id] = cols as unknown as [
-      string[],
-      number[],
-      number[],
-      (number | null)[],
-      (number | null)[],
-      (number | null)[],
-      (number | null)[],
-      (number | null)[],
-      (string | null)[],
-    ];
-    const ticks: Tick[] = new Array(chunk.rowCount);
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const t: Tick = { symbol: symbol[i]!, ts: "", price: price[i]! };
-      if (open[i] !== null) t.open = open[i]!;
-      if (high[i] !== null) t.high = high[i]!;
-      if (low[i] !== null) t.low = low[i]!;
-      if (close[i] !== null) t.close = close[i]!;
-      if (volume[i] !== null) t.volume = volume[i]!;
-      if (id[i] !== null) t.id = id[i]!;
-      ticks[i] = t;
+    const n = chunk.rowCount;
+    const [k, ms, price, volume] = [0, 1, 2, 3].map((i) => chunk.getColumnVector(i)) as DuckDBVector<number>[];
+    const ranges = own ? [4, 5, 6, 7].map((i) => chunk.getColumnVector(i) as DuckDBVector<number>) : undefined;
+    const ticks: Tick[] = new Array(n);
+    const ts: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const tick: Tick = { symbol: names[k!.getItem(i)!]!, ts: "", price: price!.getItem(i)! };
+      const v = volume!.getItem(i);
+      if (v !== null) tick.volume = v;
+      if (ranges) {
+        const [o, h, l, cl] = ranges.map((r) => r.getItem(i));
+        if (o !== null) tick.open = o;
+        if (h !== null) tick.high = h;
+        if (l !== null) tick.low = l;
+        if (cl !== null) tick.close = cl;
+      }
+      ticks[i] = tick;
+      ts[i] = ms!.getItem(i)!;
     }
-    yield { ticks, ts: ms };
+    yield { ticks, ts };
   }
 }
 
@@ -269,23 +306,30 @@ async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillRe
     }
     await producer.connect();
   } catch (err) {
-    await admin.disconnect().catch(() => {});
     throw kafkaError(err, loaded, `open the output topics of ${topic}`);
   } finally {
     await admin.disconnect().catch(() => {});
   }
   let pending = new Map<string, Message[]>();
   let count = 0;
-  const flush = async () => {
-    if (count === 0) return;
-    const batch = [...pending].map(([t, messages]) => ({ topic: t, messages }));
-    pending = new Map();
-    count = 0;
-    try {
-      await sendAcknowledged((b) => producer.sendBatch({ topicMessages: b, acks: -1 }), batch);
-    } catch (err) {
-      throw kafkaError(err, loaded, "send the backfilled bars");
+  // One produce call in flight while the next batch is computed; a failure stops the run at the next batch.
+  let inFlight: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const flush = async (wait: boolean) => {
+    if (count > 0) {
+      const batch = [...pending].map(([t, messages]) => ({ topic: t, messages }));
+      pending = new Map();
+      count = 0;
+      await inFlight;
+      inFlight = sendAcknowledged((b) => producer.sendBatch({ topicMessages: b, acks: -1 }), batch).then(
+        () => undefined,
+        (err) => {
+          failure ??= err;
+        },
+      );
     }
+    if (wait) await inFlight;
+    if (failure) throw kafkaError(failure, loaded, "send the backfilled bars");
   };
   const add = (t: string, key: string, value: string, schema: string) => {
     getOrCreate(pending, t, () => []).push({ key, value, headers: { schema }, partition: hashes.get(t)!(key) });
@@ -295,9 +339,12 @@ async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillRe
     async send(bars, alerts) {
       for (const b of bars) add(names.bars[b.interval]!, b.symbol, encodeBar(b), BAR_SCHEMA);
       for (const a of alerts) add(names.alerts, a.symbol, encodeAlert(a), ALERT_SCHEMA);
-      if (count >= SEND_BATCH) await flush();
+      if (count >= SEND_BATCH) await flush(false);
     },
-    flush,
-    close: () => producer.disconnect().catch(() => {}),
+    flush: () => flush(true),
+    close: async () => {
+      await inFlight;
+      await producer.disconnect().catch(() => {});
+    },
   };
 }
