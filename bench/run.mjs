@@ -13,6 +13,7 @@ import { benchFeeds } from "./feeds.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS, ROOT } from "./lib.mjs";
+import { benchBackfill } from "./backfill.mjs";
 import { benchNotify } from "./notify.mjs";
 import { benchProduce } from "./produce.mjs";
 import { benchProfile } from "./profile.mjs";
@@ -187,6 +188,28 @@ function notifySection(x) {
   ];
 }
 
+/** backfill: ticks per second from the lake into bars, computed only and sent to Kafka, CPU per tick, memory. */
+function backfillSection(x) {
+  const row = (what, y) =>
+    `| ${what} | ${fmt(y.medianTicksPerSecond)} | ${fmt(y.medianComputeTicksPerSecond)} | ${y.runs.map((r) => fmt(r.ticksPerSecond)).join(", ")} | ${us(y.medianCpuMicrosPerTick, "stockpipe")} / ${us(y.medianCpuMicrosPerTick, "kafka")} | ${fmt(y.medianPeakRssMb)} MB |`;
+  const bars = Object.entries(x.toKafka.runs[0].bars)
+    .map(([k, v]) => `${fmt(v)} ${k}`)
+    .join(", ");
+  return [
+    "## backfill: bars from the lake",
+    "",
+    `${x.benchmark}; ${bars} bars; medians of ${x.dryRun.runs.length} runs. Ticks/s over the whole command (the first run also fills the lake's local cache) and over reading and computing alone.`,
+    "",
+    "| series | ticks/s | read + compute ticks/s | runs | CPU µs per tick (stockpipe / Kafka) | peak RSS |",
+    "|---|---:|---:|---|---|---:|",
+    row("computed only (--dry-run)", x.dryRun),
+    row("bars and alerts sent to Kafka (acks=all)", x.toKafka),
+    "",
+    `Bar: ≥ ${fmt(x.bar.ticksPerSecond)} ticks/s: computed ${met(x.meetsBar.dryRun)}, sent ${met(x.meetsBar.toKafka)}.`,
+    "",
+  ];
+}
+
 /** The largest resident set of each stockpipe process, against the bounds it must stay under. */
 function memorySection(r) {
   const row = (what, mb, bound) =>
@@ -309,6 +332,12 @@ export function summary(r) {
       `${fmt(r.notify.oneAlertPerMessage.medianAlertsPerSecond)} alerts/s one a message, ${fmt(r.notify.grouped.medianAlertsPerSecond)} grouped; p99 ${ms(r.notify.latency.medianP99Ms)} from commit to delivery at ${fmt(r.notify.latency.rate)}/s`,
       `p99 ≤ ${r.notify.bar.p99Ms} ms: ${met(r.notify.meetsBar.latency)}`,
     ]);
+  if (r.backfill)
+    rows.push([
+      "backfill: a 5,000,000-tick lake → 1m/5m/1h/1d bars",
+      `${fmt(r.backfill.dryRun.medianTicksPerSecond)} ticks/s computed, ${fmt(r.backfill.toKafka.medianTicksPerSecond)} with the bars sent to Kafka; peak ${fmt(r.backfill.dryRun.medianPeakRssMb)} MB`,
+      `≥ ${fmt(r.backfill.bar.ticksPerSecond)}: ${met(r.backfill.meetsBar.dryRun)} / ${met(r.backfill.meetsBar.toKafka)}`,
+    ]);
   if (r.dashboard)
     rows.push([
       "dashboard, page open, 500 symbols at 17,000 ticks/s",
@@ -408,6 +437,7 @@ function markdown(r) {
   if (r.analyze) lines.push(...analyzeSection(r.analyze));
   if (r.feeds) lines.push(...feedsSection(r.feeds));
   if (r.notify) lines.push(...notifySection(r.notify));
+  if (r.backfill) lines.push(...backfillSection(r.backfill));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
   if (r.scaleout) lines.push(...scaleoutSection(r.scaleout));
   lines.push(...memorySection(r));
@@ -483,6 +513,7 @@ try {
   report.analyze = await benchAnalyze(quick ? { count: 100_000, runs: 1, seconds: 12, warmup: 3 } : { count: 500_000, runs: 3 });
   report.feeds = await benchFeeds(quick ? { count: 60_000, runs: 1, seconds: 8 } : { count: 300_000, runs: 3 });
   report.notify = await benchNotify(quick ? { count: 4_000, runs: 1, seconds: 8 } : { count: 20_000, runs: 3 });
+  report.backfill = await benchBackfill(quick ? { count: 500_000, runs: 1 } : { count: 5_000_000, runs: 3 });
   report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.profile = benchProfile(quick ? { count: 100_000 } : { count: 500_000 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;

@@ -80,8 +80,9 @@ export interface BackfillResult {
   stoppedBy: "end of range" | "interrupted";
 }
 
-/** Records per produce call. */
+/** Records per produce call, and bytes: one partition's batch must stay under the broker's message.max.bytes (1 MB). */
 const SEND_BATCH = 5000;
+const SEND_BYTES = 512 * 1024;
 
 export async function backfill(loaded: LoadedConfig, o: BackfillOptions, events: BackfillEvents = {}): Promise<BackfillResult> {
   const started = performance.now();
@@ -312,6 +313,7 @@ async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillRe
   }
   let pending = new Map<string, Message[]>();
   let count = 0;
+  let bytes = 0;
   // One produce call in flight while the next batch is computed; a failure stops the run at the next batch.
   let inFlight: Promise<void> = Promise.resolve();
   let failure: unknown;
@@ -320,6 +322,7 @@ async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillRe
       const batch = [...pending].map(([t, messages]) => ({ topic: t, messages }));
       pending = new Map();
       count = 0;
+      bytes = 0;
       await inFlight;
       inFlight = sendAcknowledged((b) => producer.sendBatch({ topicMessages: b, acks: -1 }), batch).then(
         () => undefined,
@@ -334,12 +337,13 @@ async function openOutput(loaded: LoadedConfig, topic: string, names: BackfillRe
   const add = (t: string, key: string, value: string, schema: string) => {
     getOrCreate(pending, t, () => []).push({ key, value, headers: { schema }, partition: hashes.get(t)!(key) });
     count++;
+    bytes += value.length + key.length + 64;
   };
   return {
     async send(bars, alerts) {
       for (const b of bars) add(names.bars[b.interval]!, b.symbol, encodeBar(b), BAR_SCHEMA);
       for (const a of alerts) add(names.alerts, a.symbol, encodeAlert(a), ALERT_SCHEMA);
-      if (count >= SEND_BATCH) await flush(false);
+      if (count >= SEND_BATCH || bytes >= SEND_BYTES) await flush(false);
     },
     flush: () => flush(true),
     close: async () => {
