@@ -15,6 +15,8 @@ const COMMANDS = [
   "dlq",
   "verify",
   "demo",
+  "analyze",
+  "backfill",
   "notify",
   "local",
   "config",
@@ -67,6 +69,15 @@ describe("stockpipe CLI shell", () => {
     const badName = await stockpipe(["topic", "create", "no/slashes"]);
     expect(badName.code).toBe(2);
     expect(badName.stderr).toContain('invalid topic name "no/slashes"');
+    const noRange = await stockpipe(["backfill"]);
+    expect(noRange.code).toBe(2);
+    expect(noRange.stderr).toContain("required option '--from <time>' not specified");
+    const badTime = await stockpipe(["backfill", "--from", "last tuesday"]);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('--from "last tuesday" is not a time: write an ISO time or a date such as 2024-01-02');
+    const backwards = await stockpipe(["backfill", "--from", "2024-02-01", "--to", "2024-01-01"]);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain("is not after --from");
   });
 
   it("refuses --latency for the lake, whose rows become readable per file", async () => {
