@@ -5,15 +5,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import cassandra from "cassandra-driver";
 import kafkajs, { type Message } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/loader";
-import { withLocalS3Credentials } from "../../src/local/credentials";
-import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { stockpipe, uniqueName } from "../helpers";
 import { barsOf, compareBars, oracleBars, oracleLate, oracleTicks, readTopic } from "../oracle";
+import { TestStores } from "../stores";
 
 const { Kafka, logLevel } = kafkajs;
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
@@ -22,21 +19,15 @@ const producer = kafka.producer();
 const T0 = Date.parse("2024-01-02T14:30:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const s3 = new S3Client(s3ClientOptions(withLocalS3Credentials(loadConfig({ env: {} })).config));
 /** Lake prefixes the tests wrote to, removed at the end. */
-const prefixes: string[] = [];
+const stores = new TestStores();
 
 beforeAll(async () => {
   await producer.connect();
 });
 afterAll(async () => {
   await producer.disconnect();
-  for (const prefix of prefixes) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "stockpipe", Prefix: `${prefix}/` }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys } }));
-  }
-  s3.destroy();
+  await stores.cleanUp();
 });
 
 async function newTopic(partitions: number): Promise<string> {
@@ -262,7 +253,7 @@ describe("stockpipe analyze", () => {
     const topic = await newTopic(2);
     const name = topic.replace(/-/g, "_");
     const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: name, STOCKPIPE_S3_PREFIX: `test/${topic}` };
-    prefixes.push(`test/${topic}`);
+    stores.prefix(`test/${topic}`);
     await produceSynthetic(topic, 31, T0, 30_000);
     // A second run of the simulator restarts every price: jumps for the alert rules.
     await produceSynthetic(topic, 32, T0 + 30_000, 100_000);
@@ -300,12 +291,13 @@ describe("stockpipe analyze", () => {
       volume: Number(r.volume),
       vwap: r.vwap,
       trades: Number(r.trades),
+      ...(r.session === null || r.session === undefined ? {} : { session: String(r.session) }),
       id: String(r.id),
     });
     const sorted = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
     const cassandraBars = (await query("cql", "SELECT * FROM bars")).map(asBar);
     const lakeBars = (
-      await query("local", 'SELECT symbol, interval, start, "end", open, high, low, close, volume, vwap, trades, id FROM bars')
+      await query("local", 'SELECT symbol, interval, start, "end", open, high, low, close, volume, vwap, trades, session, id FROM bars')
     ).map(asBar);
     expect(sorted(cassandraBars)).toEqual(sorted(bars));
     expect(sorted(lakeBars)).toEqual(sorted(bars));

@@ -3,36 +3,23 @@
  * `backfill` (from the lake, after `consume` stored them there) give the same bars and bar alerts, record for
  * record and byte for byte; backfilling twice, and over the range analyze covered, changes no store.
  */
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import cassandra from "cassandra-driver";
 import kafkajs, { type Message } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/loader";
-import { withLocalS3Credentials } from "../../src/local/credentials";
-import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { prng } from "../../src/sources/synthetic";
 import { stockpipe, uniqueName } from "../helpers";
 import { readTopic } from "../oracle";
+import { TestStores } from "../stores";
 
 const { Kafka, logLevel } = kafkajs;
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
 const producer = kafka.producer();
-const cql = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1" });
-const s3 = new S3Client(s3ClientOptions(withLocalS3Credentials(loadConfig({ env: {} })).config));
-const keyspaces: string[] = [];
-const prefixes: string[] = [];
+const stores = new TestStores();
+const { cql } = stores;
 
 beforeAll(() => producer.connect());
 afterAll(async () => {
   await producer.disconnect();
-  for (const ks of keyspaces) await cql.execute(`DROP KEYSPACE IF EXISTS ${ks}`).catch(() => {});
-  await cql.shutdown();
-  for (const prefix of prefixes) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "stockpipe", Prefix: `${prefix}/` }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys } }));
-  }
-  s3.destroy();
+  await stores.cleanUp();
 });
 
 const FROM = "2024-03-07";
@@ -85,9 +72,8 @@ async function recordsOf(topic: string): Promise<Map<string, string>> {
 describe("stockpipe backfill", () => {
   it("makes from the lake the very bars and bar alerts analyze makes from Kafka, and changes nothing when run again", async () => {
     const topic = uniqueName("test-backfill");
-    const ks = topic.replace(/-/g, "_");
-    keyspaces.push(ks);
-    prefixes.push(`test/${topic}`);
+    const ks = stores.keyspace(topic.replace(/-/g, "_"));
+    stores.prefix(`test/${topic}`);
     const env = {
       STOCKPIPE_CASSANDRA_KEYSPACE: ks,
       STOCKPIPE_S3_PREFIX: `test/${topic}`,

@@ -4,39 +4,27 @@
  * Cassandra table made before the volume_dec column: whole volumes still go in, a fractional one stops with the
  * fix, and `schema cassandra` adds the column keeping every row.
  */
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import cassandra from "cassandra-driver";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/loader";
-import { withLocalS3Credentials } from "../../src/local/credentials";
 import { presentColumns, TABLES, tableCql } from "../../src/sinks/cassandra/schema";
-import { s3ClientOptions } from "../../src/sinks/s3/client";
 import { prng } from "../../src/sources/synthetic";
 import { stockpipe, uniqueName } from "../helpers";
 import { barsOf, compareBars, oracleBars, oracleTicks, readTopic } from "../oracle";
+import { TestStores } from "../stores";
 
 const { Kafka, logLevel } = kafkajs;
 const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
 const producer = kafka.producer();
-const cql = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1" });
-const s3 = new S3Client(s3ClientOptions(withLocalS3Credentials(loadConfig({ env: {} })).config));
-const keyspaces: string[] = [];
-const prefixes: string[] = [];
+const stores = new TestStores();
+const { cql } = stores;
 
 beforeAll(async () => {
   await producer.connect();
 });
 afterAll(async () => {
   await producer.disconnect();
-  for (const ks of keyspaces) await cql.execute(`DROP KEYSPACE IF EXISTS ${ks}`).catch(() => {});
-  await cql.shutdown();
-  for (const prefix of prefixes) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "stockpipe", Prefix: `${prefix}/` }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: "stockpipe", Delete: { Objects: keys } }));
-  }
-  s3.destroy();
+  await stores.cleanUp();
 });
 
 const T0 = Date.parse("2024-01-02T14:30:00.000Z");
@@ -65,8 +53,8 @@ describe("fractional volumes", () => {
   it("go through analyze, Cassandra and the lake exactly, and verify finds every store in agreement", async () => {
     const topic = await newTopic();
     const name = topic.replace(/-/g, "_");
-    keyspaces.push(name);
-    prefixes.push(`test/${topic}`);
+    stores.keyspace(name);
+    stores.prefix(`test/${topic}`);
     const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: name, STOCKPIPE_S3_PREFIX: `test/${topic}` };
     const sent = trades(600);
     await producer.send({ topic, messages: sent.map((t) => ({ key: t.symbol, value: JSON.stringify(t) })) });
@@ -119,7 +107,7 @@ describe("fractional volumes", () => {
   it("keep a Cassandra table made before volume_dec working, and schema cassandra adds the column without losing a row", async () => {
     const topic = await newTopic();
     const ks = topic.replace(/-/g, "_");
-    keyspaces.push(ks);
+    stores.keyspace(ks);
     const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: ks };
     // The tables as they were made before: without volume_dec.
     const { config } = loadConfig({ env });
