@@ -7,13 +7,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchAnalyze } from "./analyze.mjs";
+import { benchBackfill } from "./backfill.mjs";
 import { benchCassandra } from "./cassandra.mjs";
 import { benchDashboard } from "./dashboard.mjs";
 import { benchFeeds } from "./feeds.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
 import { ensureStack, machine, RESULTS, ROOT } from "./lib.mjs";
-import { benchBackfill } from "./backfill.mjs";
 import { benchNotify } from "./notify.mjs";
 import { benchProduce } from "./produce.mjs";
 import { benchProfile } from "./profile.mjs";
