@@ -172,16 +172,6 @@ export class Calendar {
     return this.year(Number(day.slice(0, 4))).find((s) => s.day === day);
   }
 
-  /** The session before the one of `day` (for the previous close). */
-  previous(day: string): Session | undefined {
-    for (let back = 1; back <= 400; back++) {
-      const d = addDays(day, -back);
-      const found = this.year(Number(d.slice(0, 4))).find((s) => s.day === d);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
   /** `all` on an exchange: its calendar day, midnight to midnight in its zone, every day of the week. */
   private calendarDay(ms: number): SessionSpan {
     const day = marketDayAndMinute(ms, this.timeZone).day;

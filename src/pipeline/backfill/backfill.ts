@@ -2,8 +2,8 @@
  * `backfill`: the bars of every configured interval, and the bar alerts (volumeSpike), computed from the lake's
  * ticks over a time range — with `analyze`'s own analyzer (analytics/partition.ts), so a bar made here and the same
  * bar made by `analyze` from Kafka are the same record, id and bytes — and sent to the same bars and alerts topics,
- * from where `consume` stores them like any other. Every record is keyed by its deterministic id, so running it
- * twice, or over a range `analyze` covered, changes nothing in a store.
+ * from where `consume` stores them like any other. Every record carries its deterministic id, so running it twice,
+ * or over a range `analyze` covered, changes nothing in a store.
  *
  * DuckDB reads the ticks (local cache of the lake) in event-time order; the analyzer runs with no lateness, since
  * nothing arrives late from a sorted file. A bar is sent when its whole window lies in [from, to): a window cut by
