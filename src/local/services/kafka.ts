@@ -67,12 +67,18 @@ function serverProperties(ctx: ServiceContext, node: KafkaNode): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** One cluster id per profile, shared by its brokers: 16 random bytes, base64url without padding. */
-function clusterId(stackDir: string): string {
+/**
+ * One cluster id per profile, shared by its brokers: 16 random bytes, base64url without padding — never starting
+ * with "-", which the storage tool would read as an option (Kafka's own Uuid.randomUuid skips those too; 1 in 64
+ * fresh stacks failed to format).
+ */
+export function clusterId(stackDir: string): string {
   const file = join(stackDir, "kafka-cluster-id");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(stackDir, { recursive: true });
-  const id = randomBytes(16).toString("base64url");
+  let id: string;
+  do id = randomBytes(16).toString("base64url");
+  while (id.startsWith("-"));
   writeFileSync(file, `${id}\n`);
   return id;
 }
@@ -126,8 +132,8 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
             `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            clusterId(ctx.stackDir),
+            // One argument with its value: an id from an older stack may start with "-".
+            `--cluster-id=${clusterId(ctx.stackDir)}`,
             "-c",
             props,
             ...scram,
