@@ -68,11 +68,14 @@ delivers again what was in flight, with the same idempotency key.
 async function setup(ctx: CommandContext) {
   const { resolveDestinations } = await import("../notify/destinations");
   const { compileRoutes } = await import("../notify/routes");
+  const { CalendarBook } = await import("../model/calendar");
   const n = ctx.config.notify;
   const destinations = resolveDestinations(n.destinations);
+  const calendars = CalendarBook.forMarket(ctx.config.market);
   return {
     destinations,
     routes: compileRoutes(n.routes),
+    partOf: (a: { symbol: string; ts: string }) => calendars.of(a.symbol).partAt(Date.parse(a.ts)),
     context: { timeZone: ctx.config.market.timeZone, dashboardUrl: ctx.config.dashboard.url },
   };
 }
@@ -83,7 +86,7 @@ async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void>
   const { parseFrom } = await import("../pipeline/group/position");
   const c = ctx.config;
   await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
-  const { destinations, routes, context } = await setup(ctx);
+  const { destinations, routes, partOf, context } = await setup(ctx);
   if (destinations.length === 0)
     throw new UsageError("no destinations: notify.destinations in the config names none", {
       hint: "add one, e.g. notify: { destinations: { desk: { kind: slack, urlEnv: SLACK_WEBHOOK_URL } }, routes: [{ to: [desk] }] }",
@@ -120,6 +123,7 @@ async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void>
           signal: run.signal,
           destinations,
           routes,
+          partOf,
           groupWindowMs: c.notify.groupWindowMs,
           cooldownMs: c.notify.cooldownMs,
           retryForMs: c.notify.retryForMs,

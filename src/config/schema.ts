@@ -4,7 +4,7 @@
  * Objects use `.prefault({})` so that a missing section is parsed, and gets its fields' defaults.
  */
 import { z } from "zod";
-import { CALENDAR_NAMES, isCalendarName, SESSION_MODES, type SessionMode } from "../model/calendar";
+import { CALENDAR_NAMES, isCalendarName, MARKET_PARTS, type MarketPart, SESSION_MODES, type SessionMode } from "../model/calendar";
 import { intervalProblem } from "../model/interval";
 
 /** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
@@ -473,13 +473,14 @@ const notify = z
             rules: z.array(z.string().min(1)).optional(),
             severities: z.array(z.enum(["info", "warning", "critical"])).optional(),
             symbols: z.array(z.string().min(1)).optional(),
+            sessions: z.array(z.enum(MARKET_PARTS as [MarketPart, ...MarketPart[]])).optional(),
             to: z.array(z.string().min(1)).min(1),
           })
           .strict(),
       )
       .default([])
       .describe(
-        "Which alerts go where: each route selects by rules, severities and symbol patterns (BTC-*) and names destinations in `to`",
+        "Which alerts go where: each route selects by rules, severities, symbol patterns (BTC-*) and sessions (pre, regular, post, closed on the symbol's calendar) and names destinations in `to`",
       ),
   })
   .strict()

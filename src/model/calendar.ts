@@ -28,6 +28,10 @@ export interface Session {
   postClose: number;
 }
 
+/** Where an instant falls in an exchange's day: its pre-market, regular hours, post-market, or none of them (closed, a lunch break). */
+export type MarketPart = "pre" | "regular" | "post" | "closed";
+export const MARKET_PARTS: readonly MarketPart[] = ["pre", "regular", "post", "closed"];
+
 /** The span of a session that counts under a mode: [start, end), less the break for `regular`. */
 export interface SessionSpan {
   day: string;
@@ -165,6 +169,16 @@ export class Calendar {
       if (parts.some(([a, b]) => start < b && end > a)) return s.day;
     }
     return undefined;
+  }
+
+  /** The part of the exchange's day the instant `ms` falls in (24x7: always regular). */
+  partAt(ms: number): MarketPart {
+    const s = this.sessionAt(ms);
+    if (!s) return "closed";
+    if (ms < s.open) return "pre";
+    if (ms >= s.close) return "post";
+    if (s.breakStart !== undefined && ms >= s.breakStart && ms < s.breakEnd!) return "closed";
+    return "regular";
   }
 
   /** The session of `day` (YYYY-MM-DD), if the exchange trades that day. */

@@ -14,7 +14,7 @@ import { type DeadLetter, type DeadLetterQueue, openDeadLetterQueue } from "../.
 import { log } from "../../log";
 import type { Delivery } from "../../notify/deliver";
 import { closeMail } from "../../notify/mail";
-import { destinationsOf, type Route } from "../../notify/routes";
+import { destinationsOf, type PartOf, type Route } from "../../notify/routes";
 import type { DestinationCounts } from "../../notify/status";
 import type { Destination, MessageContext } from "../../notify/types";
 import { CommitScheduler } from "../drain/commits";
@@ -33,6 +33,8 @@ const MAX_OWED = 5_000;
 export interface NotifyOptions extends GroupReadOptions {
   destinations: Destination[];
   routes: Route[];
+  /** Places an alert in its market's day, for routes by session. */
+  partOf?: PartOf;
   groupWindowMs: number;
   cooldownMs: number;
   retryForMs: number;
@@ -169,7 +171,7 @@ class Notifier implements GroupHandler {
   private route(ref: AlertRef): void {
     this.counts.alerts++;
     const only = ref.message.headers?.[DESTINATION_HEADER]?.toString();
-    const names = only !== undefined ? (this.boxes.has(only) ? [only] : []) : destinationsOf(ref.alert, this.o.routes);
+    const names = only !== undefined ? (this.boxes.has(only) ? [only] : []) : destinationsOf(ref.alert, this.o.routes, this.o.partOf);
     if (names.length === 0) this.counts.unrouted++;
     let owed = 0;
     for (const name of names) {
