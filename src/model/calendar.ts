@@ -8,6 +8,7 @@
  */
 import data from "./calendars/sessions.json";
 import { dayWindow } from "./interval";
+import { symbolPattern } from "./patterns";
 import { marketDayAndMinute, zonedToEpoch } from "./time";
 
 /** Which part of the day `analytics.sessions` counts as the trading day. */
@@ -83,6 +84,8 @@ function at(day: string, hhmm: string, timeZone: string): number {
   return zonedToEpoch({ year: y, month: m, day: d, hour, minute, second: 0 }, 0, timeZone);
 }
 
+const made = new Map<string, Calendar>();
+
 export class Calendar {
   /** Sessions by UTC year of their day's date, sorted: built on first use. */
   private readonly years = new Map<number, Session[]>();
@@ -96,12 +99,20 @@ export class Calendar {
     private readonly special: ReadonlySet<string> = new Set(),
   ) {}
 
-  /** `name`: an exchange (XNYS, XLON, XHKG, …) or `24x7`, whose days are `timeZone`'s. */
+  /**
+   * `name`: an exchange (XNYS, XLON, XHKG, …) or `24x7`, whose days are `timeZone`'s. One instance per calendar
+   * and zone, shared: its sessions are worked out once per year (a year of 24x7 days is 730 zone conversions).
+   */
   static of(name: string, timeZone: string): Calendar {
-    if (name === "24x7") return new Calendar(name, timeZone);
-    const x = EXCHANGES[name];
-    if (!x) throw new Error(`unknown calendar ${JSON.stringify(name)} (one of ${CALENDAR_NAMES.join(", ")})`);
-    return new Calendar(name, x.timeZone, x, new Set(x.holidays), new Set(x.special));
+    const key = name === "24x7" ? `${name}|${timeZone}` : name;
+    let c = made.get(key);
+    if (!c) {
+      const x = EXCHANGES[name];
+      if (name !== "24x7" && !x) throw new Error(`unknown calendar ${JSON.stringify(name)} (one of ${CALENDAR_NAMES.join(", ")})`);
+      c = x ? new Calendar(name, x.timeZone, x, new Set(x.holidays), new Set(x.special)) : new Calendar(name, timeZone);
+      made.set(key, c);
+    }
+    return c;
   }
 
   /** Every session whose day lies in [fromDay, toDay] (YYYY-MM-DD), in order. */
@@ -273,7 +284,6 @@ function spanOf(s: Session, mode: SessionMode): SessionSpan {
  * calendar; any other symbol is on `defaultName`. Calendars are made once and shared.
  */
 export class CalendarBook {
-  private readonly made = new Map<string, Calendar>();
   private readonly bySymbol = new Map<string, Calendar>();
   private readonly exact = new Map<string, string>();
   private readonly patterns: { re: RegExp; name: string }[] = [];
@@ -285,7 +295,7 @@ export class CalendarBook {
   ) {
     for (const [pattern, name] of Object.entries(patterns)) {
       if (!pattern.includes("*")) this.exact.set(pattern, name);
-      else this.patterns.push({ re: new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`), name });
+      else this.patterns.push({ re: symbolPattern([pattern]), name });
     }
   }
 
@@ -295,12 +305,7 @@ export class CalendarBook {
   }
 
   calendar(name: string): Calendar {
-    let c = this.made.get(name);
-    if (!c) {
-      c = Calendar.of(name, this.timeZone);
-      this.made.set(name, c);
-    }
-    return c;
+    return Calendar.of(name, this.timeZone);
   }
 
   of(symbol: string): Calendar {
@@ -312,8 +317,4 @@ export class CalendarBook {
     }
     return c;
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

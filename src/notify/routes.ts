@@ -6,6 +6,7 @@
  */
 import type { Alert, Severity } from "../model/alert";
 import type { MarketPart } from "../model/calendar";
+import { symbolPattern } from "../model/patterns";
 
 export interface RouteSpec {
   rules?: string[];
@@ -25,16 +26,6 @@ export interface Route {
 
 /** The part of its market's day an alert fired in. */
 export type PartOf = (alert: Alert) => MarketPart;
-
-/** `BTC-*` → /^BTC-.*$/ (every other character literal). */
-export function symbolPattern(patterns: string[]): RegExp {
-  const one = (p: string) =>
-    p
-      .split("*")
-      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*");
-  return new RegExp(`^(?:${patterns.map(one).join("|")})$`);
-}
 
 export function compileRoutes(specs: RouteSpec[]): Route[] {
   return specs.map((s) => ({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../../src/model/alert";
 import { CalendarBook } from "../../../src/model/calendar";
-import { compileRoutes, destinationsOf, symbolPattern } from "../../../src/notify/routes";
+import { symbolPattern } from "../../../src/model/patterns";
+import { compileRoutes, destinationsOf } from "../../../src/notify/routes";
 
 const a = (symbol: string, rule: string, severity: Alert["severity"], ts = "2024-01-02T14:30:00.000Z"): Alert => ({
   symbol,
