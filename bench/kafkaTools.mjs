@@ -116,7 +116,7 @@ export function benchKafkaTools({ count = 500_000, runs = 3, brokers = "127.0.0.
   }
   const rename = (cpu) => cpu && Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k === "stockpipe" ? "tool" : k, v]));
   return {
-    benchmark: `Kafka's own tools (kafka-tools ${readFileSync(POM, "utf8").match(/<version>(3[^<]+)<\/version>/)?.[1]}): ProducerPerformance --record-size 189 acks=all, then ConsumerPerformance over the same ${count.toLocaleString("en-US")} records, 6 partitions`,
+    benchmark: `Kafka's own tools (kafka-tools ${readFileSync(POM, "utf8").match(/org.apache.kafka<\/groupId>\s*<artifactId>kafka-tools<\/artifactId>\s*<version>([^<]+)<\/version>/)?.[1]}): ProducerPerformance --record-size 189 acks=all, then ConsumerPerformance over the same ${count.toLocaleString("en-US")} records, 6 partitions`,
     count,
     runs: results.map((r) => ({ ...r, producerCpu: rename(r.producerCpu), consumerCpu: rename(r.consumerCpu) })),
     medianProducerRecordsPerSecond: median(results.map((r) => r.producerRecordsPerSecond)),

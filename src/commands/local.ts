@@ -132,6 +132,7 @@ async function localUp(ctx: CommandContext, only: string[]): Promise<void> {
     [...STATUS_COLUMNS, { key: "action" }, { key: "seconds", align: "right" }],
     ctx.format,
   );
+  for (const r of results) for (const note of r.notes ?? []) log.info(`${r.service}: ${note}`);
 }
 
 /** Whether `--profile` (or the config) chose the profile, rather than the default standing in. */

@@ -495,6 +495,12 @@ const local = z
       .describe(
         "Which local stack `local` commands act on: default (plaintext), secure (TLS, SASL/SCRAM, passwords; ports +100) or cluster (three Kafka brokers; ports +200)",
       ),
+    kafkaVersion: z
+      .enum(["4.4", "3.9"])
+      .default("4.4")
+      .describe(
+        "Apache Kafka line the local stack runs: 4.4 (4.4.0) or 3.9 (3.9.2). A stack's data written by 3.9 is upgraded in place by 4.4; 4.4's data cannot go back to 3.9",
+      ),
     kafkaPort: posInt().max(65_000).default(9092).describe("Local Kafka port (the default profile's; its controller takes the next)"),
     cassandraPort: posInt().max(65_000).default(9042).describe("Local Cassandra CQL port (the default profile's)"),
     s3Port: posInt().max(65_000).default(9000).describe("Local S3 server port (the default profile's)"),

@@ -5,7 +5,8 @@ export interface ServiceDirs {
   data: string;
   log: string;
   pidFile: string;
-  classpathFile: string;
+  /** The classpath Maven resolved from stack/<module>/pom.xml: one file per module, so a version switch resolves anew. */
+  classpathFile(module: string): string;
 }
 
 export function serviceDirs(stackDir: string, service: string): ServiceDirs {
@@ -15,6 +16,6 @@ export function serviceDirs(stackDir: string, service: string): ServiceDirs {
     data: join(root, "data"),
     log: join(root, `${service}.log`),
     pidFile: join(root, "pid.json"),
-    classpathFile: join(root, "classpath.txt"),
+    classpathFile: (module) => join(root, `${module}.classpath.txt`),
   };
 }

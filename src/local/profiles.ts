@@ -10,6 +10,10 @@
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/schema";
 
+/** The Apache Kafka lines the stack can run, and the release of each (stack/kafka/pom.xml, stack/kafka-3.9/pom.xml). */
+export const KAFKA_RELEASES = { "4.4": "4.4.0", "3.9": "3.9.2" } as const;
+export type KafkaVersion = keyof typeof KAFKA_RELEASES;
+
 export const PROFILE_NAMES = ["default", "secure", "cluster"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
@@ -26,6 +30,8 @@ export interface StackProfile {
   /** Where the profile's services keep state, data and logs. */
   dir: string;
   kafka: {
+    /** The Apache Kafka line it runs (local.kafkaVersion). */
+    version: KafkaVersion;
     nodes: KafkaNode[];
     security: "plaintext" | "sasl_ssl";
     /** Default replication factor and min.insync.replicas of new topics (and of Kafka's own topics). */
@@ -46,6 +52,7 @@ export function stackProfile(config: ResolvedConfig, name: ProfileName = config.
     name,
     dir: name === "default" ? l.dir : join(l.dir, name),
     kafka: {
+      version: l.kafkaVersion,
       nodes: Array.from({ length: brokers }, (_, i) => ({
         id: i + 1,
         port: l.kafkaPort + off + 2 * i,

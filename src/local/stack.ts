@@ -58,6 +58,8 @@ export interface ServiceStatus {
   /** When `up` did something: started or already running. */
   action?: "started" | "already running";
   seconds?: number;
+  /** What starting it did that its user should know (e.g. Kafka's data upgraded in place). */
+  notes?: string[];
 }
 
 export async function statusOf(config: ResolvedConfig, service: LocalService): Promise<ServiceStatus> {
@@ -145,9 +147,15 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
     }
   }
   say("resolving from Maven (the first run downloads)");
-  const classpath = await resolveClasspath(service.module, ctx.dirs.classpathFile, (artifact) => say(`downloading ${artifact}`));
+  const classpath = await resolveClasspath(service.module, ctx.dirs.classpathFile(service.module), (artifact) =>
+    say(`downloading ${artifact}`),
+  );
   say("preparing");
-  await service.prepare(ctx, classpath);
+  const notes: string[] = [];
+  await service.prepare(ctx, classpath, (note) => {
+    notes.push(note);
+    say(note);
+  });
   say("starting");
   const pid = await startJava(service.name, ctx.dirs, service.javaArgs(ctx, classpath));
   const version = await waitReady(service, ctx, pid, say);
@@ -162,6 +170,7 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
     log: ctx.dirs.log,
     action: "started",
     seconds: secondsSince(started),
+    ...(notes.length ? { notes } : {}),
   };
 }
 

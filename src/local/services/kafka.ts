@@ -1,4 +1,9 @@
-/** Apache Kafka 3.9 in KRaft mode: each node a combined broker and controller on 127.0.0.1; one node, or a cluster's. */
+/**
+ * Apache Kafka in KRaft mode: each node a combined broker and controller on 127.0.0.1; one node, or a cluster's.
+ * Kafka 4.4 by default (logging through log4j2), 3.9 with local.kafkaVersion "3.9" (reload4j). A node's data
+ * remembers the line that last ran it: 4.4 starts on 3.9's data as it is (Kafka's rolling upgrade: topics,
+ * offsets and transactions kept); 3.9 refuses data 4.4 has run, with the way to start fresh.
+ */
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -7,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { RuntimeError } from "../../errors";
 import { javaCommand } from "../process";
-import { type KafkaNode, SCRAM_MECHANISM, type StackProfile } from "../profiles";
+import { KAFKA_RELEASES, type KafkaNode, type KafkaVersion, SCRAM_MECHANISM, type StackProfile } from "../profiles";
 import { ensureSecrets, type Login, readSecrets, type StackSecrets } from "../secrets";
 import { ensureTls, readPem, tlsFiles } from "../tls";
 import type { LocalService, ServiceContext } from "./types";
@@ -83,6 +88,7 @@ export function clusterId(stackDir: string): string {
   return id;
 }
 
+/** Kafka 3.9's logging (reload4j). */
 const log4j = [
   "log4j.rootLogger=INFO, stdout",
   "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
@@ -94,29 +100,101 @@ const log4j = [
   "",
 ].join("\n");
 
+/** Kafka 4's logging (log4j2): the same lines and levels as 3.9's. */
+const log4j2 = [
+  "status = warn",
+  "appender.stdout.type = Console",
+  "appender.stdout.name = STDOUT",
+  "appender.stdout.layout.type = PatternLayout",
+  "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
+  "rootLogger.level = INFO",
+  "rootLogger.appenderRef.stdout.ref = STDOUT",
+  ...["state.change.logger", "kafka.request.logger", "org.apache.kafka.clients"].flatMap((name, i) => [
+    `logger.l${i}.name = ${name}`,
+    `logger.l${i}.level = WARN`,
+  ]),
+  "",
+].join("\n");
+
+/** The JVM flag and file of a line's logging config. */
+function logging(version: KafkaVersion, root: string): { flag: string; file: string; text: string } {
+  if (version === "3.9") {
+    const file = join(root, "log4j.properties");
+    return { flag: `-Dlog4j.configuration=file:${file}`, file, text: log4j };
+  }
+  const file = join(root, "log4j2.properties");
+  return { flag: `-Dlog4j2.configurationFile=${file}`, file, text: log4j2 };
+}
+
+/** The file that records which Kafka line last ran a node's data (next to the data, not in Kafka's log dir). */
+function dataVersionFile(root: string): string {
+  return join(root, "data-kafka-version");
+}
+
+/**
+ * The line whose data a node holds: the recorded one; 3.9 for data without a record (every stack before 4.4
+ * was the default ran 3.9); undefined when there is no data yet.
+ */
+export function dataVersion(root: string, data: string): KafkaVersion | undefined {
+  const file = dataVersionFile(root);
+  if (existsSync(file)) return readFileSync(file, "utf8").trim() as KafkaVersion;
+  return existsSync(join(data, "meta.properties")) ? "3.9" : undefined;
+}
+
+/** What starting `version` on data of `found` means: nothing to say, an in-place upgrade, or a refusal. */
+export function versionStep(found: KafkaVersion | undefined, version: KafkaVersion): "fresh" | "same" | "upgrade" | "refuse" {
+  if (found === undefined) return "fresh";
+  if (found === version) return "same";
+  return found === "3.9" ? "upgrade" : "refuse";
+}
+
 export function kafkaService(profile: StackProfile, node: KafkaNode): LocalService {
   const clustered = profile.kafka.nodes.length > 1;
   const secure = profile.kafka.security === "sasl_ssl";
+  const version = profile.kafka.version;
+  const release = KAFKA_RELEASES[version];
+  const name = clustered ? `kafka-${node.id}` : "kafka";
   return {
-    name: clustered ? `kafka-${node.id}` : "kafka",
+    name,
     group: "kafka",
-    module: "kafka",
-    description: clustered ? `Apache Kafka 3.9 (KRaft), broker ${node.id} of ${profile.kafka.nodes.length}` : "Apache Kafka 3.9 (KRaft)",
+    module: version === "4.4" ? "kafka" : `kafka-${version}`,
+    description: clustered
+      ? `Apache Kafka ${release} (KRaft), broker ${node.id} of ${profile.kafka.nodes.length}`
+      : `Apache Kafka ${release} (KRaft)`,
     ports: [node.port, node.controllerPort],
     endpoint: `127.0.0.1:${node.port}`,
     security: secure ? `SASL_SSL ${SCRAM_MECHANISM}, CA ${tlsFiles(profile.dir).ca}` : "plaintext",
     startTimeoutMs: 90_000,
     stopGraceMs: 30_000,
 
-    async prepare(ctx, classpath) {
+    async prepare(ctx, classpath, note) {
+      const found = dataVersion(ctx.dirs.root, ctx.dirs.data);
+      const step = versionStep(found, version);
+      if (step === "refuse") {
+        throw new RuntimeError(
+          `${name}: its data in ${ctx.dirs.data} was written by Apache Kafka ${found}, and Kafka ${version} cannot run a stack a newer Kafka has run`,
+          {
+            hint: `keep local.kafkaVersion ${found} for this stack, use another local.dir for a ${version} stack, or start fresh: \`stockpipe local down --purge kafka\` deletes its topics`,
+          },
+        );
+      }
+      if (step === "upgrade") {
+        note(
+          `upgrading in place: the data was written by Kafka ${found}; its topics and offsets are kept, and its metadata.version stays ${found}'s until you finalize it (docs/operations.md)`,
+        );
+      }
       mkdirSync(ctx.dirs.data, { recursive: true });
       if (secure) await ensureTls(ctx.stackDir);
       const props = join(ctx.dirs.root, "server.properties");
       // It carries the brokers' password and key when secure: owner-only (also when it was there before).
       writeFileSync(props, serverProperties(ctx, node), { mode: 0o600 });
       chmodSync(props, 0o600);
-      writeFileSync(join(ctx.dirs.root, "log4j.properties"), log4j);
-      if (existsSync(join(ctx.dirs.data, "meta.properties"))) return;
+      const log = logging(version, ctx.dirs.root);
+      writeFileSync(log.file, log.text);
+      if (step !== "fresh") {
+        writeFileSync(dataVersionFile(ctx.dirs.root), `${version}\n`);
+        return;
+      }
       const scram = secure
         ? scramUsers(ensureSecrets(ctx.stackDir)).flatMap((u) => [
             "--add-scram",
@@ -129,7 +207,7 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
           [
             "-cp",
             classpath,
-            `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
+            log.flag,
             "kafka.tools.StorageTool",
             "format",
             // One argument with its value: an id from an older stack may start with "-".
@@ -148,6 +226,7 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
           `formatting Kafka's storage in ${ctx.dirs.data} failed: ${detail.replace(/password=[^\],]*/g, "password=…")}`,
         );
       }
+      writeFileSync(dataVersionFile(ctx.dirs.root), `${version}\n`);
     },
 
     javaArgs(ctx, classpath) {
@@ -157,7 +236,7 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
-        `-Dlog4j.configuration=file:${join(ctx.dirs.root, "log4j.properties")}`,
+        logging(version, ctx.dirs.root).flag,
         `-Dkafka.logs.dir=${ctx.dirs.root}`,
         "-cp",
         classpath,

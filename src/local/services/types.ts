@@ -24,8 +24,9 @@ export interface LocalService {
   endpoint: string;
   /** How clients connect: plaintext, SASL_SSL …, TLS + password. */
   security: string;
-  /** Writes config files, formats storage: safe to run before every start. */
-  prepare(ctx: ServiceContext, classpath: string): Promise<void>;
+  /** Writes config files, formats storage: safe to run before every start. `note` tells its user something starting it
+   * did (shown after `local up`'s table). */
+  prepare(ctx: ServiceContext, classpath: string, note: (message: string) => void): Promise<void>;
   javaArgs(ctx: ServiceContext, classpath: string): string[];
   /** Resolves with the server's version when it answers, rejects otherwise. */
   probe(ctx: ServiceContext): Promise<string>;

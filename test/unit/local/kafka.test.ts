@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { clusterId } from "../../../src/local/services/kafka";
+import { clusterId, dataVersion, versionStep } from "../../../src/local/services/kafka";
 
 describe("the local Kafka's cluster id", () => {
   it("is 22 base64url characters, never starting with '-' (the storage tool would read it as an option), and kept", () => {
@@ -16,5 +16,30 @@ describe("the local Kafka's cluster id", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the Kafka line a stack's data was written by", () => {
+  it("is the recorded one, 3.9 for data without a record, none for a fresh folder", () => {
+    const root = mkdtempSync(join(tmpdir(), "sp-kafka-version-"));
+    try {
+      const data = join(root, "data");
+      expect(dataVersion(root, data)).toBeUndefined();
+      mkdirSync(data);
+      writeFileSync(join(data, "meta.properties"), "version=1\n");
+      expect(dataVersion(root, data)).toBe("3.9");
+      writeFileSync(join(root, "data-kafka-version"), "4.4\n");
+      expect(dataVersion(root, data)).toBe("4.4");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("decides: a fresh folder is formatted, 3.9's data is upgraded by 4.4, 4.4's data is refused by 3.9", () => {
+    expect(versionStep(undefined, "4.4")).toBe("fresh");
+    expect(versionStep("3.9", "3.9")).toBe("same");
+    expect(versionStep("4.4", "4.4")).toBe("same");
+    expect(versionStep("3.9", "4.4")).toBe("upgrade");
+    expect(versionStep("4.4", "3.9")).toBe("refuse");
   });
 });
