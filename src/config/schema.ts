@@ -49,9 +49,36 @@ const kafka = z
       .prefault({}),
     sasl: z
       .object({
-        mechanism: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none").describe("SASL mechanism"),
-        username: z.string().optional().describe("SASL user name"),
-        password: z.string().optional().describe("SASL password (secret)"),
+        mechanism: z
+          .enum(["none", "plain", "scram-sha-256", "scram-sha-512", "oauthbearer", "aws-msk-iam"])
+          .default("none")
+          .describe(
+            "SASL mechanism: a password (plain, scram-*), OAUTHBEARER with tokens from an OIDC token endpoint (oauthbearer), or Amazon MSK's IAM access control with the AWS credential chain (aws-msk-iam)",
+          ),
+        username: z.string().optional().describe("SASL user name (plain, scram-*)"),
+        password: z.string().optional().describe("SASL password (plain, scram-*; secret)"),
+        oauth: z
+          .object({
+            tokenEndpoint: z
+              .url()
+              .optional()
+              .describe("OIDC token endpoint that issues the tokens (oauthbearer; client-credentials grant)"),
+            clientId: z.string().optional().describe("OAuth client id (oauthbearer)"),
+            clientSecret: z.string().optional().describe("OAuth client secret (oauthbearer; secret)"),
+            scope: z.string().optional().describe("Scope to ask the token endpoint for (oauthbearer; optional)"),
+            extensions: z
+              .record(z.string().regex(/^[A-Za-z]+$/, "must be letters only (SASL extension names)"), z.string())
+              .default({})
+              .describe(
+                "SASL extensions sent with the token, e.g. Confluent Cloud's {logicalCluster: lkc-…, identityPoolId: pool-…} (logicalCluster:lkc-1,identityPoolId:pool-2 in the environment)",
+              ),
+          })
+          .strict()
+          .prefault({}),
+        region: z
+          .string()
+          .optional()
+          .describe("AWS region of the MSK cluster (aws-msk-iam; default AWS_REGION, then the brokers' host names)"),
       })
       .strict()
       .prefault({}),
@@ -546,7 +573,18 @@ export const configSchema = z
             path: ["notify", "routes", i, "to", j],
             message: `names no destination of notify.destinations (${[...named].join(", ") || "none defined"})`,
           });
-    if (c.kafka.sasl.mechanism !== "none") {
+    if (c.kafka.sasl.mechanism === "oauthbearer") {
+      for (const key of ["tokenEndpoint", "clientId", "clientSecret"] as const) {
+        if (!c.kafka.sasl.oauth[key]) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["kafka", "sasl", "oauth", key],
+            message: "is required when kafka.sasl.mechanism is oauthbearer",
+          });
+        }
+      }
+    }
+    if (["plain", "scram-sha-256", "scram-sha-512"].includes(c.kafka.sasl.mechanism)) {
       for (const key of ["username", "password"] as const) {
         if (!c.kafka.sasl[key]) {
           ctx.addIssue({
@@ -589,6 +627,7 @@ export type ResolvedConfig = z.output<typeof configSchema>;
 /** Fields never printed in clear. */
 export const SECRET_PATHS = new Set([
   "kafka.sasl.password",
+  "kafka.sasl.oauth.clientSecret",
   "cassandra.password",
   "s3.secretAccessKey",
   "s3.sessionToken",

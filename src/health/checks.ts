@@ -4,6 +4,7 @@
  */
 import type { LoadedConfig } from "../config/loader";
 import { errorMessage } from "../errors";
+import { saslIdentity } from "../kafka/sasl";
 
 export interface Check {
   name: string;
@@ -29,7 +30,7 @@ export interface CheckResult {
 export function kafkaSecurity(c: LoadedConfig["config"]): string {
   const k = c.kafka;
   const tls = !k.ssl.enabled ? "plaintext" : `TLS (${k.ssl.rejectUnauthorized ? `verified, CA ${k.ssl.ca ?? "system"}` : "NOT verified"})`;
-  return k.sasl.mechanism === "none" ? tls : `${tls}, SASL ${k.sasl.mechanism.toUpperCase()} as ${k.sasl.username}`;
+  return k.sasl.mechanism === "none" ? tls : `${tls}, SASL ${saslIdentity(c)}`;
 }
 
 export function cassandraSecurity(c: LoadedConfig["config"]): string {
@@ -118,6 +119,24 @@ export function checks(loaded: LoadedConfig): Check[] {
     },
   ];
   const athenaConfigured = [...loaded.origins].some(([path, o]) => path.startsWith("athena.") && o !== "default");
+  const chainUsers = [
+    ...(c.s3.accessKeyId ? [] : ["s3"]),
+    ...(athenaConfigured ? ["athena", "glue"] : []),
+    ...(c.kafka.sasl.mechanism === "aws-msk-iam" ? ["kafka (MSK IAM)"] : []),
+  ];
+  if (chainUsers.length > 0) {
+    list.push({
+      name: "aws",
+      endpoint: "AWS default credential chain",
+      security: `signs ${chainUsers.join(", ")}`,
+      required: true,
+      fix: "no AWS credentials found: set AWS_PROFILE (a profile of ~/.aws/credentials or ~/.aws/config, `aws sso login` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on a host with an instance or task role; or set s3.accessKeyId and s3.secretAccessKey",
+      async probe() {
+        const { defaultCredentials, describeCredentials } = await import("../util/aws");
+        return describeCredentials(await defaultCredentials()());
+      },
+    });
+  }
   if (athenaConfigured) {
     list.push({
       name: "athena",
@@ -127,7 +146,9 @@ export function checks(loaded: LoadedConfig): Check[] {
       fix: `Athena workgroup ${c.athena.workgroup} in ${c.athena.region}: check athena.region, athena.workgroup and the AWS credentials`,
       async probe() {
         const { AthenaClient, GetWorkGroupCommand } = await import("@aws-sdk/client-athena");
+        const { defaultCredentials } = await import("../util/aws");
         const athena = new AthenaClient({
+          credentials: defaultCredentials(),
           region: c.athena.region,
           endpoint: c.athena.endpoint === "aws" ? undefined : c.athena.endpoint,
           maxAttempts: 1,

@@ -1,6 +1,6 @@
 /** The kafkajs client from config. kafkajs' own logging goes to our debug log, never to the user's screen. */
 import { readFileSync } from "node:fs";
-import kafkajs, { type Kafka, type KafkaConfig, type SASLOptions } from "kafkajs";
+import kafkajs, { type Kafka, type KafkaConfig } from "kafkajs";
 
 // kafkajs is CommonJS: its runtime values come through the default export.
 const { Kafka: KafkaClient, logLevel: KafkaLogLevel } = kafkajs;
@@ -8,6 +8,7 @@ const { Kafka: KafkaClient, logLevel: KafkaLogLevel } = kafkajs;
 import type { ResolvedConfig } from "../config/schema";
 import { enabled, log } from "../log";
 import { patchCompactedBatches } from "./compacted";
+import { saslOptions } from "./sasl";
 
 export function createKafka(config: ResolvedConfig, options: { retries?: number } = {}): Kafka {
   patchCompactedBatches();
@@ -20,10 +21,7 @@ export function createKafka(config: ResolvedConfig, options: { retries?: number 
         key: k.ssl.key ? readFileSync(k.ssl.key, "utf8") : undefined,
       }
     : undefined;
-  const sasl: SASLOptions | undefined =
-    k.sasl.mechanism === "none"
-      ? undefined
-      : ({ mechanism: k.sasl.mechanism, username: k.sasl.username ?? "", password: k.sasl.password ?? "" } as SASLOptions);
+  const sasl = saslOptions(config);
   const kafkaConfig: KafkaConfig = {
     clientId: k.clientId,
     brokers: k.brokers,

@@ -32,10 +32,27 @@ export class TopicNotFoundError extends RuntimeError {
 export function kafkaError(err: unknown, loaded: LoadedConfig, doing: string): StockpipeError {
   if (err instanceof StockpipeError) return err;
   const cause = rootCause(err);
+  // A token source's own error (the token endpoint refused the client, no AWS credentials) says it best.
+  if (cause instanceof StockpipeError) return cause;
   const brokers = loaded.config.kafka.brokers.join(",");
   const origin = loaded.origins.get("kafka.brokers") ?? "default";
   const k = loaded.config.kafka;
   const problem = securityProblem(`${cause?.name ?? ""} ${cause?.message ?? String(err)}`);
+  if (problem === "credentials" && (k.sasl.mechanism === "oauthbearer" || k.sasl.mechanism === "aws-msk-iam")) {
+    const msk = k.sasl.mechanism === "aws-msk-iam";
+    return new RuntimeError(
+      msk
+        ? `Kafka at ${brokers} refused the MSK IAM token (signed with the AWS credential chain) while trying to ${doing}: ${cause.message}`
+        : `Kafka at ${brokers} refused the token of client ${k.sasl.oauth.clientId} from ${k.sasl.oauth.tokenEndpoint} while trying to ${doing}: ${cause.message}`,
+      {
+        hint: msk
+          ? "the credentials' IAM policy must allow kafka-cluster:Connect (and the topic and group actions) on the cluster, and the cluster must have IAM access control on; `stockpipe doctor` names the credentials' source"
+          : "the brokers check the token's signature (their JWKS), issuer, audience and expiry: ask for the audience and scope they expect (kafka.sasl.oauth.scope) and check their sasl.oauthbearer.* settings",
+        retriable: false,
+        cause: err,
+      },
+    );
+  }
   if (problem) {
     const who = problem === "credentials" ? ` of user ${k.sasl.username ?? "?"} (${k.sasl.mechanism.toUpperCase()})` : "";
     return new RuntimeError(`Kafka at ${brokers} ${securityWords(problem)}${who} while trying to ${doing}: ${cause.message}`, {

@@ -16,6 +16,7 @@ import {
 import type { LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
 import { InterruptedError, RuntimeError, StockpipeError } from "../errors";
+import { defaultCredentials } from "../util/aws";
 import type { QueryEngine, QueryResult, Row, RunOptions } from "./types";
 
 /** Athena's price: USD 5 per TB scanned, at least 10 MB per query. */
@@ -25,7 +26,12 @@ export function athenaCost(bytesScanned: number): number {
 
 export function createAthenaClient(config: ResolvedConfig): AthenaClient {
   const a = config.athena;
-  return new AthenaClient({ region: a.region, endpoint: a.endpoint === "aws" ? undefined : a.endpoint, maxAttempts: 3 });
+  return new AthenaClient({
+    region: a.region,
+    endpoint: a.endpoint === "aws" ? undefined : a.endpoint,
+    credentials: defaultCredentials(),
+    maxAttempts: 3,
+  });
 }
 
 /** An Athena value (always a string on the wire) as the column's type. */

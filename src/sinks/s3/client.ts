@@ -1,15 +1,18 @@
 /**
  * The S3 client from config: the configured keys (the command layer fills in the local stack's for an endpoint
- * on this machine), else the AWS default credential chain (env, profile, instance role).
+ * on this machine), else the AWS default credential chain (util/aws.ts: environment, profile, SSO, ECS task role, EC2 instance
+ * role).
  */
 import { type _Object, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedConfig } from "../../config/schema";
+import { defaultCredentials } from "../../util/aws";
 
 export function s3ClientOptions(config: ResolvedConfig) {
   const s3 = config.s3;
-  let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
-  if (s3.accessKeyId && s3.secretAccessKey)
-    credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken };
+  const credentials =
+    s3.accessKeyId && s3.secretAccessKey
+      ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken }
+      : defaultCredentials();
   return {
     region: s3.region,
     endpoint: s3.endpoint === "aws" ? undefined : s3.endpoint,

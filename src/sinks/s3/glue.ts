@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-glue";
 import type { ResolvedConfig } from "../../config/schema";
 import { UsageError } from "../../errors";
+import { defaultCredentials } from "../../util/aws";
 import { tableLocation } from "./layout";
 
 export function crawlerName(config: ResolvedConfig): string {
@@ -24,7 +25,12 @@ export async function createGlueCrawler(config: ResolvedConfig): Promise<{ crawl
     throw new UsageError("--glue-crawler needs athena.crawlerRole: the IAM role ARN the crawler runs as", {
       hint: "set STOCKPIPE_ATHENA_CRAWLER_ROLE=arn:aws:iam::<account>:role/<role>",
     });
-  const glue = new GlueClient({ region: a.region, endpoint: a.glueEndpoint === "aws" ? undefined : a.glueEndpoint, maxAttempts: 3 });
+  const glue = new GlueClient({
+    region: a.region,
+    endpoint: a.glueEndpoint === "aws" ? undefined : a.glueEndpoint,
+    credentials: defaultCredentials(),
+    maxAttempts: 3,
+  });
   try {
     await glue
       .send(new CreateDatabaseCommand({ DatabaseInput: { Name: a.database, Description: "stockpipe data lake" } }))
