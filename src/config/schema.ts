@@ -528,6 +528,24 @@ const local = z
       .describe(
         "Apache Kafka line the local stack runs: 4.4 (4.4.0) or 3.9 (3.9.2). A stack's data written by 3.9 is upgraded in place by 4.4; 4.4's data cannot go back to 3.9",
       ),
+    oauth: z
+      .object({
+        jwksUrl: z
+          .url()
+          .optional()
+          .describe(
+            "The secure profile's Kafka also accepts SASL/OAUTHBEARER tokens signed by a key of this JWKS (an OIDC provider's jwks_uri), checked by Kafka's own validator",
+          ),
+        audience: z.string().min(1).default("kafka").describe("Audience (aud) the secure profile's Kafka expects in OAUTHBEARER tokens"),
+        issuer: z
+          .string()
+          .optional()
+          .describe(
+            "Issuer (iss) the secure profile's Kafka expects in OAUTHBEARER tokens (default: the JWKS URL's origin, e.g. https://idp.example.com)",
+          ),
+      })
+      .strict()
+      .prefault({}),
     kafkaPort: posInt().max(65_000).default(9092).describe("Local Kafka port (the default profile's; its controller takes the next)"),
     cassandraPort: posInt().max(65_000).default(9042).describe("Local Cassandra CQL port (the default profile's)"),
     s3Port: posInt().max(65_000).default(9000).describe("Local S3 server port (the default profile's)"),

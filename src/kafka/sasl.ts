@@ -7,7 +7,7 @@
  * asks for one on every connection and again when a broker-announced session nears its end (its re-authentication,
  * 10 s ahead), so a token must outlive that margin.
  */
-import type { SASLOptions } from "kafkajs";
+import kafkajs, { type Mechanism, type SASLOptions } from "kafkajs";
 import type { ResolvedConfig } from "../config/schema";
 import { errorMessage, RuntimeError } from "../errors";
 import { log } from "../log";
@@ -188,13 +188,59 @@ export function awsRegion(config: ResolvedConfig, env: NodeJS.ProcessEnv = proce
   return region;
 }
 
+/** A SASL message as kafkajs' SaslAuthenticate request carries it: BYTES, length first. */
+function saslBytes(text: string) {
+  const body = Buffer.from(text);
+  const out = Buffer.alloc(4 + body.length);
+  out.writeInt32BE(body.length, 0);
+  body.copy(out, 4);
+  return { encode: async () => out };
+}
+
+/**
+ * SASL/OAUTHBEARER (RFC 7628) as Kafka's own client speaks it. kafkajs' built-in one ignores the server's reply:
+ * a refused token comes back as an error challenge ({"status":"invalid_token"}) that the client must answer
+ * with %x01, and kafkajs instead sent its next request, which the broker took for that answer and closed the
+ * connection — the user saw "No brokers in the broker pool". This one reads the challenge, answers it, and fails
+ * with what the broker said.
+ */
+export function oauthBearerMechanism(token: () => Promise<Token>): Mechanism {
+  return {
+    mechanism: "oauthbearer",
+    authenticationProvider: ({ saslAuthenticate }) => ({
+      async authenticate() {
+        const t = await token();
+        const ext = Object.entries(t.extensions ?? {}).map(([k, v]) => `\x01${k}=${v}`);
+        const challenge = await saslAuthenticate<string>({
+          request: saslBytes(`n,,\x01auth=Bearer ${t.value}${ext.join("")}\x01\x01`),
+          response: { decode: async (raw: Buffer) => raw.subarray(4), parse: (data: Buffer) => data.toString("utf8") },
+        });
+        if (!challenge) return;
+        let said = challenge;
+        try {
+          said = String((JSON.parse(challenge) as { status?: unknown }).status ?? challenge);
+        } catch {
+          // Not JSON: said as it came.
+        }
+        const final = await saslAuthenticate({ request: saslBytes("\x01") }).then(
+          () => "",
+          (err: Error) => err.message,
+        );
+        // kafkajs' typings leave out the message its errors take.
+        const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+        throw new SaslError(`SASL OAUTHBEARER authentication failed: ${said}${final ? ` (${final})` : ""}`);
+      },
+    }),
+  };
+}
+
 /** kafkajs' SASL options for the config, or undefined without SASL. */
-export function saslOptions(config: ResolvedConfig): SASLOptions | undefined {
+export function saslOptions(config: ResolvedConfig): SASLOptions | Mechanism | undefined {
   const s = config.kafka.sasl;
   if (s.mechanism === "none") return undefined;
   if (s.mechanism === "oauthbearer" || s.mechanism === "aws-msk-iam") {
     const token = tokenFor(config);
-    return { mechanism: "oauthbearer", oauthBearerProvider: () => token.get() };
+    return oauthBearerMechanism(() => token.get());
   }
   return { mechanism: s.mechanism, username: s.username ?? "", password: s.password ?? "" } as SASLOptions;
 }

@@ -37,6 +37,8 @@ export interface StackProfile {
     /** Default replication factor and min.insync.replicas of new topics (and of Kafka's own topics). */
     replicationFactor: number;
     minInsyncReplicas: number;
+    /** Whether the SASL_SSL listener also takes OAUTHBEARER tokens, and how it checks them (local.oauth). */
+    oauth?: { jwksUrl: string; audience: string; issuer: string };
   };
   cassandra: { port: number; storagePort: number; secure: boolean };
   s3: { port: number };
@@ -61,6 +63,9 @@ export function stackProfile(config: ResolvedConfig, name: ProfileName = config.
       security: name === "secure" ? "sasl_ssl" : "plaintext",
       replicationFactor: brokers,
       minInsyncReplicas: brokers > 1 ? 2 : 1,
+      ...(name === "secure" && l.oauth.jwksUrl
+        ? { oauth: { jwksUrl: l.oauth.jwksUrl, audience: l.oauth.audience, issuer: l.oauth.issuer ?? new URL(l.oauth.jwksUrl).origin } }
+        : {}),
     },
     cassandra: { port: l.cassandraPort + off, storagePort: 7000 + off, secure: name === "secure" },
     s3: { port: l.s3Port + off },

@@ -56,8 +56,9 @@ function serverProperties(ctx: ServiceContext, node: KafkaNode): string {
     const secrets = ensureSecrets(ctx.stackDir);
     const tls = tlsFiles(ctx.stackDir);
     const b = secrets.kafkaBroker;
+    const oauth = kafka.oauth;
     lines.push(
-      `sasl.enabled.mechanisms=${SCRAM_MECHANISM}`,
+      `sasl.enabled.mechanisms=${SCRAM_MECHANISM}${oauth ? ",OAUTHBEARER" : ""}`,
       `sasl.mechanism.inter.broker.protocol=${SCRAM_MECHANISM}`,
       `listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${b.username}" password="${b.password}";`,
       // PEM given inline: Kafka reads an unencrypted PKCS#8 key only this way (a PEM file needs a key password).
@@ -68,6 +69,19 @@ function serverProperties(ctx: ServiceContext, node: KafkaNode): string {
       `ssl.truststore.certificates=${propertyPem(readPem(tls.ca))}`,
       "ssl.client.auth=none",
     );
+    if (oauth) {
+      // Kafka's own JWT validator: signature by a key of the JWKS, audience, issuer, expiry. A session lasts at
+      // most as long as its token (connections.max.reauth.ms on): clients re-authenticate with a fresh one.
+      const prefix = "listener.name.sasl_ssl.oauthbearer";
+      lines.push(
+        `${prefix}.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ;`,
+        `${prefix}.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler`,
+        `${prefix}.connections.max.reauth.ms=3600000`,
+        `sasl.oauthbearer.jwks.endpoint.url=${oauth.jwksUrl}`,
+        `sasl.oauthbearer.expected.audience=${oauth.audience}`,
+        `sasl.oauthbearer.expected.issuer=${oauth.issuer}`,
+      );
+    }
   }
   return `${lines.join("\n")}\n`;
 }
@@ -163,7 +177,9 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
       : `Apache Kafka ${release} (KRaft)`,
     ports: [node.port, node.controllerPort],
     endpoint: `127.0.0.1:${node.port}`,
-    security: secure ? `SASL_SSL ${SCRAM_MECHANISM}, CA ${tlsFiles(profile.dir).ca}` : "plaintext",
+    security: secure
+      ? `SASL_SSL ${SCRAM_MECHANISM}${profile.kafka.oauth ? ` and OAUTHBEARER (JWKS ${profile.kafka.oauth.jwksUrl})` : ""}, CA ${tlsFiles(profile.dir).ca}`
+      : "plaintext",
     startTimeoutMs: 90_000,
     stopGraceMs: 30_000,
 
@@ -237,6 +253,8 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
         "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
         logging(version, ctx.dirs.root).flag,
+        // Kafka 4 fetches JWKS only from URLs allowed here.
+        ...(profile.kafka.oauth ? [`-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${profile.kafka.oauth.jwksUrl}`] : []),
         `-Dkafka.logs.dir=${ctx.dirs.root}`,
         "-cp",
         classpath,
