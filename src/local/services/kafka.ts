@@ -150,9 +150,10 @@ function dataVersionFile(root: string): string {
  * was the default ran 3.9); undefined when there is no data yet.
  */
 export function dataVersion(root: string, data: string): KafkaVersion | undefined {
+  // No formatted storage (a fresh folder, or its data purged): nothing to upgrade, whatever the record says.
+  if (!existsSync(join(data, "meta.properties"))) return undefined;
   const file = dataVersionFile(root);
-  if (existsSync(file)) return readFileSync(file, "utf8").trim() as KafkaVersion;
-  return existsSync(join(data, "meta.properties")) ? "3.9" : undefined;
+  return existsSync(file) ? (readFileSync(file, "utf8").trim() as KafkaVersion) : "3.9";
 }
 
 /** What starting `version` on data of `found` means: nothing to say, an in-place upgrade, or a refusal. */

@@ -20,7 +20,7 @@ describe("the local Kafka's cluster id", () => {
 });
 
 describe("the Kafka line a stack's data was written by", () => {
-  it("is the recorded one, 3.9 for data without a record, none for a fresh folder", () => {
+  it("is the recorded one, 3.9 for data without a record, none for a fresh or purged folder", () => {
     const root = mkdtempSync(join(tmpdir(), "sp-kafka-version-"));
     try {
       const data = join(root, "data");
@@ -30,6 +30,9 @@ describe("the Kafka line a stack's data was written by", () => {
       expect(dataVersion(root, data)).toBe("3.9");
       writeFileSync(join(root, "data-kafka-version"), "4.4\n");
       expect(dataVersion(root, data)).toBe("4.4");
+      // Purged data (`local down --purge`) is a fresh folder again, whatever the record says.
+      rmSync(join(data, "meta.properties"));
+      expect(dataVersion(root, data)).toBeUndefined();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,0 +1,109 @@
+/**
+ * The README's tour, run as written: every `$ stockpipe …` line of its walk from `topic create quotes` to the
+ * stored bars, in order, on the local stack (its topic, keyspace and lake prefix made unique, as a user's clean
+ * stack would have them to itself). Each command must succeed, and every table row the README shows must be
+ * what the command prints now — the simulated quotes are seeded, so the figures are the same on every run.
+ * Left out: the live feeds (they need the internet and keys), notify (a Slack webhook) and backfill (its lake of
+ * five days), which have tests of their own.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, stockpipe, uniqueName } from "../helpers";
+import { TestStores } from "../stores";
+
+const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+const tour = readme.slice(readme.indexOf("Your own topic, simulated quotes"), readme.indexOf("Alerts reach the desk"));
+const topic = uniqueName("tour-quotes");
+const stores = new TestStores();
+const env = {
+  STOCKPIPE_CASSANDRA_KEYSPACE: stores.keyspace(`tour_${Date.now().toString(36)}`),
+  STOCKPIPE_S3_PREFIX: stores.prefix(uniqueName("tour-lake")),
+};
+
+interface Step {
+  command: string;
+  shown: string[];
+}
+
+/** The tour's commands, each with the output lines the README shows under it. */
+function steps(): Step[] {
+  const out: Step[] = [];
+  for (const block of tour.matchAll(/```\n([\s\S]*?)```/g)) {
+    for (const line of block[1]!.split("\n")) {
+      if (line.startsWith("$ ")) out.push({ command: line.slice(2), shown: [] });
+      else if (out.length && line.trim()) out.at(-1)!.shown.push(line);
+    }
+  }
+  return out.filter((s) => s.command.startsWith("stockpipe ") && !/--source (coinbase|alpaca|replay)|^stockpipe notify/.test(s.command));
+}
+
+/** Words as a shell splits them (double and single quotes). */
+function words(command: string): string[] {
+  return [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** A table's rows as cells, without its borders. */
+function rows(lines: string[]): string[][] {
+  return lines
+    .filter((l) => l.includes("│"))
+    .map((l) =>
+      l
+        .split("│")
+        .map((c) => c.trim())
+        .filter((c, i, all) => c !== "" || (i > 0 && i < all.length - 1)),
+    );
+}
+
+afterAll(async () => {
+  await stores.cleanUp();
+});
+
+describe("the README's tour, as written", () => {
+  const tourSteps = steps();
+
+  it("has the walk from a topic to the stored bars", () => {
+    expect(tourSteps.map((s) => words(s.command).slice(0, 2).join(" "))).toEqual([
+      "stockpipe topic",
+      "stockpipe produce",
+      "stockpipe tail",
+      "stockpipe schema",
+      "stockpipe consume",
+      "stockpipe query",
+      "stockpipe consume",
+      "stockpipe query",
+      "stockpipe verify",
+      "stockpipe analyze",
+      "stockpipe consume",
+      "stockpipe query",
+      "stockpipe verify",
+    ]);
+  });
+
+  it("runs every command, and each prints the table the README shows", async () => {
+    for (const step of tourSteps) {
+      const args = words(step.command)
+        .slice(1)
+        .map((w) => w.replace(/^quotes(?=$|\.)/, topic));
+      const r = await stockpipe(args, { env, timeoutMs: 300_000 });
+      expect(r.code, `${step.command}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      // Rows in any order: tail prints partitions as they answer, Cassandra returns partitions in token order.
+      const sorted = (t: string[][]) => t.map((cells) => cells.join(" │ ")).sort();
+      const shown = rows(step.shown);
+      if (shown.length) expect(sorted(rows(r.stdout.split("\n"))), step.command).toEqual(sorted(shown));
+      // Its summary lines are printed as the README shows them, but for the times and rates that vary from run
+      // to run, and the names this test made unique.
+      const vary = (s: string) =>
+        s
+          .replace(/[\d.,]+(ms|s|\/s)\b/g, "…")
+          .replace(/in \d+ transactions?/, "in … transactions")
+          .replaceAll(topic, "quotes")
+          .replaceAll(env.STOCKPIPE_CASSANDRA_KEYSPACE, "stockpipe")
+          .replaceAll(env.STOCKPIPE_S3_PREFIX, "lake");
+      const printed = (r.stdout + r.stderr).split("\n").map(vary);
+      for (const line of step.shown.filter((l) => /^(✔ | {2}(bars|alerts|late|rejected)\b)/.test(l))) {
+        expect(printed, step.command).toContain(vary(line));
+      }
+    }
+  }, 900_000);
+});
