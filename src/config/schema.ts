@@ -88,8 +88,19 @@ const kafka = z
 
 const cassandra = z
   .object({
-    contactPoints: z.array(hostPort).min(1).default(["127.0.0.1:9042"]).describe("Contact points (host:port list)"),
-    localDataCenter: z.string().min(1).default("datacenter1").describe("Data center the driver treats as local"),
+    flavor: z
+      .enum(["cassandra", "keyspaces"])
+      .default("cassandra")
+      .describe(
+        "Apache Cassandra, or Amazon Keyspaces: SigV4 with the AWS credential chain, TLS to the region's endpoint, LOCAL_QUORUM, Keyspaces' schema options and batch limit",
+      ),
+    region: z.string().optional().describe("AWS region of the Keyspaces endpoint (keyspaces; default AWS_REGION)"),
+    contactPoints: z
+      .array(hostPort)
+      .min(1)
+      .default(["127.0.0.1:9042"])
+      .describe("Contact points (host:port list; keyspaces: default cassandra.<region>.amazonaws.com:9142)"),
+    localDataCenter: z.string().min(1).default("datacenter1").describe("Data center the driver treats as local (keyspaces: the region)"),
     keyspace: identifier.default("stockpipe").describe("Keyspace of the tick tables"),
     replication: z
       .object({

@@ -35,6 +35,9 @@ export function kafkaSecurity(c: LoadedConfig["config"]): string {
 
 export function cassandraSecurity(c: LoadedConfig["config"]): string {
   const t = c.cassandra.tls;
+  if (c.cassandra.flavor === "keyspaces") {
+    return `Amazon Keyspaces: TLS (${t.rejectUnauthorized ? `verified, CA ${t.ca ?? "system"}` : "NOT verified"}), SigV4 with the AWS credential chain`;
+  }
   const tls = !t.enabled ? "plaintext" : `TLS (${t.rejectUnauthorized ? `verified, CA ${t.ca ?? "system"}` : "NOT verified"})`;
   return c.cassandra.username ? `${tls}, password as ${c.cassandra.username}` : `${tls}, no authentication`;
 }
@@ -123,6 +126,7 @@ export function checks(loaded: LoadedConfig): Check[] {
     ...(c.s3.accessKeyId ? [] : ["s3"]),
     ...(athenaConfigured ? ["athena", "glue"] : []),
     ...(c.kafka.sasl.mechanism === "aws-msk-iam" ? ["kafka (MSK IAM)"] : []),
+    ...(c.cassandra.flavor === "keyspaces" ? ["cassandra (Keyspaces)"] : []),
   ];
   if (chainUsers.length > 0) {
     list.push({

@@ -97,6 +97,10 @@ export const TABLES: TableSpec[] = [
 ];
 
 export function keyspaceCql(config: ResolvedConfig): string {
+  // Keyspaces replicates across three zones of the region itself: its one strategy for a regional keyspace.
+  if (config.cassandra.flavor === "keyspaces") {
+    return `CREATE KEYSPACE IF NOT EXISTS ${config.cassandra.keyspace} WITH replication = {'class': 'SingleRegionStrategy'}`;
+  }
   const r = config.cassandra.replication;
   const replication =
     r.class === "SimpleStrategy"
@@ -107,28 +111,68 @@ export function keyspaceCql(config: ResolvedConfig): string {
   return `CREATE KEYSPACE IF NOT EXISTS ${config.cassandra.keyspace} WITH replication = ${replication}`;
 }
 
+/**
+ * A table's options on Amazon Keyspaces: no compaction (Keyspaces has none to set); TTL turned on with the
+ * ttl custom property when there is one; client-side timestamps where rows are written USING TIMESTAMP
+ * (latest_ticks) — both one-way switches on Keyspaces, as documented.
+ */
+function keyspacesTableCql(config: ResolvedConfig, spec: TableSpec, head: string, order: string, comment: string): string {
+  const ttl = spec.name !== "latest_ticks" && config.cassandra.ttlSeconds > 0;
+  const custom = [
+    ...(ttl ? ["'ttl': {'status': 'enabled'}"] : []),
+    ...(spec.name === "latest_ticks" ? ["'client_side_timestamps': {'status': 'enabled'}"] : []),
+  ];
+  const options = [
+    ...(order ? [order] : []),
+    ...(ttl ? [`default_time_to_live = ${config.cassandra.ttlSeconds}`] : []),
+    ...(custom.length ? [`CUSTOM_PROPERTIES = {${custom.join(", ")}}`] : []),
+    `comment = '${comment}'`,
+  ];
+  return `${head} WITH ${options.join("\n  AND ")}`;
+}
+
+/** Clustering order of the tables that have one. */
+const CLUSTERING_ORDER: Record<string, string> = {
+  ticks: "CLUSTERING ORDER BY (ts DESC, id ASC)",
+  bars: "CLUSTERING ORDER BY (start DESC)",
+  alerts: "CLUSTERING ORDER BY (ts DESC, id ASC)",
+};
+
 export function tableCql(config: ResolvedConfig, spec: TableSpec): string {
   const ks = config.cassandra.keyspace;
   const cols = spec.columns.map(([c, t]) => `  ${c} ${t}`).join(",\n");
   const pk = `PRIMARY KEY ((${spec.partitionKey.join(", ")})${spec.clustering.length ? `, ${spec.clustering.join(", ")}` : ""})`;
+  if (config.cassandra.flavor === "keyspaces") {
+    const head = `CREATE TABLE IF NOT EXISTS ${ks}.${spec.name} (\n${cols},\n  ${pk}\n)`;
+    return keyspacesTableCql(config, spec, head, CLUSTERING_ORDER[spec.name] ?? "", TABLE_COMMENTS[spec.name]!(config));
+  }
   if (spec.name === "ticks") {
     return `CREATE TABLE IF NOT EXISTS ${ks}.ticks (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (ts DESC, id ASC)
   AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
   AND default_time_to_live = ${config.cassandra.ttlSeconds}
-  AND comment = 'stockpipe tick v1, partitioned by (symbol, trading day in ${config.market.timeZone}, ${config.cassandra.bucketMinutes}-minute bucket)'`;
+  AND comment = '${TABLE_COMMENTS.ticks!(config)}'`;
   }
   if (spec.name === "bars") {
     return `CREATE TABLE IF NOT EXISTS ${ks}.bars (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (start DESC)
   AND default_time_to_live = ${config.cassandra.ttlSeconds}
-  AND comment = 'stockpipe bar v1, partitioned by (symbol, interval, trading day of the bar start in ${config.market.timeZone})'`;
+  AND comment = '${TABLE_COMMENTS.bars!(config)}'`;
   }
   if (spec.name === "alerts") {
     return `CREATE TABLE IF NOT EXISTS ${ks}.alerts (\n${cols},\n  ${pk}\n) WITH CLUSTERING ORDER BY (ts DESC, id ASC)
   AND default_time_to_live = ${config.cassandra.ttlSeconds}
-  AND comment = 'stockpipe alert v1, partitioned by trading day in ${config.market.timeZone}, newest first'`;
+  AND comment = '${TABLE_COMMENTS.alerts!(config)}'`;
   }
-  return `CREATE TABLE IF NOT EXISTS ${ks}.latest_ticks (\n${cols},\n  ${pk}\n) WITH comment = 'stockpipe: the latest tick per symbol (by event time)'`;
+  return `CREATE TABLE IF NOT EXISTS ${ks}.latest_ticks (\n${cols},\n  ${pk}\n) WITH comment = '${TABLE_COMMENTS.latest_ticks!(config)}'`;
 }
+
+/** Each table's comment (the same on Cassandra and Keyspaces). */
+const TABLE_COMMENTS: Record<string, (config: ResolvedConfig) => string> = {
+  ticks: (c) =>
+    `stockpipe tick v1, partitioned by (symbol, trading day in ${c.market.timeZone}, ${c.cassandra.bucketMinutes}-minute bucket)`,
+  bars: (c) => `stockpipe bar v1, partitioned by (symbol, interval, trading day of the bar start in ${c.market.timeZone})`,
+  alerts: (c) => `stockpipe alert v1, partitioned by trading day in ${c.market.timeZone}, newest first`,
+  latest_ticks: () => "stockpipe: the latest tick per symbol (by event time)",
+};
 
 export function schemaStatements(config: ResolvedConfig): string[] {
   return [keyspaceCql(config), ...TABLES.map((t) => tableCql(config, t))];

@@ -2,13 +2,24 @@
  * `stockpipe schema cassandra`: create the keyspace and tables, add the columns added since a table was created
  * (ADDED_COLUMNS), then check existing tables match exactly.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type cassandra from "cassandra-driver";
 import type { ResolvedConfig } from "../../config/schema";
 import { RuntimeError } from "../../errors";
 import { ADDED_COLUMNS, schemaStatements, TABLES, type TableSpec } from "./schema";
 
 export async function applySchema(client: cassandra.Client, config: ResolvedConfig): Promise<{ added: string[] }> {
-  for (const cql of schemaStatements(config)) await client.execute(cql);
+  const [keyspace, ...tables] = schemaStatements(config);
+  await client.execute(keyspace!);
+  if (config.cassandra.flavor === "keyspaces") await keyspacesReady(client, config.cassandra.keyspace, []);
+  for (const cql of tables) await client.execute(cql);
+  if (config.cassandra.flavor === "keyspaces")
+    await keyspacesReady(
+      client,
+      config.cassandra.keyspace,
+      TABLES.map((t) => t.name),
+    );
   const added = await addColumns(client, config.cassandra.keyspace);
   const problems = (await Promise.all(TABLES.map((t) => tableDifferences(client, config.cassandra.keyspace, t)))).flat();
   if (problems.length) {
@@ -20,6 +31,39 @@ export async function applySchema(client: cassandra.Client, config: ResolvedConf
     );
   }
   return { added };
+}
+
+/**
+ * Amazon Keyspaces creates keyspaces and tables in the background: waits until the keyspace is listed and every
+ * table is ACTIVE (system_schema_mcs), as its documentation says to before writing.
+ */
+export async function keyspacesReady(client: cassandra.Client, keyspace: string, tables: string[], timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const waiting = await notReady(client, keyspace, tables);
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new RuntimeError(`Keyspaces did not make ${waiting.join(", ")} ready within ${timeoutMs / 1000}s`, {
+        hint: "see the table's status in the Keyspaces console; `stockpipe schema cassandra` can run again",
+        retriable: true,
+      });
+    }
+    await sleep(2000);
+  }
+}
+
+async function notReady(client: cassandra.Client, keyspace: string, tables: string[]): Promise<string[]> {
+  if (tables.length === 0) {
+    const rs = await client.execute("SELECT keyspace_name FROM system_schema_mcs.keyspaces WHERE keyspace_name = ?", [keyspace], {
+      prepare: true,
+    });
+    return rs.rowLength > 0 ? [] : [`keyspace ${keyspace}`];
+  }
+  const rs = await client.execute("SELECT table_name, status FROM system_schema_mcs.tables WHERE keyspace_name = ?", [keyspace], {
+    prepare: true,
+  });
+  const status = new Map(rs.rows.map((r) => [String(r.get("table_name")), String(r.get("status"))]));
+  return tables.filter((t) => status.get(t) !== "ACTIVE").map((t) => `table ${keyspace}.${t} (${status.get(t) ?? "not listed"})`);
 }
 
 /** Adds the missing ADDED_COLUMNS to existing tables; returns them as `table.column`. */

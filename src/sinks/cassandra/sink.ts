@@ -16,6 +16,7 @@ import type { Sink, SinkBatch } from "../types";
 import { createCassandraClient } from "./client";
 import { presentAddedColumns } from "./columns";
 import { cassandraError } from "./errors";
+import { batchRows } from "./keyspaces";
 import { alertRow, barRow, tickRow } from "./rows";
 import { ALERT_COLUMNS, BAR_COLUMNS, LATEST_COLUMNS, presentColumns, TICK_COLUMNS } from "./schema";
 
@@ -118,7 +119,7 @@ export class CassandraSink implements Sink {
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
-    const maxRows = this.options.batchRows ?? 100;
+    const maxRows = batchRows(this.config, this.options.batchRows);
     type Statement = { query: string; params: unknown[] };
     // Each symbol's newest tick also goes to latest_ticks, in the same request as the last rows of its own
     // partition of ticks: one request instead of two for a symbol with few rows — at low rates nearly every
