@@ -109,7 +109,7 @@ describe("config precedence: defaults < file < env < flags", () => {
       },
     });
     expect(config.cassandra.replication).toEqual({ class: "NetworkTopologyStrategy", factor: 1, dataCenters: { dc1: 3, dc2: 2 } });
-    expect(config.kafka.sasl).toEqual({ mechanism: "scram-sha-512", username: "alice", password: "s3cret-pass" });
+    expect(config.kafka.sasl).toMatchObject({ mechanism: "scram-sha-512", username: "alice", password: "s3cret-pass" });
   });
 
   it("names env vars after the dotted path", () => {
@@ -233,7 +233,9 @@ describe("config show and init", () => {
       .filter((l) => /^\s*# \w+:( .*)?$/.test(l) || /^\w+:$/.test(l))
       .map((l) => l.replace(/^(\s*)# /, "$1"))
       // Optional fields without a default and sub-section headers stay out.
-      .filter((l) => !/^\s+\w+:$/.test(l) || /^ {2,}(ssl|sasl|replication|tls|rules|priceMove|volumeSpike|zScore|openingGap):$/.test(l))
+      .filter(
+        (l) => !/^\s+\w+:$/.test(l) || /^ {2,}(ssl|sasl|oauth|replication|tls|rules|priceMove|volumeSpike|zScore|openingGap):$/.test(l),
+      )
       .join("\n");
     const cwd = dirWith(uncommented);
     const parsed = YAML.parse(uncommented);
