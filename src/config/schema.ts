@@ -225,6 +225,14 @@ const consumer = z
     fetchMaxBytesPerPartition: posInt()
       .default(1024 * 1024)
       .describe("Bytes a fetch returns at most per partition"),
+    writeAheadBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024)
+      .describe(
+        "Bytes of fetched records being written while the next fetch proceeds, at most (0: write each batch before fetching the next)",
+      ),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt()
       .default(64 * 1024 * 1024)

@@ -25,6 +25,8 @@ export interface DrainOptions extends GroupReadOptions {
   fetchMaxBytesPerPartition: number;
   /** Records each row's latency from event time to durable (write-through sinks only). */
   latency?: LatencyRecorder;
+  /** Bytes written ahead of the fetch at most (0: each batch written before the next fetch). */
+  writeAheadBytes: number;
 }
 
 export interface DrainProgress {
@@ -55,9 +57,17 @@ export interface DrainResult extends DrainCounts {
 /** The drain's tuning from config: `consume` and `demo` both start from here. */
 export function drainSettings(
   config: ResolvedConfig,
-): Pick<DrainOptions, "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from" | "fetchMaxBytes" | "fetchMaxBytesPerPartition"> {
+): Pick<
+  DrainOptions,
+  "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from" | "fetchMaxBytes" | "fetchMaxBytesPerPartition" | "writeAheadBytes"
+> {
   const c = config.consumer;
-  return { ...groupReadSettings(config), fetchMaxBytes: c.fetchMaxBytes, fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition };
+  return {
+    ...groupReadSettings(config),
+    fetchMaxBytes: c.fetchMaxBytes,
+    fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition,
+    writeAheadBytes: c.writeAheadBytes,
+  };
 }
 
 export async function drain(loaded: LoadedConfig, o: DrainOptions, events: DrainEvents = {}): Promise<DrainResult> {
@@ -95,6 +105,8 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
           signal: group.signal,
           interrupted: () => o.signal.aborted,
           counts: result,
+          aheadBytes: o.writeAheadBytes,
+          fail: (e) => group.fail(e),
           onRetry: events.onRetry,
           onChunk(chunkMs) {
             const { consumed, written, dlq, dlqByReason } = result;

@@ -4,7 +4,7 @@
  * waits (heartbeats go on, so the group keeps this member); any other failure stops the run. Commits carry only
  * what the sink reports durable, so nothing past an unwritten chunk is ever committed.
  */
-import { asStockpipeError, isRetriable } from "../../errors";
+import { asStockpipeError, isRetriable, type StockpipeError } from "../../errors";
 import type { DeadLetter } from "../../kafka/dlq";
 import type { LatencyRecorder } from "../../kafka/latency";
 import { log } from "../../log";
@@ -12,6 +12,7 @@ import type { Sink, SinkBatch } from "../../sinks/types";
 import { retry } from "../../util/retry";
 import { type Chunk, validCount } from "../group/chunk";
 import type { GroupHandler } from "../group/runner";
+import { chunkBytes, WriteAhead } from "./ahead";
 import type { CommitScheduler } from "./commits";
 
 export interface DrainCounts {
@@ -34,6 +35,13 @@ export interface WriterContext {
   onRetry?(error: Error, attempt: number, delayMs: number): void;
   /** After each chunk handled, with how long it took to store. */
   onChunk?(storeMs: number): void;
+  /**
+   * Bytes of chunks written ahead of the fetch at most (consumer.writeAheadBytes): the next batch is fetched
+   * while these are written. 0: each chunk is written before the next is fetched.
+   */
+  aheadBytes: number;
+  /** Stops the run with a write's failure (a chunk written ahead fails after its handle returned). */
+  fail(error: StockpipeError): void;
 }
 
 /** The sink's view of a chunk: the same arrays, no copy. */
@@ -79,33 +87,63 @@ function count(c: DrainCounts, chunk: Chunk): void {
   for (const d of chunk.dead) c.dlqByReason[d.reason] = (c.dlqByReason[d.reason] ?? 0) + 1;
 }
 
-/** The drain's handler: writes chunks, keeps the commit scheduler's view of the assignment, settles at the end. */
+/** What follows a chunk's write: was the partition kept, then counts, latency, a commit, progress. */
+function written(c: WriterContext, chunk: Chunk, ms: number): boolean {
+  // The partition went to another member while this chunk was written: what the sink holds of it is stale.
+  if (!c.commits.owns(chunk.partition)) {
+    c.sink.release([chunk.partition]);
+    return false;
+  }
+  c.latency?.record(chunk.ticks, chunk.producedAt, chunk.sentAt, chunk.fetchedAt);
+  count(c.counts, chunk);
+  if (c.interrupted()) void c.commits.now().catch(() => {});
+  else c.commits.soon();
+  c.onChunk?.(ms);
+  return true;
+}
+
+/**
+ * The drain's handler: writes chunks — ahead of the fetch, up to `aheadBytes` in flight — keeps the commit
+ * scheduler's view of the assignment, and settles at the end once every write handed over has finished.
+ */
 export function sinkWriter(c: WriterContext): GroupHandler {
+  const ahead = new WriteAhead(c.aheadBytes);
+  const finish = async () => {
+    await ahead.idle();
+  };
   return {
     async handle(chunk, heartbeat) {
       c.commits.track(chunk.partition);
-      await store(c, chunk, heartbeat);
-      // The partition went to another member while this chunk was written: what the sink holds of it is stale.
-      if (!c.commits.owns(chunk.partition)) {
-        c.sink.release([chunk.partition]);
-        return false;
+      if (c.aheadBytes <= 0) {
+        const started = performance.now();
+        await store(c, chunk, heartbeat);
+        return written(c, chunk, performance.now() - started);
       }
-      c.latency?.record(chunk.ticks, chunk.producedAt, chunk.sentAt, chunk.fetchedAt);
-      count(c.counts, chunk);
+      await ahead.submit(chunk.partition, chunkBytes(chunk.messages), async () => {
+        const started = performance.now();
+        try {
+          await store(c, chunk, heartbeat);
+        } catch (err) {
+          // Interrupted while retrying: the chunk stays uncommitted and is read again next time.
+          if (!c.signal.aborted) c.fail(err as StockpipeError);
+          throw err;
+        }
+        written(c, chunk, performance.now() - started);
+      });
       return true;
-    },
-    async handled(_chunk, ms) {
-      if (c.interrupted()) await c.commits.now().catch(() => {});
-      else c.commits.soon();
-      c.onChunk?.(ms);
     },
     assigned(partitions) {
       reassigned(c, partitions);
     },
-    skipped: (chunk) => skipEmpty(c, chunk),
+    skipped: async (chunk) => {
+      // In its partition's turn: an empty write moves the sink's durable point, so never past a write in flight.
+      if (c.aheadBytes <= 0) return skipEmpty(c, chunk);
+      await ahead.submit(chunk.partition, 0, () => skipEmpty(c, chunk));
+    },
     tick: () => c.commits.soon(),
     async settle(handledAll) {
       try {
+        await finish();
         if (handledAll) await c.sink.flush();
       } finally {
         // A rebalance can take the partitions away between flush and commit: the next owner re-reads them.
@@ -115,6 +153,7 @@ export function sinkWriter(c: WriterContext): GroupHandler {
     async stop(how) {
       // Interrupted: write out what is buffered and commit it while still in the group. Anything a chunk buffers
       // after this flush is not committed, and is read again next time.
+      await finish();
       if (how === "interrupted") await c.sink.flush();
       await c.commits.now().catch(() => {});
     },

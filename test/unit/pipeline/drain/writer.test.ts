@@ -25,6 +25,8 @@ function context(sink: FakeSink, over: Partial<WriterContext> = {}) {
     interrupted: () => false,
     counts: { consumed: 0, written: 0, dlq: 0, dlqByReason: {} },
     onRetry: (_e, attempt) => void retries.push(attempt),
+    aheadBytes: 0,
+    fail: (e) => void failures.push(e),
     ...over,
   };
   const loop: BatchLoopState = {
@@ -39,7 +41,7 @@ function context(sink: FakeSink, over: Partial<WriterContext> = {}) {
     for (const p of [...loop.positions.keys()]) if (!partitions.includes(p)) loop.positions.delete(p);
     writer.assigned?.(partitions, "member");
   };
-  return { ctx, loop, commits, failures, retries, dlq, scheduler, handle: batchLoop(writer, loop), assign };
+  return { ctx, loop, commits, failures, retries, dlq, scheduler, writer, handle: batchLoop(writer, loop), assign };
 }
 
 describe("the drain's batch handling", () => {
@@ -150,5 +152,109 @@ describe("the drain's batch handling", () => {
     await handle(p);
     expect(sink.batches).toEqual([]);
     expect(p.resolved).toEqual([]);
+  });
+});
+
+/** A sink whose writes wait until the test lets each one finish, in any order it chooses. */
+class GatedSink extends FakeSink {
+  readonly gates: { partition: number; nextOffset: string; open: () => void }[] = [];
+  override async write(batch: Parameters<FakeSink["write"]>[0]): Promise<void> {
+    await new Promise<void>((open) => this.gates.push({ partition: batch.partition, nextOffset: batch.nextOffset, open }));
+    await super.write(batch);
+  }
+}
+
+const flushed = () => new Promise((r) => setTimeout(r, 0));
+
+describe("writing ahead of the fetch", () => {
+  it("hands a chunk over and returns before it is written; commits only once it is", async () => {
+    const sink = new GatedSink();
+    const { commits, handle, loop, scheduler } = context(sink, { aheadBytes: 1 << 20 });
+    const p = payload(0, [tickMessage(0), tickMessage(1), tickMessage(2)], "3");
+    await handle(p);
+    // The batch loop is done (the consumer may fetch again) while the write still waits.
+    expect(p.resolved).toEqual(["2"]);
+    expect(loop.positions.get(0)).toEqual({ next: "3", lag: 0 });
+    await flushed();
+    expect(sink.gates).toHaveLength(1);
+    await scheduler.now();
+    expect(commits).toEqual([]);
+    sink.gates[0]!.open();
+    await flushed();
+    await scheduler.now();
+    expect(commits.flat()).toEqual([{ topic: "ticks", partition: 0, offset: "3" }]);
+  });
+
+  it("writes a partition's chunks in offset order, partitions side by side; nothing committed past an unwritten chunk", async () => {
+    const sink = new GatedSink();
+    const { commits, handle, scheduler } = context(sink, { aheadBytes: 1 << 20 });
+    await handle(payload(0, [tickMessage(0), tickMessage(1), tickMessage(2), tickMessage(3), tickMessage(4), tickMessage(5)], "6"));
+    await handle(payload(1, [tickMessage(0)], "1"));
+    await flushed();
+    // Partition 0's second chunk waits for its first; partition 1 writes meanwhile.
+    expect(sink.gates.map((g) => `${g.partition}@${g.nextOffset}`)).toEqual(["0@3", "1@1"]);
+    sink.gates[1]!.open();
+    await flushed();
+    await scheduler.now();
+    expect(commits.flat()).toEqual([{ topic: "ticks", partition: 1, offset: "1" }]);
+    sink.gates[0]!.open();
+    await flushed();
+    expect(sink.gates.map((g) => `${g.partition}@${g.nextOffset}`)).toEqual(["0@3", "1@1", "0@6"]);
+    await scheduler.now();
+    expect(commits.flat().at(-1)).toEqual({ topic: "ticks", partition: 0, offset: "3" });
+    sink.gates[2]!.open();
+    await flushed();
+    await scheduler.now();
+    expect(commits.flat().at(-1)).toEqual({ topic: "ticks", partition: 0, offset: "6" });
+  });
+
+  it("bounds the bytes in flight: a chunk past the bound waits until an earlier write finishes", async () => {
+    const sink = new GatedSink();
+    const one = tickMessage(0);
+    const size = (one.value?.length ?? 0) + (one.key?.length ?? 0);
+    const { handle } = context(sink, { aheadBytes: 3 * size + 1 });
+    await handle(payload(0, [tickMessage(0), tickMessage(1), tickMessage(2)], "3"));
+    let second = false;
+    const pending = handle(payload(1, [tickMessage(0), tickMessage(1), tickMessage(2)], "3")).then(() => {
+      second = true;
+    });
+    await flushed();
+    expect(second).toBe(false);
+    sink.gates[0]!.open();
+    await pending;
+    expect(second).toBe(true);
+    await flushed();
+    sink.gates[1]!.open();
+  });
+
+  it("a write that fails stops the run; the chunks after it in its partition are not written, nothing past it committed", async () => {
+    const sink = new FakeSink();
+    const { commits, handle, failures, scheduler, writer } = context(sink, { aheadBytes: 1 << 20 });
+    await handle(payload(0, [tickMessage(0), tickMessage(1), tickMessage(2)], "9"));
+    await flushed();
+    sink.failures.push(new RuntimeError("table is gone"));
+    await handle(payload(0, [tickMessage(3), tickMessage(4), tickMessage(5), tickMessage(6), tickMessage(7), tickMessage(8)], "9"));
+    await writer.settle?.(false);
+    expect(sink.batches.map((b) => b.nextOffset)).toEqual(["3"]);
+    await flushed();
+    await scheduler.now();
+    expect(failures.map((f) => f.message)).toEqual(["table is gone"]);
+    expect(commits.flat()).toEqual([{ topic: "ticks", partition: 0, offset: "3" }]);
+  });
+
+  it("settles only after every write handed over has finished", async () => {
+    const sink = new GatedSink();
+    const ctx = context(sink, { aheadBytes: 1 << 20 });
+    const { writer, handle } = ctx;
+    await handle(payload(0, [tickMessage(0)], "1"));
+    let settled = false;
+    const settling = writer.settle!(true).then(() => {
+      settled = true;
+    });
+    await flushed();
+    expect(settled).toBe(false);
+    sink.gates[0]!.open();
+    await settling;
+    expect(ctx.commits.flat()).toEqual([{ topic: "ticks", partition: 0, offset: "1" }]);
   });
 });
