@@ -37,12 +37,16 @@ async function until(what, check, timeoutMs) {
   }
 }
 
-async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) {
+async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run, writeAheadBytes }) {
   const id = `${Date.now().toString(36)}_${run}`;
   const topic = `bench-latency-${id}`;
   const group = `bench-latency-${id}`;
   const keyspace = `bench_latency_${id}`;
-  const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: keyspace };
+  const env = {
+    STOCKPIPE_KAFKA_TOPIC: topic,
+    STOCKPIPE_CASSANDRA_KEYSPACE: keyspace,
+    ...(writeAheadBytes === undefined ? {} : { STOCKPIPE_CONSUMER_WRITE_AHEAD_BYTES: String(writeAheadBytes) }),
+  };
   const kafka = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -99,7 +103,7 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
         : undefined;
     const l = consumed.latency;
     process.stderr.write(
-      `latency ${rate}/s run ${run}: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms over ${l.rows} rows; CPU % ${JSON.stringify(cpuPercent)}\n`,
+      `latency ${rate}/s run ${run}${writeAheadBytes === undefined ? "" : ` (writeAheadBytes ${writeAheadBytes})`}: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms over ${l.rows} rows; CPU % ${JSON.stringify(cpuPercent)}\n`,
     );
     return { run, sent: produced.sent, achievedRate: Math.round(produced.sent / produced.seconds), latency: l, cpuPercent };
   } finally {
@@ -111,11 +115,40 @@ async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run }) 
   }
 }
 
-export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, seconds = 30, warmup = 5 } = {}) {
+/**
+ * A/B of writing ahead of the fetch: at each rate, runs alternate between consumer.writeAheadBytes 0 (each batch
+ * written before the next fetch) and the default, so both see the same machine; medians of each side.
+ */
+export async function benchWriteAhead({ rates = [5_000, 17_000], runs = 3, seconds = 30, warmup = 5 } = {}) {
+  const { brokers, servicePids } = services();
+  const out = [];
+  for (const rate of rates) {
+    const sides = { off: [], on: [] };
+    for (let run = 1; run <= runs; run++) {
+      sides.off.push(await latencyRun({ rate, seconds, warmup, brokers, servicePids, run, writeAheadBytes: 0 }));
+      sides.on.push(await latencyRun({ rate, seconds, warmup, brokers, servicePids, run }));
+    }
+    const summary = (r) => ({
+      p50Ms: median(r.map((x) => x.latency.p50Ms)),
+      p99Ms: median(r.map((x) => x.latency.p99Ms)),
+      stages: r.map((x) => x.latency.stages),
+      consumerCpuPercent: median(r.map((x) => x.cpuPercent?.consumer ?? 0)),
+    });
+    out.push({ rate, writeAheadOff: summary(sides.off), writeAheadOn: summary(sides.on), runs: sides });
+  }
+  return { benchmark: "latency into Cassandra, consumer.writeAheadBytes 0 vs default, interleaved runs", seconds, rates: out };
+}
+
+function services() {
   const config = JSON.parse(stockpipe(["config", "show", "-f", "json"]));
   const brokers = config["kafka.brokers"].value;
   const status = JSON.parse(stockpipe(["local", "status", "-f", "json"]));
   const servicePids = Object.fromEntries(status.filter((s) => s.service !== "s3" && s.pid).map((s) => [s.service, s.pid]));
+  return { brokers, servicePids };
+}
+
+export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, seconds = 30, warmup = 5 } = {}) {
+  const { brokers, servicePids } = services();
   const results = [];
   for (const rate of rates) {
     const r = [];
@@ -149,5 +182,7 @@ export async function benchLatency({ rates = [5_000, 17_000, 50_000], runs = 3, 
 
 if (isMain(import.meta.url)) {
   const rates = (process.argv[2] ?? "5000,17000,50000").split(",").map(Number);
-  writeResult("latency", () => benchLatency({ rates, runs: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 30) }));
+  const options = { rates, runs: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 30) };
+  if (process.argv[5] === "ab") writeResult("latency-ab", () => benchWriteAhead(options));
+  else writeResult("latency", () => benchLatency(options));
 }

@@ -109,7 +109,7 @@ export function handler(r: Routes): (req: IncomingMessage, res: ServerResponse) 
     switch (url.pathname) {
       case PATHS.events:
         res.writeHead(200, { ...headers, "content-type": "text/event-stream", connection: "keep-alive" });
-        r.hub.join(res);
+        r.hub.join(res, typeof req.headers["last-event-id"] === "string" ? req.headers["last-event-id"] : undefined);
         req.on("close", () => r.hub.leave(res));
         return;
       case PATHS.bars:

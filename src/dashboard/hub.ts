@@ -4,6 +4,7 @@
  * every `pushEveryMs`, alerts as they arrive, health every `healthEveryMs`. Event names are the wire protocol's
  * (page/protocol.js).
  */
+import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { Counter, Gauge } from "prom-client";
 import type { Metrics } from "../metrics/metrics";
@@ -30,7 +31,15 @@ export interface HubOptions {
   history: (bars: BarStore) => HistorySource;
   pushEveryMs?: number;
   healthEveryMs?: number;
+  /**
+   * Bytes a page's stream may hold unsent at most: a page that stops reading (a background tab, a stalled
+   * network) is disconnected there, and told so when it reconnects, instead of the server buffering for it.
+   */
+  maxPageBufferBytes?: number;
 }
+
+/** Pages dropped for not reading, remembered by their stream's id to tell them when they come back. */
+const DROPPED_REMEMBERED = 1000;
 
 /** A board row as the protocol's tuple (BOARD_ROW). */
 function rowTuple(r: BoardRow): [string, number, number, number, number, number] {
@@ -44,7 +53,9 @@ export class Hub {
   readonly bars = new BarStore();
   readonly alerts = new AlertFeed();
   readonly historySource: HistorySource;
-  private readonly clients = new Set<ServerResponse>();
+  /** The open pages' streams, each with its id (the SSE last-event id the browser sends back on reconnecting). */
+  private readonly clients = new Map<ServerResponse, string>();
+  private readonly dropped = new Set<string>();
   private pendingBars: Bar[] = [];
   private health?: Health;
   /** What notify said last of each destination. */
@@ -55,6 +66,7 @@ export class Hub {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pages: Gauge;
   private readonly events: Counter;
+  private readonly drops: Counter;
 
   constructor(private readonly o: HubOptions) {
     this.board = new Board(o.calendars, o.sessions);
@@ -68,6 +80,11 @@ export class Hub {
       name: "stockpipe_dashboard_events_total",
       help: "Events pushed to pages (one per page), by event",
       labelNames: ["event"],
+      registers: [o.metrics.registry],
+    });
+    this.drops = new Counter({
+      name: "stockpipe_dashboard_pages_dropped_total",
+      help: "Pages disconnected because they stopped reading (their unsent events passed dashboard's bound)",
       registers: [o.metrics.registry],
     });
   }
@@ -122,7 +139,7 @@ export class Hub {
     // A comment line now and then keeps proxies from closing a quiet stream.
     this.timers.push(
       setInterval(() => {
-        for (const res of this.clients) res.write(": keep-alive\n\n");
+        for (const res of [...this.clients.keys()]) this.send(res, ": keep-alive\n\n");
       }, 15_000),
     );
   }
@@ -143,19 +160,39 @@ export class Hub {
   private broadcast(event: EventName, data: unknown): void {
     if (this.clients.size === 0) return;
     const text = eventText(event, data);
-    for (const res of this.clients) res.write(text);
     this.events.inc({ event }, this.clients.size);
+    for (const res of [...this.clients.keys()]) this.send(res, text);
+  }
+
+  /** Writes to one page; a page whose unsent events pass the bound is disconnected and remembered. */
+  private send(res: ServerResponse, text: string): void {
+    res.write(text);
+    if (res.writableLength <= (this.o.maxPageBufferBytes ?? 4 * 1024 * 1024)) return;
+    const id = this.clients.get(res);
+    if (id !== undefined) {
+      this.dropped.add(id);
+      if (this.dropped.size > DROPPED_REMEMBERED) this.dropped.delete(this.dropped.values().next().value!);
+    }
+    this.drops.inc();
+    this.leave(res);
+    res.destroy();
   }
 
   private snapshotFeeds(): FeedStatus[] {
     return this.feeds.map((f) => ({ ...f }));
   }
 
-  /** A page opened the event stream: it gets everything it needs to draw itself, then every push. */
-  join(res: ServerResponse): void {
+  /**
+   * A page opened the event stream: it gets everything it needs to draw itself, then every push. `lastEventId` is
+   * the id its browser sends back on reconnecting: a page dropped for not reading is told so in its hello.
+   */
+  join(res: ServerResponse, lastEventId?: string): void {
+    const id = lastEventId && this.dropped.delete(lastEventId) ? lastEventId : randomUUID();
+    const dropped = id === lastEventId;
     res.write("retry: 1000\n\n");
     res.write(
-      eventText(EVENTS.hello, {
+      `id: ${id}\n${eventText(EVENTS.hello, {
+        ...(dropped ? { dropped: true } : {}),
         topic: this.o.topic,
         interval: this.o.interval.name,
         timeZone: this.o.timeZone,
@@ -164,9 +201,9 @@ export class Hub {
         health: this.health,
         feeds: this.snapshotFeeds(),
         history: this.historySource.name,
-      }),
+      })}`,
     );
-    this.clients.add(res);
+    this.clients.set(res, id);
     this.pages.set(this.clients.size);
   }
 
@@ -188,6 +225,6 @@ export class Hub {
   /** Stops pushing and ends every page's stream. */
   stop(): void {
     for (const t of this.timers) clearInterval(t);
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
   }
 }

@@ -19,7 +19,9 @@ export function connect(on) {
   });
   for (const name of Object.values(EVENTS))
     source.addEventListener(name, (e) => {
-      on[name](JSON.parse(e.data));
-      if (name === EVENTS.hello) setConn("live", "live");
+      const data = JSON.parse(e.data);
+      on[name](data);
+      // A page that stopped reading (a background tab) was disconnected by the server; it is whole again now.
+      if (name === EVENTS.hello) setConn("live", data.dropped ? "live · redrawn after falling behind" : "live");
     });
 }
