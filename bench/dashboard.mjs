@@ -8,39 +8,21 @@
 //   - the page's frame times (requestAnimationFrame deltas) and how many frames took over 50 ms;
 //   - whether the dashboard kept up: ticks it read (its /metrics) against ticks produced.
 // Usage: node bench/dashboard.mjs [runs] [rate] [seconds] [symbols]
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import { launchBrowser } from "../test/setup/chromium.mjs";
-import { deleteAll, isMain, median, percentile, start, stockpipe, writeResult } from "./lib.mjs";
-
-const CLOCK_TICKS = 100;
-
-function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-}
-
-function memoryMb(pid, field) {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : undefined;
-}
-
-/** Waits until a started command prints a line matching `pattern` on stderr; returns the first group. */
-async function printed(proc, pattern, what) {
-  let text = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing within 60 s:\n${text}`)), 60_000);
-    proc.child.stderr.on("data", (d) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-}
+import {
+  procCpuSeconds as cpuSeconds,
+  deleteAll,
+  isMain,
+  median,
+  memoryMb,
+  percentile,
+  printed,
+  start,
+  stockpipe,
+  writeResult,
+} from "./lib.mjs";
 
 async function ticksRead(url) {
   const text = await (await fetch(`${url}metrics`)).text();

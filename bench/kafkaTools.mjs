@@ -3,16 +3,16 @@
 // org.apache.kafka:kafka-tools at the broker's version (stack/kafka-tools/pom.xml), resolved by Maven like the
 // local stack. Usage: node bench/kafkaTools.mjs [count] [runs]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cpuNow,
   cpuPerRecord,
   deleteTopics,
   isMain,
+  mavenClasspath,
   median,
   medianOfEach,
-  RESULTS,
   ROOT,
   servicePids,
   stockpipe,
@@ -20,22 +20,10 @@ import {
 } from "./lib.mjs";
 
 const POM = join(ROOT, "stack", "kafka-tools", "pom.xml");
-const CLASSPATH = join(RESULTS, "tmp", "kafka-tools.classpath");
 
 /** The tools' classpath: resolved once with mvn, reused while the pom is unchanged and the jars are there. */
 export function kafkaToolsClasspath() {
-  if (existsSync(CLASSPATH) && statSync(CLASSPATH).mtimeMs >= statSync(POM).mtimeMs) {
-    const cp = readFileSync(CLASSPATH, "utf8").trim();
-    if (cp.split(":").every((jar) => existsSync(jar))) return cp;
-  }
-  mkdirSync(join(RESULTS, "tmp"), { recursive: true });
-  const r = spawnSync(
-    "mvn",
-    ["-q", "-B", "-f", POM, "dependency:build-classpath", `-Dmdep.outputFile=${CLASSPATH}`, "-Dmdep.includeScope=runtime"],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`mvn could not resolve kafka-tools: ${(r.stdout + r.stderr).slice(-500)}`);
-  return readFileSync(CLASSPATH, "utf8").trim();
+  return mavenClasspath(POM, "kafka-tools");
 }
 
 function java(classpath, main, args) {

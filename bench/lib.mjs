@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark scripts: the machine, the local stack, running the built CLI, medians.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -217,4 +217,54 @@ export function medianOfEach(list) {
   const present = list.filter(Boolean);
   if (present.length === 0) return undefined;
   return Object.fromEntries(Object.keys(present[0]).map((k) => [k, median(present.map((x) => x[k]))]));
+}
+
+/**
+ * A Java tool's classpath, resolved by Maven from its pom ("mvn dependency:build-classpath") into
+ * bench/results/tmp/<name>.classpath once, and reused while the pom is unchanged and the jars are there.
+ */
+export function mavenClasspath(pom, name) {
+  const file = join(RESULTS, "tmp", `${name}.classpath`);
+  if (existsSync(file) && statSync(file).mtimeMs >= statSync(pom).mtimeMs) {
+    const cp = readFileSync(file, "utf8").trim();
+    if (cp.split(":").every((jar) => existsSync(jar))) return cp;
+  }
+  mkdirSync(join(RESULTS, "tmp"), { recursive: true });
+  const r = spawnSync(
+    "mvn",
+    ["-q", "-B", "-f", pom, "dependency:build-classpath", `-Dmdep.outputFile=${file}`, "-Dmdep.includeScope=runtime"],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`mvn could not resolve ${name}: ${(r.stdout + r.stderr).slice(-500)}`);
+  return readFileSync(file, "utf8").trim();
+}
+
+/** CPU seconds (user + system) a running process has used so far (Linux /proc). */
+export function procCpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
+
+/** A memory figure of a running process in MB: VmRSS (resident now) or VmHWM (peak resident). */
+export function memoryMb(pid, field) {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : undefined;
+}
+
+/** Waits until a started command prints a line matching `pattern` on stderr; returns the first group. */
+export async function printed(proc, pattern, what) {
+  let text = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing within 60 s:\n${text}`)), 60_000);
+    proc.child.stderr.on("data", (d) => {
+      text += d;
+      const m = pattern.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
 }

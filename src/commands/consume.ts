@@ -104,7 +104,7 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     );
   }
   const latency = measure ? new LatencyRecorder(warmupMs) : undefined;
-  const { drainMetrics } = await import("../metrics/progress");
+  const { drainMetrics, latencyMetric } = await import("../metrics/progress");
   const started = performance.now();
   let progress = { consumed: 0, written: 0, dlq: 0, lag: 0 };
   /** Group joins: the first assignment, then one per rebalance. */
@@ -119,6 +119,7 @@ async function consumeCommand(ctx: CommandContext, f: ConsumeFlags): Promise<voi
     },
     (run) => {
       warnVia = run.warn;
+      if (latency && run.metrics) latency.onRow = latencyMetric(run.metrics);
       return drain(
         ctx.loaded,
         {

@@ -57,6 +57,9 @@ export class LatencyRecorder {
   private warmupRows = 0;
   private aheadOfClock = 0;
 
+  /** Told each measured row's latency in seconds (a metric of the last seconds, `--metrics-port`). */
+  onRow?: (seconds: number) => void;
+
   constructor(private readonly warmupMs = 0) {}
 
   /**
@@ -74,6 +77,7 @@ export class LatencyRecorder {
       }
       if (now - event < 0.001) this.aheadOfClock++;
       this.total.record(micros(event, now));
+      this.onRow?.(Math.max(0, now - event) / 1000);
       const produced = producedAt[i]!;
       const sent = sentAt[i]!;
       if (Number.isFinite(produced) && Number.isFinite(sent)) {

@@ -1,4 +1,6 @@
 /** The pipeline's progress events as metrics: one function per loop, called from its command's callbacks. */
+
+import { Summary } from "prom-client";
 import type { AnalyzeProgress } from "../pipeline/analyze/analyze";
 import type { DrainProgress } from "../pipeline/drain/drain";
 import type { ProduceProgress } from "../pipeline/produce/produce";
@@ -48,4 +50,20 @@ export function feedMetrics(m: Metrics, feed: string, p: ProduceProgress): void 
 export function deliveredMetrics(m: Metrics, count: number, ms: number): void {
   m.recordsOut.inc({ kind: "tick" }, count);
   m.batchSeconds.observe(ms / 1000);
+}
+
+/**
+ * `consume --latency --metrics-port`: each row's latency from event time to written, as quantiles over the last
+ * 10 s (stockpipe_end_to_end_latency_seconds{quantile="0.5|0.99|0.999"}) — what a dashboard or a soak test plots.
+ */
+export function latencyMetric(m: Metrics): (seconds: number) => void {
+  const summary = new Summary({
+    name: "stockpipe_end_to_end_latency_seconds",
+    help: "Latency from a row's event time to its write, over the last 10 s (consume --latency)",
+    percentiles: [0.5, 0.99, 0.999],
+    maxAgeSeconds: 10,
+    ageBuckets: 2,
+    registers: [m.registry],
+  });
+  return (seconds) => summary.observe(seconds);
 }
