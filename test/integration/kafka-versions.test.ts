@@ -32,6 +32,13 @@ function run(args: string[], env: Record<string, string>, timeoutMs = 180_000): 
   return stockpipe(args, { env, timeoutMs });
 }
 
+/** Seeded simulated ticks of three symbols into the topic, from `start`. */
+async function produce(limit: number, seed: number, start: string, env: Record<string, string>): Promise<void> {
+  const args = ["produce", "--source", "synthetic", "--symbols", "AAA,BBB,CCC", "--limit", String(limit), "--seed", String(seed)];
+  const r = await run([...args, "--start", start, "--topic", topic], env);
+  expect(r.code, r.stderr).toBe(0);
+}
+
 const kafka = new Kafka({ clientId: "test-k39", brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
 
 /** Every record of a topic as partition/offset → key and value, and every group's committed offsets on it. */
@@ -89,45 +96,9 @@ describe("Kafka 3.9 compatibility and the in-place upgrade to 4.4", () => {
     expect(up.code, up.stderr).toBe(0);
     expect(readFileSync(kafkaLog, "utf8")).toContain("Kafka version: 3.9.2");
     expect((await run(["topic", "create", topic, "-p", "3"], on39)).code).toBe(0);
-    const produce = await run(
-      [
-        "produce",
-        "--source",
-        "synthetic",
-        "--symbols",
-        "AAA,BBB,CCC",
-        "--limit",
-        "3000",
-        "--seed",
-        "7",
-        "--start",
-        "2026-03-02T14:30:00Z",
-        "--topic",
-        topic,
-      ],
-      on39,
-    );
-    expect(produce.code, produce.stderr).toBe(0);
+    await produce(3000, 7, "2026-03-02T14:30:00Z", on39);
     // Three seconds of ticks at 14:30, then a few at 14:35 that move the watermark past the 14:30 bar's close.
-    const later = await run(
-      [
-        "produce",
-        "--source",
-        "synthetic",
-        "--symbols",
-        "AAA,BBB,CCC",
-        "--limit",
-        "30",
-        "--seed",
-        "9",
-        "--start",
-        "2026-03-02T14:35:00Z",
-        "--topic",
-        topic,
-      ],
-      on39,
-    );
-    expect(later.code, later.stderr).toBe(0);
+    await produce(30, 9, "2026-03-02T14:35:00Z", on39);
     const analyze = await run(["analyze", "--topic", topic, "--intervals", "1m", "--exit-at-end", "-f", "json"], on39);
     expect(analyze.code, analyze.stderr).toBe(0);
     expect(JSON.parse(analyze.stdout)).toMatchObject({ ticks: 3030 });
@@ -154,25 +125,7 @@ describe("Kafka 3.9 compatibility and the in-place upgrade to 4.4", () => {
     expect(after.offsets).toEqual(before.offsets);
     expect([...after.records.entries()].sort()).toEqual([...before.records.entries()].sort());
     // The group resumes at its offsets: only the new ticks are written, and the store still equals the topic.
-    const produce = await run(
-      [
-        "produce",
-        "--source",
-        "synthetic",
-        "--symbols",
-        "AAA,BBB,CCC",
-        "--limit",
-        "600",
-        "--seed",
-        "8",
-        "--start",
-        "2026-03-02T16:00:00Z",
-        "--topic",
-        topic,
-      ],
-      on44,
-    );
-    expect(produce.code, produce.stderr).toBe(0);
+    await produce(600, 8, "2026-03-02T16:00:00Z", on44);
     const consume = await run(
       ["consume", "--sink", "cassandra", "--topic", topic, "-g", `${topic}-g`, "--exit-at-end", "-f", "json"],
       on44,
