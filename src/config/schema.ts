@@ -229,9 +229,9 @@ const consumer = z
       .number()
       .int()
       .min(0)
-      .default(8 * 1024 * 1024)
+      .default(0)
       .describe(
-        "Bytes of fetched records being written while the next fetch proceeds, at most (0: write each batch before fetching the next)",
+        "Bytes of fetched records written while the next fetch proceeds, at most; 0 (the default): each batch is written before the next fetch — on a host short of CPU, writing ahead only moves the wait from the fetch to the write (docs/performance.md)",
       ),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt()

@@ -10,7 +10,7 @@ import type { LatencyRecorder } from "../../kafka/latency";
 import { log } from "../../log";
 import type { Sink, SinkBatch } from "../../sinks/types";
 import { retry } from "../../util/retry";
-import { type Chunk, validCount } from "../group/chunk";
+import { type Chunk, mergeChunks, validCount } from "../group/chunk";
 import type { GroupHandler } from "../group/runner";
 import { chunkBytes, WriteAhead } from "./ahead";
 import type { CommitScheduler } from "./commits";
@@ -107,7 +107,19 @@ function written(c: WriterContext, chunk: Chunk, ms: number): boolean {
  * scheduler's view of the assignment, and settles at the end once every write handed over has finished.
  */
 export function sinkWriter(c: WriterContext): GroupHandler {
-  const ahead = new WriteAhead(c.aheadBytes);
+  // The chunks queued behind a partition's write in flight go out as one write; then each counts as handled.
+  const ahead = new WriteAhead<Chunk>(c.aheadBytes, async (_partition, chunks) => {
+    const started = performance.now();
+    try {
+      await store(c, mergeChunks(chunks), async () => {});
+    } catch (err) {
+      // Interrupted while retrying: the chunks stay uncommitted and are read again next time.
+      if (!c.signal.aborted) c.fail(err as StockpipeError);
+      throw err;
+    }
+    const ms = performance.now() - started;
+    for (const chunk of chunks) written(c, chunk, ms);
+  });
   const finish = async () => {
     await ahead.idle();
   };
@@ -119,17 +131,7 @@ export function sinkWriter(c: WriterContext): GroupHandler {
         await store(c, chunk, heartbeat);
         return written(c, chunk, performance.now() - started);
       }
-      await ahead.submit(chunk.partition, chunkBytes(chunk.messages), async () => {
-        const started = performance.now();
-        try {
-          await store(c, chunk, heartbeat);
-        } catch (err) {
-          // Interrupted while retrying: the chunk stays uncommitted and is read again next time.
-          if (!c.signal.aborted) c.fail(err as StockpipeError);
-          throw err;
-        }
-        written(c, chunk, performance.now() - started);
-      });
+      await ahead.submit(chunk.partition, chunkBytes(chunk.messages), chunk);
       return true;
     },
     assigned(partitions) {
@@ -138,7 +140,8 @@ export function sinkWriter(c: WriterContext): GroupHandler {
     skipped: async (chunk) => {
       // In its partition's turn: an empty write moves the sink's durable point, so never past a write in flight.
       if (c.aheadBytes <= 0) return skipEmpty(c, chunk);
-      await ahead.submit(chunk.partition, 0, () => skipEmpty(c, chunk));
+      c.commits.track(chunk.partition);
+      await ahead.submit(chunk.partition, 0, chunk);
     },
     tick: () => c.commits.soon(),
     async settle(handledAll) {

@@ -137,3 +137,31 @@ export function emptyChunk(b: Pick<Batch, "topic" | "partition" | "highWatermark
 export function validCount(c: Chunk): number {
   return c.ticks.length + c.bars.length + c.alerts.length;
 }
+
+/**
+ * Several chunks of one partition, in offset order, as one: their records one after another, the last one's
+ * position. (Writing ahead coalesces the chunks that queued up behind a write in flight into one write.)
+ */
+export function mergeChunks(chunks: readonly Chunk[]): Chunk {
+  if (chunks.length === 1) return chunks[0]!;
+  const first = chunks[0]!;
+  const last = chunks[chunks.length - 1]!;
+  const all = <T>(pick: (c: Chunk) => T[]): T[] => chunks.flatMap(pick);
+  return {
+    topic: first.topic,
+    partition: first.partition,
+    messages: all((c) => c.messages),
+    ticks: all((c) => c.ticks),
+    tickOffsets: all((c) => c.tickOffsets),
+    tickValues: all((c) => c.tickValues),
+    bars: all((c) => c.bars),
+    alerts: all((c) => c.alerts),
+    dead: all((c) => c.dead),
+    producedAt: all((c) => c.producedAt),
+    sentAt: all((c) => c.sentAt),
+    nextOffset: last.nextOffset,
+    highWatermark: last.highWatermark,
+    caughtUp: last.caughtUp,
+    fetchedAt: first.fetchedAt,
+  };
+}

@@ -208,6 +208,27 @@ describe("writing ahead of the fetch", () => {
     expect(commits.flat().at(-1)).toEqual({ topic: "ticks", partition: 0, offset: "6" });
   });
 
+  it("writes the chunks that queued behind a write in flight as one write, and counts each", async () => {
+    const sink = new GatedSink();
+    const { ctx, handle, commits, scheduler } = context(sink, { aheadBytes: 1 << 20 });
+    await handle(payload(0, [tickMessage(0)], "4"));
+    await handle(payload(0, [tickMessage(1)], "4"));
+    await handle(payload(0, [tickMessage(2)], "4"));
+    await handle(payload(0, [tickMessage(3)], "4"));
+    await flushed();
+    expect(sink.gates.map((g) => g.nextOffset)).toEqual(["1"]);
+    sink.gates[0]!.open();
+    await flushed();
+    // The three that waited go out together.
+    expect(sink.gates.map((g) => g.nextOffset)).toEqual(["1", "4"]);
+    sink.gates[1]!.open();
+    await flushed();
+    expect(sink.batches.map((b) => b.ticks.length)).toEqual([1, 3]);
+    expect(ctx.counts).toMatchObject({ consumed: 4, written: 4 });
+    await scheduler.now();
+    expect(commits.flat().at(-1)).toEqual({ topic: "ticks", partition: 0, offset: "4" });
+  });
+
   it("bounds the bytes in flight: a chunk past the bound waits until an earlier write finishes", async () => {
     const sink = new GatedSink();
     const one = tickMessage(0);
