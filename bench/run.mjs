@@ -19,8 +19,13 @@ import { benchProduce } from "./produce.mjs";
 import { benchProfile } from "./profile.mjs";
 import { benchS3 } from "./s3.mjs";
 import { benchScaleout } from "./scaleout.mjs";
+import { benchSoak } from "./soak.mjs";
+import { benchStreams } from "./streams.mjs";
 
 const quick = process.argv.includes("--quick");
+/** `--soak [minutes]`: the report also carries a soak of that long (30 minutes by default). */
+const soakAt = process.argv.indexOf("--soak");
+const soakMinutes = soakAt < 0 ? 0 : Number(process.argv[soakAt + 1]) || 30;
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 /** Milliseconds to three significant figures at most: 0.87, 12.9, 1,816. */
 const ms = (v) => `${v >= 100 ? fmt(v) : Number(v.toPrecision(3))} ms`;
@@ -210,6 +215,51 @@ function backfillSection(x) {
   ];
 }
 
+/** analyze beside a Kafka Streams application computing the same bars: ticks/s, CPU per tick, both oracle-checked. */
+function streamsSection(x) {
+  const row = (what, y) =>
+    `| ${what} | ${fmt(y.ticksPerSecond)} | ${us(y.cpuUsPerTick, "process")} / ${us(y.cpuUsPerTick, "kafka")} | ${y.oracle ? `${fmt(y.oracle.checked)} bars, ${y.oracle.problems} differ` : "—"} |`;
+  return [
+    "## analyze beside Kafka Streams",
+    "",
+    `${x.benchmark}; medians of ${x.runs.analyze.length} interleaved runs.`,
+    "",
+    "| processor | ticks/s | CPU µs per tick (process / Kafka) | against the DuckDB oracle |",
+    "|---|---:|---|---|",
+    row("stockpipe analyze", x.analyze),
+    row("Kafka Streams", x.streams),
+    "",
+    `analyze / Kafka Streams: ${x.ratio}× — bar ≥ ${x.bar.ratio}× with both oracle-exact: ${met(x.bar.met)}.`,
+    "",
+  ];
+}
+
+/** The soak: slopes after warm-up of every process's memory, the lag and the p99, and the plot. */
+function soakSection(x) {
+  const names = Object.keys(x.slopes.rssMbPer10Min);
+  return [
+    "## Soak",
+    "",
+    `${x.benchmark}. Produced ${fmt(x.produced)} ticks; Cassandra ${x.verifyCassandra}.`,
+    "",
+    "| process | median RSS | peak RSS | RSS slope per 10 min | median CPU |",
+    "|---|---:|---:|---:|---:|",
+    ...names.map(
+      (n) =>
+        `| ${n} | ${fmt(x.medians.rssMb[n])} MB | ${fmt(x.peakRssMb[n])} MB | ${x.slopes.rssMbPer10Min[n]} MB | ${x.medians.cpuPercent[n]} % |`,
+    ),
+    "",
+    `Lag slope per 10 min: ${Object.entries(x.slopes.lagPer10Min)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ", ",
+      )}; end-to-end p99 into Cassandra: median ${ms(x.medians.p99Ms)}, slope ${x.slopes.p99MsPer10Min} ms per 10 min. Bar: every RSS slope < ${x.bar.rssMbPer10Min} MB per 10 min: ${met(x.bar.met)}.`,
+    "",
+    "![memory and p99 over the soak](soak.svg)",
+    "",
+  ];
+}
+
 /** The largest resident set of each stockpipe process, against the bounds it must stay under. */
 function memorySection(r) {
   const row = (what, mb, bound) =>
@@ -332,6 +382,12 @@ export function summary(r) {
       `${fmt(r.notify.oneAlertPerMessage.medianAlertsPerSecond)} alerts/s one a message, ${fmt(r.notify.grouped.medianAlertsPerSecond)} grouped; p99 ${ms(r.notify.latency.medianP99Ms)} from commit to delivery at ${fmt(r.notify.latency.rate)}/s`,
       `p99 ≤ ${r.notify.bar.p99Ms} ms: ${met(r.notify.meetsBar.latency)}`,
     ]);
+  if (r.streams)
+    rows.push([
+      "analyze vs Kafka Streams, same topic, 1m bars",
+      `${fmt(r.streams.analyze.ticksPerSecond)} vs ${fmt(r.streams.streams.ticksPerSecond)} ticks/s (${r.streams.ratio}×); ${us(r.streams.analyze.cpuUsPerTick, "process")} vs ${us(r.streams.streams.cpuUsPerTick, "process")} µs CPU per tick`,
+      `≥ ${r.streams.bar.ratio}×, both oracle-exact: ${met(r.streams.bar.met)}`,
+    ]);
   if (r.backfill)
     rows.push([
       "backfill: a 5,000,000-tick lake → 1m/5m/1h/1d bars",
@@ -438,6 +494,8 @@ function markdown(r) {
   if (r.feeds) lines.push(...feedsSection(r.feeds));
   if (r.notify) lines.push(...notifySection(r.notify));
   if (r.backfill) lines.push(...backfillSection(r.backfill));
+  if (r.streams) lines.push(...streamsSection(r.streams));
+  if (r.soak) lines.push(...soakSection(r.soak));
   if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
   if (r.scaleout) lines.push(...scaleoutSection(r.scaleout));
   lines.push(...memorySection(r));
@@ -514,6 +572,9 @@ try {
   report.feeds = await benchFeeds(quick ? { count: 60_000, runs: 1, seconds: 8 } : { count: 300_000, runs: 3 });
   report.notify = await benchNotify(quick ? { count: 4_000, runs: 1, seconds: 8 } : { count: 20_000, runs: 3 });
   report.backfill = await benchBackfill(quick ? { count: 500_000, runs: 1 } : { count: 5_000_000, runs: 3 });
+  report.streams = await benchStreams(quick ? { count: 200_000, runs: 1 } : { count: 1_000_000, runs: 3 });
+  // The soak takes half an hour: with --soak [minutes] only.
+  if (soakMinutes) report.soak = await benchSoak({ minutes: soakMinutes });
   report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.profile = benchProfile(quick ? { count: 100_000 } : { count: 500_000 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;

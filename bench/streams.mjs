@@ -25,6 +25,7 @@ import {
   mavenClasspath,
   median,
   medianOfEach,
+  procCpuSeconds,
   RESULTS,
   ROOT,
   servicePids,
