@@ -120,9 +120,6 @@ export function sinkWriter(c: WriterContext): GroupHandler {
     const ms = performance.now() - started;
     for (const chunk of chunks) written(c, chunk, ms);
   });
-  const finish = async () => {
-    await ahead.idle();
-  };
   return {
     async handle(chunk, heartbeat) {
       c.commits.track(chunk.partition);
@@ -146,7 +143,7 @@ export function sinkWriter(c: WriterContext): GroupHandler {
     tick: () => c.commits.soon(),
     async settle(handledAll) {
       try {
-        await finish();
+        await ahead.idle();
         if (handledAll) await c.sink.flush();
       } finally {
         // A rebalance can take the partitions away between flush and commit: the next owner re-reads them.
@@ -156,7 +153,7 @@ export function sinkWriter(c: WriterContext): GroupHandler {
     async stop(how) {
       // Interrupted: write out what is buffered and commit it while still in the group. Anything a chunk buffers
       // after this flush is not committed, and is read again next time.
-      await finish();
+      await ahead.idle();
       if (how === "interrupted") await c.sink.flush();
       await c.commits.now().catch(() => {});
     },
