@@ -93,13 +93,14 @@ describe("the README's tour, as written", () => {
       if (shown.length) expect(sorted(rows(r.stdout.split("\n"))), step.command).toEqual(sorted(shown));
       // Its summary lines are printed as the README shows them, but for the times and rates that vary from run
       // to run, and the names this test made unique.
+      // The names first: a unique suffix may itself end in digits and an "s".
       const vary = (s: string) =>
         s
-          .replace(/[\d.,]+(ms|s|\/s)\b/g, "…")
-          .replace(/in \d+ transactions?/, "in … transactions")
           .replaceAll(topic, "quotes")
           .replaceAll(env.STOCKPIPE_CASSANDRA_KEYSPACE, "stockpipe")
-          .replaceAll(env.STOCKPIPE_S3_PREFIX, "lake");
+          .replaceAll(env.STOCKPIPE_S3_PREFIX, "lake")
+          .replace(/[\d.,]+(ms|s|\/s)\b/g, "…")
+          .replace(/in \d+ transactions?/, "in … transactions");
       const printed = (r.stdout + r.stderr).split("\n").map(vary);
       for (const line of step.shown.filter((l) => /^(✔ | {2}(bars|alerts|late|rejected)\b)/.test(l))) {
         expect(printed, step.command).toContain(vary(line));
