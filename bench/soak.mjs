@@ -3,7 +3,7 @@
 // On a fresh topic (6 partitions): `produce --source synthetic --symbols 100 --rate 5000` for the whole run,
 // `analyze` (bars of 1s and 1m), `consume --sink cassandra --latency`, `consume --sink s3`, and `dashboard` with
 // its page open in headless Chromium. Every 10 s: each process's resident memory (VmRSS) and CPU share (from
-// /proc), the consumer lag of analyze and both consumers (their Prometheus `stockpipe_consumer_lag`), and the
+// /proc), the lag of analyze and both consumers (the topic's end offsets minus each group's commits), and the
 // end-to-end p99 into Cassandra over the last 10 s (`stockpipe_end_to_end_latency_seconds`). After the warm-up
 // (the first fifth, at least 2 minutes) the least-squares slope of each per 10 minutes is the verdict: memory
 // that grows, lag that builds up, latency that creeps. The report has the samples and an SVG plot of memory and
@@ -33,10 +33,16 @@ async function scrape(port) {
   return out;
 }
 
-const sum = (metrics, name) =>
-  Object.entries(metrics)
-    .filter(([k]) => k === name || k.startsWith(`${name}{`))
-    .reduce((n, [, v]) => n + v, 0);
+/**
+ * A group's lag as Kafka sees it: the topic's end offsets minus the group's committed offsets (a partition with
+ * no commit yet counts from the start). What a process reports of itself is its lag at its last fetch; this is
+ * what a crash would replay.
+ */
+async function groupLag(admin, groupId, topic) {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const at = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+  return ends.reduce((n, e) => n + Number(e.high) - Math.max(0, at.get(e.partition) ?? 0), 0);
+}
 
 /** Least-squares slope of y over x (x in minutes), per 10 minutes. */
 export function slopePer10Min(points) {
@@ -95,19 +101,20 @@ export async function benchSoak({ minutes = 30, rate = 5000 } = {}) {
   const keyspace = `bench_soak_${id}`;
   const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: keyspace, STOCKPIPE_S3_PREFIX: `bench-soak-${id}` };
   const ports = { analyze: 19_801, cassandra: 19_802, lake: 19_803, produce: 19_804 };
+  const groups = { analyze: `${topic}-analyze`, cassandra: `${topic}-c`, lake: `${topic}-s` };
   const procs = {};
   let browser;
   try {
     stockpipe(["topic", "create", topic, "-p", "6"]);
     stockpipe(["schema", "cassandra"], env);
-    procs.analyze = start(["analyze", "-g", `${topic}-analyze`, "--intervals", "1s,1m", "--metrics-port", String(ports.analyze)], env);
+    procs.analyze = start(["analyze", "-g", groups.analyze, "--intervals", "1s,1m", "--metrics-port", String(ports.analyze)], env);
     procs.cassandra = start(
       [
         "consume",
         "--sink",
         "cassandra",
         "-g",
-        `${topic}-c`,
+        groups.cassandra,
         "--latency",
         "--latency-warmup",
         "10s",
@@ -118,7 +125,7 @@ export async function benchSoak({ minutes = 30, rate = 5000 } = {}) {
       ],
       env,
     );
-    procs.lake = start(["consume", "--sink", "s3", "-g", `${topic}-s`, "--metrics-port", String(ports.lake), "-f", "json"], env);
+    procs.lake = start(["consume", "--sink", "s3", "-g", groups.lake, "--metrics-port", String(ports.lake), "-f", "json"], env);
     procs.dashboard = start(["dashboard", "--port", "0", "--interval", "1s", "--from", "latest"], env);
     const url = await printed(procs.dashboard, /dashboard at (http:\/\/\S+\/)/, "dashboard");
     browser = await launchBrowser();
@@ -166,16 +173,12 @@ export async function benchSoak({ minutes = 30, rate = 5000 } = {}) {
         }
       }
       const lag = {};
+      for (const n of ["analyze", "cassandra", "lake"]) lag[n] = await groupLag(admin, groups[n], topic).catch(() => undefined);
       let p99Ms;
-      for (const n of ["analyze", "cassandra", "lake"]) {
-        const m = await scrape(ports[n]).catch(() => undefined);
-        if (!m) continue;
-        lag[n] = sum(m, "stockpipe_consumer_lag");
-        if (n === "cassandra") {
-          const q = Object.entries(m).find(([k]) => k.startsWith("stockpipe_end_to_end_latency_seconds{") && k.includes('quantile="0.99"'));
-          if (q && Number.isFinite(q[1])) p99Ms = Math.round(q[1] * 1000 * 10) / 10;
-        }
-      }
+      const m = await scrape(ports.cassandra).catch(() => undefined);
+      const q =
+        m && Object.entries(m).find(([k]) => k.startsWith("stockpipe_end_to_end_latency_seconds{") && k.includes('quantile="0.99"'));
+      if (q && Number.isFinite(q[1])) p99Ms = Math.round(q[1] * 1000 * 10) / 10;
       samples.push({ minute, rssMb, cpuPercent, lag, p99Ms });
       process.stderr.write(
         `soak ${minute.toFixed(1)} min: RSS ${JSON.stringify(rssMb)} MB · CPU ${JSON.stringify(cpuPercent)} % · lag ${JSON.stringify(lag)} · p99 ${p99Ms} ms\n`,
