@@ -2,8 +2,8 @@ import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The produce worker is its own entry: worker threads load it by file name.
-  entry: { cli: "src/cli.ts", producerWorker: "src/kafka/producerWorker.ts" },
+  // The produce and decode workers are entries of their own: worker threads load them by file name.
+  entry: { cli: "src/cli.ts", producerWorker: "src/kafka/producerWorker.ts", lineWorker: "src/pipeline/group/lineWorker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -233,6 +233,15 @@ const consumer = z
       .describe(
         "Bytes of fetched records written while the next fetch proceeds, at most; 0 (the default): each batch is written before the next fetch — on a host short of CPU, writing ahead only moves the wait from the fetch to the write (docs/performance.md)",
       ),
+    decodeThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe(
+        "S3: threads that parse and validate ticks beside the main one, which then only fetches and writes; 0 (the default): all on the main thread (docs/performance.md)",
+      ),
     flushRows: posInt().default(100_000).describe("S3: rows per Parquet file before it is rotated"),
     flushBytes: posInt()
       .default(64 * 1024 * 1024)

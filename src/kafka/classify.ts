@@ -15,6 +15,16 @@ export type Classified =
 const ALL: readonly KindName[] = ["tick", "bar", "alert"];
 
 export function classifyMessage(m: KafkaMessage, maxMessageBytes: number, accepted: readonly KindName[] = ALL): Classified {
+  const checked = checkMessage(m, maxMessageBytes, accepted);
+  return checked.ok ? decodeRecord(checked.kind, m.value?.toString("utf8")) : checked;
+}
+
+/** The checks that need no parsing: the message's size and its schema header against the kinds accepted. */
+export function checkMessage(
+  m: Pick<KafkaMessage, "value" | "headers">,
+  maxMessageBytes: number,
+  accepted: readonly KindName[] = ALL,
+): { ok: true; kind: KindName } | { ok: false; reason: string; detail: string } {
   const size = m.value?.length ?? 0;
   if (size > maxMessageBytes)
     return { ok: false, reason: "oversized", detail: `${size} bytes, more than consumer.maxMessageBytes (${maxMessageBytes})` };
@@ -27,7 +37,11 @@ export function classifyMessage(m: KafkaMessage, maxMessageBytes: number, accept
       .join(", ");
     return { ok: false, reason: "wrong schema", detail: `schema header is ${JSON.stringify(schema)}, expected ${expected}` };
   }
-  const text = m.value?.toString("utf8");
+  return { ok: true, kind };
+}
+
+/** A message's value (its text; undefined for none) as a record of the kind its header names, or why it is not one. */
+export function decodeRecord(kind: KindName, text: string | undefined): Classified {
   if (kind === "tick") {
     const d = decodeTick(text);
     if (!d.ok) return d;

@@ -17,6 +17,11 @@ export interface SinkBatch {
   offsets: string[];
   /** Each tick's JSON, one line, as received (re-encoded only where the consumer had to complete it). */
   values: string[];
+  /**
+   * Each tick's event time (epoch ms), when the ticks came as lines only — for a sink that `takesLines`,
+   * `ticks` is then empty and `values`, `offsets` and `ms` are the ticks.
+   */
+  ms?: readonly number[];
   bars: Received<Bar>[];
   alerts: Received<Alert>[];
   /** Offset after the last message handled, valid or dead-lettered: the partition's position after this batch. */
@@ -54,6 +59,11 @@ export interface Sink {
   readonly name: string;
   /** How rows become durable; the loop does not care, a caller measuring write latency does. */
   readonly durability: "write-through" | "buffered";
+  /**
+   * The sink stores ticks as their JSON lines and needs no Tick objects: the consumer may hand them over as
+   * `values` and `ms` only (decoded off the main thread).
+   */
+  readonly takesLines?: boolean;
   open(): Promise<void>;
   write(batch: SinkBatch): Promise<void>;
   /** Everything before this offset of the partition is durable; undefined when nothing of it was written. */

@@ -184,6 +184,75 @@ describe("consume --sink s3", () => {
     }
   });
 
+  it("decoding in threads beside the main one (consumer.decodeThreads): the same lake, bad messages to the DLQ", async () => {
+    const topic = await newTopic(3);
+    const prefix = newPrefix();
+    const total = 30_000;
+    const produced = await stockpipe([
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      "20",
+      "--seed",
+      "5",
+      "--limit",
+      String(total),
+      "--topic",
+      topic,
+    ]);
+    expect(produced.code).toBe(0);
+    // Bad messages among them, in every partition: each must reach the DLQ with its reason, nothing else lost.
+    const producer = kafka.producer();
+    await producer.connect();
+    const bad = [
+      { value: "{not json", reason: "not JSON" },
+      { value: JSON.stringify({ symbol: "X", ts: "2024-01-02T14:30:00.000Z", price: 1, color: "red" }), reason: "unknown field" },
+      { value: JSON.stringify({ symbol: "X", ts: "2024-01-02T14:30:00.000Z", price: -1 }), reason: "price not > 0" },
+    ];
+    await producer.send({
+      topic,
+      messages: [0, 1, 2].flatMap((partition) => bad.map((b) => ({ partition, value: b.value, headers: { schema: "tick.v1" } }))),
+    });
+    await producer.disconnect();
+    const env = {
+      STOCKPIPE_KAFKA_TOPIC: topic,
+      STOCKPIPE_S3_PREFIX: prefix,
+      STOCKPIPE_CONSUMER_DECODE_THREADS: "2",
+      STOCKPIPE_CONSUMER_BATCH_SIZE: "700",
+      STOCKPIPE_CONSUMER_FLUSH_ROWS: "4000",
+    };
+    const r = await stockpipe(["consume", "--sink", "s3", "-g", uniqueName("g"), "--exit-at-end", "-f", "json", "--log-level", "debug"], {
+      env,
+      timeoutMs: 300_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("decoding ticks in 2 thread(s) beside the main one");
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ consumed: total + 9, written: total, dlq: 9, stoppedBy: "caught up" });
+    expect(summary.dlqByReason).toEqual(Object.fromEntries(bad.map((b) => [b.reason, 3])));
+    // Every row is the simulator's tick, once.
+    const rows = await readLake(prefix);
+    expect(rows.map((row) => row.seq as number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+    const dry = await stockpipe([
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      "20",
+      "--seed",
+      "5",
+      "--limit",
+      String(total),
+      "--dry-run",
+    ]);
+    const bySeq = new Map(rows.map((row) => [row.seq as number, row]));
+    for (const line of dry.stdout.trim().split("\n")) {
+      const t = JSON.parse(line);
+      expect(bySeq.get(t.seq)).toMatchObject({ symbol: t.symbol, ts: t.ts, price: t.price, id: t.id, volume: t.volume, source: t.source });
+    }
+  });
+
   it("answers local queries from an empty lake and fails clearly on a missing bucket", async () => {
     const empty = await stockpipe(["query", "--engine", "local", "SELECT count(*) AS n FROM ticks", "-f", "json"], {
       env: { STOCKPIPE_S3_PREFIX: newPrefix() },

@@ -27,6 +27,8 @@ export interface DrainOptions extends GroupReadOptions {
   latency?: LatencyRecorder;
   /** Bytes written ahead of the fetch at most (0: each batch written before the next fetch). */
   writeAheadBytes: number;
+  /** Threads decoding ticks beside the main one, for a sink that takes lines (0: the main thread decodes). */
+  decodeThreads: number;
 }
 
 export interface DrainProgress {
@@ -59,7 +61,14 @@ export function drainSettings(
   config: ResolvedConfig,
 ): Pick<
   DrainOptions,
-  "batchSize" | "partitionsConcurrently" | "maxMessageBytes" | "from" | "fetchMaxBytes" | "fetchMaxBytesPerPartition" | "writeAheadBytes"
+  | "batchSize"
+  | "partitionsConcurrently"
+  | "maxMessageBytes"
+  | "from"
+  | "fetchMaxBytes"
+  | "fetchMaxBytesPerPartition"
+  | "writeAheadBytes"
+  | "decodeThreads"
 > {
   const c = config.consumer;
   return {
@@ -67,6 +76,7 @@ export function drainSettings(
     fetchMaxBytes: c.fetchMaxBytes,
     fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition,
     writeAheadBytes: c.writeAheadBytes,
+    decodeThreads: c.decodeThreads,
   };
 }
 
@@ -80,6 +90,8 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
         action: "consume",
         fetch: { maxBytes: o.fetchMaxBytes, maxBytesPerPartition: o.fetchMaxBytesPerPartition, maxWaitTimeInMs: 250 },
         withTimes: o.latency !== undefined,
+        // Ticks as lines, decoded beside the main thread, for a sink that needs no Tick objects.
+        asLines: o.sink.takesLines && o.decodeThreads > 0 && !o.latency ? { threads: o.decodeThreads } : undefined,
       },
       async (group) => {
         const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions);

@@ -52,6 +52,7 @@ export function sinkBatch(c: Chunk): SinkBatch {
     ticks: c.ticks,
     offsets: c.tickOffsets,
     values: c.tickValues,
+    ms: c.tickMs.length ? c.tickMs : undefined,
     bars: c.bars,
     alerts: c.alerts,
     nextOffset: c.nextOffset,

@@ -6,11 +6,14 @@
 import type { EachBatchPayload } from "kafkajs";
 import type { StockpipeError } from "../../errors";
 import { type Chunk, classifyChunk } from "./chunk";
+import { classifyChunkAsLines, type Decode } from "./lines";
 import type { Position } from "./options";
 import type { GroupHandler, GroupRunOptions } from "./runner";
 
 export interface BatchLoopState {
   o: Pick<GroupRunOptions, "batchSize" | "maxMessageBytes" | "accepted" | "withTimes">;
+  /** Decodes ticks as lines (lines.ts) instead of classifying them on this thread. */
+  asLines?: Decode;
   /** Aborted on interrupt or after a failure: no new chunk starts. */
   signal: AbortSignal;
   positions: Map<number, Position>;
@@ -54,12 +57,15 @@ export function batchLoop(h: GroupHandler, s: BatchLoopState): (payload: EachBat
       if (!isRunning() || isStale() || signal.aborted) return;
       const slice = messages.slice(start, start + o.batchSize);
       const endOffset = start + o.batchSize >= messages.length ? batch.lastOffset() : undefined;
-      const chunk = classifyChunk(batch, slice, {
-        maxMessageBytes: o.maxMessageBytes,
-        accepted: o.accepted,
-        withTimes: o.withTimes,
-        endOffset,
-      });
+      const how = { maxMessageBytes: o.maxMessageBytes, accepted: o.accepted, withTimes: o.withTimes, endOffset };
+      let chunk: Chunk;
+      try {
+        chunk = s.asLines ? await classifyChunkAsLines(s.asLines, batch, slice, how) : classifyChunk(batch, slice, how);
+      } catch (err) {
+        if (!signal.aborted) s.fail(err as StockpipeError);
+        return;
+      }
+      if (signal.aborted) return;
       chunk.fetchedAt = fetchedAt;
       const started = performance.now();
       let done: boolean;

@@ -15,10 +15,16 @@ export interface Chunk {
   partition: number;
   /** The chunk's messages as fetched, valid and bad, in offset order. */
   messages: KafkaMessage[];
-  /** Valid ticks (the bulk of the traffic) as parallel arrays: the tick, its offset, its JSON on one line. */
+  /**
+   * Valid ticks (the bulk of the traffic) as parallel arrays: the tick, its offset, its JSON on one line. Decoded
+   * off the main thread for a store that takes lines (lines.ts), `ticks` stays empty and `tickMs` has each tick's
+   * event time instead.
+   */
   ticks: Tick[];
   tickOffsets: string[];
   tickValues: string[];
+  /** Each tick's event time (epoch ms) when the ticks came as lines only; else empty. */
+  tickMs: number[];
   bars: Received<Bar>[];
   alerts: Received<Alert>[];
   dead: DeadLetter[];
@@ -50,11 +56,7 @@ export function classifyChunk(
   messages: KafkaMessage[],
   o: ClassifyOptions,
 ): Chunk {
-  const last = messages[messages.length - 1]!;
-  let next = BigInt(last.offset) + 1n;
-  if (o.endOffset !== undefined && BigInt(o.endOffset) + 1n > next) next = BigInt(o.endOffset) + 1n;
-  const out = emptyChunk(batch, next.toString());
-  out.messages = messages;
+  const out = chunkOf(batch, messages, o.endOffset);
   for (const m of messages) {
     const c = classifyMessage(m, o.maxMessageBytes, o.accepted);
     if (!c.ok) {
@@ -112,6 +114,16 @@ export function rejectTicks(c: Chunk, problemOf: (index: number) => { reason: st
   return moved;
 }
 
+/** A chunk of `messages`, nothing classified yet: it moves the partition past them (and past `endOffset`). */
+export function chunkOf(batch: Pick<Batch, "topic" | "partition" | "highWatermark">, messages: KafkaMessage[], endOffset?: string): Chunk {
+  const last = messages[messages.length - 1]!;
+  let next = BigInt(last.offset) + 1n;
+  if (endOffset !== undefined && BigInt(endOffset) + 1n > next) next = BigInt(endOffset) + 1n;
+  const out = emptyChunk(batch, next.toString());
+  out.messages = messages;
+  return out;
+}
+
 /** A chunk with no messages that moves the partition to `nextOffset` (a batch of control records only). */
 export function emptyChunk(b: Pick<Batch, "topic" | "partition" | "highWatermark">, nextOffset: string): Chunk {
   return {
@@ -121,6 +133,7 @@ export function emptyChunk(b: Pick<Batch, "topic" | "partition" | "highWatermark
     ticks: [],
     tickOffsets: [],
     tickValues: [],
+    tickMs: [],
     bars: [],
     alerts: [],
     dead: [],
@@ -135,7 +148,7 @@ export function emptyChunk(b: Pick<Batch, "topic" | "partition" | "highWatermark
 
 /** Records in the chunk that a store takes (everything valid). */
 export function validCount(c: Chunk): number {
-  return c.ticks.length + c.bars.length + c.alerts.length;
+  return c.tickOffsets.length + c.bars.length + c.alerts.length;
 }
 
 /**
@@ -154,6 +167,7 @@ export function mergeChunks(chunks: readonly Chunk[]): Chunk {
     ticks: all((c) => c.ticks),
     tickOffsets: all((c) => c.tickOffsets),
     tickValues: all((c) => c.tickValues),
+    tickMs: all((c) => c.tickMs),
     bars: all((c) => c.bars),
     alerts: all((c) => c.alerts),
     dead: all((c) => c.dead),

@@ -20,6 +20,8 @@ import { log } from "../../log";
 import type { KindName } from "../../model/kinds";
 import { batchLoop, moved } from "./batches";
 import { type Chunk, emptyChunk } from "./chunk";
+import { LinePool } from "./linePool";
+import type { Decode } from "./lines";
 import type { GroupReadOptions, Position } from "./options";
 import { parseFrom, positionGroup } from "./position";
 
@@ -40,6 +42,11 @@ export interface GroupRunOptions extends GroupReadOptions {
   accepted?: readonly KindName[];
   /** Classify each tick with its produced-at and Kafka timestamps (latency measurement). */
   withTimes?: boolean;
+  /**
+   * Hand ticks over as JSON lines with their event times (`Chunk.tickValues`, `tickMs`; `ticks` stays empty),
+   * decoded in this many threads beside the main one (lines.ts). For a handler that stores lines (the lake).
+   */
+  asLines?: { threads: number };
 }
 
 /** What a handler gets from the runner when it is opened. */
@@ -101,6 +108,8 @@ export async function runGroup(
   const kafka = createKafka(loaded.config, { retries: 5 });
   const admin = kafka.admin();
   const run = new Run(o, kafka, admin);
+  const lines = o.asLines ? LinePool.decoder(o.asLines.threads) : undefined;
+  run.asLines = lines?.decode;
   let handler: GroupHandler | undefined;
   try {
     await admin.connect();
@@ -117,6 +126,7 @@ export async function runGroup(
   } finally {
     await run.consumer?.disconnect().catch(() => {});
     await handler?.close?.().catch(() => {});
+    await lines?.close();
     await admin.disconnect().catch(() => {});
   }
 }
@@ -130,6 +140,7 @@ class Run {
   consumer?: Consumer;
   stoppedBy: GroupOutcome["stoppedBy"] = "caught up";
   firstBatchAt?: number;
+  asLines?: Decode;
 
   constructor(
     readonly o: GroupRunOptions,

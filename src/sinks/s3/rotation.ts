@@ -63,7 +63,7 @@ export class PartitionFiles {
     const done: LakeFile[] = [];
     // Ticks straight from the batch's arrays (the hot path: no object per row); other kinds merged by offset.
     const rows = batch.bars.length || batch.alerts.length ? mixedRows(batch) : undefined;
-    const n = rows ? rows.length : batch.ticks.length;
+    const n = rows ? rows.length : batch.values.length;
     const offsetAt = (i: number) => (rows ? rows[i]!.offset : batch.offsets[i]!);
     let first = 0;
     // Offsets rise within a batch: after a replay only a leading run can be already appended.
@@ -72,7 +72,7 @@ export class PartitionFiles {
     let dt = "";
     for (let i = first; i < n; i++) {
       const row = rows?.[i];
-      const ms = row ? row.ms : Date.parse(batch.ticks[i]!.ts);
+      const ms = row ? row.ms : batch.ms ? batch.ms[i]! : Date.parse(batch.ticks[i]!.ts);
       const folder = row ? row.folder : "ticks";
       // The period changes only on a minute boundary: one lookup per minute of event time.
       const minute = Math.floor(ms / 60_000);
@@ -146,12 +146,12 @@ interface Row {
 
 /** A batch's rows of every kind, in offset order (a topic usually carries one kind, and then this is not used). */
 function mixedRows(batch: SinkBatch): Row[] {
-  const rows: Row[] = batch.ticks.map((t, i) => ({
+  const rows: Row[] = batch.values.map((value, i) => ({
     kind: "tick",
     folder: "ticks",
     offset: batch.offsets[i]!,
-    ms: Date.parse(t.ts),
-    value: batch.values[i]!,
+    ms: batch.ms ? batch.ms[i]! : Date.parse(batch.ticks[i]!.ts),
+    value,
   }));
   for (const b of batch.bars)
     rows.push({

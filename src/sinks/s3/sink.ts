@@ -39,6 +39,7 @@ const IDLE_CHECK_MS = 500;
 export class S3Sink implements Sink {
   readonly name = "s3";
   readonly durability = "buffered";
+  readonly takesLines = true;
   private readonly config: ResolvedConfig;
   private readonly s3: S3Client;
   private encoder?: ParquetEncoder;

@@ -89,6 +89,28 @@ describe("lake file rotation", () => {
     expect(f.cutIfIdle(9000)).toBeUndefined();
   });
 
+  it("cuts the same files from ticks handed over as lines and event times only", () => {
+    const whole = batch([0, 1, 2, 3, 4, 5], { days: [0, 0, 0, 1, 1, 2] });
+    const asLines: SinkBatch = { ...whole, ticks: [], ms: whole.ticks.map((t) => new Date(t.ts).getTime()) };
+    const shape = (cut: ReturnType<PartitionFiles["append"]>) => cut.map((x) => [x.dt, x.startOffset, x.lines]);
+    expect(shape(files().append(asLines, 0))).toEqual(shape(files().append(whole, 0)));
+    expect(shape(files().append(asLines, 0)).map(([dt, start]) => [dt, start])).toEqual([
+      ["2024-01-02", "0"],
+      ["2024-01-03", "3"],
+    ]);
+    // With a bar among them, in offset order.
+    const bar = { symbol: "AAPL", interval: "1m", start: new Date(BASE + 3).toISOString() } as Bar;
+    const withBar = { ...asLines, bars: [{ record: bar, offset: "9", value: JSON.stringify(bar) }], nextOffset: "10" };
+    const f = files({ flushRows: 100 });
+    const cut = [...f.append(withBar, 0), f.cut()!];
+    expect(cut.map((x) => [x.kind, x.dt, x.startOffset, x.lines.length])).toEqual([
+      ["tick", "2024-01-02", "0", 3],
+      ["tick", "2024-01-03", "3", 2],
+      ["tick", "2024-01-04", "5", 1],
+      ["bar", "2024-01-02", "9", 1],
+    ]);
+  });
+
   it("keeps each kind, and each interval of bars, in files of its own, in offset order", () => {
     const f = files({ flushRows: 100 });
     const bar = (interval: string, offset: number) => {
