@@ -388,6 +388,14 @@ export function summary(r) {
       `${fmt(r.streams.analyze.ticksPerSecond)} vs ${fmt(r.streams.streams.ticksPerSecond)} ticks/s (${r.streams.ratio}×); ${us(r.streams.analyze.cpuUsPerTick, "process")} vs ${us(r.streams.streams.cpuUsPerTick, "process")} µs CPU per tick`,
       `≥ ${r.streams.bar.ratio}×, both oracle-exact: ${met(r.streams.bar.met)}`,
     ]);
+  if (r.soak) {
+    const slopes = Object.entries(r.soak.slopes.rssMbPer10Min);
+    rows.push([
+      `soak: the whole pipeline for ${r.soak.minutes} min at ${fmt(r.soak.rate)} ticks/s`,
+      `RSS slope per 10 min after warm-up ${slopes.map(([, v]) => v).join(" / ")} MB (${slopes.map(([n]) => n).join(" / ")}); p99 into Cassandra median ${fmt(r.soak.medians.p99Ms)} ms, slope ${r.soak.slopes.p99MsPer10Min} ms per 10 min`,
+      `every slope < ${r.soak.bar.rssMbPer10Min} MB: ${met(r.soak.bar.met)}`,
+    ]);
+  }
   if (r.backfill)
     rows.push([
       "backfill: a 5,000,000-tick lake → 1m/5m/1h/1d bars",

@@ -77,9 +77,19 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
     if (s !== "cassandra" && s !== "s3") throw new UsageError(`--sinks: unknown sink "${s}"; choose cassandra, s3`);
   const { createKafka } = await import("../kafka/client");
   const { kafkaError } = await import("../kafka/errors");
-  const { readTopic, wantedOf } = await import("../verify/readers");
+  const { BYTES_PER_RECORD, fitsInMemory, readTopic, wantedOf } = await import("../verify/readers");
   const { bySymbol, ownDays, reconcile } = await import("../verify/reconcile");
   const topic = ctx.config.kafka.topic;
+  const { withAdmin } = await import("../kafka/topics");
+  const { getHeapStatistics } = await import("node:v8");
+  const records = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0),
+  );
+  const tooBig = fitsInMemory(records, getHeapStatistics().heap_size_limit, options.since);
+  if (tooBig)
+    throw new RuntimeError(tooBig, {
+      hint: `check some trading days at a time with --since YYYY-MM-DD, or let Node use more memory: NODE_OPTIONS=--max-old-space-size=${Math.ceil((records * BYTES_PER_RECORD * 1.3) / 2 ** 20)} stockpipe verify …`,
+    });
   const kafka = createKafka(ctx.config, { retries: 2 });
   const inKafka = await withSpinner(
     `reading ${topic} from the beginning`,

@@ -25,11 +25,31 @@ export function alertFingerprint(a: Pick<Alert, "ts" | "rule" | "value">): strin
   return `${a.ts}|${a.rule}|${a.value}`;
 }
 
+/**
+ * Heap a record of the topic takes while it is reconciled: its (symbol, day, id, fingerprint) from Kafka and the
+ * same from one sink, with the maps that match them — about 1 KB measured, rounded up.
+ */
+export const BYTES_PER_RECORD = 1200;
+
+/**
+ * Whether reconciling `records` fits in `heapLimit` bytes (with what the process holds besides); a message to show
+ * when it does not. With `since` the records kept are unknown in advance: it is left to the run.
+ */
+export function fitsInMemory(records: number, heapLimit: number, since?: string): string | undefined {
+  if (since) return undefined;
+  const needed = records * BYTES_PER_RECORD;
+  if (needed <= heapLimit * 0.85) return undefined;
+  const mb = (b: number) => `${Math.round(b / 2 ** 20).toLocaleString("en-US")} MB`;
+  return `verify keeps each record in memory while it compares (about ${BYTES_PER_RECORD.toLocaleString("en-US")} bytes with the sink's row): the topic's ${records.toLocaleString("en-US")} records need about ${mb(needed)}, more than this process may use (${mb(heapLimit)})`;
+}
+
 /** Every valid record in the topic, read from the beginning up to the end offsets at the start. */
 export async function readTopic(kafka: Kafka, topic: string, config: ResolvedConfig, since?: string): Promise<ByKind> {
   const out = byKind();
   const tz = config.market.timeZone;
   const dayOf = (iso: string) => marketDayAndMinute(Date.parse(iso), tz).day;
+  // Days before `since` are never kept: memory holds only what is compared.
+  const keep = (kind: KindName, s: Seen) => (!since || s.day >= since) && out[kind].push(s);
   const read = readMessages(kafka, { topic, from: "earliest", follow: false, signal: new AbortController().signal });
   for await (const { messages } of read) {
     for (const m of messages) {
@@ -38,17 +58,16 @@ export async function readTopic(kafka: Kafka, topic: string, config: ResolvedCon
       if (!d.ok) continue;
       if (d.kind === "tick") {
         const t = d.tick;
-        out.tick.push({ symbol: t.symbol, day: dayOf(t.ts), id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
+        keep("tick", { symbol: t.symbol, day: dayOf(t.ts), id: t.id!, fingerprint: fingerprint(t.ts, t.price, t.volume) });
       } else if (d.kind === "bar") {
         const b = d.bar;
-        out.bar.push({ symbol: `${b.symbol} ${b.interval}`, day: dayOf(b.start), id: b.id, fingerprint: barFingerprint(b) });
+        keep("bar", { symbol: `${b.symbol} ${b.interval}`, day: dayOf(b.start), id: b.id, fingerprint: barFingerprint(b) });
       } else {
         const a = d.alert;
-        out.alert.push({ symbol: a.symbol, day: dayOf(a.ts), id: a.id, fingerprint: alertFingerprint(a) });
+        keep("alert", { symbol: a.symbol, day: dayOf(a.ts), id: a.id, fingerprint: alertFingerprint(a) });
       }
     }
   }
-  if (since) for (const k of Object.keys(out) as KindName[]) out[k] = out[k].filter((s) => s.day >= since);
   return out;
 }
 
