@@ -551,7 +551,7 @@ function markdown(r) {
     "",
   );
   lines.push(
-    "Reproduce: `npm run bench` (about 20 minutes; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3`, `bench:latency`, `bench:analyze`, `bench:feeds`, `bench:notify`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`.",
+    "Reproduce: `npm run bench` (about 30 minutes; `npm run bench -- --soak` adds the half-hour soak; starts the local stack's missing services and stops only those). Single parts: `npm run bench:produce`, `bench:cassandra`, `bench:s3` (with thread counts, e.g. `node bench/s3.mjs 1000000 3 0,1,2`, an interleaved A/B of `consumer.decodeThreads`), `bench:latency`, `bench:analyze`, `bench:feeds`, `bench:notify`, `bench:dashboard`, `bench:scaleout`, `bench:profile`, `bench:kafka-tools`, `bench:streams`, `bench:soak`.",
     "",
   );
   return lines.join("\n");
