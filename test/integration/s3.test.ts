@@ -188,20 +188,8 @@ describe("consume --sink s3", () => {
     const topic = await newTopic(3);
     const prefix = newPrefix();
     const total = 30_000;
-    const produced = await stockpipe([
-      "produce",
-      "--source",
-      "synthetic",
-      "--symbols",
-      "20",
-      "--seed",
-      "5",
-      "--limit",
-      String(total),
-      "--topic",
-      topic,
-    ]);
-    expect(produced.code).toBe(0);
+    const simulated = ["produce", "--source", "synthetic", "--symbols", "20", "--seed", "5", "--limit", String(total)];
+    expect((await stockpipe([...simulated, "--topic", topic])).code).toBe(0);
     // Bad messages among them, in every partition: each must reach the DLQ with its reason, nothing else lost.
     const producer = kafka.producer();
     await producer.connect();
@@ -234,18 +222,7 @@ describe("consume --sink s3", () => {
     // Every row is the simulator's tick, once.
     const rows = await readLake(prefix);
     expect(rows.map((row) => row.seq as number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
-    const dry = await stockpipe([
-      "produce",
-      "--source",
-      "synthetic",
-      "--symbols",
-      "20",
-      "--seed",
-      "5",
-      "--limit",
-      String(total),
-      "--dry-run",
-    ]);
+    const dry = await stockpipe([...simulated, "--dry-run"]);
     const bySeq = new Map(rows.map((row) => [row.seq as number, row]));
     for (const line of dry.stdout.trim().split("\n")) {
       const t = JSON.parse(line);

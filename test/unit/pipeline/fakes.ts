@@ -22,6 +22,32 @@ export function message(offset: number, value: string | null, headers: Record<st
   } as unknown as KafkaMessage;
 }
 
+/** A valid bar and alert, as analyze would send them. */
+export const BAR: Bar = {
+  symbol: "AAPL",
+  interval: "1m",
+  start: "2024-01-02T14:30:00.000Z",
+  end: "2024-01-02T14:31:00.000Z",
+  open: 1,
+  high: 2,
+  low: 0.5,
+  close: 1.5,
+  volume: 10,
+  vwap: 1.2,
+  trades: 3,
+  id: "x",
+};
+export const ALERT: Alert = {
+  symbol: "AAPL",
+  ts: "2024-01-02T14:30:00.000Z",
+  rule: "zScore",
+  severity: "warning",
+  value: 9,
+  threshold: 8,
+  message: "m",
+  id: "y",
+};
+
 export function tickMessage(offset: number): KafkaMessage {
   return message(offset, encodeTick(tick(offset)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyChunk } from "../../../../src/pipeline/group/chunk";
-import { message, tick, tickMessage } from "../fakes";
+import { ALERT, BAR, message, tick, tickMessage } from "../fakes";
 
 describe("message classification", () => {
   it("marks a chunk caught up only when it ends at the high watermark", () => {
@@ -45,30 +45,8 @@ describe("message classification", () => {
   });
 
   it("takes bars and alerts by their schema header, and dead-letters a kind the reader does not accept", () => {
-    const bar = {
-      symbol: "AAPL",
-      interval: "1m",
-      start: "2024-01-02T14:30:00.000Z",
-      end: "2024-01-02T14:31:00.000Z",
-      open: 1,
-      high: 2,
-      low: 0.5,
-      close: 1.5,
-      volume: 10,
-      vwap: 1.2,
-      trades: 3,
-      id: "x",
-    };
-    const alert = {
-      symbol: "AAPL",
-      ts: "2024-01-02T14:30:00.000Z",
-      rule: "zScore",
-      severity: "warning",
-      value: 9,
-      threshold: 8,
-      message: "m",
-      id: "y",
-    };
+    const bar = BAR;
+    const alert = ALERT;
     const msgs = [
       message(0, JSON.stringify(bar), { schema: "bar.v1" }),
       message(1, JSON.stringify(alert), { schema: "alert.v1" }),

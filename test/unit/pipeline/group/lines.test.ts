@@ -9,32 +9,10 @@ import { encodeTick } from "../../../../src/model/tick";
 import { classifyChunk } from "../../../../src/pipeline/group/chunk";
 import { LinePool } from "../../../../src/pipeline/group/linePool";
 import { classifyChunkAsLines, decodePacked } from "../../../../src/pipeline/group/lines";
-import { message, tick } from "../fakes";
+import { ALERT, BAR, message, tick } from "../fakes";
 
-const bar = {
-  symbol: "AAPL",
-  interval: "1m",
-  start: "2024-01-02T14:30:00.000Z",
-  end: "2024-01-02T14:31:00.000Z",
-  open: 1,
-  high: 2,
-  low: 0.5,
-  close: 1.5,
-  volume: 10,
-  vwap: 1.2,
-  trades: 3,
-  id: "x",
-};
-const alert = {
-  symbol: "AAPL",
-  ts: "2024-01-02T14:30:00.000Z",
-  rule: "zScore",
-  severity: "warning",
-  value: 9,
-  threshold: 8,
-  message: "m",
-  id: "y",
-};
+const bar = BAR;
+const alert = ALERT;
 
 /** Every case a partition can carry, in one chunk. */
 function mixed(): KafkaMessage[] {
