@@ -274,7 +274,7 @@ function memorySection(r) {
     row(`produce, ${fmt(r.produce.count)} ticks`, r.produce.medianPeakRssMb, 250),
     row(`consume → Cassandra, ${fmt(r.cassandra.count)} rows`, r.cassandra.medianPeakRssMb, 250),
     row(`consume → S3 lake, ${fmt(r.s3.count)} rows`, r.s3.medianPeakRssMb, 400),
-    ...(r.analyze ? [row(`analyze, ${fmt(r.analyze.count)} ticks of 500 symbols`, r.analyze.datasets[0].medianPeakRssMb)] : []),
+    ...(r.analyze ? [row(`analyze, ${fmt(r.analyze.count)} ticks of 500 symbols`, r.analyze.datasets[0].medianPeakRssMb, 400)] : []),
     ...(r.dashboard ? [row("dashboard, 500 symbols at 17,000 ticks/s", r.dashboard.medianPeakRssMb, 300)] : []),
     "",
   ];
@@ -537,6 +537,7 @@ function markdown(r) {
       ["produce", r.produce.medianPeakRssMb, 250],
       ["consume → Cassandra", r.cassandra.medianPeakRssMb, 250],
       ["consume → S3", r.s3.medianPeakRssMb, 400],
+      ...(r.analyze ? [["analyze", r.analyze.datasets[0].medianPeakRssMb, 400]] : []),
     ]
       .filter(([, mb, b]) => !(mb < b))
       .map(([what, mb, b]) => `memory of ${what} (${fmt(mb)} ≥ ${b} MB)`),
