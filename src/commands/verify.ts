@@ -80,11 +80,12 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
   const { BYTES_PER_RECORD, fitsInMemory, readTopic, wantedOf } = await import("../verify/readers");
   const { bySymbol, ownDays, reconcile } = await import("../verify/reconcile");
   const topic = ctx.config.kafka.topic;
-  const { withAdmin } = await import("../kafka/topics");
+  const { requireTopic, withAdmin } = await import("../kafka/topics");
   const { getHeapStatistics } = await import("node:v8");
-  const records = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) =>
-    (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0),
-  );
+  const records = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) => {
+    await requireTopic(admin, topic);
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  });
   const tooBig = fitsInMemory(records, getHeapStatistics().heap_size_limit, options.since);
   if (tooBig)
     throw new RuntimeError(tooBig, {
