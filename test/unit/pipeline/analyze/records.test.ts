@@ -3,7 +3,7 @@ import { emptyOutputs } from "../../../../src/analytics/partition";
 import { decodeCheckpoints } from "../../../../src/pipeline/analyze/checkpoint";
 import type { OutputTopics } from "../../../../src/pipeline/analyze/outputs";
 import { outputRecords } from "../../../../src/pipeline/analyze/records";
-import { message, tick } from "../fakes";
+import { ALERT, BAR, message, tick } from "../fakes";
 
 /** Bars and late ticks in the input's partition; alerts and dead letters hashed by key (a topic of another size). */
 const topics: OutputTopics = {
@@ -15,30 +15,8 @@ const topics: OutputTopics = {
   partitionOf: (topic, key, input) => (topic === "t.alerts" || topic === "t.dlq" ? 100 + key.length : input),
 };
 
-const bar = {
-  symbol: "AAPL",
-  interval: "1m",
-  start: "2024-01-02T14:30:00.000Z",
-  end: "2024-01-02T14:31:00.000Z",
-  open: 1,
-  high: 2,
-  low: 0.5,
-  close: 1.5,
-  volume: 10,
-  vwap: 1.2,
-  trades: 3,
-  id: "b1",
-};
-const alert = {
-  symbol: "MSFT",
-  ts: "2024-01-02T14:30:01.000Z",
-  rule: "zScore",
-  severity: "warning" as const,
-  value: 9,
-  threshold: 8,
-  message: "m",
-  id: "a1",
-};
+const bar = { ...BAR, id: "b1" };
+const alert = { ...ALERT, symbol: "MSFT", ts: "2024-01-02T14:30:01.000Z", id: "a1" };
 
 describe("analyze's output records", () => {
   it("carry each output to its topic and partition, with its schema header, and the checkpoint last", () => {
