@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
+import { withLocalS3Credentials } from "../local/credentials";
 import { chalk, log } from "../log";
 import { parseDuration } from "../model/time";
 import { printRows } from "../ui/output";
@@ -78,6 +79,8 @@ async function ensureStack(ctx: CommandContext): Promise<void> {
     throw err;
   });
   sp.succeed("local stack running");
+  // A stack that has never run made its S3 keys just now: the config loaded before it could not see them.
+  withLocalS3Credentials(ctx.loaded);
 }
 
 /**
@@ -103,9 +106,9 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, notifyDemo, streamDemo } = await import("../pipeline/demo");
   const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
+  await ensureStack(ctx);
   const loaded = demoConfig(ctx.loaded);
   const config = loaded.config;
-  await ensureStack(ctx);
   await withSpinner(
     `preparing topic ${DEMO.topic}, keyspace ${DEMO.keyspace} and s3://${config.s3.bucket}/${DEMO.prefix}/`,
     () => cleanSlate(loaded),

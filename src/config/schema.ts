@@ -576,6 +576,10 @@ const local = z
       .prefault({}),
     kafkaPort: posInt().max(65_000).default(9092).describe("Local Kafka port (the default profile's; its controller takes the next)"),
     cassandraPort: posInt().max(65_000).default(9042).describe("Local Cassandra CQL port (the default profile's)"),
+    cassandraStoragePort: posInt()
+      .max(65_000)
+      .default(7000)
+      .describe("Local Cassandra's inter-node storage port (the default profile's; a second stack beside another needs its own)"),
     s3Port: posInt().max(65_000).default(9000).describe("Local S3 server port (the default profile's)"),
   })
   .strict()

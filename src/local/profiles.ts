@@ -67,7 +67,7 @@ export function stackProfile(config: ResolvedConfig, name: ProfileName = config.
         ? { oauth: { jwksUrl: l.oauth.jwksUrl, audience: l.oauth.audience, issuer: l.oauth.issuer ?? new URL(l.oauth.jwksUrl).origin } }
         : {}),
     },
-    cassandra: { port: l.cassandraPort + off, storagePort: 7000 + off, secure: name === "secure" },
+    cassandra: { port: l.cassandraPort + off, storagePort: l.cassandraStoragePort + off, secure: name === "secure" },
     s3: { port: l.s3Port + off },
   };
 }

@@ -139,10 +139,10 @@ async function upOne(config: ResolvedConfig, service: LocalService, events: UpEv
       seconds: secondsSince(started),
     };
   }
-  for (const port of service.ports) {
+  for (const { port, setting } of service.ports) {
     if (await portInUse(port)) {
       throw new RuntimeError(`${service.name}: port ${port} on 127.0.0.1 is already in use by a process this stack did not start`, {
-        hint: `stop that process, or pick other ports with local.${service.group === "s3" ? "s3Port" : service.group === "kafka" ? "kafkaPort" : "cassandraPort"} (see \`stockpipe config show\`)`,
+        hint: `stop that process, or pick another port with ${setting} (see \`stockpipe config show\`)`,
       });
     }
   }

@@ -152,7 +152,10 @@ export function cassandraService(profile: StackProfile): LocalService {
     group: "cassandra",
     module: "cassandra",
     description: "Apache Cassandra 5.0",
-    ports: [profile.cassandra.port, profile.cassandra.storagePort],
+    ports: [
+      { port: profile.cassandra.port, setting: "local.cassandraPort" },
+      { port: profile.cassandra.storagePort, setting: "local.cassandraStoragePort" },
+    ],
     endpoint: `127.0.0.1:${profile.cassandra.port}`,
     security: secure ? `TLS (CA ${tlsFiles(profile.dir).ca}) + password` : "plaintext, no authentication",
     startTimeoutMs: 240_000,

@@ -176,7 +176,10 @@ export function kafkaService(profile: StackProfile, node: KafkaNode): LocalServi
     description: clustered
       ? `Apache Kafka ${release} (KRaft), broker ${node.id} of ${profile.kafka.nodes.length}`
       : `Apache Kafka ${release} (KRaft)`,
-    ports: [node.port, node.controllerPort],
+    ports: [
+      { port: node.port, setting: "local.kafkaPort" },
+      { port: node.controllerPort, setting: "local.kafkaPort" },
+    ],
     endpoint: `127.0.0.1:${node.port}`,
     security: secure
       ? `SASL_SSL ${SCRAM_MECHANISM}${profile.kafka.oauth ? ` and OAUTHBEARER (JWKS ${profile.kafka.oauth.jwksUrl})` : ""}, CA ${tlsFiles(profile.dir).ca}`

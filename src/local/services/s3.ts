@@ -39,7 +39,7 @@ export function s3Service(profile: StackProfile): LocalService {
     group: "s3",
     module: "s3proxy",
     description: "S3Proxy (filesystem-nio2)",
-    ports: [profile.s3.port],
+    ports: [{ port: profile.s3.port, setting: "local.s3Port" }],
     endpoint: `http://127.0.0.1:${profile.s3.port}`,
     security: "http, signed requests (AWS Signature V4)",
     startTimeoutMs: 60_000,

@@ -19,8 +19,8 @@ export interface LocalService {
   /** Folder under stack/ with the pom that resolves it. */
   module: string;
   description: string;
-  /** Every port it binds on 127.0.0.1; the first is the one clients use. */
-  ports: number[];
+  /** Every port it binds on 127.0.0.1, the one clients use first, each with the local.* setting that moves it. */
+  ports: { port: number; setting: string }[];
   endpoint: string;
   /** How clients connect: plaintext, SASL_SSL …, TLS + password. */
   security: string;
