@@ -84,7 +84,7 @@ export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
     // The topic and everything made from it: dead letters, bars, alerts, late ticks, the analysis state.
     const toDelete = existing.filter((t) => t === DEMO.topic || t.startsWith(`${DEMO.topic}.`));
     if (toDelete.length) await admin.deleteTopics({ topics: toDelete, timeout: 20_000 });
-    await admin.deleteGroups([...DEMO.sinks.map(group), DEMO.analyzeGroup]).catch(() => {});
+    await admin.deleteGroups([...DEMO.sinks.map(group), DEMO.analyzeGroup, DEMO.notifyGroup]).catch(() => {});
     for (let i = 0; i < 50 && (await admin.listTopics()).some((t) => toDelete.includes(t)); i++) await sleep(200);
     await ensureTopic(admin, { name: DEMO.topic, partitions: 6, replicationFactor: 1 });
   } finally {

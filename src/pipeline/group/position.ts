@@ -15,8 +15,8 @@ export function parseFrom(from: string): From {
 export type GroupAdmin = Pick<Admin, "fetchOffsets" | "resetOffsets" | "fetchTopicOffsetsByTimestamp" | "setOffsets">;
 
 /**
- * Sets the group's starting offsets when it has none (or always, with reset). A new group starting at earliest
- * or latest needs nothing set: the subscription's fromBeginning covers it, and setting offsets would fail while
+ * Sets the group's starting offsets when it has none (or always, with reset). A group with no offsets starting at
+ * earliest or latest needs nothing set: the subscription's fromBeginning covers it, and setting offsets would fail while
  * a crashed member of the group is still waiting out its session.
  */
 export async function positionGroup(admin: GroupAdmin, topic: string, group: string, from: From, reset: boolean): Promise<void> {
@@ -25,7 +25,9 @@ export async function positionGroup(admin: GroupAdmin, topic: string, group: str
       ?.partitions ?? [];
   const hasOffsets = committed.some((p) => Number(p.offset) >= 0);
   if (hasOffsets && !reset) return;
-  if (!reset && (from === "earliest" || from === "latest")) return;
+  // Nothing committed: the subscription's fromBeginning starts it at earliest or latest, reset or not. (Moving a
+  // group makes kafkajs join it with a paused consumer and wait out a whole fetch, ~5 s.)
+  if (!hasOffsets && (from === "earliest" || from === "latest")) return;
   try {
     if (from === "earliest" || from === "latest") {
       await withCoordinator(`move group ${group}`, () => admin.resetOffsets({ groupId: group, topic, earliest: from === "earliest" }));

@@ -30,6 +30,9 @@ describe("group positioning", () => {
   it("sets nothing for a new group at earliest or latest, and the offsets at a time for --from <ISO>", async () => {
     const a = admin([-1, -1]);
     await positionGroup(a.admin, "t", "g", "earliest", false);
+    // Reset too: a group with nothing committed starts where its subscription says, with no group move (~5 s).
+    await positionGroup(a.admin, "t", "g", "earliest", true);
+    await positionGroup(a.admin, "t", "g", "latest", true);
     expect(a.calls).toEqual([]);
     await positionGroup(a.admin, "t", "g", parseFrom("2024-01-02T00:00:00.123Z"), false);
     expect(a.calls).toEqual(["set 0:123"]);
