@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
 import { withLocalS3Credentials } from "../local/credentials";
+import { withLocalEndpoints } from "../local/env";
 import { chalk, log } from "../log";
 import { parseDuration } from "../model/time";
 import { printRows } from "../ui/output";
@@ -106,6 +107,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, notifyDemo, streamDemo } = await import("../pipeline/demo");
   const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
+  withLocalEndpoints(ctx.loaded);
   await ensureStack(ctx);
   const loaded = demoConfig(ctx.loaded);
   const config = loaded.config;

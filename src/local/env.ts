@@ -2,6 +2,7 @@
  * What a client needs to reach a local stack's profile, as STOCKPIPE_* variables: endpoints, and for the
  * secure profile the CA to trust and the generated users. `local env` prints them; tests use them as they are.
  */
+import type { LoadedConfig } from "../config/loader";
 import type { ResolvedConfig } from "../config/schema";
 import { readLocalCredentials } from "./credentials";
 import { kafkaBootstrap, stackProfile } from "./profiles";
@@ -55,4 +56,23 @@ export function clientEnv(config: ResolvedConfig): ClientEnv {
 /** A value as one shell word. */
 export function shellWord(value: string): string {
   return /^[A-Za-z0-9_./:,@=+-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * For a command that runs on the local stack it started (the demo): the stack's own endpoints for Kafka, Cassandra
+ * and S3 wherever the user set none, so moving the stack's ports (local.kafkaPort …) moves its clients too.
+ */
+export function withLocalEndpoints(loaded: LoadedConfig): LoadedConfig {
+  const profile = stackProfile(loaded.config);
+  const { kafka, cassandra, s3 } = loaded.config;
+  const origin = `local stack (${profile.name} profile)`;
+  const fill = (path: string, apply: () => void) => {
+    if ((loaded.origins.get(path) ?? "default") !== "default") return;
+    apply();
+    loaded.origins.set(path, origin);
+  };
+  fill("kafka.brokers", () => (kafka.brokers = kafkaBootstrap(profile)));
+  fill("cassandra.contactPoints", () => (cassandra.contactPoints = [`127.0.0.1:${profile.cassandra.port}`]));
+  fill("s3.endpoint", () => (s3.endpoint = `http://127.0.0.1:${profile.s3.port}`));
+  return loaded;
 }
