@@ -27,8 +27,17 @@ export function enabled(level: LogLevel): boolean {
   return ORDER[level] <= ORDER[state.level];
 }
 
+/** Set once the config is loaded: masks its secrets in every log line, error and dead-letter header. */
+let redaction: (text: string) => string = (t) => t;
+export function setRedaction(fn: (text: string) => string): void {
+  redaction = fn;
+}
+export function redact(text: string): string {
+  return redaction(text);
+}
+
 function write(level: LogLevel, text: string): void {
-  if (enabled(level)) process.stderr.write(`${text}\n`);
+  if (enabled(level)) process.stderr.write(`${redaction(text)}\n`);
 }
 
 export const log = {

@@ -4,8 +4,7 @@ import { type FlagOverride, type LoadedConfig, loadConfig } from "../config/load
 import { redactSecrets } from "../config/redact";
 import type { ResolvedConfig } from "../config/schema";
 import { withLocalS3Credentials } from "../local/credentials";
-import { configureOutput, type LogLevel, log } from "../log";
-import { setRedaction } from "../ui/errors";
+import { configureOutput, type LogLevel, log, setRedaction } from "../log";
 import type { Format } from "../ui/output";
 
 export interface GlobalOptions {

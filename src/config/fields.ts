@@ -1,6 +1,6 @@
 /** The config schema seen as a flat list of leaf fields: for env vars, `config show`, `config init`, docs. */
 import type { z } from "zod";
-import { configSchema, SECRET_PATHS } from "./schema";
+import { configSchema, type SecretRule, secretFields } from "./schema";
 
 export type FieldKind = "string" | "number" | "boolean" | "enum" | "list" | "map";
 
@@ -10,7 +10,8 @@ export interface Field {
   description: string;
   defaultValue: unknown;
   values?: string[];
-  secret: boolean;
+  /** How it is kept out of output, where it can carry a secret (schema.ts `secret`). */
+  secret?: SecretRule;
   env: string;
 }
 
@@ -40,6 +41,7 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
   let s = schema;
   let desc = description ?? s.description;
   let defaultValue: unknown;
+  let secret = secretFields.get(s)?.secret;
   // Unwrap default/prefault/optional/pipe wrappers, keeping the outermost description and default.
   for (;;) {
     const d = def(s);
@@ -48,6 +50,7 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
     if (!inner || !["default", "prefault", "optional", "nullable", "pipe"].includes(d.type)) break;
     s = inner;
     desc ??= s.description;
+    secret ??= secretFields.get(s)?.secret;
   }
   const d = def(s);
   if (d.type === "object" && d.shape) {
@@ -73,7 +76,7 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
     description: desc ?? "",
     defaultValue,
     values: kind === "enum" && d.entries ? Object.values(d.entries) : undefined,
-    secret: SECRET_PATHS.has(p),
+    secret,
     env: envName(p),
   });
 }

@@ -13,7 +13,22 @@ const identifier = z
   .regex(/^[a-z][a-z0-9_]{0,47}$/, "must be a lower-case identifier: a letter, then letters, digits or _ (48 at most)");
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9092");
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
-const endpoint = z.string().regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region");
+/**
+ * How a field that can carry a secret is kept out of output — `config show`, `doctor`, errors, logs, the dashboard,
+ * dead-letter headers: `value`, all of it; `webhook`, everything after the host (a webhook's path and query are its
+ * key); `url`, a URL's password and query values; `env`, the value of the environment variable it names.
+ */
+export type SecretRule = "value" | "webhook" | "url" | "env";
+export const secretFields = z.registry<{ secret: SecretRule }>();
+function secret<T extends z.ZodType>(schema: T, rule: SecretRule = "value"): T {
+  secretFields.add(schema, { secret: rule });
+  return schema;
+}
+
+const endpoint = secret(
+  z.string().regex(/^(aws|https?:\/\/\S+)$/, "must be an http(s):// URL, or `aws` for the AWS endpoint of the region"),
+  "url",
+);
 const timeZone = z.string().refine(isTimeZone, "must be an IANA time zone such as America/New_York or Asia/Hong_Kong");
 const posInt = () => z.number().int().min(1);
 const topicTemplate = z
@@ -56,15 +71,15 @@ const kafka = z
             "SASL mechanism: a password (plain, scram-*), OAUTHBEARER with tokens from an OIDC token endpoint (oauthbearer), or Amazon MSK's IAM access control with the AWS credential chain (aws-msk-iam)",
           ),
         username: z.string().optional().describe("SASL user name (plain, scram-*)"),
-        password: z.string().optional().describe("SASL password (plain, scram-*; secret)"),
+        password: secret(z.string().optional().describe("SASL password (plain, scram-*; secret)")),
         oauth: z
           .object({
-            tokenEndpoint: z
-              .url()
-              .optional()
-              .describe("OIDC token endpoint that issues the tokens (oauthbearer; client-credentials grant)"),
+            tokenEndpoint: secret(
+              z.url().optional().describe("OIDC token endpoint that issues the tokens (oauthbearer; client-credentials grant)"),
+              "url",
+            ),
             clientId: z.string().optional().describe("OAuth client id (oauthbearer)"),
-            clientSecret: z.string().optional().describe("OAuth client secret (oauthbearer; secret)"),
+            clientSecret: secret(z.string().optional().describe("OAuth client secret (oauthbearer; secret)")),
             scope: z.string().optional().describe("Scope to ask the token endpoint for (oauthbearer; optional)"),
             extensions: z
               .record(z.string().regex(/^[A-Za-z]+$/, "must be letters only (SASL extension names)"), z.string())
@@ -114,7 +129,7 @@ const cassandra = z
       .strict()
       .prefault({}),
     username: z.string().optional().describe("User name (PasswordAuthenticator)"),
-    password: z.string().optional().describe("Password (secret)"),
+    password: secret(z.string().optional().describe("Password (secret)")),
     tls: z
       .object({
         enabled: z.boolean().default(false).describe("Connect with TLS"),
@@ -151,8 +166,8 @@ const s3 = z
     endpoint: endpoint.default("http://127.0.0.1:9000").describe("S3 endpoint URL, or `aws` for AWS itself (default: the local stack)"),
     forcePathStyle: z.boolean().default(true).describe("Path-style addressing (needed by most S3-compatible servers)"),
     accessKeyId: z.string().optional().describe("Access key id (default: the local stack's, or the AWS credential chain)"),
-    secretAccessKey: z.string().optional().describe("Secret access key (secret)"),
-    sessionToken: z.string().optional().describe("Session token (secret)"),
+    secretAccessKey: secret(z.string().optional().describe("Secret access key (secret)")),
+    sessionToken: secret(z.string().optional().describe("Session token (secret)")),
     fileFormat: z.enum(["parquet", "jsonl"]).default("parquet").describe("Format of the lake's files"),
     compression: z.enum(["zstd", "snappy"]).default("zstd").describe("Parquet compression"),
     partitionBy: z
@@ -276,7 +291,7 @@ const sourceCommon = {
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
     .optional(),
   topic: topicName.optional(),
-  url: z.string().min(1).optional(),
+  url: secret(z.string().min(1).optional(), "url"),
   record: z.string().min(1).optional(),
 };
 const sourceEntry = z.discriminatedUnion("kind", [
@@ -289,13 +304,18 @@ const sourceEntry = z.discriminatedUnion("kind", [
         .array(z.enum(["trades", "quotes"]))
         .min(1)
         .default(["trades"]),
-      keyEnv: z.string().min(1).default("APCA_API_KEY_ID"),
-      secretEnv: z.string().min(1).default("APCA_API_SECRET_KEY"),
+      keyEnv: secret(z.string().min(1).default("APCA_API_KEY_ID"), "env"),
+      secretEnv: secret(z.string().min(1).default("APCA_API_SECRET_KEY"), "env"),
       ...sourceCommon,
     })
     .strict(),
   z
-    .object({ kind: z.literal("finnhub"), symbols: symbolList, tokenEnv: z.string().min(1).default("FINNHUB_TOKEN"), ...sourceCommon })
+    .object({
+      kind: z.literal("finnhub"),
+      symbols: symbolList,
+      tokenEnv: secret(z.string().min(1).default("FINNHUB_TOKEN"), "env"),
+      ...sourceCommon,
+    })
     .strict(),
   z.object({ kind: z.literal("coinbase"), symbols: symbolList, ...sourceCommon }).strict(),
   z.object({ kind: z.literal("binance"), symbols: symbolList, ...sourceCommon }).strict(),
@@ -307,7 +327,7 @@ const sourceEntry = z.discriminatedUnion("kind", [
       records: z.string().min(1).optional(),
       symbol: z.string().min(1).optional(),
       ...sourceCommon,
-      url: z.string().min(1),
+      url: secret(z.string().min(1), "url"),
     })
     .strict(),
   z
@@ -459,10 +479,13 @@ const dashboard = z
       .describe(
         "Where the chart's earlier bars come from: the bars topic, or Cassandra's bars table (where `consume` stores the bars topic)",
       ),
-    token: z.string().min(16).optional().describe("Access token of the page (secret); generated and printed when needed and not set"),
+    token: secret(
+      z.string().min(16).optional().describe("Access token of the page (secret); generated and printed when needed and not set"),
+    ),
     url: z
       .string()
       .url()
+      .register(secretFields, { secret: "url" })
       .optional()
       .describe("The page's address as its users reach it (behind a proxy, say): alert messages link to the symbol's chart there"),
   })
@@ -473,9 +496,9 @@ const dashboard = z
 const webhookDestination = z
   .object({
     kind: z.enum(["slack", "teams", "discord", "webhook"]),
-    urlEnv: z.string().min(1).optional(),
-    url: z.string().url().optional(),
-    secretEnv: z.string().min(1).optional(),
+    urlEnv: secret(z.string().min(1).optional(), "env"),
+    url: secret(z.string().url().optional(), "webhook"),
+    secretEnv: secret(z.string().min(1).optional(), "env"),
     ratePerMinute: posInt().optional(),
   })
   .strict()
@@ -486,7 +509,7 @@ const emailDestination = z
     host: z.string().min(1),
     port: z.number().int().min(1).max(65_535).default(587),
     user: z.string().min(1).optional(),
-    passwordEnv: z.string().min(1).optional(),
+    passwordEnv: secret(z.string().min(1).optional(), "env"),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1),
     caFile: z.string().min(1).optional(),
@@ -560,6 +583,7 @@ const local = z
       .object({
         jwksUrl: z
           .url()
+          .register(secretFields, { secret: "url" })
           .optional()
           .describe(
             "The secure profile's Kafka also accepts SASL/OAUTHBEARER tokens signed by a key of this JWKS (an OIDC provider's jwks_uri), checked by Kafka's own validator",
@@ -673,13 +697,3 @@ export const configSchema = z
 export type Config = z.input<typeof configSchema>;
 /** What commands get: every default applied, every rule checked. */
 export type ResolvedConfig = z.output<typeof configSchema>;
-
-/** Fields never printed in clear. */
-export const SECRET_PATHS = new Set([
-  "kafka.sasl.password",
-  "kafka.sasl.oauth.clientSecret",
-  "cassandra.password",
-  "s3.secretAccessKey",
-  "s3.sessionToken",
-  "dashboard.token",
-]);

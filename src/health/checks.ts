@@ -5,6 +5,7 @@
 import type { LoadedConfig } from "../config/loader";
 import { errorMessage } from "../errors";
 import { saslIdentity } from "../kafka/sasl";
+import { redact } from "../log";
 
 export interface Check {
   name: string;
@@ -176,7 +177,7 @@ export async function runCheck(check: Check): Promise<CheckResult> {
     const version = await Promise.race([check.probe(), timeout]);
     return {
       check: check.name,
-      endpoint: check.endpoint,
+      endpoint: redact(check.endpoint),
       security: check.security,
       ok: true,
       version,
@@ -186,11 +187,11 @@ export async function runCheck(check: Check): Promise<CheckResult> {
   } catch (err) {
     return {
       check: check.name,
-      endpoint: check.endpoint,
+      endpoint: redact(check.endpoint),
       security: check.security,
       ok: false,
-      version: errorMessage(err).split("\n")[0]!.slice(0, 120),
-      fix: check.fix,
+      version: redact(errorMessage(err).split("\n")[0]!).slice(0, 120),
+      fix: redact(check.fix),
     };
   }
 }

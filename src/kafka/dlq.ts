@@ -5,6 +5,7 @@
 import type { Kafka, KafkaMessage, Message } from "kafkajs";
 import kafkajs from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
+import { redact } from "../log";
 import { sendAcknowledged } from "./acknowledged";
 import { kafkaError } from "./errors";
 import { keyPartitioner } from "./partitioner";
@@ -57,8 +58,8 @@ export function deadLetterMessage(l: DeadLetter, topic: string, now = new Date()
     value: l.message.value,
     headers: {
       ...l.message.headers,
-      "dlq-reason": l.reason,
-      "dlq-detail": l.detail.slice(0, 1000),
+      "dlq-reason": redact(l.reason),
+      "dlq-detail": redact(l.detail).slice(0, 1000),
       "dlq-topic": topic,
       "dlq-partition": String(l.partition),
       "dlq-offset": l.message.offset,

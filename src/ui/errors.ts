@@ -1,13 +1,7 @@
 /** The one place errors become output and exit codes. */
 import { CommanderError } from "commander";
 import { ConfigError, ExitCode, StockpipeError } from "../errors";
-import { chalk, logLevel } from "../log";
-
-/** Set once the config is loaded: masks configured secrets in whatever an error message quotes. */
-let redact: (text: string) => string = (t) => t;
-export function setRedaction(fn: (text: string) => string): void {
-  redact = fn;
-}
+import { chalk, logLevel, redact } from "../log";
 
 /** Resolves once everything written to stdout and stderr so far has been handed to the pipe or file. */
 export function flushOutput(): Promise<void> {
