@@ -30,7 +30,10 @@ function planted() {
     },
     cassandra: { username: "u", password: `${MARK}10` },
     s3: { endpoint: `https://user:${MARK}11@s3.example.com`, accessKeyId: "AKIA", secretAccessKey: `${MARK}12`, sessionToken: `${MARK}13` },
-    athena: { endpoint: `https://athena.example.com/?X-Amz-Security-Token=${MARK}14`, glueEndpoint: `https://u:${MARK}15@glue.example.com` },
+    athena: {
+      endpoint: `https://athena.example.com/?X-Amz-Security-Token=${MARK}14`,
+      glueEndpoint: `https://u:${MARK}15@glue.example.com`,
+    },
     dashboard: { token: `${MARK}16-long-enough`, url: `https://dash.example.com/?token=${MARK}17` },
     local: { oauth: { jwksUrl: `https://idp.example.com/jwks?key=${MARK}18` } },
     sources: [
@@ -79,15 +82,17 @@ describe("secrets kept out of output by the rule each field declares", () => {
   it("every secret of the config and of the variables it names is masked in any text (errors, logs, headers)", () => {
     const { loaded, env, count } = planted();
     const secrets = configSecrets(loaded, env);
-    for (let i = 1; i <= count; i++) expect(secrets.some((s) => s.includes(`${MARK}${i}`)), `secret ${i}`).toBe(true);
+    for (let i = 1; i <= count; i++)
+      expect(
+        secrets.some((s) => s.includes(`${MARK}${i}`)),
+        `secret ${i}`,
+      ).toBe(true);
     const text = secrets.map((s, i) => `line ${i}: failed with ${s} (while posting)`).join("\n");
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
       expect(redactSecrets(text, loaded)).not.toContain(MARK);
-      expect(redactSecrets(`POST https://hooks.slack.com/services/T000/B000/${MARK}1 answered 500`, loaded)).toBe(
-        "POST *** answered 500",
-      );
+      expect(redactSecrets(`POST https://hooks.slack.com/services/T000/B000/${MARK}1 answered 500`, loaded)).toBe("POST *** answered 500");
     } finally {
       for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
     }
@@ -95,7 +100,11 @@ describe("secrets kept out of output by the rule each field declares", () => {
 
   it("every top-level field that names a secret in its description declares a rule", () => {
     for (const f of fields()) if (/\(.*secret\)|; secret\)/.test(f.description)) expect(f.secret, f.path).toBe("value");
-    expect(fields().filter((f) => f.secret === "value").map((f) => f.path)).toEqual([
+    expect(
+      fields()
+        .filter((f) => f.secret === "value")
+        .map((f) => f.path),
+    ).toEqual([
       "kafka.sasl.password",
       "kafka.sasl.oauth.clientSecret",
       "cassandra.password",
