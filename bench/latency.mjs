@@ -37,7 +37,7 @@ async function until(what, check, timeoutMs) {
   }
 }
 
-async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run, writeAheadBytes }) {
+export async function latencyRun({ rate, seconds, warmup, brokers, servicePids, run, writeAheadBytes }) {
   const id = `${Date.now().toString(36)}_${run}`;
   const topic = `bench-latency-${id}`;
   const group = `bench-latency-${id}`;
@@ -139,7 +139,7 @@ export async function benchWriteAhead({ rates = [5_000, 17_000], runs = 3, secon
   return { benchmark: "latency into Cassandra, consumer.writeAheadBytes 0 vs default, interleaved runs", seconds, rates: out };
 }
 
-function services() {
+export function services() {
   const config = JSON.parse(stockpipe(["config", "show", "-f", "json"]));
   const brokers = config["kafka.brokers"].value;
   const status = JSON.parse(stockpipe(["local", "status", "-f", "json"]));

@@ -66,40 +66,73 @@ export interface Invalid {
   detail: string;
 }
 
-/** Checks a tick against v1; returns undefined when valid. */
+/**
+ * An ISO-8601 time with a zone, as v1's form: UTC with milliseconds. Seconds only, fractions of 1–9 digits (cut to
+ * milliseconds), `Z`, `+00:00`, `+0000` or another offset (converted to UTC) are what feeds and files send; a time
+ * without a zone is ambiguous and refused.
+ */
+const ISO_ZONED = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
+export function canonicalTs(text: string): string | undefined {
+  if (ISO_MS.test(text)) return Number.isNaN(Date.parse(text)) ? undefined : text;
+  const m = ISO_ZONED.exec(text);
+  if (!m) return undefined;
+  const ms = (m[3] ?? "").slice(0, 3).padEnd(3, "0");
+  let zone = m[4]!.toUpperCase();
+  if (zone !== "Z" && !zone.includes(":")) zone = zone.length === 3 ? `${zone}:00` : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const parsed = Date.parse(`${m[1]}T${m[2]}.${ms}${zone}`);
+  if (Number.isNaN(parsed)) return undefined;
+  const out = new Date(parsed).toISOString();
+  // Date.parse rolls 2024-02-30 over to March: a date that does not exist is refused, not moved.
+  return zone === "Z" && out.slice(0, 10) !== m[1] ? undefined : out;
+}
+
+function problem(list: Invalid[] | undefined, reason: string, detail: string): Invalid[] {
+  const out = list ?? [];
+  out.push({ reason, detail });
+  return out;
+}
+
+/**
+ * Checks a tick against v1; returns undefined when valid, else every problem it has (the first one's reason is
+ * what it is counted as). A `ts` in another ISO-8601 form with a zone is rewritten in place to v1's form.
+ */
 export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid | undefined {
-  if (typeof t.symbol !== "string" || t.symbol.trim() === "") return { reason: "missing symbol", detail: "missing symbol" };
-  if (!SYMBOL_PATTERN.test(t.symbol))
-    return {
-      reason: "invalid symbol",
-      detail: `invalid symbol ${JSON.stringify(t.symbol)} (upper case letters, digits and . ^ = _ : / -, 32 at most)`,
-    };
-  if (typeof t.ts !== "string" || !ISO_MS.test(t.ts) || Number.isNaN(Date.parse(t.ts)))
-    return { reason: "invalid ts", detail: `ts ${JSON.stringify(t.ts)} is not ISO-8601 UTC with milliseconds` };
+  let p: Invalid[] | undefined;
+  if (typeof t.symbol !== "string" || t.symbol.trim() === "") p = problem(p, "missing symbol", "missing symbol");
+  else if (!SYMBOL_PATTERN.test(t.symbol))
+    p = problem(
+      p,
+      "invalid symbol",
+      `invalid symbol ${JSON.stringify(t.symbol)} (upper case letters, digits and . ^ = _ : / -, 32 at most)`,
+    );
+  const ts = typeof t.ts === "string" ? canonicalTs(t.ts) : undefined;
+  if (ts === undefined)
+    p = problem(p, "invalid ts", `ts ${JSON.stringify(t.ts)} is not an ISO-8601 time with a zone (e.g. 2024-01-02T14:33:00.000Z)`);
+  else if (ts !== t.ts) t.ts = ts;
   if (typeof t.price !== "number" || !Number.isFinite(t.price))
-    return { reason: "price not a number", detail: `price ${JSON.stringify(t.price)} is not a number` };
-  if (t.price <= 0) return { reason: "price not > 0", detail: `price must be > 0, got ${t.price}` };
+    p = problem(p, "price not a number", `price ${JSON.stringify(t.price)} is not a number`);
+  else if (t.price <= 0) p = problem(p, "price not > 0", `price must be > 0, got ${t.price}`);
   for (const f of PRICE_FIELDS) {
     const v = t[f];
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v))
-      return { reason: `${f} not a number`, detail: `${f} ${JSON.stringify(v)} is not a number` };
-    if (v < 0) return { reason: `${f} negative`, detail: `${f} must be ≥ 0, got ${v}` };
+    if (typeof v !== "number" || !Number.isFinite(v)) p = problem(p, `${f} not a number`, `${f} ${JSON.stringify(v)} is not a number`);
+    else if (v < 0) p = problem(p, `${f} negative`, `${f} must be ≥ 0, got ${v}`);
   }
   if (t.volume !== undefined) {
-    const problem = volumeProblem(t.volume);
-    if (problem) return problem;
+    const v = volumeProblem(t.volume);
+    if (v) p = problem(p, v.reason, v.detail);
   }
   if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low)
-    return { reason: "high < low", detail: `high ${t.high} is below low ${t.low}` };
+    p = problem(p, "high < low", `high ${t.high} is below low ${t.low}`);
   if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency)))
-    return { reason: "invalid currency", detail: `currency ${JSON.stringify(t.currency)} is not a 3-letter code` };
-  if (t.source !== undefined && typeof t.source !== "string") return { reason: "invalid source", detail: "source must be a string" };
+    p = problem(p, "invalid currency", `currency ${JSON.stringify(t.currency)} is not a 3-letter code`);
+  if (t.source !== undefined && typeof t.source !== "string") p = problem(p, "invalid source", "source must be a string");
   if (t.seq !== undefined && (typeof t.seq !== "number" || !Number.isSafeInteger(t.seq) || t.seq < 0))
-    return { reason: "invalid seq", detail: `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0` };
+    p = problem(p, "invalid seq", `seq ${JSON.stringify(t.seq)} is not a whole number ≥ 0`);
   if (t.id !== undefined && (typeof t.id !== "string" || !UUID.test(t.id)))
-    return { reason: "invalid id", detail: `id ${JSON.stringify(t.id)} is not a UUID` };
-  return undefined;
+    p = problem(p, "invalid id", `id ${JSON.stringify(t.id)} is not a UUID`);
+  if (!p) return undefined;
+  return { reason: p[0]!.reason, detail: p.map((x) => x.detail).join("; ") };
 }
 
 /**
@@ -153,7 +186,11 @@ export function encodeTick(t: Tick): string {
 }
 
 export type Decoded =
-  | { ok: true; tick: Tick /** The message had no id: it was derived here. */; idDerived: boolean }
+  | {
+      ok: true;
+      tick: Tick /** The message's bytes are not the tick's: its id was derived here, or its ts rewritten to v1's form. */;
+      idDerived: boolean;
+    }
   | { ok: false; reason: string; detail: string };
 
 /**
@@ -174,10 +211,13 @@ export function decodeTick(value: Buffer | string | null | undefined): Decoded {
     unknown.push(k);
   }
   if (unknown) return { ok: false, reason: "unknown field", detail: `unknown field(s): ${unknown.join(", ")}` };
+  const ts = parsed.ts;
   const invalid = validateTick(parsed as Record<string, unknown>);
   if (invalid) return { ok: false, ...invalid };
   const tick = parsed as unknown as Tick;
-  if (tick.id !== undefined) return { ok: true, tick, idDerived: false };
+  // A ts rewritten to v1's form makes the message's bytes stale, as a derived id does.
+  const rewritten = tick.ts !== ts;
+  if (tick.id !== undefined) return { ok: true, tick, idDerived: rewritten };
   tick.id = tickId(tick);
   return { ok: true, tick, idDerived: true };
 }
