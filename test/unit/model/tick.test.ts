@@ -80,6 +80,46 @@ describe("tick v1", () => {
     expect(validateTick(tick as Record<string, unknown>)?.reason).toBe(reason);
   });
 
+  it.each([
+    ["2024-03-15T14:33:00Z", "2024-03-15T14:33:00.000Z"],
+    ["2024-03-15T14:33:00.5Z", "2024-03-15T14:33:00.500Z"],
+    ["2024-03-15T14:33:00.123456Z", "2024-03-15T14:33:00.123Z"],
+    ["2024-03-15T14:33:00.123456789Z", "2024-03-15T14:33:00.123Z"],
+    ["2024-03-15T14:33:00+00:00", "2024-03-15T14:33:00.000Z"],
+    ["2024-03-15T14:33:00.250+0000", "2024-03-15T14:33:00.250Z"],
+    ["2024-03-15 14:33:00Z", "2024-03-15T14:33:00.000Z"],
+    ["2024-03-15T16:33:00.000+02:00", "2024-03-15T14:33:00.000Z"],
+    ["2024-03-15T09:33:00-05", "2024-03-15T14:33:00.000Z"],
+  ])("accepts the ISO-8601 time %s as %s", (ts, canonical) => {
+    // Checked against the platform's own parser, not only against the code under test.
+    expect(new Date(ts.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1").replace(/([+-]\d{2})$/, "$1:00")).toISOString()).toBe(canonical);
+    const t = { ...base, ts };
+    expect(validateTick(t)).toBeUndefined();
+    expect(t.ts).toBe(canonical);
+    const d = decodeTick(Buffer.from(JSON.stringify({ ...base, ts })));
+    expect(d).toMatchObject({ ok: true, tick: { ts: canonical }, idDerived: true });
+    // The same tick as one sent in v1's form: the same id, so both are stored once.
+    expect(d.ok && d.tick.id).toBe(tickId({ ...base, ts: canonical }));
+  });
+
+  it.each(["2024-03-15T14:33:00", "2024-03-15T14:33Z", "2024-02-30T10:00:00Z", "2024-03-15T25:00:00Z", "15/03/2024 14:33"])(
+    "refuses the time %s (no zone, no seconds, or not a time)",
+    (ts) => {
+      expect(validateTick({ ...base, ts })?.reason).toBe("invalid ts");
+    },
+  );
+
+  it("reports every problem of a bad record, counted by the first", () => {
+    const invalid = validateTick({ symbol: "AAPL", ts: "yesterday", volume: -1, currency: "usd" });
+    expect(invalid?.reason).toBe("invalid ts");
+    expect(invalid?.detail.split("; ")).toEqual([
+      'ts "yesterday" is not an ISO-8601 time with a zone (e.g. 2024-01-02T14:33:00.000Z)',
+      "price undefined is not a number",
+      "volume must be ≥ 0, got -1",
+      'currency "usd" is not a 3-letter code',
+    ]);
+  });
+
   it("decodes bad messages to a reason, never a throw", () => {
     expect(decodeTick(null)).toMatchObject({ ok: false, reason: "null value" });
     expect(decodeTick(Buffer.from(JSON.stringify({ ...base, id: "nope" })))).toMatchObject({
