@@ -85,12 +85,20 @@ export function registerTopic(program: Command): void {
 
   topic
     .command("delete")
-    .description("delete a topic and all its messages")
-    .argument("<name>", "topic name")
+    .description("delete topics and all their messages: by name, or every topic whose name starts with a prefix")
+    .argument("[names...]", "topic names")
+    .option("--prefix <prefix>", "also every topic whose name starts with this (e.g. a tour's or a test's names)")
     .option("-y, --yes", "do not ask for confirmation (needed when not on a terminal)")
-    .addHelpText("after", examples("stockpipe topic delete old-ticks --yes"))
-    .action(async (name: string, opts: { yes?: boolean }, cmd: Command) => {
-      await topicDelete(commandContext(cmd), name, Boolean(opts.yes));
+    .addHelpText(
+      "after",
+      examples(
+        "stockpipe topic delete old-ticks --yes",
+        "stockpipe topic delete ticks ticks.dlq --yes",
+        "stockpipe topic delete --prefix tour-",
+      ),
+    )
+    .action(async (names: string[], opts: { prefix?: string; yes?: boolean }, cmd: Command) => {
+      await topicDelete(commandContext(cmd), names, opts.prefix, Boolean(opts.yes));
     });
 }
 
@@ -116,23 +124,24 @@ async function topicCreate(
   const k = ctx.config.kafka;
   const sp = withSpinner(
     `creating topic ${k.topic}`,
-    () => createTopic(ctx.loaded, { name: k.topic, partitions: k.partitions, replicationFactor: k.replicationFactor, configs }),
+    async () => {
+      const r = await createTopic(ctx.loaded, { name: k.topic, partitions: k.partitions, replicationFactor: k.replicationFactor, configs });
+      if (r === "exists" && !opts.ifNotExists)
+        throw new RuntimeError(`topic ${k.topic} already exists`, {
+          hint: `pass --if-not-exists to accept it, or \`stockpipe topic describe ${k.topic}\` to see it`,
+        });
+      return r;
+    },
     (r) =>
       r === "created"
         ? `created topic ${k.topic} (${k.partitions} partitions, replication ${k.replicationFactor})`
-        : `topic ${k.topic} exists already`,
+        : `topic ${k.topic} exists already (left as it is)`,
   );
-  const result = await sp.catch((err: StockpipeError) => {
+  await sp.catch((err: StockpipeError) => {
     if (/INVALID_CONFIG/.test(err.message))
       err.hint = "check the --topic-config entries: names and values as in Kafka's topic configuration reference";
     throw err;
   });
-  if (result === "exists" && !opts.ifNotExists) {
-    throw new RuntimeError(`topic ${k.topic} already exists`, {
-      hint: `pass --if-not-exists to accept it, or \`stockpipe topic describe ${k.topic}\` to see it`,
-    });
-  }
-  if (result === "exists") log.debug("left the existing topic as it is");
 }
 
 async function topicList(ctx: CommandContext, all: boolean): Promise<void> {
@@ -177,26 +186,41 @@ async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
   }
 }
 
-async function topicDelete(ctx: CommandContext, name: string, yes: boolean): Promise<void> {
-  if (!yes) {
-    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete topic ${name} without confirmation`, { hint: "pass --yes" });
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`Delete topic ${name} and all its messages? Type its name to confirm: `);
-    rl.close();
-    if (answer.trim() !== name) throw new RuntimeError("not confirmed; nothing deleted");
+async function topicDelete(ctx: CommandContext, names: string[], prefix: string | undefined, yes: boolean): Promise<void> {
+  if (names.length === 0 && !prefix)
+    throw new UsageError("name the topics to delete, or give --prefix", { hint: "e.g. `stockpipe topic delete old-ticks`" });
+  if (prefix === "") throw new UsageError("--prefix must not be empty: it would select every topic");
+  const { deleteTopics, topicsToDelete } = await import("../kafka/topics");
+  const topics = await topicsToDelete(ctx.loaded, names, prefix);
+  if (topics.length === 0) {
+    log.info(`no topic starts with ${prefix}: nothing deleted`);
+    return;
   }
-  const { deleteTopic } = await import("../kafka/topics");
+  const what = topics.length === 1 ? `topic ${topics[0]}` : `${topics.length} topics`;
+  if (!yes) {
+    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete ${what} without confirmation`, { hint: "pass --yes" });
+    if (topics.length > 1) process.stderr.write(`${topics.map((t) => `  ${t}`).join("\n")}\n`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const word = topics.length === 1 ? topics[0]! : "yes";
+    const answer = await rl.question(
+      `Delete ${what} and all their messages? Type ${topics.length === 1 ? "its name" : "yes"} to confirm: `,
+    );
+    rl.close();
+    if (answer.trim() !== word) throw new RuntimeError("not confirmed; nothing deleted");
+  }
   await withSpinner(
-    `deleting topic ${name}`,
-    () => deleteTopic(ctx.loaded, name),
-    () => `deleted topic ${name}`,
+    `deleting ${what}`,
+    () => deleteTopics(ctx.loaded, topics),
+    () => `deleted ${what}${topics.length > 1 ? `: ${topics.join(", ")}` : ""}`,
   );
 }
 
 async function topicLag(ctx: CommandContext, name: string | undefined, group: string): Promise<void> {
   const { withAdmin } = await import("../kafka/topics");
   const { groupTopics, partitionLag } = await import("../kafka/lag");
+  const { requireTopic } = await import("../kafka/topics");
   const rows = await withAdmin(ctx.loaded, `read the lag of group ${group}`, async (admin) => {
+    if (name !== undefined) await requireTopic(admin, name);
     const topics = name !== undefined ? [name] : await groupTopics(admin, group);
     const out: (Record<string, unknown> & { lag: number; member: string | null })[] = [];
     for (const topic of topics) for (const p of await partitionLag(admin, topic, group)) out.push({ topic, ...p });

@@ -1,6 +1,7 @@
 /** Topic administration: create (the one place topics are made), list, describe, delete. */
 import kafkajs, { type Admin } from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
+import { closest } from "../config/suggest";
 import { UsageError } from "../errors";
 import { retry } from "../util/retry";
 import { createKafka } from "./client";
@@ -88,7 +89,19 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
 
 /** Fails with the one "topic does not exist" error when it is missing. */
 export async function requireTopic(admin: Admin, name: string): Promise<void> {
-  if (!(await admin.listTopics()).includes(name)) throw new TopicNotFoundError(name);
+  const topics = await admin.listTopics();
+  if (!topics.includes(name)) throw topicNotFound(name, topics);
+}
+
+/** "topic X does not exist", with the existing topic it most likely meant. */
+export function topicNotFound(name: string, existing: readonly string[]): TopicNotFoundError {
+  const guess = closest(
+    name,
+    existing.filter((t) => !t.startsWith("__")),
+  );
+  return guess
+    ? new TopicNotFoundError(name, `did you mean ${guess}? (\`stockpipe topic list\` shows them all)`)
+    : new TopicNotFoundError(name);
 }
 
 /** Creates the topic, or finds it there already. */
@@ -168,10 +181,22 @@ export async function describeTopic(loaded: LoadedConfig, name: string): Promise
   });
 }
 
-export async function deleteTopic(loaded: LoadedConfig, name: string): Promise<void> {
-  checkTopicName(name);
-  await withAdmin(loaded, `delete topic ${name}`, async (admin) => {
-    await requireTopic(admin, name);
-    await admin.deleteTopics({ topics: [name], timeout: 10_000 });
+/** The named topics (each must exist) and every topic starting with `prefix`, Kafka's own left out; sorted. */
+export async function topicsToDelete(loaded: LoadedConfig, names: readonly string[], prefix?: string): Promise<string[]> {
+  for (const name of names) checkTopicName(name);
+  return withAdmin(loaded, "list topics", async (admin) => {
+    const existing = await admin.listTopics();
+    for (const name of names) if (!existing.includes(name)) throw topicNotFound(name, existing);
+    const byPrefix = prefix ? existing.filter((t) => t.startsWith(prefix) && !t.startsWith("__")) : [];
+    return [...new Set([...names, ...byPrefix])].sort();
+  });
+}
+
+/** Deletes the topics in one request. */
+export async function deleteTopics(loaded: LoadedConfig, names: readonly string[]): Promise<void> {
+  for (const name of names) checkTopicName(name);
+  await withAdmin(loaded, `delete ${names.length === 1 ? `topic ${names[0]}` : `${names.length} topics`}`, async (admin) => {
+    for (const name of names) await requireTopic(admin, name);
+    await admin.deleteTopics({ topics: [...names], timeout: 30_000 });
   });
 }

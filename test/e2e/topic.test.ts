@@ -68,6 +68,8 @@ describe("stockpipe topic", () => {
     const again = await stockpipe(["topic", "create", name]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`topic ${name} already exists — pass --if-not-exists`);
+    // One outcome per run: no ✔ before the error.
+    expect(again.stderr).not.toContain("✔");
     const tolerated = await stockpipe(["topic", "create", name, "--if-not-exists"]);
     expect(tolerated.code).toBe(0);
 
@@ -80,6 +82,35 @@ describe("stockpipe topic", () => {
     const gone = await stockpipe(["topic", "describe", name]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`topic ${name} does not exist`);
+  });
+
+  it("deletes several topics at once, by name and by prefix, and names the topic a typo probably meant", async () => {
+    const prefix = `${uniqueName("test-many")}-`;
+    const names = ["alpha", "beta", "gamma", "gamma.dlq"].map((x) => `${prefix}${x}`);
+    for (const t of names) expect((await stockpipe(["topic", "create", t, "-p", "1"])).code).toBe(0);
+    const typo = `${prefix}alhpa`;
+    const missing = await stockpipe(["topic", "describe", typo]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`topic ${typo} does not exist — did you mean ${names[0]}?`);
+    const lag = await stockpipe(["topic", "lag", typo, "-g", "nobody"]);
+    expect(lag.code).toBe(1);
+    expect(lag.stderr).toContain(`topic ${typo} does not exist — did you mean ${names[0]}?`);
+    expect(lag.stderr).not.toContain("UNKNOWN_TOPIC");
+
+    const unconfirmed = await stockpipe(["topic", "delete", "--prefix", prefix]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("refusing to delete 4 topics without confirmation");
+    const two = await stockpipe(["topic", "delete", names[0]!, names[1]!, "--yes"]);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toContain(`deleted 2 topics: ${names[0]}, ${names[1]}`);
+    const rest = await stockpipe(["topic", "delete", "--prefix", prefix, "--yes"]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stderr).toContain(`deleted 2 topics: ${names[2]}, ${names[3]}`);
+    const listed = JSON.parse((await stockpipe(["topic", "list", "-f", "json"])).stdout) as { topic: string }[];
+    expect(listed.filter((t) => t.topic.startsWith(prefix))).toEqual([]);
+    const none = await stockpipe(["topic", "delete", "--prefix", prefix, "--yes"]);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain("nothing deleted");
   });
 
   it("takes the topic, partitions and replication from config when not given", async () => {

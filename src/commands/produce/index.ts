@@ -228,7 +228,8 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
         ),
     );
   } catch (err) {
-    if (err instanceof TopicNotFoundError) err.hint = `run \`stockpipe topic create ${topic}\`, or pass --create-topic`;
+    if (err instanceof TopicNotFoundError && !err.hint?.startsWith("did you mean"))
+      err.hint = `run \`stockpipe topic create ${topic}\`, or pass --create-topic`;
     throw renamed(err, SOURCE_FLAG_NAMES);
   }
   const seconds = Math.round((performance.now() - started) / 10) / 100;
