@@ -92,7 +92,14 @@ describe("tick v1", () => {
     ["2024-03-15T09:33:00-05", "2024-03-15T14:33:00.000Z"],
   ])("accepts the ISO-8601 time %s as %s", (ts, canonical) => {
     // Checked against the platform's own parser, not only against the code under test.
-    expect(new Date(ts.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1").replace(/([+-]\d{2})$/, "$1:00")).toISOString()).toBe(canonical);
+    expect(
+      new Date(
+        ts
+          .replace(" ", "T")
+          .replace(/(\.\d{3})\d+/, "$1")
+          .replace(/([+-]\d{2})$/, "$1:00"),
+      ).toISOString(),
+    ).toBe(canonical);
     const t = { ...base, ts };
     expect(validateTick(t)).toBeUndefined();
     expect(t.ts).toBe(canonical);
