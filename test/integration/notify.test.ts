@@ -395,4 +395,46 @@ describe("stockpipe notify", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no destination nowhere in notify.destinations");
   });
+
+  it("refuses a topic of another record kind instead of dead-lettering it, naming the topic it probably meant", async () => {
+    const { topic, alerts: name } = await alertsTopic([alert("AAPL", "priceMove", "warning", 4.2, "2024-01-02T14:31:07.000Z")]);
+    expect((await stockpipe(["topic", "create", topic, "-p", "2"])).code).toBe(0);
+    topics.push(topic, `${topic}.dlq`, `${topic}.notify-status`, `${name}.notify-status`);
+    const sent = await stockpipe([
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      "AAPL,MSFT",
+      "--seed",
+      "3",
+      "--limit",
+      "40",
+      "--topic",
+      topic,
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const file = config(`/${topic}`, { routes: [{ to: ["hook"] }] }, { hook: { kind: "webhook" } });
+    const env = { STOCKPIPE_CONFIG: file, STOCKPIPE_KAFKA_TOPIC: topic };
+
+    const r = await stockpipe(["notify", "--topic", topic, "--exit-at-end", "-g", uniqueName("notify"), "--from", "earliest"], { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `notify reads alert.v1 records, but topic ${topic} holds tick.v1 (its latest record in each partition); nothing was read — did you mean topic ${name}?`,
+    );
+    // Nothing was made or dead-lettered on the way.
+    const admin = kafka.admin();
+    await admin.connect();
+    const existing = await admin.listTopics();
+    await admin.disconnect();
+    expect(existing.filter((t) => t.startsWith(topic))).toEqual(expect.arrayContaining([topic, name]));
+    expect(existing).not.toContain(`${topic}.dlq`);
+    expect(existing).not.toContain(`${topic}.notify-status`);
+
+    // analyze the other way round: pointed at the alerts, it names the tick topic.
+    const a = await stockpipe(["analyze", "--topic", name, "--exit-at-end", "-g", uniqueName("analyze"), "--from", "earliest"], { env });
+    expect(a.code, a.stderr).toBe(2);
+    expect(a.stderr).toContain(`analyze reads tick.v1 records, but topic ${name} holds alert.v1`);
+    expect(a.stderr).toContain(`did you mean topic ${topic}?`);
+  });
 });

@@ -24,6 +24,7 @@ import { LinePool } from "./linePool";
 import type { Decode } from "./lines";
 import type { GroupReadOptions, Position } from "./options";
 import { parseFrom, positionGroup } from "./position";
+import { refuseWrongKind } from "./topicKind";
 
 /** How the group's consumer fetches. */
 export interface FetchSettings {
@@ -114,6 +115,7 @@ export async function runGroup(
   try {
     await admin.connect();
     await requireTopic(admin, o.topic);
+    if (o.accepted) await refuseWrongKind(kafka, admin, o.topic, o.accepted, o.action);
     const partitions = await partitionCount(admin, o.topic);
     handler = await open(run.context(partitions));
     await positionGroup(admin, o.topic, o.group, from, o.reset);
