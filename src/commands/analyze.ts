@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { InterruptedError } from "../errors";
 import { chalk } from "../log";
 import type { AnalyzeResult } from "../pipeline/analyze/analyze";
+import { plural } from "../ui/output";
 import { formatElapsed, formatRate } from "../ui/status";
 import { durationFlag, peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
@@ -150,7 +151,7 @@ function printSummary(s: AnalyzeResult & { topic: string; seconds: number }): vo
     .join(", ");
   process.stderr.write(
     `${[
-      `${chalk.green("✔")} analyzed ${n(s.consumed)} messages from ${s.topic} in ${s.seconds}s (${n(Math.round(s.consumed / Math.max(s.seconds, 0.01)))}/s) in ${n(s.transactions)} transactions; stopped: ${s.stoppedBy}`,
+      `${chalk.green("✔")} analyzed ${plural(s.consumed, "message")} from ${s.topic} in ${s.seconds}s (${n(Math.round(s.consumed / Math.max(s.seconds, 0.01)))}/s) in ${plural(s.transactions, "transaction")}; stopped: ${s.stoppedBy}`,
       `  bars: ${list(s.barsByInterval)} → ${Object.values(s.topics.bars).join(", ")}`,
       `  alerts: ${list(s.alertsByRule)} → ${s.topics.alerts}`,
       ...(s.offSession ? [`  outside the sessions: ${n(s.offSession)} ticks (in the sub-day bars, not in a 1d bar)`] : []),

@@ -5,6 +5,7 @@ import { chalk, log } from "../log";
 import { parseDuration } from "../model/time";
 import type { DrainResult } from "../pipeline/drain/drain";
 import { SINK_NAMES } from "../sinks/registry";
+import { plural } from "../ui/output";
 import { formatElapsed, formatRate } from "../ui/status";
 import { durationFlag, peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
@@ -181,7 +182,7 @@ function printSummary(s: Summary, measured: boolean): void {
     .map(([r, count]) => `${count} ${r}`)
     .join(", ");
   const out = [
-    `${chalk.green("✔")} consumed ${n(s.consumed)} messages from ${s.topic} in ${s.seconds}s: ${n(s.written)} rows written to ${s.sink} (${n(s.rowsPerSecond)}/s), ${s.dlq} to ${s.topic}.dlq${reasons ? ` (${reasons})` : ""}; stopped: ${s.stoppedBy}`,
+    `${chalk.green("✔")} consumed ${plural(s.consumed, "message")} from ${s.topic} in ${s.seconds}s: ${n(s.written)} rows written to ${s.sink} (${n(s.rowsPerSecond)}/s), ${s.dlq} to ${s.topic}.dlq${reasons ? ` (${reasons})` : ""}; stopped: ${s.stoppedBy}`,
   ];
   const l = s.latency;
   if (l) {

@@ -9,7 +9,7 @@ import { withLocalS3Credentials } from "../local/credentials";
 import { withLocalEndpoints } from "../local/env";
 import { chalk, log } from "../log";
 import { parseDuration } from "../model/time";
-import { printRows } from "../ui/output";
+import { plural, printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { spinner, withSpinner } from "../ui/spinner";
 import { throttle } from "../util/retry";
@@ -95,11 +95,6 @@ const DAILY_OHLC = `
            min(coalesce(low, price)) AS low, arg_max(coalesce(close, price), ts) AS close, count(*) AS ticks
     FROM ticks GROUP BY symbol, day)
   SELECT * FROM daily QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY day DESC) <= 5 ORDER BY symbol, day`;
-
-/** `1 message`, `3 messages`. */
-function plural(count: number, word: string): string {
-  return `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
-}
 
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);

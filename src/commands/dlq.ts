@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors";
 import { log } from "../log";
-import { printRows } from "../ui/output";
+import { plural, printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
 import { withSpinner } from "../ui/spinner";
 import { type CommandContext, commandContext } from "./context";
@@ -58,7 +58,8 @@ async function summary(ctx: CommandContext, topic: string, samplesFlag: string):
   const s = await withSpinner(
     `reading ${dlqTopic(topic)}`,
     () => summarizeDeadLetters(ctx.loaded, topic, samples, interrupt.signal),
-    (r) => `${r.dlq}: ${r.total.toLocaleString("en-US")} dead letters`,
+    (r) =>
+      `${r.dlq}: ${plural(r.total, "dead-lettered message")}${r.copies ? ` (and ${plural(r.copies, "further letter")} of the same messages from other pipelines, counted once)` : ""}`,
   ).finally(() => interrupt.dispose());
   if (ctx.format === "json") {
     process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -71,7 +72,14 @@ async function summary(ctx: CommandContext, topic: string, samplesFlag: string):
     log.info("samples:");
     printRows(
       shown,
-      [{ key: "reason" }, { key: "offset", align: "right" }, { key: "source" }, { key: "detail" }, { key: "value" }],
+      [
+        { key: "reason" },
+        { key: "offset", align: "right" },
+        { key: "source" },
+        { key: "refusedBy", header: "refused by" },
+        { key: "detail" },
+        { key: "value" },
+      ],
       "table",
     );
   }
@@ -98,6 +106,6 @@ async function replay(ctx: CommandContext, topic: string, reasons: string[], dry
     .map(([reason, n]) => `${n} ${reason}`)
     .join(", ");
   log.success(
-    `${dryRun ? "would replay" : "replayed"} ${total.toLocaleString("en-US")} dead letters${to ? ` (${to}; ${why})` : ""}${r.skipped ? `; ${r.skipped} with other reasons left` : ""}${dryRun ? " — dry run, nothing sent" : ""}`,
+    `${dryRun ? "would replay" : "replayed"} ${total.toLocaleString("en-US")} dead letters${to ? ` (${to}; ${why})` : ""}${r.skipped ? `; ${r.skipped} with other reasons left` : ""}${r.copies ? `; ${plural(r.copies, "further letter")} of the same messages (from other pipelines) not sent twice` : ""}${dryRun ? " — dry run, nothing sent" : ""}`,
   );
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
 import { chalk, log } from "../log";
 import type { NotifyResult } from "../pipeline/notify/notify";
+import { plural } from "../ui/output";
 import { formatElapsed } from "../ui/status";
 import { peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
@@ -161,10 +162,10 @@ function printSummary(s: NotifyResult & { topic: string; seconds: number }): voi
   const n = (x: number) => x.toLocaleString("en-US");
   const lines = [
     `${chalk.green("✔")} read ${n(s.alerts)} alerts from ${s.topic} in ${s.seconds}s; stopped: ${s.stoppedBy}`,
-    `  delivered ${n(s.delivered)} in ${n(s.messages)} messages (${n(s.grouped)} grouped); left out by the cool-down ${n(s.suppressed)}; no route ${n(s.unrouted)}; not delivered ${n(s.failed)} → ${s.topic}.dlq`,
+    `  delivered ${n(s.delivered)} in ${plural(s.messages, "message")} (${n(s.grouped)} grouped); left out by the cool-down ${n(s.suppressed)}; no route ${n(s.unrouted)}; not delivered ${n(s.failed)} → ${s.topic}.dlq`,
     ...Object.entries(s.byDestination).map(
       ([name, d]) =>
-        `  ${name}: ${n(d.messages)} messages, ${n(d.alerts)} alerts, ${n(d.suppressed)} left out, ${n(d.failed)} failed, ${n(d.retries)} retries${d.lastDelivery ? `, last ${d.lastDelivery}` : ""}`,
+        `  ${name}: ${plural(d.messages, "message")}, ${plural(d.alerts, "alert")}, ${n(d.suppressed)} left out, ${n(d.failed)} failed, ${n(d.retries)} retries${d.lastDelivery ? `, last ${d.lastDelivery}` : ""}`,
     ),
   ];
   process.stderr.write(`${lines.join("\n")}\n`);

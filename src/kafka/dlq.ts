@@ -51,8 +51,12 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-/** The dead-letter message for a bad one: its own key, value and headers, and why and where it was. */
-export function deadLetterMessage(l: DeadLetter, topic: string, now = new Date()): Message {
+/**
+ * The dead-letter message for a bad one: its own key, value and headers, why and where it was, and which pipeline
+ * refused it (`dlq-by`: every pipeline reading a topic finds its bad messages, so one message can have several
+ * letters; readers count one per original message).
+ */
+export function deadLetterMessage(l: DeadLetter, topic: string, now = new Date(), by?: string): Message {
   return {
     key: l.message.key,
     value: l.message.value,
@@ -65,6 +69,7 @@ export function deadLetterMessage(l: DeadLetter, topic: string, now = new Date()
       "dlq-offset": l.message.offset,
       "dlq-timestamp": l.message.timestamp,
       "dlq-time": now.toISOString(),
+      ...(by ? { "dlq-by": by } : {}),
     },
   };
 }
@@ -73,6 +78,8 @@ export class DeadLetterQueue {
   constructor(
     private readonly sender: LetterSender,
     private readonly topic: string,
+    /** The pipeline writing, e.g. `consume (group stockpipe-cassandra)`. */
+    private readonly by?: string,
   ) {}
 
   /** Resolves when every dead letter is acknowledged, so offsets can be committed past them. */
@@ -81,7 +88,7 @@ export class DeadLetterQueue {
     await sendInChunks(
       this.sender,
       dlqTopic(this.topic),
-      letters.map((l) => deadLetterMessage(l, this.topic, now)),
+      letters.map((l) => deadLetterMessage(l, this.topic, now, this.by)),
     );
   }
 }
@@ -92,6 +99,7 @@ export async function openDeadLetterQueue(
   kafka: Kafka,
   topic: string,
   partitions: number,
+  by?: string,
 ): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
@@ -119,5 +127,5 @@ export async function openDeadLetterQueue(
         throw kafkaError(err, loaded, `send dead letters to ${dlqTopic(topic)}`);
       }),
   };
-  return { dlq: new DeadLetterQueue(sender, topic), close: () => producer.disconnect().catch(() => {}) };
+  return { dlq: new DeadLetterQueue(sender, topic, by), close: () => producer.disconnect().catch(() => {}) };
 }

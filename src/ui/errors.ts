@@ -1,6 +1,6 @@
 /** The one place errors become output and exit codes. */
 import { CommanderError } from "commander";
-import { ConfigError, ExitCode, StockpipeError } from "../errors";
+import { ConfigError, ExitCode, InterruptedError, StockpipeError } from "../errors";
 import { chalk, logLevel, redact } from "../log";
 
 /** Resolves once everything written to stdout and stderr so far has been handed to the pipe or file. */
@@ -21,6 +21,11 @@ export async function handleError(err: unknown): Promise<never> {
   }
   const debug = logLevel() === "debug" || process.argv.includes("debug");
   const line = (s: string) => process.stderr.write(`${redact(s)}\n`);
+  if (err instanceof InterruptedError) {
+    // A stop the user asked for (Ctrl-C, SIGTERM) is news, not an error: what was kept, then exit 130.
+    line(`${chalk.yellow("stopped:")} ${err.message.replace(/^interrupted: /, "")}`);
+    return exit(err.exitCode);
+  }
   if (err instanceof StockpipeError) {
     if (err instanceof ConfigError && err.problems.length > 0) {
       line(`${chalk.red("error:")} ${err.message}:`);

@@ -145,3 +145,8 @@ function visible(text: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
   return text.replace(/\x1b\[[0-9;]*m/g, "").length;
 }
+
+/** `1 message`, `3 messages`, `1,200 messages`. */
+export function plural(count: number, word: string): string {
+  return `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
+}

@@ -1,10 +1,10 @@
 /**
- * The README's tour, run as written: every `$ stockpipe …` line of its walk from `topic create quotes` to the
- * stored bars, in order, on the local stack (its topic, keyspace and lake prefix made unique, as a user's clean
+ * The tour (docs/tour.md), run as written: every `$ stockpipe …` line of its walk from `topic create quotes` to
+ * the bars from the lake's history, in order, on the local stack (its topic, keyspace and lake prefix made unique, as a user's clean
  * stack would have them to itself). Each command must succeed, and every table row the README shows must be
  * what the command prints now — the simulated quotes are seeded, so the figures are the same on every run.
- * Left out: the live feeds (they need the internet and keys), notify (a Slack webhook) and backfill (its lake of
- * five days), which have tests of their own.
+ * Left out: the live feeds (they need the internet and keys), notify (a Slack webhook) and the dashboard (it
+ * serves until Ctrl-C), which have tests of their own. The README's short tour is the same commands.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,8 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, stockpipe, uniqueName } from "../helpers";
 import { TestStores } from "../stores";
 
+const page = readFileSync(join(ROOT, "docs", "tour.md"), "utf8");
+const tour = page.slice(page.indexOf("Your own topic, simulated quotes"), page.indexOf("## Bad messages"));
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const tour = readme.slice(readme.indexOf("Your own topic, simulated quotes"), readme.indexOf("Alerts reach the desk"));
 const topic = uniqueName("tour-quotes");
 const stores = new TestStores();
 const env = {
@@ -35,7 +36,9 @@ function steps(): Step[] {
       else if (out.length && line.trim()) out.at(-1)!.shown.push(line);
     }
   }
-  return out.filter((s) => s.command.startsWith("stockpipe ") && !/--source (coinbase|alpaca|replay)|^stockpipe notify/.test(s.command));
+  return out.filter(
+    (s) => s.command.startsWith("stockpipe ") && !/--source (coinbase|alpaca|replay)|^stockpipe (notify|dashboard)/.test(s.command),
+  );
 }
 
 /** Words as a shell splits them (double and single quotes). */
@@ -59,8 +62,17 @@ afterAll(async () => {
   await stores.cleanUp();
 });
 
-describe("the README's tour, as written", () => {
+describe("the tour, as written", () => {
   const tourSteps = steps();
+
+  it("the README's short tour is the tour's own commands", () => {
+    const short = readme.slice(readme.indexOf("## A short tour"), readme.indexOf("## What it guarantees"));
+    const block = /```sh\n([\s\S]*?)```/.exec(short)![1]!;
+    const commands = new Set([...tour.matchAll(/^\$ (stockpipe .*)$/gm)].map((m) => m[1]!.trim()));
+    const lines = block.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) expect(commands, line).toContain(line.replace(/\s+# .*$/, "").trim());
+  });
 
   it("has the walk from a topic to the stored bars", () => {
     expect(tourSteps.map((s) => words(s.command).slice(0, 2).join(" "))).toEqual([
@@ -77,6 +89,7 @@ describe("the README's tour, as written", () => {
       "stockpipe consume",
       "stockpipe query",
       "stockpipe verify",
+      "stockpipe backfill",
     ]);
   });
 
@@ -100,7 +113,8 @@ describe("the README's tour, as written", () => {
           .replaceAll(env.STOCKPIPE_CASSANDRA_KEYSPACE, "stockpipe")
           .replaceAll(env.STOCKPIPE_S3_PREFIX, "lake")
           .replace(/[\d.,]+(ms|s|\/s)\b/g, "…")
-          .replace(/in \d+ transactions?/, "in … transactions");
+          .replace(/in \d+ transactions?/, "in … transactions")
+          .replace(/\([\d.]+k ticks\/s, peak \d+ MB\)/, "(…)");
       const printed = (r.stdout + r.stderr).split("\n").map(vary);
       for (const line of step.shown.filter((l) => /^(✔ | {2}(bars|alerts|late|rejected)\b)/.test(l))) {
         expect(printed, step.command).toContain(vary(line));

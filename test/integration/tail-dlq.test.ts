@@ -2,6 +2,7 @@
 import cassandra from "cassandra-driver";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep, start } from "../faults/processes";
 import { stockpipe, uniqueName } from "../helpers";
 
 const { Kafka, logLevel } = kafkajs;
@@ -120,6 +121,27 @@ describe("stockpipe tail", () => {
     expect(lines(r.stdout)).toEqual(fresh);
   });
 
+  it("with --symbol, -N is the last N records of the symbol, not the last N of the partition filtered", async () => {
+    const one = await newTopic(1);
+    const sent = await stockpipe(["produce", ...SYNTHETIC, "--topic", one]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const aapl = ticks.filter((t) => t.symbol === "AAPL");
+    // The simulator interleaves the symbols: the partition's last records are mostly not AAPL's.
+    const got = lines((await stockpipe(["tail", one, "--symbol", "AAPL", "--from", "-2", "--no-follow", "-f", "json"])).stdout);
+    expect(got).toEqual(aapl.slice(-2));
+    const deflt = await stockpipe(["tail", one, "--symbol", "AAPL", "-n", "2", "--no-follow", "-f", "json"]);
+    expect(lines(deflt.stdout)).toEqual(aapl.slice(-10, -8));
+  });
+
+  it("stops on Ctrl-C with exit 130 and what it printed, not an error", async () => {
+    const follow = start(["tail", topic, "--from", "latest", "--follow", "-f", "json"], {});
+    await sleep(4000);
+    follow.child.kill("SIGINT");
+    expect(await follow.done, follow.err()).toBe(130);
+    expect(follow.err()).toMatch(/stopped: 0 records printed/);
+    expect(follow.err()).not.toContain("error");
+  });
+
   it("says a missing topic does not exist, as every command does", async () => {
     const r = await stockpipe(["tail", "no-such-topic-tail", "--no-follow"]);
     expect(r.code).toBe(1);
@@ -171,6 +193,21 @@ describe("stockpipe dlq", () => {
     expect(table.stdout).toMatch(/│ not JSON\s+│\s+3 │/);
     const dead = lines((await stockpipe(["tail", `${topic}.dlq`, "--from", "earliest", "--no-follow", "--headers", "-f", "json"])).stdout);
     expect(dead.map((d) => d.headers["dlq-reason"])).toEqual(["not JSON", "oversized", "not JSON", "not JSON"]);
+    // Without --headers too: why, and which pipeline refused it.
+    const plain = lines((await stockpipe(["tail", `${topic}.dlq`, "--from", "earliest", "--no-follow", "-f", "json"])).stdout);
+    expect(plain.map((d) => [d.reason, d.refusedBy])).toEqual(
+      ["not JSON", "oversized", "not JSON", "not JSON"].map((reason) => [reason, expect.stringMatching(/^consume \(group /)]),
+    );
+
+    // analyze reads the same topic and refuses the same four: one letter more for each, but still four messages.
+    const a = await stockpipe(["analyze", "--exit-at-end", "-g", uniqueName("a"), "--from", "earliest", "-f", "json"], { env });
+    expect(a.code, a.stderr).toBe(0);
+    const both = JSON.parse((await stockpipe(["dlq", topic, "-f", "json"])).stdout);
+    expect([both.total, both.copies]).toEqual([4, 4]);
+    for (const x of both.reasons.flatMap((r: { samples: { refusedBy: string }[] }) => r.samples))
+      expect(x.refusedBy).toMatch(/^consume \(group [^)]+\), analyze \(group [^)]+\)$/);
+    const dry = JSON.parse((await stockpipe(["dlq", "replay", topic, "--dry-run", "-f", "json"])).stdout);
+    expect(dry).toMatchObject({ total: 4, copies: 4, replayed: { [topic]: 4 } });
     await cql.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
   });
 

@@ -93,7 +93,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
         onRetry: events.onRetry,
         onPartition: events.onPartition,
       });
-      return analyzer(loaded, o.topic, group, tasks, topics, result, events);
+      return analyzer(loaded, { topic: o.topic, group: o.group }, group, tasks, topics, result, events);
     },
   );
   result.stoppedBy = outcome.stoppedBy;
@@ -105,7 +105,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
 /** analyze's handler on the group runner: each chunk through its partition's analyzer into one transaction. */
 function analyzer(
   loaded: LoadedConfig,
-  input: string,
+  { topic: input, group: groupName }: { topic: string; group: string },
   group: GroupContext,
   tasks: Tasks,
   topics: OutputTopics,
@@ -138,6 +138,7 @@ function analyzer(
         changed: task.analyzer.takeChanged(),
         next: chunk.nextOffset,
         generation: task.generation,
+        by: `analyze (group ${groupName})`,
       });
       let committed: boolean;
       try {

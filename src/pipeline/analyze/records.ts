@@ -25,6 +25,8 @@ export interface ChunkOutputs {
   changed: { partition: PartitionSnapshot; symbols: SymbolSnapshot[] };
   next: string;
   generation: string;
+  /** The pipeline writing its dead letters, e.g. `analyze (group stockpipe-analyze)`. */
+  by?: string;
 }
 
 export function outputRecords(
@@ -63,7 +65,7 @@ export function outputRecords(
   for (const d of c.dead)
     records.push({
       topic: topics.dlq,
-      message: { ...deadLetterMessage(d, c.topic, now), partition: partitionOf(topics.dlq, d.message.key?.toString() ?? "") },
+      message: { ...deadLetterMessage(d, c.topic, now, c.by), partition: partitionOf(topics.dlq, d.message.key?.toString() ?? "") },
     });
   const state = { ...c.changed.partition, next: c.next, generation: c.generation };
   for (const message of checkpointMessages(c.partition, state, c.changed.symbols)) records.push({ topic: topics.checkpoint, message });

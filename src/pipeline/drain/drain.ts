@@ -94,7 +94,7 @@ export async function drain(loaded: LoadedConfig, o: DrainOptions, events: Drain
         asLines: o.sink.takesLines && o.decodeThreads > 0 && !o.latency ? { threads: o.decodeThreads } : undefined,
       },
       async (group) => {
-        const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions);
+        const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions, `consume (group ${o.group})`);
         await o.sink.open().catch(async (err) => {
           await dlq.close();
           throw err;

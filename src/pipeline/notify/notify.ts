@@ -94,7 +94,7 @@ export async function notify(loaded: LoadedConfig, o: NotifyOptions, events: Not
       accepted: ["alert"],
     },
     async (group) => {
-      const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions);
+      const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions, `notify (group ${o.group})`);
       const status = new StatusPublisher(group.kafka, o.topic, o.group);
       await status.open().catch(async (err) => {
         await dlq.close();
