@@ -1,6 +1,6 @@
 /** `stockpipe notify`: alerts to Slack, Teams, Discord and webhooks, by the config's routes; `notify test` sends a sample. */
 import type { Command } from "commander";
-import { InterruptedError, RuntimeError, UsageError } from "../errors";
+import { ConfigError, InterruptedError, RuntimeError, UsageError } from "../errors";
 import { chalk, log } from "../log";
 import type { NotifyResult } from "../pipeline/notify/notify";
 import { plural } from "../ui/output";
@@ -89,7 +89,7 @@ async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void>
   await withFlagNames({ from: configFieldName(ctx, "consumer.from") }, () => parseFrom(c.consumer.from));
   const { destinations, routes, partOf, context } = await setup(ctx);
   if (destinations.length === 0)
-    throw new UsageError("no destinations: notify.destinations in the config names none", {
+    throw new ConfigError("no destinations: notify.destinations in the config names none", [], {
       hint: "add one, e.g. notify: { destinations: { desk: { kind: slack, urlEnv: SLACK_WEBHOOK_URL } }, routes: [{ to: [desk] }] }",
     });
   if (routes.length === 0) log.warn("notify.routes is empty: no alert goes anywhere (a route without selectors takes every alert)");

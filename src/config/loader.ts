@@ -171,13 +171,25 @@ function coerce(f: Field, raw: string): unknown {
             .map((x) => x.trim())
             .filter(Boolean);
     case "map": {
+      // A file's form works too: {HSI: XHKG, "*.HK": XHKG} (YAML or JSON), beside HSI:XHKG,*.HK:XHKG.
+      if (s.startsWith("{")) {
+        try {
+          const parsed: unknown = YAML.parse(s);
+          if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+        } catch {
+          return raw;
+        }
+        return raw;
+      }
       const out: Record<string, unknown> = {};
       for (const pair of s
         .split(",")
         .map((x) => x.trim())
         .filter(Boolean)) {
-        const [k, v] = pair.split(":");
-        out[(k ?? "").trim()] = v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : v;
+        const at = pair.indexOf(":");
+        const k = (at < 0 ? pair : pair.slice(0, at)).trim();
+        const v = at < 0 ? undefined : pair.slice(at + 1).trim();
+        out[k] = v !== undefined && /^\d+$/.test(v) ? Number(v) : v;
       }
       return out;
     }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { CALENDAR_NAMES, isCalendarName, MARKET_PARTS, type MarketPart, SESSION_MODES, type SessionMode } from "../model/calendar";
 import { intervalProblem } from "../model/interval";
+import { closest } from "./suggest";
 
 /** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
 const identifier = z
@@ -23,6 +24,25 @@ export const secretFields = z.registry<{ secret: SecretRule }>();
 function secret<T extends z.ZodType>(schema: T, rule: SecretRule = "value"): T {
   secretFields.add(schema, { secret: rule });
   return schema;
+}
+
+/** Exchanges by the names people call them, for "did you mean". */
+const CALENDAR_ALIASES: Record<string, string> = {
+  NYSE: "XNYS",
+  NASDAQ: "XNAS",
+  LSE: "XLON",
+  HKEX: "XHKG",
+  SEHK: "XHKG",
+  JPX: "XTKS",
+  TSX: "XTSE",
+  XETRA: "XETR",
+  EURONEXT: "XPAR",
+  ASX: "XASX",
+};
+function calendarProblem(input: unknown): string {
+  const name = String(input);
+  const guess = CALENDAR_ALIASES[name.toUpperCase()] ?? closest(name, CALENDAR_NAMES);
+  return `must be one of ${CALENDAR_NAMES.join(", ")}${guess ? ` (did you mean ${guess}?)` : ""}`;
 }
 
 const endpoint = secret(
@@ -358,7 +378,7 @@ const market = z
     timeZone: timeZone.default("America/New_York").describe("Time zone of the trading day (Cassandra day, lake dt)"),
     calendar: z
       .string()
-      .refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`)
+      .refine(isCalendarName, { error: (issue) => calendarProblem(issue.input) })
       .default("24x7")
       .describe(
         "Exchange calendar of the trading sessions: 1d bars, openingGap, the board's change (XNYS, XNAS, XLON, XHKG, XTKS, …; 24x7: every day, midnight to midnight)",
@@ -366,7 +386,7 @@ const market = z
     calendars: z
       .record(
         z.string().regex(/^[A-Z0-9^*][A-Z0-9.^=_:/*-]{0,31}$/, "must be a symbol, or a pattern with * such as *.HK"),
-        z.string().refine(isCalendarName, `must be one of ${CALENDAR_NAMES.join(", ")}`),
+        z.string().refine(isCalendarName, { error: (issue) => calendarProblem(issue.input) }),
       )
       .default({})
       .describe(

@@ -1,5 +1,5 @@
 /** The config's destinations as endpoints: addresses and secrets read from the environment, never printed. */
-import { UsageError } from "../errors";
+import { ConfigError } from "../errors";
 import { type Destination, type HttpKind, shownUrl } from "./types";
 
 export type DestinationSpec =
@@ -25,7 +25,7 @@ export function resolveDestinations(specs: Record<string, DestinationSpec>, env:
     if (s.kind === "email") {
       const password = s.passwordEnv ? env[s.passwordEnv] : undefined;
       if (s.passwordEnv && !password)
-        throw new UsageError(`${field("passwordEnv")} ${s.passwordEnv}: that environment variable is not set`);
+        throw new ConfigError(`${field("passwordEnv")} ${s.passwordEnv}: that environment variable is not set`, []);
       return {
         name,
         kind: "email",
@@ -45,20 +45,21 @@ export function resolveDestinations(specs: Record<string, DestinationSpec>, env:
     if (s.urlEnv) {
       url = env[s.urlEnv];
       if (!url)
-        throw new UsageError(
+        throw new ConfigError(
           `${field("urlEnv")} ${s.urlEnv}: that environment variable is not set (it holds the ${s.kind} webhook's address)`,
+          [],
         );
     }
     try {
       const u = new URL(url!);
       if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error(u.protocol);
     } catch {
-      throw new UsageError(`${field(s.urlEnv ? "urlEnv" : "url")}: the address of ${name} is not an http(s) URL`);
+      throw new ConfigError(`${field(s.urlEnv ? "urlEnv" : "url")}: the address of ${name} is not an http(s) URL`, []);
     }
     let secret: string | undefined;
     if (s.secretEnv) {
       secret = env[s.secretEnv];
-      if (!secret) throw new UsageError(`${field("secretEnv")} ${s.secretEnv}: that environment variable is not set`);
+      if (!secret) throw new ConfigError(`${field("secretEnv")} ${s.secretEnv}: that environment variable is not set`, []);
     }
     return {
       name,

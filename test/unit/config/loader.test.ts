@@ -244,3 +244,24 @@ describe("config show and init", () => {
     expect(config).toEqual(loadConfig({ cwd: dirWith(), env: {} }).config);
   });
 });
+
+describe("config values a user types in the environment", () => {
+  it("names the exchange a calendar typo probably meant", () => {
+    expect(problemsOf(() => loadConfig({ cwd: dirWith(), env: { STOCKPIPE_MARKET_CALENDAR: "NYSE" } }))[0]).toContain(
+      "(did you mean XNYS?)",
+    );
+    expect(problemsOf(() => loadConfig({ cwd: dirWith(), env: { STOCKPIPE_MARKET_CALENDARS: "HSI:HKEX" } }))[0]).toContain(
+      "market.calendars.HSI",
+    );
+    expect(problemsOf(() => loadConfig({ cwd: dirWith(), env: { STOCKPIPE_MARKET_CALENDARS: "HSI:HKEX" } }))[0]).toContain(
+      "(did you mean XHKG?)",
+    );
+  });
+
+  it("takes a map in a file's form as well as key:value pairs", () => {
+    for (const value of ["{HSI: XHKG, '*.HK': XHKG}", '{"HSI": "XHKG", "*.HK": "XHKG"}', "HSI:XHKG, *.HK : XHKG"]) {
+      const { config } = loadConfig({ cwd: dirWith(), env: { STOCKPIPE_MARKET_CALENDARS: value } });
+      expect(config.market.calendars, value).toEqual({ HSI: "XHKG", "*.HK": "XHKG" });
+    }
+  });
+});
