@@ -138,9 +138,15 @@ async function notifyCommand(ctx: CommandContext, f: NotifyFlags): Promise<void>
           onDelivered(name, alerts) {
             run.metrics?.notifyDelivered.inc({ destination: name }, alerts);
           },
-          onRetry(name, reason, attempt, delayMs) {
+          onRetry(name, reason, attempt, delayMs, giveUpInMs) {
             run.metrics?.retries.inc();
-            run.warn(`${name} did not take the message`, new Error(reason), attempt, delayMs);
+            run.warn(
+              `${name} did not take the message`,
+              new Error(reason),
+              attempt,
+              delayMs,
+              `giving up in ${formatElapsed(Math.max(0, giveUpInMs))} (notify.retryForMs): its alerts then go to ${topic}.dlq`,
+            );
           },
           onFailed(name, reason, alerts) {
             run.metrics?.notifyFailed.inc({ destination: name }, alerts);
@@ -188,11 +194,19 @@ async function notifyTest(ctx: CommandContext, name: string): Promise<void> {
     retryForMs: 15_000,
   }).finally(closeMail);
   const ms = Math.round(performance.now() - started);
-  if (!r.ok)
-    throw new RuntimeError(`${d.kind} destination ${name} at ${d.shownUrl}: ${r.reason}`, {
-      hint: "check the address in its environment variable",
-    });
+  if (!r.ok) throw new RuntimeError(`${d.kind} destination ${name} at ${d.shownUrl}: ${r.reason}`, { hint: deliveryHint(r.reason) });
   if (ctx.format === "json")
     process.stdout.write(`${JSON.stringify({ destination: name, kind: d.kind, delivered: true, attempts: r.attempts, ms, alert })}\n`);
   else log.success(`sent a sample ${alert.rule} alert for ${alert.symbol} to ${name} (${d.kind} at ${d.shownUrl}) in ${ms} ms`);
+}
+
+/** What to do about a delivery that failed, by what the other side said. */
+export function deliveryHint(reason: string): string {
+  const status = Number(/HTTP (\d{3})/.exec(reason)?.[1] ?? 0);
+  if (status >= 500 || status === 429) return "the service is failing or busy on its side: try again later, or check its status page";
+  if (status === 401 || status === 403) return "it refused the credentials: check the webhook's token or signing secret";
+  if (status === 404 || status === 410)
+    return "no such webhook there: check the address in its environment variable (it may have been revoked)";
+  if (status >= 400) return "it refused the message: check the destination's kind and address";
+  return "check the address in its environment variable, and that this host can reach it";
 }

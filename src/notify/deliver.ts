@@ -79,7 +79,8 @@ export interface DeliverOptions {
   /** First wait between attempts; it doubles, with jitter, up to 30 s. */
   backoffMs?: number;
   signal?: AbortSignal;
-  onRetry?(reason: string, attempt: number, delayMs: number): void;
+  /** `giveUpInMs`: how long retrying goes on (retryForMs) before the message counts as not delivered. */
+  onRetry?(reason: string, attempt: number, delayMs: number, giveUpInMs: number): void;
 }
 
 export type Delivery = { ok: true; attempts: number } | { ok: false; attempts: number; reason: string };
@@ -104,7 +105,7 @@ export async function deliver(name: string, attempt1: (signal?: AbortSignal) => 
         attempts: attempt,
         reason: `${name} still failing after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${Math.round(elapsed / 1000)} s: ${a.reason}`,
       };
-    o.onRetry?.(a.reason, attempt, delay);
+    o.onRetry?.(a.reason, attempt, delay, o.retryForMs - elapsed);
     await sleep(delay, undefined, { signal: o.signal });
   }
 }

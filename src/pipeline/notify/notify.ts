@@ -63,7 +63,7 @@ export interface NotifyCounts {
 
 export interface NotifyEvents {
   onDelivered?(destination: string, alerts: number, ms: number): void;
-  onRetry?(destination: string, reason: string, attempt: number, delayMs: number): void;
+  onRetry?(destination: string, reason: string, attempt: number, delayMs: number, giveUpInMs: number): void;
   onFailed?(destination: string, reason: string, alerts: number): void;
   onProgress?(counts: NotifyCounts): void;
 }
@@ -141,7 +141,7 @@ class Notifier implements GroupHandler {
         d.name,
         new Outbox(d, settings, {
           sent: (box, refs, delivery, ms) => this.sent(box, refs, delivery, ms),
-          retrying: (name, reason, attempt, delayMs) => events.onRetry?.(name, reason, attempt, delayMs),
+          retrying: (name, reason, attempt, delayMs, giveUpInMs) => events.onRetry?.(name, reason, attempt, delayMs, giveUpInMs),
         }),
       );
     this.report();

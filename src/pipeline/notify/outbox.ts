@@ -35,7 +35,7 @@ export interface OutboxSettings {
 export interface OutboxEvents {
   /** A message was delivered (or refused for good: `delivery.ok` false) with these alerts. */
   sent(box: Outbox, refs: AlertRef[], delivery: Delivery, ms: number): Promise<void>;
-  retrying?(destination: string, reason: string, attempt: number, delayMs: number): void;
+  retrying?(destination: string, reason: string, attempt: number, delayMs: number, giveUpInMs: number): void;
 }
 
 export class Outbox {
@@ -110,10 +110,10 @@ export class Outbox {
         retryForMs: this.s.retryForMs,
         backoffMs: this.s.backoffMs,
         signal: this.s.signal,
-        onRetry: (reason, attempt, delayMs) => {
+        onRetry: (reason, attempt, delayMs, giveUpInMs) => {
           this.stats.retries++;
           this.stats.lastError = { at: new Date().toISOString(), reason };
-          this.events.retrying?.(d.name, reason, attempt, delayMs);
+          this.events.retrying?.(d.name, reason, attempt, delayMs, giveUpInMs);
         },
       });
     } catch {
