@@ -99,7 +99,8 @@ const DAILY_OHLC = `
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
-  const { DEMO, bundledRecording, cleanSlate, demoAnalytics, demoConfig, notifyDemo, streamDemo } = await import("../pipeline/demo");
+  const { DEMO, bundledRecording, cleanSlate, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const { demoAnalytics, notifyDemo } = await import("../pipeline/demoResults");
   const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
   withLocalEndpoints(ctx.loaded);

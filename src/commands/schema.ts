@@ -3,6 +3,7 @@ import { RuntimeError, StockpipeError } from "../errors";
 import { log } from "../log";
 import { withSpinner } from "../ui/spinner";
 import { type CommandContext, commandContext } from "./context";
+import { withFlagNames } from "./fields";
 import { examples } from "./options";
 
 export function registerSchema(program: Command): void {
@@ -90,7 +91,7 @@ async function schemaCrawler(ctx: CommandContext, dryRun: boolean): Promise<void
   try {
     await withSpinner(
       `Glue crawler over ${tableLocation(ctx.config)}`,
-      () => createGlueCrawler(ctx.config),
+      () => withFlagNames({ crawler: "--glue-crawler" }, () => createGlueCrawler(ctx.config)),
       (r) => `${r.created ? "created" : "updated"} and started Glue crawler ${r.crawler}`,
     );
   } catch (err) {

@@ -1,23 +1,12 @@
-/**
- * The demo's pipeline: a clean demo topic, keyspace and lake prefix; the bundled HSI file and simulated ticks
- * produced into Kafka while two drains (Cassandra and the lake) consume them at once. The same produce loop and
- * drain as `produce` and `consume`, composed; the command renders.
- */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import type { LoadedConfig } from "../config/loader";
 import { createKafka } from "../kafka/client";
-import { readMessages } from "../kafka/reader";
 import { connectTickProducer } from "../kafka/tickProducer";
 import { ensureTopic } from "../kafka/topics";
-import type { Alert } from "../model/alert";
-import type { Bar } from "../model/bar";
 import { CalendarBook } from "../model/calendar";
 import type { Tick } from "../model/tick";
-import { compileRoutes } from "../notify/routes";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
 import { createSink } from "../sinks/registry";
@@ -27,10 +16,8 @@ import { createSource } from "../sources/registry";
 import type { Source } from "../sources/types";
 import { packageRoot } from "../util/packageRoot";
 import { analyze } from "./analyze/analyze";
-import { analyticsSettings, outputTopics } from "./analyze/settings";
+import { analyticsSettings } from "./analyze/settings";
 import { drain, drainSettings } from "./drain/drain";
-import { groupReadSettings } from "./group/options";
-import { notify } from "./notify/notify";
 import { produceFrom } from "./produce/loop";
 
 /** The bundled recording of a live feed: three minutes of Alpaca's stream (data/feeds/README.md). */
@@ -263,70 +250,4 @@ async function produceDemoTicks(loaded: LoadedConfig, o: DemoStreamOptions, send
     await produceFrom({ source: synthetic, send, pacer: new Pacer(undefined, undefined, true), maxFutureMs, deadline, signal: o.signal })
   ).rejected;
   return rejected;
-}
-
-/** The demo's bars of one interval and its alerts, as a read_committed reader sees them. */
-export async function demoAnalytics(loaded: LoadedConfig, interval: string): Promise<{ bars: Bar[]; alerts: Alert[] }> {
-  const kafka = createKafka(loaded.config, { retries: 2 });
-  const topics = outputTopics(loaded.config, DEMO.topic, analyticsSettings(loaded.config).intervals);
-  const read = async <T>(topic: string | undefined): Promise<T[]> => {
-    const out: T[] = [];
-    if (!topic) return out;
-    const signal = new AbortController().signal;
-    for await (const batch of readMessages(kafka, { topic, from: "earliest", follow: false, signal }))
-      for (const m of batch.messages) if (m.value) out.push(JSON.parse(m.value.toString()) as T);
-    return out;
-  };
-  return { bars: await read<Bar>(topics.bars.get(interval)), alerts: await read<Alert>(topics.alerts) };
-}
-
-/** What the demo's notify step delivered to its local webhook. */
-export interface DemoNotified {
-  url: string;
-  alerts: number;
-  delivered: number;
-  suppressed: number;
-  /** The messages the webhook received: each a list of alerts, with how many repeats were left out before it. */
-  messages: { alerts: Alert[]; suppressed: number }[];
-}
-
-/**
- * `notify` over the demo's alerts to a webhook the demo serves itself on 127.0.0.1: the same delivery, storm
- * control and commits as against Slack or a real endpoint, seen from the receiving side. Bursts (the HSI file's
- * opening gaps) go out grouped; repeats within the cool-down are left out.
- */
-export async function notifyDemo(loaded: LoadedConfig, signal: AbortSignal): Promise<DemoNotified> {
-  const messages: DemoNotified["messages"] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d) => (raw += d));
-    req.on("end", () => {
-      const body = JSON.parse(raw) as { alerts: Alert[]; suppressed: number };
-      messages.push({ alerts: body.alerts, suppressed: body.suppressed });
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
-  const config = loaded.config;
-  try {
-    const result = await notify(loaded, {
-      ...groupReadSettings(config),
-      topic: outputTopics(config, DEMO.topic, []).alerts,
-      group: DEMO.notifyGroup,
-      from: "earliest",
-      reset: true,
-      exitAtEnd: true,
-      signal,
-      destinations: [{ name: "local-webhook", kind: "webhook", url, shownUrl: url }],
-      routes: compileRoutes([{ to: ["local-webhook"] }]),
-      groupWindowMs: 1000,
-      cooldownMs: config.notify.cooldownMs,
-      retryForMs: 30_000,
-      context: { timeZone: config.market.timeZone, dashboardUrl: config.dashboard.url },
-    });
-    return { url, alerts: result.alerts, delivered: result.delivered, suppressed: result.suppressed, messages };
-  } finally {
-    server.close();
-  }
 }

@@ -11,7 +11,7 @@ import {
   UpdateCrawlerCommand,
 } from "@aws-sdk/client-glue";
 import type { ResolvedConfig } from "../../config/schema";
-import { UsageError } from "../../errors";
+import { fieldError, UsageError } from "../../errors";
 import { defaultCredentials } from "../../util/aws";
 import { tableLocation } from "./layout";
 
@@ -22,9 +22,10 @@ export function crawlerName(config: ResolvedConfig): string {
 export async function createGlueCrawler(config: ResolvedConfig): Promise<{ crawler: string; created: boolean }> {
   const a = config.athena;
   if (!a.crawlerRole)
-    throw new UsageError("--glue-crawler needs athena.crawlerRole: the IAM role ARN the crawler runs as", {
-      hint: "set STOCKPIPE_ATHENA_CRAWLER_ROLE=arn:aws:iam::<account>:role/<role>",
-    });
+    throw fieldError(UsageError, (n) => [
+      `${n("crawler")} needs athena.crawlerRole: the IAM role ARN the crawler runs as`,
+      "set STOCKPIPE_ATHENA_CRAWLER_ROLE=arn:aws:iam::<account>:role/<role>",
+    ]);
   const glue = new GlueClient({
     region: a.region,
     endpoint: a.glueEndpoint === "aws" ? undefined : a.glueEndpoint,
