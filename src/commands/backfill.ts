@@ -34,7 +34,7 @@ export function registerBackfill(program: Command): void {
         "stockpipe backfill --from 2024-01-01 --to 2024-07-01",
         "stockpipe backfill --from 2024-03-01 --symbols AAPL,MSFT --intervals 15m,1d",
         "stockpipe backfill --from 2024-01-01 --dry-run -f json",
-        "stockpipe consume --topic ticks.bars.15m -g bars-15m   # store them like analyze's",
+        "stockpipe consume --sink cassandra --topic ticks.bars.15m -g bars-15m   # store them like analyze's",
       )}
 The lake's ticks (the local cache of s3.bucket/s3.prefix, read with DuckDB) go through analyze's own analyzer in
 event-time order: the same windows, sessions and ids, so a bar made here is byte for byte the bar analyze makes

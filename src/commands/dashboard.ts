@@ -37,7 +37,7 @@ export function registerDashboard(program: Command): void {
       "after",
       `${examples(
         "stockpipe dashboard                      # http://127.0.0.1:8080/",
-        "stockpipe dashboard --port 9000 --interval 5m",
+        "stockpipe dashboard --port 8090 --interval 5m",
         "stockpipe dashboard --host 0.0.0.0       # prints an address with a generated access token",
         "STOCKPIPE_DASHBOARD_TOKEN=$(openssl rand -hex 24) stockpipe dashboard --host 0.0.0.0",
         "curl -s http://127.0.0.1:8080/metrics | grep stockpipe_",

@@ -87,7 +87,7 @@ export function registerProduce(program: Command): void {
     .addHelpText(
       "after",
       examples(
-        "stockpipe produce --file ../shared/data/indexProcessed-HSI.csv",
+        "stockpipe produce --file data/indexProcessed-HSI.csv    # the bundled HSI file, from the stockpipe folder",
         "stockpipe produce --file prices.csv --symbol AAPL --speed 3600 --reject-file rejects.jsonl",
         "cat ticks.csv | stockpipe produce --file - --map symbol=Ticker,ts=Time,price=Last",
         "stockpipe produce --source synthetic --symbols 500 --rate 20000 --duration 1m",
