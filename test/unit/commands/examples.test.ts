@@ -50,7 +50,7 @@ function words(command: string): { word: string; quoted: boolean }[] {
 const ASSIGNMENT = /^[A-Z_][A-Z0-9_]*=/;
 
 /** The stockpipe invocations in an example line: env assignments, comments, eval, pipes and redirections taken off. */
-export function invocations(line: string): string[][] {
+function invocations(line: string): string[][] {
   const noComment = line.replace(/\s+#\s.*$/, "");
   const inner = /eval "\$\((stockpipe [^)]*)\)"/.exec(noComment);
   const commands: string[][] = [[]];
