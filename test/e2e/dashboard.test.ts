@@ -174,11 +174,28 @@ describe("stockpipe dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#conn").textContent()).toBe("live");
     // The health panel's tables fit the panel at this width: no cell runs past its right edge or is cut short.
     await page.locator("#services td").first().waitFor({ timeout: 30_000 });
+    // Nor is a header or a name broken inside a word ("cassan|dra", "last deliver|y"): only endpoints and answers
+    // (.wrap) may break anywhere.
     const overflow = await page.evaluate(`(() => {
       const panel = document.querySelector("#health-panel").getBoundingClientRect();
-      return [...document.querySelectorAll("#health td")]
-        .filter((td) => td.getBoundingClientRect().right > panel.right + 1 || td.scrollWidth > td.clientWidth + 1)
-        .map((td) => td.textContent);
+      const cells = [...document.querySelectorAll("#health td, #health th")];
+      const cut = cells
+        .filter((c) => c.getBoundingClientRect().right > panel.right + 1 || c.scrollWidth > c.clientWidth + 1)
+        .map((c) => "cut: " + c.textContent);
+      const broken = [];
+      for (const c of cells.filter((c) => !c.classList.contains("wrap"))) {
+        const walker = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          for (const m of n.textContent.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(n, m.index);
+            range.setEnd(n, m.index + m[0].length);
+            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+            if (lines.size > 1) broken.push("broken: " + m[0]);
+          }
+        }
+      }
+      return [...cut, ...broken];
     })()`);
     expect(overflow).toEqual([]);
     await shot(page, "1-board");

@@ -10,14 +10,18 @@ function el(tag, text, cls) {
   return e;
 }
 
-function table(head, rows) {
+/** A table; the columns in `wrap` (endpoints, answers) may break anywhere, the others only between words. */
+function table(head, rows, wrap = []) {
   const t = el("table");
   const tr = el("tr");
   for (const h of head) tr.append(el("th", h));
   t.append(tr);
   for (const r of rows) {
     const row = el("tr");
-    for (const c of r) row.append(c instanceof Node ? el("td").appendChild(c).parentNode : el("td", c));
+    r.forEach((c, i) => {
+      const cls = wrap.includes(i) ? "wrap" : undefined;
+      row.append(c instanceof Node ? el("td", undefined, cls).appendChild(c).parentNode : el("td", c, cls));
+    });
     t.append(row);
   }
   return t;
@@ -47,6 +51,7 @@ export function renderHealth(health, feeds) {
     const services = table(
       ["service", "endpoint", "answers"],
       health.services.map((s) => [s.name, s.endpoint, el("span", s.ok ? `✓ ${s.detail}` : `✗ ${s.detail}`, s.ok ? "ok" : "bad")]),
+      [1, 2],
     );
     services.id = "services";
     box.append(services);
@@ -63,6 +68,7 @@ export function renderHealth(health, feeds) {
           x.lastDelivery ? hms(Date.parse(x.lastDelivery)) : "–",
           x.lastError ? el("span", `${hms(Date.parse(x.lastError.at))} ${x.lastError.reason}`, "bad") : "–",
         ]),
+        [1, 6],
       );
       d.id = "destinations";
       box.append(d);
@@ -72,6 +78,7 @@ export function renderHealth(health, feeds) {
   const f = table(
     ["feed", "topic", "state"],
     feeds.map((x) => [x.name, x.topic, el("span", x.message ?? x.state, x.state === "live" ? "ok" : "bad")]),
+    [1, 2],
   );
   f.id = "feeds";
   box.append(f);
