@@ -116,12 +116,10 @@ async function analyzeCommand(ctx: CommandContext, f: AnalyzeFlags): Promise<voi
             live();
           },
           onPartition(e) {
-            const what = e.startedOver
-              ? "its state starts over (the group was moved)"
-              : e.restoredSymbols
-                ? `state of ${e.restoredSymbols} symbols read back`
-                : "no state yet";
             live();
+            // A partition with no state to read back is the usual first start: only what was restored is news.
+            if (!e.startedOver && !e.restoredSymbols) return;
+            const what = e.startedOver ? "its state starts over (the group was moved)" : `state of ${e.restoredSymbols} symbols read back`;
             run.status?.print(chalk.dim(`partition ${e.partition}: ${what} (${e.ms} ms)`));
           },
           onRetry: (err, attempt, delay) => {

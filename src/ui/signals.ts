@@ -2,6 +2,8 @@
  * Ctrl-C and SIGTERM for long-running commands: the first asks the work to stop cleanly (flush, summary,
  * exit 130); a second one exits at once.
  */
+import { setMaxListeners } from "node:events";
+
 export interface Interrupt {
   signal: AbortSignal;
   /** Which signal stopped the work, if any. */
@@ -11,6 +13,9 @@ export interface Interrupt {
 
 export function onInterrupt(onSecond: () => void): Interrupt {
   const controller = new AbortController();
+  // One stop for the whole command: every consumer, producer, reader and page stream listens to it (the demo's
+  // dozens went past Node's default of 10 and printed a leak warning that is not one).
+  setMaxListeners(0, controller.signal);
   let received: NodeJS.Signals | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (received) {
