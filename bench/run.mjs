@@ -10,6 +10,7 @@ import { benchAnalyze } from "./analyze.mjs";
 import { benchBackfill } from "./backfill.mjs";
 import { benchCassandra } from "./cassandra.mjs";
 import { benchDashboard } from "./dashboard.mjs";
+import { benchDemo } from "./demo.mjs";
 import { benchFeeds } from "./feeds.mjs";
 import { benchKafkaTools } from "./kafkaTools.mjs";
 import { benchLatency } from "./latency.mjs";
@@ -335,6 +336,15 @@ export function summary(r) {
   ];
   const memOk = [r.produce.medianPeakRssMb < 250, r.cassandra.medianPeakRssMb < 250, r.s3.medianPeakRssMb < 400];
   const rows = [
+    ...(r.demo
+      ? [
+          [
+            `\`stockpipe demo\`: warm / a fresh machine (\`npm ci\` ${r.demo.npmCiSeconds} s + a first run downloading the stack ${r.demo.firstRunSeconds} s)${r.demo.at && r.demo.at.slice(0, 10) !== r.at.slice(0, 10) ? `, measured ${r.demo.at.slice(0, 10)}` : ""}`,
+            `${r.demo.medianWarmSeconds} s / ${r.demo.freshMachineSeconds} s`,
+            `≤ ${r.demo.bars.warmSeconds} s / ≤ ${r.demo.bars.freshMachineSeconds} s: ${met(r.demo.medianWarmSeconds <= r.demo.bars.warmSeconds)} / ${met(r.demo.freshMachineSeconds <= r.demo.bars.freshMachineSeconds)}`,
+          ],
+        ]
+      : []),
     [
       "produce: synthetic ticks → Kafka, acks=all",
       `${fmt(r.produce.medianTicksPerSecond)} ticks/s, ${produceRatio(r).toFixed(2)} of Kafka's ProducerPerformance (${fmt(r.kafkaTools.medianProducerRecordsPerSecond)}/s)`,
@@ -558,9 +568,16 @@ function markdown(r) {
   return lines.join("\n");
 }
 
-// --markdown: rewrite latest.md from latest.json (after a change to the report's layout), running nothing.
+// --markdown: rewrite latest.md from latest.json (after a change to the report's layout), running nothing;
+// --with <name>: first put a part measured alone (bench/results/<name>.json) into the report, dated.
 if (process.argv.includes("--markdown")) {
   const report = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8"));
+  const withAt = process.argv.indexOf("--with");
+  if (withAt > 0) {
+    const name = process.argv[withAt + 1];
+    report[name] = JSON.parse(readFileSync(join(RESULTS, `${name}.json`), "utf8"));
+    writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  }
   writeFileSync(join(RESULTS, "latest.md"), markdown(report));
   writeSummary(join(ROOT, "README.md"), report, "");
   writeSummary(join(ROOT, "docs", "performance.md"), report, "../");
@@ -584,6 +601,7 @@ try {
   report.streams = await benchStreams(quick ? { count: 200_000, runs: 1 } : { count: 1_000_000, runs: 3 });
   // The soak takes half an hour: with --soak [minutes] only.
   if (soakMinutes) report.soak = await benchSoak({ minutes: soakMinutes });
+  report.demo = benchDemo(quick ? { runs: 1 } : { runs: 3 });
   report.scaleout = await benchScaleout(quick ? { count: 100_000, runs: 1 } : { count: 300_000, runs: 3 });
   report.profile = benchProfile(quick ? { count: 100_000 } : { count: 500_000 });
   report.minutes = Math.round((Date.now() - t0) / 6000) / 10;
