@@ -20,6 +20,8 @@ import { examples } from "./options";
 import { symbolsFlag } from "./produce/spec";
 
 export interface DemoOptions {
+  /** The demo's topic (its keyspace and lake prefix follow it): two people sharing a cluster each take their own. */
+  name: string;
   duration: string;
   symbols: string;
   keepRunning: boolean;
@@ -36,6 +38,11 @@ export function registerDemo(program: Command): void {
       "the whole pipeline on the local stack: real HSI data and simulated ticks → Kafka → Cassandra, the lake and analyze (bars, alerts) → queries",
     )
     .option("--duration <time>", "how long to stream simulated ticks", "5s")
+    .option(
+      "--name <name>",
+      "the demo's topic; its keyspace, lake prefix and groups follow it (on a shared cluster, one each)",
+      "stockpipe-demo",
+    )
     .option("--symbols <list|n>", "simulated symbols", "AAPL,MSFT,GOOG,AMZN,NVDA")
     .option("--keep-running", "keep the simulated stream and both consumers running until Ctrl-C")
     .option("--dashboard [port]", "also serve the live dashboard on the demo's data, streaming until Ctrl-C (default port: dashboard.port)")
@@ -51,15 +58,24 @@ export function registerDemo(program: Command): void {
         "stockpipe demo --keep-running",
         "stockpipe demo --dashboard --symbols 50      # then open http://127.0.0.1:8080/",
         "stockpipe demo --recording                   # three minutes of a live Alpaca stream, recorded",
+        "stockpipe demo --name alice-demo             # topic, keyspace, prefix and groups of its own, beside others",
       ),
     )
     .action(
       async (
-        opts: { duration: string; symbols: string; keepRunning?: boolean; dashboard?: string | true; recording?: string | true },
+        opts: {
+          name: string;
+          duration: string;
+          symbols: string;
+          keepRunning?: boolean;
+          dashboard?: string | true;
+          recording?: string | true;
+        },
         cmd: Command,
       ) => {
         const ctx = commandContext(cmd, typeof opts.dashboard === "string" ? flag("dashboard.port", opts.dashboard, "--dashboard") : []);
         await demoCommand(ctx, {
+          name: opts.name,
           duration: opts.duration,
           symbols: opts.symbols,
           keepRunning: Boolean(opts.keepRunning) || opts.dashboard !== undefined,
@@ -99,16 +115,21 @@ const DAILY_OHLC = `
 async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const durationMs = parseDuration(o.duration);
   if (!durationMs) throw new UsageError(`--duration ${o.duration} must be a duration such as 10s or 1m`);
-  const { DEMO, bundledRecording, cleanSlate, demoConfig, streamDemo } = await import("../pipeline/demo");
+  const { DEMO_NAME, bundledRecording, cleanSlate, demoConfig, demoNames, streamDemo } = await import("../pipeline/demo");
+  if (!DEMO_NAME.test(o.name))
+    throw new UsageError(`--name ${o.name} must be 1-40 lower-case letters, digits or '-', starting with a letter`, {
+      hint: "e.g. --name alice-demo",
+    });
+  const names = demoNames(o.name);
   const { demoAnalytics, notifyDemo } = await import("../pipeline/demoResults");
   const recording = o.recording === true ? bundledRecording() : o.recording;
   const started = performance.now();
   withLocalEndpoints(ctx.loaded);
   await ensureStack(ctx);
-  const loaded = demoConfig(ctx.loaded);
+  const loaded = demoConfig(ctx.loaded, o.name);
   const config = loaded.config;
   await withSpinner(
-    `preparing topic ${DEMO.topic}, keyspace ${DEMO.keyspace} and s3://${config.s3.bucket}/${DEMO.prefix}/`,
+    `preparing topic ${names.topic}, keyspace ${names.keyspace} and s3://${config.s3.bucket}/${names.prefix}/`,
     () => cleanSlate(loaded),
     () => "clean demo topic, keyspace and lake prefix",
   );
@@ -176,7 +197,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
 
   const daily = (await demoAnalytics(loaded, "1d")).bars.filter((b) => b.symbol === "HSI").slice(-5);
   process.stderr.write(
-    `\n${chalk.bold(`The HSI's last sessions on the Hong Kong exchange's calendar (analyze → ${DEMO.topic}.bars.1d):`)}\n`,
+    `\n${chalk.bold(`The HSI's last sessions on the Hong Kong exchange's calendar (analyze → ${names.topic}.bars.1d):`)}\n`,
   );
   printRows(
     daily.map((b) => ({ ...b })),
@@ -191,7 +212,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
         .split(",")
         .slice(0, 3)
         .map((x) => x.trim().toUpperCase());
-  process.stderr.write(`\n${chalk.bold(`The last 1-minute bars of ${shown.join(", ")} (analyze → ${DEMO.topic}.bars.1m):`)}\n`);
+  process.stderr.write(`\n${chalk.bold(`The last 1-minute bars of ${shown.join(", ")} (analyze → ${names.topic}.bars.1m):`)}\n`);
   const lastBars = shown.flatMap((symbol) => bars.filter((b) => b.symbol === symbol).slice(-3));
   printRows(
     lastBars.map((b) => ({ ...b, vwap: Math.round(b.vwap * 10_000) / 10_000 })),
@@ -202,7 +223,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   const counts = new Map<string, number>();
   for (const a of alerts) counts.set(a.rule, (counts.get(a.rule) ?? 0) + 1);
   const byRule = [...counts].map(([rule, count]) => `${count} ${rule}`).join(", ");
-  process.stderr.write(`\n${chalk.bold(`Alerts, newest first (${alerts.length}: ${byRule || "none"}; ${DEMO.topic}.alerts):`)}\n`);
+  process.stderr.write(`\n${chalk.bold(`Alerts, newest first (${alerts.length}: ${byRule || "none"}; ${names.topic}.alerts):`)}\n`);
   printRows(
     newest.map((a) => ({ ...a })),
     ["ts", "symbol", "rule", "severity", "message"].map((key) => ({ key })),
@@ -229,22 +250,22 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     "",
     chalk.bold("Summary"),
     `  produced   ${n(produced)} ticks (${rejected} rejected row${rejected === 1 ? "" : "s"}: the HSI file's cut-off last line)`,
-    `  Cassandra  ${n(inCassandra)} rows in ${DEMO.keyspace}.ticks`,
-    `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${DEMO.prefix}/ticks/`,
-    `  analyze    ${n(bars.length)} 1-minute bars, ${n(alerts.length)} alerts (bars of ${config.analytics.intervals.join(", ")} on ${DEMO.topic}.bars.<interval>)`,
+    `  Cassandra  ${n(inCassandra)} rows in ${names.keyspace}.ticks`,
+    `  lake       ${n(inLake)} rows in s3://${config.s3.bucket}/${names.prefix}/ticks/`,
+    `  analyze    ${n(bars.length)} 1-minute bars, ${n(alerts.length)} alerts (bars of ${config.analytics.intervals.join(", ")} on ${names.topic}.bars.<interval>)`,
     `  notify     ${n(notified.delivered)} alerts delivered in ${plural(notified.messages.length, "message")} (grouped within 1 s; configure Slack, Teams, Discord, e-mail: notify.destinations)`,
     `  time       ${seconds}s`,
     `  ${ok ? chalk.green("✔ both sinks hold every produced tick exactly once") : chalk.red("✖ counts differ")}`,
     "",
     "Try next:",
-    `  stockpipe query "SELECT * FROM ${DEMO.keyspace}.latest_ticks"`,
-    `  STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe query --engine local "SELECT symbol, count(*) FROM ticks GROUP BY symbol"`,
-    `  STOCKPIPE_KAFKA_TOPIC=${DEMO.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${DEMO.keyspace} STOCKPIPE_S3_PREFIX=${DEMO.prefix} stockpipe verify`,
-    `  stockpipe tail ${DEMO.topic}.bars.1m -n 5`,
-    `  stockpipe tail ${DEMO.topic}.alerts`,
+    `  stockpipe query "SELECT * FROM ${names.keyspace}.latest_ticks"`,
+    `  STOCKPIPE_S3_PREFIX=${names.prefix} stockpipe query --engine local "SELECT symbol, count(*) FROM ticks GROUP BY symbol"`,
+    `  STOCKPIPE_KAFKA_TOPIC=${names.topic} STOCKPIPE_CASSANDRA_KEYSPACE=${names.keyspace} STOCKPIPE_S3_PREFIX=${names.prefix} stockpipe verify`,
+    `  stockpipe tail ${names.topic}.bars.1m -n 5`,
+    `  stockpipe tail ${names.topic}.alerts`,
     `  stockpipe notify test <destination>                          # after adding one to notify.destinations`,
-    `  stockpipe dashboard --topic ${DEMO.topic} --from earliest     # candles, alerts and health in the browser`,
-    `  stockpipe topic describe ${DEMO.topic}`,
+    `  stockpipe dashboard --topic ${names.topic} --from earliest     # candles, alerts and health in the browser`,
+    `  stockpipe topic describe ${names.topic}`,
     "",
   ];
   process.stderr.write(summary.join("\n"));

@@ -26,12 +26,9 @@ export function bundledRecording(): string {
 }
 
 export const DEMO = {
-  topic: "stockpipe-demo",
-  keyspace: "stockpipe_demo",
-  prefix: "demo",
+  /** The default name: topic stockpipe-demo, keyspace stockpipe_demo, lake prefix demo. */
+  name: "stockpipe-demo",
   sinks: ["cassandra", "s3"] as const,
-  analyzeGroup: "stockpipe-demo-analyze",
-  notifyGroup: "stockpipe-demo-notify",
   /** Simulated ticks a second. */
   rate: 200,
   /** Minutes of simulated history before the live stream, so that 1-minute bars have closed by the end. */
@@ -39,17 +36,40 @@ export const DEMO = {
   /** The planted move: the first simulated symbol jumps this much, this long into the history. */
   plant: { factor: 1.04, afterMs: 90_000 },
 };
-const group = (sink: string) => `stockpipe-demo-${sink}`;
+/** A demo's names, from its own (`--name`): two people sharing a cluster each run their own. */
+export interface DemoNames {
+  topic: string;
+  keyspace: string;
+  prefix: string;
+  group(role: "cassandra" | "s3" | "analyze" | "notify"): string;
+}
+
+export const DEMO_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function demoNames(name: string = DEMO.name): DemoNames {
+  return {
+    topic: name,
+    keyspace: name.replace(/-/g, "_"),
+    prefix: name === DEMO.name ? "demo" : name,
+    group: (role) => `${name}-${role}`,
+  };
+}
+
+/** The names a demo config carries (demoConfig set them). */
+export function namesOf(loaded: LoadedConfig): DemoNames {
+  return demoNames(loaded.config.kafka.topic);
+}
 
 /** The user's config with the demo's own topic, keyspace and lake prefix. */
-export function demoConfig(base: LoadedConfig): LoadedConfig {
+export function demoConfig(base: LoadedConfig, name: string = DEMO.name): LoadedConfig {
   const c = base.config;
+  const names = demoNames(name);
   const config = {
     ...c,
-    kafka: { ...c.kafka, topic: DEMO.topic },
-    cassandra: { ...c.cassandra, keyspace: DEMO.keyspace },
+    kafka: { ...c.kafka, topic: names.topic },
+    cassandra: { ...c.cassandra, keyspace: names.keyspace },
     // Yearly partitions: 35 years of daily HSI bars are 35 files, not 9,000 one-day files.
-    s3: { ...c.s3, prefix: DEMO.prefix, partitionBy: "year" as const },
+    s3: { ...c.s3, prefix: names.prefix, partitionBy: "year" as const },
     // Quick idle flushes: a demo should show data in the lake within seconds.
     consumer: { ...c.consumer, flushIdleMs: 2000 },
     // The HSI trades in Hong Kong: its daily history is one bar per session of the exchange.
@@ -64,29 +84,30 @@ export function demoConfig(base: LoadedConfig): LoadedConfig {
 /** Every run starts from a clean slate of its own names: topic, consumer groups, keyspace, lake prefix. */
 export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
   const config = loaded.config;
+  const names = namesOf(loaded);
   const admin = createKafka(config, { retries: 2 }).admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
     // The topic and everything made from it: dead letters, bars, alerts, late ticks, the analysis state.
-    const toDelete = existing.filter((t) => t === DEMO.topic || t.startsWith(`${DEMO.topic}.`));
+    const toDelete = existing.filter((t) => t === names.topic || t.startsWith(`${names.topic}.`));
     if (toDelete.length) await admin.deleteTopics({ topics: toDelete, timeout: 20_000 });
-    await admin.deleteGroups([...DEMO.sinks.map(group), DEMO.analyzeGroup, DEMO.notifyGroup]).catch(() => {});
+    await admin.deleteGroups([...DEMO.sinks.map(names.group), names.group("analyze"), names.group("notify")]).catch(() => {});
     for (let i = 0; i < 50 && (await admin.listTopics()).some((t) => toDelete.includes(t)); i++) await sleep(200);
-    await ensureTopic(admin, { name: DEMO.topic, partitions: 6, replicationFactor: 1 });
+    await ensureTopic(admin, { name: names.topic, partitions: 6, replicationFactor: 1 });
   } finally {
     await admin.disconnect();
   }
   const cql = createCassandraClient(config);
   try {
-    await cql.execute(`DROP KEYSPACE IF EXISTS ${DEMO.keyspace}`);
+    await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`);
     await applySchema(cql, config);
   } finally {
     await cql.shutdown();
   }
   const s3 = createS3Client(config);
   try {
-    for await (const page of objectPages(s3, config.s3.bucket, `${DEMO.prefix}/`)) {
+    for await (const page of objectPages(s3, config.s3.bucket, `${names.prefix}/`)) {
       const keys = page.map((o) => ({ Key: o.Key! }));
       if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.s3.bucket, Delete: { Objects: keys } }));
     }
@@ -158,7 +179,7 @@ export async function streamDemo(
   const consumers = startConsumers(loaded, progress, report, events, stopConsumers.signal);
   for (const c of consumers) c.catch((err) => (failure ??= err));
   const producer = await connectTickProducer(loaded, {
-    topic: DEMO.topic,
+    topic: loaded.config.kafka.topic,
     createTopic: false,
     onDelivered: (n) => {
       progress.produced += n;
@@ -191,12 +212,13 @@ function startConsumers(
   signal: AbortSignal,
 ): Promise<unknown>[] {
   const config = loaded.config;
-  const read = { ...drainSettings(config), topic: DEMO.topic, from: "earliest", reset: true, exitAtEnd: false, signal };
+  const names = namesOf(loaded);
+  const read = { ...drainSettings(config), topic: names.topic, from: "earliest", reset: true, exitAtEnd: false, signal };
   const drains = DEMO.sinks.map(async (name) => {
     const sink = await createSink(name, loaded, { onRetry: (err) => events.onRetry?.(name, err) });
     await drain(
       loaded,
-      { ...read, group: group(name), sink },
+      { ...read, group: names.group(name), sink },
       {
         onProgress: (p) => {
           progress[name] = p.written;
@@ -208,7 +230,12 @@ function startConsumers(
   });
   const analyzing = analyze(
     loaded,
-    { ...read, group: DEMO.analyzeGroup, settings: analyticsSettings(config), transactionTimeoutMs: config.analytics.transactionTimeoutMs },
+    {
+      ...read,
+      group: names.group("analyze"),
+      settings: analyticsSettings(config),
+      transactionTimeoutMs: config.analytics.transactionTimeoutMs,
+    },
     {
       onProgress: (p) => {
         progress.analyzed = p.consumed;

@@ -8,14 +8,14 @@ import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import { compileRoutes } from "../notify/routes";
 import { analyticsSettings, outputTopics } from "./analyze/settings";
-import { DEMO } from "./demo";
+import { namesOf } from "./demo";
 import { groupReadSettings } from "./group/options";
 import { notify } from "./notify/notify";
 
 /** The demo's bars of one interval and its alerts, as a read_committed reader sees them. */
 export async function demoAnalytics(loaded: LoadedConfig, interval: string): Promise<{ bars: Bar[]; alerts: Alert[] }> {
   const kafka = createKafka(loaded.config, { retries: 2 });
-  const topics = outputTopics(loaded.config, DEMO.topic, analyticsSettings(loaded.config).intervals);
+  const topics = outputTopics(loaded.config, loaded.config.kafka.topic, analyticsSettings(loaded.config).intervals);
   const read = async <T>(topic: string | undefined): Promise<T[]> => {
     const out: T[] = [];
     if (!topic) return out;
@@ -59,8 +59,8 @@ export async function notifyDemo(loaded: LoadedConfig, signal: AbortSignal): Pro
   try {
     const result = await notify(loaded, {
       ...groupReadSettings(config),
-      topic: outputTopics(config, DEMO.topic, []).alerts,
-      group: DEMO.notifyGroup,
+      topic: outputTopics(config, config.kafka.topic, []).alerts,
+      group: namesOf(loaded).group("notify"),
       from: "earliest",
       reset: true,
       exitAtEnd: true,
