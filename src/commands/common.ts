@@ -83,3 +83,19 @@ export async function startMetrics(command: string, flagValue: string | undefine
       }),
   };
 }
+
+/**
+ * Asks before deleting `items` (topics, groups, a lake prefix's files): on a terminal, the list and a typed
+ * confirmation (the name for one, `yes` for several); elsewhere only with --yes.
+ */
+export async function confirmDeletion(what: string, items: readonly string[], yes: boolean, consequence = ""): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new UsageError(`refusing to delete ${what} without confirmation`, { hint: "pass --yes" });
+  if (items.length > 1) process.stderr.write(`${items.map((t) => `  ${t}`).join("\n")}\n`);
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const word = items.length === 1 ? items[0]! : "yes";
+  const answer = await rl.question(`Delete ${what}${consequence}? Type ${items.length === 1 ? "its name" : "yes"} to confirm: `);
+  rl.close();
+  if (answer.trim() !== word) throw new RuntimeError("not confirmed; nothing deleted");
+}

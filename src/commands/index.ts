@@ -8,6 +8,8 @@ import { registerDashboard } from "./dashboard";
 import { registerDemo } from "./demo";
 import { registerDlq } from "./dlq";
 import { registerDoctor } from "./doctor";
+import { registerGroup } from "./group";
+import { registerLake } from "./lake";
 import { registerLocal } from "./local";
 import { registerNotify } from "./notify";
 import { registerProduce } from "./produce";
@@ -19,6 +21,7 @@ import { registerVerify } from "./verify";
 
 export function registerCommands(program: Command): void {
   registerTopic(program);
+  registerGroup(program);
   registerProduce(program);
   registerConsume(program);
   registerAnalyze(program);
@@ -26,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerNotify(program);
   registerDashboard(program);
   registerSchema(program);
+  registerLake(program);
   registerQuery(program);
   registerTail(program);
   registerDlq(program);

@@ -1,10 +1,10 @@
-import { createInterface } from "node:readline/promises";
 import { type Command, Option } from "commander";
 import { RuntimeError, type StockpipeError, UsageError } from "../errors";
 import type { TopicDescription } from "../kafka/topics";
 import { log } from "../log";
 import { printRows } from "../ui/output";
 import { withSpinner } from "../ui/spinner";
+import { confirmDeletion } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
@@ -197,17 +197,7 @@ async function topicDelete(ctx: CommandContext, names: string[], prefix: string 
     return;
   }
   const what = topics.length === 1 ? `topic ${topics[0]}` : `${topics.length} topics`;
-  if (!yes) {
-    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete ${what} without confirmation`, { hint: "pass --yes" });
-    if (topics.length > 1) process.stderr.write(`${topics.map((t) => `  ${t}`).join("\n")}\n`);
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const word = topics.length === 1 ? topics[0]! : "yes";
-    const answer = await rl.question(
-      `Delete ${what} and all their messages? Type ${topics.length === 1 ? "its name" : "yes"} to confirm: `,
-    );
-    rl.close();
-    if (answer.trim() !== word) throw new RuntimeError("not confirmed; nothing deleted");
-  }
+  await confirmDeletion(what, topics, yes, " and all their messages");
   await withSpinner(
     `deleting ${what}`,
     () => deleteTopics(ctx.loaded, topics),

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import type { LoadedConfig } from "../config/loader";
 import { createKafka } from "../kafka/client";
 import { connectTickProducer } from "../kafka/tickProducer";
@@ -10,7 +9,7 @@ import type { Tick } from "../model/tick";
 import { createCassandraClient } from "../sinks/cassandra/client";
 import { applySchema } from "../sinks/cassandra/setup";
 import { createSink } from "../sinks/registry";
-import { createS3Client, objectPages } from "../sinks/s3/client";
+import { createS3Client, deletePrefix } from "../sinks/s3/client";
 import { Pacer } from "../sources/pacer";
 import { createSource } from "../sources/registry";
 import type { Source } from "../sources/types";
@@ -107,10 +106,7 @@ export async function cleanSlate(loaded: LoadedConfig): Promise<void> {
   }
   const s3 = createS3Client(config);
   try {
-    for await (const page of objectPages(s3, config.s3.bucket, `${names.prefix}/`)) {
-      const keys = page.map((o) => ({ Key: o.Key! }));
-      if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.s3.bucket, Delete: { Objects: keys } }));
-    }
+    await deletePrefix(s3, config.s3.bucket, `${names.prefix}/`);
   } finally {
     s3.destroy();
   }

@@ -148,6 +148,55 @@ describe("stockpipe topic", () => {
   });
 });
 
+describe("stockpipe group and lake delete: what a tour leaves behind", () => {
+  it("lists and deletes consumer groups by name and prefix, and a lake prefix's files", async () => {
+    const base = uniqueName("test-leftover");
+    expect((await stockpipe(["topic", "create", base, "-p", "2"])).code).toBe(0);
+    const sent = await stockpipe([
+      "produce",
+      "--source",
+      "synthetic",
+      "--symbols",
+      "AAPL,MSFT",
+      "--seed",
+      "5",
+      "--limit",
+      "40",
+      "--topic",
+      base,
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const env = { STOCKPIPE_KAFKA_TOPIC: base, STOCKPIPE_S3_PREFIX: base };
+    for (const g of ["a", "b"]) {
+      const c = await stockpipe(["consume", "--sink", "s3", "-g", `${base}-${g}`, "--from", "earliest", "--exit-at-end"], { env });
+      expect(c.code, c.stderr).toBe(0);
+    }
+    const listed = JSON.parse((await stockpipe(["group", "list", "--prefix", base, "-f", "json"])).stdout);
+    expect(listed).toEqual([
+      { group: `${base}-a`, state: "Empty", members: 0 },
+      { group: `${base}-b`, state: "Empty", members: 0 },
+    ]);
+    const typo = await stockpipe(["group", "delete", `${base}-c`, "--yes"]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/consumer group \S+-c does not exist — did you mean \S+-[ab]\?/);
+    const unconfirmed = await stockpipe(["group", "delete", "--prefix", base]);
+    expect(unconfirmed.code).toBe(2);
+    const deleted = await stockpipe(["group", "delete", "--prefix", base, "--yes"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stderr).toContain(`deleted 2 groups: ${base}-a, ${base}-b`);
+    expect(JSON.parse((await stockpipe(["group", "list", "--prefix", base, "-f", "json"])).stdout)).toEqual([]);
+
+    const before = await stockpipe(["query", "--engine", "local", "SELECT count(*) AS n FROM ticks", "-f", "json"], { env });
+    expect(JSON.parse(before.stdout)).toEqual([{ n: 40 }]);
+    const lake = await stockpipe(["lake", "delete", "--prefix", base, "--yes"]);
+    expect(lake.code, lake.stderr).toBe(0);
+    expect(lake.stderr).toMatch(new RegExp(`deleted \\d+ files under s3://stockpipe/${base}/`));
+    const again = await stockpipe(["lake", "delete", "--prefix", base, "--yes"]);
+    expect(again.stderr).toContain("nothing to delete");
+    await stockpipe(["topic", "delete", "--prefix", base, "--yes"]);
+  });
+});
+
 describe("stockpipe doctor", () => {
   it("passes against the local stack", async () => {
     const r = await stockpipe(["doctor", "-f", "json"]);
