@@ -4,6 +4,7 @@
  * queries both, and prints a summary. Safe to run twice: every run starts from a clean slate of its own names.
  */
 import type { Command } from "commander";
+import type { LoadedConfig } from "../config/loader";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
 import { withLocalS3Credentials } from "../local/credentials";
 import { withLocalEndpoints } from "../local/env";
@@ -173,29 +174,28 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
   sp.succeed(`streamed ${n(produced)} ticks into Cassandra and the lake, and analyzed them into bars and alerts`);
   if (interrupt.received && !o.keepRunning) throw new InterruptedError("interrupted");
 
-  const { createEngine } = await import("../query/registry");
-  const cql = await createEngine("cql", loaded);
-  const lake = await createEngine("local", loaded);
+  // What the stream made is read back all at once (the stores, the bars and alerts, notify's deliveries), then shown
+  // in order.
+  const notifying = notifyDemo(loaded, new AbortController().signal);
+  notifying.catch(() => {});
+  const [{ latest, inCassandra, ohlc, inLake }, dailyBars, { bars, alerts }] = await Promise.all([
+    readStores(loaded),
+    demoAnalytics(loaded, "1d"),
+    demoAnalytics(loaded, "1m"),
+  ]);
   process.stderr.write(`\n${chalk.bold("Latest price per symbol (Cassandra, latest_ticks):")}\n`);
-  const latest = await cql.run("SELECT symbol, ts, price, volume FROM latest_ticks");
   printRows(
     latest.rows,
     latest.columns.map((key) => ({ key })),
     "table",
   );
-  const inCassandra = Number((await cql.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
-
   process.stderr.write(`\n${chalk.bold("Daily OHLC from the lake, the last 5 days per symbol (query --engine local):")}\n`);
-  const ohlc = await lake.run(DAILY_OHLC);
   printRows(
     ohlc.rows,
     ohlc.columns.map((key) => ({ key })),
     "table",
   );
-  const inLake = Number((await lake.run("SELECT count(*) AS n FROM ticks")).rows[0]?.n ?? 0);
-  await Promise.all([cql.close(), lake.close()]);
-
-  const daily = (await demoAnalytics(loaded, "1d")).bars.filter((b) => b.symbol === "HSI").slice(-5);
+  const daily = dailyBars.bars.filter((b) => b.symbol === "HSI").slice(-5);
   process.stderr.write(
     `\n${chalk.bold(`The HSI's last sessions on the Hong Kong exchange's calendar (analyze → ${names.topic}.bars.1d):`)}\n`,
   );
@@ -204,7 +204,6 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     ["symbol", "session", "start", "end", "open", "high", "low", "close"].map((key) => ({ key })),
     "table",
   );
-  const { bars, alerts } = await demoAnalytics(loaded, "1m");
   // The first three symbols streamed: the simulator's, or the recording's.
   const shown = recording
     ? [...new Set(bars.map((b) => b.symbol))].sort().slice(0, 3)
@@ -232,7 +231,7 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
 
   const notified = await withSpinner(
     "notify: delivering the alerts to a local webhook",
-    () => notifyDemo(loaded, new AbortController().signal),
+    () => notifying,
     (r) =>
       `notify: ${n(r.delivered)} alerts in ${plural(r.messages.length, "message")} to a local webhook (${r.url}), ${n(r.suppressed)} repeats left out by the cool-down`,
   );
@@ -273,4 +272,22 @@ async function demoCommand(ctx: CommandContext, o: DemoOptions): Promise<void> {
     throw new RuntimeError(`the sinks do not match what was produced (produced ${produced}, Cassandra ${inCassandra}, lake ${inLake})`, {
       hint: "run the verify command above for details",
     });
+}
+
+/** The stores read back: the latest prices and the tick count from Cassandra, the daily OHLC and count from the lake. */
+async function readStores(loaded: LoadedConfig) {
+  const { createEngine } = await import("../query/registry");
+  const [cql, lake] = await Promise.all([createEngine("cql", loaded), createEngine("local", loaded)]);
+  try {
+    const count = async (rows: Promise<{ rows: Record<string, unknown>[] }>) => Number((await rows).rows[0]?.n ?? 0);
+    // Cassandra's two queries beside the lake's, which go one after the other (its engine runs one at a time).
+    const [latest, inCassandra, fromLake] = await Promise.all([
+      cql.run("SELECT symbol, ts, price, volume FROM latest_ticks"),
+      count(cql.run("SELECT count(*) AS n FROM ticks")),
+      (async () => ({ ohlc: await lake.run(DAILY_OHLC), inLake: await count(lake.run("SELECT count(*) AS n FROM ticks")) }))(),
+    ]);
+    return { latest, inCassandra, ...fromLake };
+  } finally {
+    await Promise.all([cql.close(), lake.close()]);
+  }
 }

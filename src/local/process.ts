@@ -4,7 +4,7 @@
  * stops only processes this stack started, never a stranger that reused the pid.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RuntimeError } from "../errors";
@@ -50,12 +50,34 @@ export function isOurs(info: PidInfo): boolean {
   }
 }
 
-/** The pid of our running service, or undefined (a stale pid file is removed). */
+/**
+ * The pid of our running service, or undefined (a stale pid file is removed). A service whose pid file was lost
+ * — two `up`s racing, one overwriting the other's file before failing — is found by its marker and adopted, so
+ * that `down` still stops it and `up` does not start a second one.
+ */
 export function runningPid(service: string, dirs: ServiceDirs): number | undefined {
+  const m = marker(service, dirs);
   const info = readPid(dirs);
-  if (!info) return undefined;
-  if (info.marker === marker(service, dirs) && isOurs(info)) return info.pid;
-  rmSync(dirs.pidFile, { force: true });
+  if (info && info.marker === m && isOurs(info)) return info.pid;
+  if (info) rmSync(dirs.pidFile, { force: true });
+  const found = findByMarker(m);
+  if (found === undefined) return undefined;
+  mkdirSync(dirs.root, { recursive: true });
+  writeFileSync(dirs.pidFile, JSON.stringify({ pid: found, startedAt: new Date().toISOString(), marker: m } satisfies PidInfo));
+  return found;
+}
+
+/** A live process whose command line carries `m`, through /proc (none where there is no /proc). */
+export function findByMarker(m: string): number | undefined {
+  if (!existsSync("/proc/self/cmdline")) return undefined;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(m)) return Number(entry);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
   return undefined;
 }
 

@@ -1,0 +1,26 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serviceDirs } from "../../../src/local/paths";
+import { marker, runningPid } from "../../../src/local/process";
+
+describe("a service whose pid file was lost", () => {
+  it("is found by the marker in its command line and adopted, so down can stop it and up starts no second one", async () => {
+    const dirs = serviceDirs(mkdtempSync(join(tmpdir(), "stockpipe-proc-")), "cassandra");
+    const m = marker("cassandra", dirs);
+    expect(runningPid("cassandra", dirs)).toBeUndefined();
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)", m], { stdio: "ignore" });
+    try {
+      await new Promise((r) => child.once("spawn", r));
+      expect(existsSync(dirs.pidFile)).toBe(false);
+      expect(runningPid("cassandra", dirs)).toBe(child.pid);
+      expect(JSON.parse(readFileSync(dirs.pidFile, "utf8"))).toMatchObject({ pid: child.pid, marker: m });
+      // Another service's marker is not ours.
+      expect(runningPid("kafka", serviceDirs(dirs.root, "kafka"))).toBeUndefined();
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
