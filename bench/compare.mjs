@@ -1,4 +1,4 @@
-// npm run bench:compare -- <git ref> [--rounds N] [--count N] [--only produce,cassandra,…]
+// npm run bench:compare -- <git ref> [--rounds N] [--count N] [--only produce,cassandra,…] [--old-node <path>]
 //
 // This working tree against another commit, both measured on one stack in one invocation: absolute figures from
 // different days of a shared machine cannot show a regression, the same stack, data and moment can. The ref is
@@ -9,7 +9,8 @@
 // (open loop); the warm demo; and the peak RSS of each process. Per figure: each side's median, the ratio new/old
 // and the spread of the rounds ((max − min) / median, per side); a figure is named a regression only where new is
 // worse than old by more than the larger spread (and by 3 % at least). Output: a table on stdout and
-// bench/results/compare-<ref>.md (+ .json).
+// bench/results/compare-<ref>.md (+ .json). With --old-node, the old side runs on that Node binary (e.g. the
+// machine's own): `compare HEAD --old-node /usr/bin/node` puts two Node versions side by side on the same code.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,7 +50,13 @@ function args() {
   }
   const only = value("--only", STEPS.join(",")).split(",");
   for (const s of only) if (!STEPS.includes(s)) throw new Error(`--only: unknown step ${s} (steps: ${STEPS.join(", ")})`);
-  return { ref, rounds: Number(value("--rounds", 3)), count: Number(value("--count", 300_000)), only };
+  return {
+    ref,
+    rounds: Number(value("--rounds", 3)),
+    count: Number(value("--count", 300_000)),
+    only,
+    oldNode: value("--old-node", process.execPath),
+  };
 }
 
 const git = (...a) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" }).trim();
@@ -182,7 +189,7 @@ async function runStep(step, ctx, side, round) {
     }
     case "demo": {
       const started = performance.now();
-      const r = spawnSync(process.execPath, [ctx.bins[side], "demo"], { encoding: "utf8", env: process.env, maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(ctx.nodes[side], [ctx.bins[side], "demo"], { encoding: "utf8", env: process.env, maxBuffer: 64 * 1024 * 1024 });
       if (r.status !== 0) throw new Error(`demo failed (${r.status}): ${r.stderr.slice(-500)}`);
       return { "warm demo s": Math.round((performance.now() - started) / 100) / 10 };
     }
@@ -217,7 +224,7 @@ function markdown(report) {
   const lines = [
     `# bench:compare — ${report.ref} (${report.sha.slice(0, 12)}) → working tree (${report.head.slice(0, 12)}${report.dirty ? ", with uncommitted changes" : ""})`,
     "",
-    `${report.at}, ${report.rounds} rounds interleaved on one stack (the side going first alternating), ${report.count.toLocaleString("en-US")} ticks per drain and analyze, Node ${report.machine.node}, ${report.machine.cores} cores (${report.machine.cpu}). A figure is a regression only where new is worse than old by more than the larger spread of the rounds (3 % at least).`,
+    `${report.at}, old on Node ${report.oldNode}, new on Node ${report.newNode}; ${report.rounds} rounds interleaved on one stack (the side going first alternating), ${report.count.toLocaleString("en-US")} ticks per drain and analyze, ${report.machine.cores} cores (${report.machine.cpu}). A figure is a regression only where new is worse than old by more than the larger spread of the rounds (3 % at least).`,
     "",
     "| figure | old (median) | new (median) | new/old | spread old | spread new | verdict |",
     "|---|---:|---:|---:|---:|---:|---|",
@@ -250,6 +257,7 @@ async function main() {
       brokers,
       latencyPids,
       bins: { old: oldBin, new: BIN },
+      nodes: { old: o.oldNode, new: process.execPath },
       topic: `bench-cmp-${Date.now().toString(36)}`,
     };
     if (o.only.some((s) => ["cassandra", "lake", "analyze"].includes(s))) {
@@ -263,7 +271,7 @@ async function main() {
         for (const step of o.only) {
           const order = (round + o.only.indexOf(step)) % 2 ? ["old", "new"] : ["new", "old"];
           for (const side of order) {
-            useBinary(ctx.bins[side]);
+            useBinary(ctx.bins[side], ctx.nodes[side]);
             try {
               Object.assign(r[side], await runStep(step, ctx, side, round));
               process.stderr.write(`round ${round} ${step} ${side}: ${JSON.stringify(r[side])}\n`);
@@ -282,7 +290,10 @@ async function main() {
       await deleteAll(admin, ctx.topic);
       await admin.disconnect();
     }
+    const nodeVersion = (path) => spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim();
     const report = {
+      oldNode: nodeVersion(o.oldNode),
+      newNode: process.version,
       ref: o.ref,
       sha,
       head,
@@ -295,7 +306,7 @@ async function main() {
       failures,
       runs: rounds,
     };
-    const name = `compare-${o.ref.replace(/[^A-Za-z0-9._-]/g, "_")}`;
+    const name = `compare-${o.ref.replace(/[^A-Za-z0-9._-]/g, "_")}${o.oldNode === process.execPath ? "" : `-node${report.oldNode.replace(/^v/, "")}`}`;
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
     const md = markdown(report);

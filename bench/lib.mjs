@@ -7,10 +7,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = join(ROOT, "bin", "stockpipe.js");
-/** The CLI the helpers run: this tree's, or another build's (bench:compare switches between two). */
+/** The CLI the helpers run, and the Node that runs it: this tree's on this Node, or another build's or Node's (bench:compare switches between two). */
 let bin = BIN;
-export function useBinary(path) {
+let node = process.execPath;
+export function useBinary(path, nodePath = process.execPath) {
   bin = path;
+  node = nodePath;
 }
 export const RESULTS = join(ROOT, "bench", "results");
 
@@ -66,7 +68,7 @@ function pomVersion(dir, artifact) {
 
 /** Spawns the CLI; `done` resolves with its exit code and output when it ends; `stderrNow()` is its stderr so far. */
 export function start(args, env = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(node, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -77,7 +79,7 @@ export function start(args, env = {}) {
 
 /** Runs the CLI; returns stdout, throws with stderr on failure. */
 export function stockpipe(args, env = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+  const r = spawnSync(node, [bin, ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     maxBuffer: 256 * 1024 * 1024,
