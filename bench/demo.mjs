@@ -3,7 +3,8 @@
 // Warm: `stockpipe demo` on the running local stack, `runs` times (median). First run: the demo on a machine whose
 // stack has never run — an empty home (so an empty local.dir), ports of its own, and an empty Maven repository, so
 // the services are downloaded from Maven Central as on a fresh machine — then `local down --purge`. npm ci: a fresh
-// worktree of HEAD installed as the README says (`npm ci`, which builds). Fresh machine = npm ci + first run.
+// worktree of HEAD installed as the README says (`npm ci`, which builds) with an empty npm cache. Fresh machine =
+// npm ci + first run. `node bench/demo.mjs 3 npm` measures npm ci alone.
 // Usage: node bench/demo.mjs [runs]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,16 +49,25 @@ function firstRun() {
   }
 }
 
-/** `npm ci` in a fresh worktree of HEAD (the install builds stockpipe through its prepare script). */
+/**
+ * `npm ci` in a fresh worktree of HEAD with an empty npm cache, as on a fresh machine (the install builds
+ * stockpipe through its prepare script).
+ */
 function npmCi() {
-  const dir = join(mkdtempSync(join(tmpdir(), "stockpipe-npm-ci-")), "stockpipe");
+  const root = mkdtempSync(join(tmpdir(), "stockpipe-npm-ci-"));
+  const dir = join(root, "stockpipe");
   execFileSync("git", ["worktree", "add", "--detach", dir, "HEAD"], { cwd: ROOT, stdio: "ignore" });
   try {
     const started = performance.now();
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "ignore" });
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], {
+      cwd: dir,
+      stdio: "ignore",
+      env: { ...process.env, npm_config_cache: join(root, "npm-cache") },
+    });
     return seconds(started);
   } finally {
     spawnSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT });
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -83,4 +93,5 @@ export function benchDemo({ runs = 3 } = {}) {
   };
 }
 
-if (isMain(import.meta.url)) await writeResult("demo", async () => benchDemo({ runs: Number(process.argv[2] ?? 3) }));
+if (isMain(import.meta.url) && process.argv[3] === "npm") process.stdout.write(`npm ci in a fresh clone, empty cache: ${npmCi()} s\n`);
+else if (isMain(import.meta.url)) await writeResult("demo", async () => benchDemo({ runs: Number(process.argv[2] ?? 3) }));
