@@ -425,7 +425,7 @@ export function summary(r) {
       "",
     ]);
   return [
-    `Measured ${r.at.slice(0, 10)} by \`npm run bench\` (${r.minutes} min) on 2 shared cores with Kafka, Cassandra and S3Proxy on the same machine; medians of ${r.produce.runs.length} runs. The whole report: [bench/results/latest.md](${"bench/results/latest.md"}).`,
+    `Measured ${r.at.slice(0, 10)} by \`npm run bench\` (${r.minutes} min) on Node ${r.machine.node.replace(/^v/, "")} and 2 shared cores with Kafka, Cassandra and S3Proxy on the same machine; medians of ${r.produce.runs.length} runs. The whole report: [bench/results/latest.md](${"bench/results/latest.md"}).`,
     "",
     "| what | measured | bar |",
     "|---|---|---|",
