@@ -1,7 +1,7 @@
 /** What every command needs: the resolved config (with origins) and the output format. */
 import type { Command } from "commander";
 import { type FlagOverride, type LoadedConfig, loadConfig } from "../config/loader";
-import { redactSecrets } from "../config/redact";
+import { redactor } from "../config/redact";
 import type { ResolvedConfig } from "../config/schema";
 import { withLocalS3Credentials } from "../local/credentials";
 import { configureOutput, type LogLevel, log, setRedaction } from "../log";
@@ -28,7 +28,7 @@ export function commandContext(cmd: Command, flags: FlagOverride[] = []): Comman
   if (opts.brokers !== undefined) overrides.push({ path: "kafka.brokers", value: opts.brokers, flag: "--brokers" });
   if (opts.logLevel !== undefined) overrides.push({ path: "log.level", value: opts.logLevel, flag: "--log-level" });
   const loaded = withLocalS3Credentials(loadConfig({ configFile: opts.config, flags: overrides }));
-  setRedaction((text) => redactSecrets(text, loaded));
+  setRedaction(redactor(loaded));
   configureOutput({ level: loaded.config.log.level, color: opts.color });
   for (const w of loaded.warnings) log.warn(w);
   return { config: loaded.config, loaded, format: opts.format ?? "table" };

@@ -5,10 +5,11 @@
  */
 import type { Command } from "commander";
 import type { LoadedConfig } from "../config/loader";
+import { redactor } from "../config/redact";
 import { InterruptedError, RuntimeError, UsageError } from "../errors";
 import { withLocalS3Credentials } from "../local/credentials";
 import { withLocalEndpoints } from "../local/env";
-import { chalk, log } from "../log";
+import { chalk, log, setRedaction } from "../log";
 import { parseDuration } from "../model/time";
 import { plural, printRows } from "../ui/output";
 import { onInterrupt } from "../ui/signals";
@@ -99,6 +100,7 @@ async function ensureStack(ctx: CommandContext): Promise<void> {
   sp.succeed("local stack running");
   // A stack that has never run made its S3 keys just now: the config loaded before it could not see them.
   withLocalS3Credentials(ctx.loaded);
+  setRedaction(redactor(ctx.loaded));
 }
 
 /**

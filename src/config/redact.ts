@@ -77,7 +77,16 @@ export function shownSecret(rule: SecretRule, text: string): string {
   if (rule === "webhook") return `${u.protocol}//${u.host}/${HIDDEN}`;
   if (u.password) u.password = HIDDEN;
   for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, HIDDEN);
-  return decodeURI(u.toString());
+  return decoded(u.toString());
+}
+
+/** Percent-decoded, or as it is where it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The parts of a secret-bearing value that must never appear in output. */
@@ -89,7 +98,7 @@ function secretParts(rule: SecretRule, text: string, env: NodeJS.ProcessEnv): st
   }
   const u = parseUrl(text);
   if (!u) return rule === "webhook" ? [text] : [];
-  const parts = [u.password, decodeURIComponent(u.password), ...[...u.searchParams.values()]];
+  const parts = [u.password, decoded(u.password), ...[...u.searchParams.values()]];
   if (rule === "webhook") parts.push(text, `${u.pathname}${u.search}`, u.pathname.slice(1));
   return parts;
 }
@@ -108,10 +117,7 @@ export function showConfig(loaded: LoadedConfig): ShownField[] {
   });
 }
 
-/**
- * The secret strings of a config (and of the variables it names), longest first. Found anew each time: a command
- * may fill in a secret after loading (the local stack's S3 keys, made by its first start).
- */
+/** The secret strings of a config (and of the variables it names), longest first. */
 export function configSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string[] {
   const found = new Set<string>();
   mapSecrets(configSchema, loaded.config, (rule, text) => {
@@ -123,7 +129,20 @@ export function configSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pro
 
 /** Replaces every secret of the config found inside `text` (an error message, a log line, a header). */
 export function redactSecrets(text: string, loaded: LoadedConfig): string {
-  let out = text;
-  for (const secret of configSecrets(loaded)) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
-  return out;
+  return redactor(loaded)(text);
+}
+
+/**
+ * A function that masks the config's secrets in a text, with the secrets found once (it runs on every log line
+ * and dead letter). Made again after a command fills in a secret (the local stack's S3 keys, made by its first
+ * start).
+ */
+export function redactor(loaded: LoadedConfig): (text: string) => string {
+  const secrets = configSecrets(loaded);
+  if (secrets.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
+    return out;
+  };
 }
