@@ -12,21 +12,33 @@ import { type KindName, kindOf } from "../../model/kinds";
 
 const SCHEMA_OF: Record<KindName, string> = { tick: "tick.v1", bar: "bar.v1", alert: "alert.v1" };
 
-/** The kinds of the latest record of each partition (none for an empty topic); gives up quietly after `timeoutMs`. */
+/**
+ * The kinds of the latest record of each partition (none for an empty topic). Gives up quietly after `timeoutMs`
+ * (a broker away): the run goes on unchecked rather than wait, and the reader cleans up once its call returns.
+ */
 export async function latestKinds(kafka: Kafka, topic: string, timeoutMs = 10_000): Promise<Set<KindName>> {
   const kinds = new Set<KindName>();
   const signal = AbortSignal.timeout(timeoutMs);
+  const reader = readMessages(kafka, { topic, from: { last: 1 }, follow: false, signal });
+  const timedOut = new Promise<"timeout">((resolve) => signal.addEventListener("abort", () => resolve("timeout"), { once: true }));
   try {
-    for await (const batch of readMessages(kafka, { topic, from: { last: 1 }, follow: false, signal })) {
-      for (const m of batch.messages) {
+    for (;;) {
+      const next = await Promise.race([reader.next(), timedOut]);
+      if (next === "timeout") {
+        log.debug(`could not sample the record kinds of ${topic} within ${timeoutMs / 1000} s`);
+        break;
+      }
+      if (next.done) break;
+      for (const m of next.value.messages) {
         const kind = kindOf(m.headers?.schema?.toString());
         if (kind) kinds.add(kind);
       }
-      if (signal.aborted) break;
     }
   } catch (err) {
     log.debug(`could not sample the record kinds of ${topic}: ${(err as Error).message}`);
   }
+  // Queued behind a call still in flight: the reader leaves its throwaway group either way.
+  void reader.return(undefined).catch(() => {});
   return kinds;
 }
 
