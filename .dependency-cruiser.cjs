@@ -62,6 +62,13 @@ forbidden.push(
     from: {},
     to: { couldNotResolve: true },
   },
+  {
+    name: "no-circular",
+    comment: "modules that import each other, directly or round about: one of them holds a contract that belongs in a module of its own",
+    severity: "error",
+    from: { path: "^src/" },
+    to: { circular: true },
+  },
 );
 
 module.exports = {

@@ -11,7 +11,7 @@ import { log } from "../../log";
 import type { Sink, SinkBatch } from "../../sinks/types";
 import { retry } from "../../util/retry";
 import { type Chunk, mergeChunks, validCount } from "../group/chunk";
-import type { GroupHandler } from "../group/runner";
+import type { GroupHandler } from "../group/handler";
 import { chunkBytes, WriteAhead } from "./ahead";
 import type { CommitScheduler } from "./commits";
 

@@ -6,9 +6,9 @@
 import type { EachBatchPayload } from "kafkajs";
 import type { StockpipeError } from "../../errors";
 import { type Chunk, classifyChunk } from "./chunk";
+import type { GroupHandler, GroupRunOptions } from "./handler";
 import { classifyChunkAsLines, type Decode } from "./lines";
 import type { Position } from "./options";
-import type { GroupHandler, GroupRunOptions } from "./runner";
 
 export interface BatchLoopState {
   o: Pick<GroupRunOptions, "batchSize" | "maxMessageBytes" | "accepted" | "withTimes">;

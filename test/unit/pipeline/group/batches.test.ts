@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../../../../src/errors";
 import { type BatchLoopState, batchLoop } from "../../../../src/pipeline/group/batches";
 import type { Chunk } from "../../../../src/pipeline/group/chunk";
-import type { GroupHandler } from "../../../../src/pipeline/group/runner";
+import type { GroupHandler } from "../../../../src/pipeline/group/handler";
 import { message, payload, tickMessage } from "../fakes";
 
 function state(over: Partial<BatchLoopState> = {}) {
