@@ -20,7 +20,10 @@ export async function listGroups(loaded: LoadedConfig, prefix?: string): Promise
       .sort();
     if (ids.length === 0) return [];
     const described = (await admin.describeGroups(ids)).groups;
-    return described.map((g) => ({ group: g.groupId, state: g.state, members: g.members.length }));
+    // Kafka answers in its own order.
+    return described
+      .map((g) => ({ group: g.groupId, state: g.state, members: g.members.length }))
+      .sort((a, b) => a.group.localeCompare(b.group));
   });
 }
 
