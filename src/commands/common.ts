@@ -4,6 +4,7 @@ import { RuntimeError, UsageError } from "../errors";
 import { chalk, log } from "../log";
 import type { Metrics } from "../metrics/metrics";
 import { parseDuration } from "../model/time";
+import { withSpinner } from "../ui/spinner";
 import type { StatusLine } from "../ui/status";
 import { throttle } from "../util/retry";
 
@@ -98,4 +99,37 @@ export async function confirmDeletion(what: string, items: readonly string[], ye
   const answer = await rl.question(`Delete ${what}${consequence}? Type ${items.length === 1 ? "its name" : "yes"} to confirm: `);
   rl.close();
   if (answer.trim() !== word) throw new RuntimeError("not confirmed; nothing deleted");
+}
+
+/**
+ * `<kind> delete [names…] [--prefix p]`: the named items and those starting with the prefix, listed, confirmed and
+ * deleted in one call (topics, consumer groups).
+ */
+export async function deleteSelected(o: {
+  kind: "topic" | "group";
+  /** How an item is named where none matched: "topic", "consumer group". */
+  noun: string;
+  names: string[];
+  prefix: string | undefined;
+  yes: boolean;
+  consequence: string;
+  example: string;
+  select(names: string[], prefix: string | undefined): Promise<string[]>;
+  remove(items: string[]): Promise<void>;
+}): Promise<void> {
+  if (o.names.length === 0 && !o.prefix)
+    throw new UsageError(`name the ${o.kind}s to delete, or give --prefix`, { hint: `e.g. \`${o.example}\`` });
+  if (o.prefix === "") throw new UsageError(`--prefix must not be empty: it would select every ${o.kind}`);
+  const items = await o.select(o.names, o.prefix);
+  if (items.length === 0) {
+    log.info(`no ${o.noun} starts with ${o.prefix}: nothing deleted`);
+    return;
+  }
+  const what = items.length === 1 ? `${o.kind} ${items[0]}` : `${items.length} ${o.kind}s`;
+  await confirmDeletion(what, items, o.yes, o.consequence);
+  await withSpinner(
+    `deleting ${what}`,
+    () => o.remove(items),
+    () => `deleted ${what}${items.length > 1 ? `: ${items.join(", ")}` : ""}`,
+  );
 }

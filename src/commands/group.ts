@@ -1,10 +1,8 @@
 /** `stockpipe group …`: the consumer groups, and deleting those a tour, a test or an old deployment left behind. */
 import type { Command } from "commander";
-import { UsageError } from "../errors";
 import { log } from "../log";
 import { printRows } from "../ui/output";
-import { withSpinner } from "../ui/spinner";
-import { confirmDeletion } from "./common";
+import { deleteSelected } from "./common";
 import { type CommandContext, commandContext } from "./context";
 import { examples, formatOption } from "./options";
 
@@ -54,20 +52,16 @@ async function groupList(ctx: CommandContext, prefix: string | undefined): Promi
 }
 
 async function groupDelete(ctx: CommandContext, names: string[], prefix: string | undefined, yes: boolean): Promise<void> {
-  if (names.length === 0 && !prefix)
-    throw new UsageError("name the groups to delete, or give --prefix", { hint: "e.g. `stockpipe group delete old-group`" });
-  if (prefix === "") throw new UsageError("--prefix must not be empty: it would select every group");
   const { deleteGroups, groupsToDelete } = await import("../kafka/groups");
-  const groups = await groupsToDelete(ctx.loaded, names, prefix);
-  if (groups.length === 0) {
-    log.info(`no consumer group starts with ${prefix}: nothing deleted`);
-    return;
-  }
-  const what = groups.length === 1 ? `group ${groups[0]}` : `${groups.length} groups`;
-  await confirmDeletion(what, groups, yes, " and their committed offsets");
-  await withSpinner(
-    `deleting ${what}`,
-    () => deleteGroups(ctx.loaded, groups),
-    () => `deleted ${what}${groups.length > 1 ? `: ${groups.join(", ")}` : ""}`,
-  );
+  await deleteSelected({
+    kind: "group",
+    noun: "consumer group",
+    names,
+    prefix,
+    yes,
+    consequence: " and their committed offsets",
+    example: "stockpipe group delete old-group",
+    select: (n, p) => groupsToDelete(ctx.loaded, n, p),
+    remove: (groups) => deleteGroups(ctx.loaded, groups),
+  });
 }

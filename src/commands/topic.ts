@@ -4,7 +4,7 @@ import type { TopicDescription } from "../kafka/topics";
 import { log } from "../log";
 import { printRows } from "../ui/output";
 import { withSpinner } from "../ui/spinner";
-import { confirmDeletion } from "./common";
+import { deleteSelected } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
@@ -187,22 +187,18 @@ async function topicDescribe(ctx: CommandContext, name: string): Promise<void> {
 }
 
 async function topicDelete(ctx: CommandContext, names: string[], prefix: string | undefined, yes: boolean): Promise<void> {
-  if (names.length === 0 && !prefix)
-    throw new UsageError("name the topics to delete, or give --prefix", { hint: "e.g. `stockpipe topic delete old-ticks`" });
-  if (prefix === "") throw new UsageError("--prefix must not be empty: it would select every topic");
   const { deleteTopics, topicsToDelete } = await import("../kafka/topics");
-  const topics = await topicsToDelete(ctx.loaded, names, prefix);
-  if (topics.length === 0) {
-    log.info(`no topic starts with ${prefix}: nothing deleted`);
-    return;
-  }
-  const what = topics.length === 1 ? `topic ${topics[0]}` : `${topics.length} topics`;
-  await confirmDeletion(what, topics, yes, " and all their messages");
-  await withSpinner(
-    `deleting ${what}`,
-    () => deleteTopics(ctx.loaded, topics),
-    () => `deleted ${what}${topics.length > 1 ? `: ${topics.join(", ")}` : ""}`,
-  );
+  await deleteSelected({
+    kind: "topic",
+    noun: "topic",
+    names,
+    prefix,
+    yes,
+    consequence: " and all their messages",
+    example: "stockpipe topic delete old-ticks",
+    select: (n, p) => topicsToDelete(ctx.loaded, n, p),
+    remove: (topics) => deleteTopics(ctx.loaded, topics),
+  });
 }
 
 async function topicLag(ctx: CommandContext, name: string | undefined, group: string): Promise<void> {
