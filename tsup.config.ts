@@ -2,8 +2,13 @@ import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The produce and decode workers are entries of their own: worker threads load them by file name.
-  entry: { cli: "src/cli.ts", producerWorker: "src/kafka/producerWorker.ts", lineWorker: "src/pipeline/group/lineWorker.ts" },
+  // The produce, decode and verify workers are entries of their own: worker threads load them by file name.
+  entry: {
+    cli: "src/cli.ts",
+    producerWorker: "src/kafka/producerWorker.ts",
+    lineWorker: "src/pipeline/group/lineWorker.ts",
+    verifyWorker: "src/verify/worker.ts",
+  },
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -1,12 +1,14 @@
 /** `stockpipe verify`: the records of a topic (ticks, bars, alerts) against the rows in Cassandra and the lake, per symbol and day. */
 import type { Command } from "commander";
+import type { Kafka } from "kafkajs";
 import { RuntimeError, UsageError } from "../errors";
 import { log } from "../log";
 import type { KindName } from "../model/kinds";
-import { printRows } from "../ui/output";
-import { withSpinner } from "../ui/spinner";
-import type { ByKind, Wanted } from "../verify/readers";
+import { plural, printRows } from "../ui/output";
+import { type Progress, spinner } from "../ui/spinner";
+import type { Sides, VerifyProgress } from "../verify/plan";
 import type { DayCheck, Outside, SymbolCheck } from "../verify/reconcile";
+import { peakRssMb } from "./common";
 import { type CommandContext, commandContext, flag } from "./context";
 import { examples, formatOption } from "./options";
 
@@ -19,6 +21,11 @@ export function registerVerify(program: Command): void {
     .option("--topic <topic>", "topic to check (default: kafka.topic)")
     .option("--since <date>", "only trading days from this date (YYYY-MM-DD)")
     .option("--sinks <list>", "which sinks to check", "cassandra,s3")
+    .option(
+      "--batch <records>",
+      "records held in memory at once when symbol-days that differ are read again, record by record (more: fewer passes over the topic)",
+      "500000",
+    )
     .addOption(formatOption())
     .addHelpText(
       "after",
@@ -27,96 +34,136 @@ export function registerVerify(program: Command): void {
         "stockpipe verify --since 2024-03-01 --sinks cassandra",
         "stockpipe verify --topic ticks.bars.1m",
         "stockpipe verify -f json > report.json",
+        "stockpipe verify --batch 100000          # less memory when many symbol-days differ",
       ),
     )
-    .action(async (opts: { topic?: string; since?: string; sinks: string }, cmd: Command) => {
+    .action(async (opts: { topic?: string; since?: string; sinks: string; batch: string }, cmd: Command) => {
       const ctx = commandContext(cmd, flag("kafka.topic", opts.topic, "--topic"));
       const sinks = opts.sinks
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean);
-      await verifyCommand(ctx, { since: opts.since, sinks });
+      const batch = Number(opts.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch ${opts.batch} must be a whole number of records, 1 or more`);
+      await verifyCommand(ctx, { since: opts.since, sinks, batch });
     });
 }
 
 const NAMES: Record<KindName, string> = { tick: "ticks", bar: "bars", alert: "alerts" };
 
-/** "12 ticks", "300 bars, 4 alerts": the counts of what was read. */
-function counted(r: ByKind, wanted: Wanted): string {
-  return [...wanted.kinds].map((k) => `${r[k].length.toLocaleString("en-US")} ${NAMES[k]}`).join(", ");
-}
-
-/** Reads what one sink holds, under a spinner; its failures are the sink's own one-line errors. */
-async function readSink(ctx: CommandContext, sink: string, wanted: Wanted, since: string | undefined): Promise<ByKind> {
-  const { readCassandra, readLake } = await import("../verify/readers");
-  if (sink === "cassandra") {
-    const { cassandraError } = await import("../sinks/cassandra/errors");
-    return withSpinner(
-      `reading keyspace ${ctx.config.cassandra.keyspace}`,
-      () => readCassandra(ctx.config, wanted, since),
-      (r) => `Cassandra: ${counted(r, wanted)}`,
-    ).catch((err) => {
-      throw cassandraError(err, ctx.loaded);
-    });
-  }
-  const { s3Error } = await import("../sinks/s3/errors");
+/** The topic and the stores as verify's two sides, each read failing with its own one-line error. */
+function sidesOf(ctx: CommandContext, kafka: Kafka, since: string | undefined, partitions: number[]): Sides {
+  const topic = ctx.config.kafka.topic;
   const where = `s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}`;
-  return withSpinner(
-    `reading the lake at ${where}`,
-    () => readLake(ctx.config, wanted, since),
-    (r) => `lake: ${counted(r, wanted)}`,
-  ).catch((err) => {
-    throw s3Error(err, ctx.loaded, `read the lake at ${where}`);
-  });
+  const fromKafka = async <T>(work: () => Promise<T>): Promise<T> => {
+    const { kafkaError } = await import("../kafka/errors");
+    return work().catch((err) => {
+      throw kafkaError(err, ctx.loaded, `read ${topic}`);
+    });
+  };
+  return {
+    async sample() {
+      const { sampleTopic } = await import("../verify/readers");
+      return fromKafka(() => sampleTopic(kafka, topic, ctx.config));
+    },
+    async topic(visit, partitions) {
+      const { readTopic } = await import("../verify/readers");
+      await fromKafka(() => readTopic(kafka, topic, ctx.config, visit, { since, partitions }));
+    },
+    async topicInThread(onRead) {
+      const { digestTopicInThreads } = await import("../verify/workerPool");
+      return digestTopicInThreads({ config: ctx.config, topic, since }, partitions, onRead);
+    },
+    async sink(sink, wanted, visit, targets) {
+      const { readCassandra, readLake } = await import("../verify/readers");
+      if (sink === "cassandra") {
+        const { cassandraError } = await import("../sinks/cassandra/errors");
+        return readCassandra(ctx.config, wanted, visit, { since, targets }).catch((err) => {
+          throw cassandraError(err, ctx.loaded);
+        });
+      }
+      const { s3Error } = await import("../sinks/s3/errors");
+      const symbols =
+        targets && new Map([...wanted.kinds].map((k) => [k, new Set(targets.filter((d) => d.kind === k).map((d) => d.symbol))]));
+      return readLake(ctx.config, wanted, visit, { since, symbols }).catch((err) => {
+        throw s3Error(err, ctx.loaded, `read the lake at ${where}`);
+      });
+    },
+  };
 }
 
-async function verifyCommand(ctx: CommandContext, options: { since?: string; sinks: string[] }): Promise<void> {
+/** verify's progress: one spinner over the sides being read at once (each ending in a line of what it held), then the second looks. */
+function progressLine(ctx: CommandContext): VerifyProgress {
+  const names: Record<string, string> = {
+    topic: ctx.config.kafka.topic,
+    cassandra: `keyspace ${ctx.config.cassandra.keyspace}`,
+    s3: `the lake at s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}`,
+  };
+  const done: Record<string, string> = { topic: ctx.config.kafka.topic, cassandra: "Cassandra", s3: "lake" };
+  const counts = new Map<string, number>();
+  let current: Progress | undefined;
+  const line = () =>
+    `reading ${[...counts].map(([side, n]) => `${names[side] ?? side}${n ? ` (${n.toLocaleString("en-US")})` : ""}`).join(", ")}`;
+  return {
+    reading(sides) {
+      for (const side of sides) counts.set(side, 0);
+      current = spinner(line());
+    },
+    read(side, records) {
+      counts.set(side, records);
+      current?.text(line());
+    },
+    done(side, counted) {
+      counts.delete(side);
+      current?.succeed(`${done[side] ?? side}: ${counted}`);
+      current = counts.size ? spinner(line()) : undefined;
+    },
+    again(sink, i, n, slices, finished) {
+      const what = `${done[sink] ?? sink}: the records of ${plural(slices, "symbol-day slice")} that differ${n > 1 ? ` (batch ${i} of ${n})` : ""}`;
+      if (!finished) current = spinner(`reading again ${what}`);
+      else {
+        current?.succeed(`read again ${what}`);
+        current = undefined;
+      }
+    },
+  };
+}
+
+async function verifyCommand(ctx: CommandContext, options: { since?: string; sinks: string[]; batch: number }): Promise<void> {
   if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since))
     throw new UsageError(`--since ${options.since} must be a date, YYYY-MM-DD (a trading day in market.timeZone)`);
   for (const s of options.sinks)
     if (s !== "cassandra" && s !== "s3") throw new UsageError(`--sinks: unknown sink "${s}"; choose cassandra, s3`);
   const { createKafka } = await import("../kafka/client");
-  const { kafkaError } = await import("../kafka/errors");
-  const { BYTES_PER_RECORD, fitsInMemory, readTopic, wantedOf } = await import("../verify/readers");
-  const { bySymbol, ownDays, reconcile } = await import("../verify/reconcile");
+  const { bySymbol, ownDays } = await import("../verify/reconcile");
+  const { verifyStreaming } = await import("../verify/plan");
   const topic = ctx.config.kafka.topic;
   const { requireTopic, withAdmin } = await import("../kafka/topics");
-  const { getHeapStatistics } = await import("node:v8");
-  const records = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) => {
+  const partitions = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) => {
     await requireTopic(admin, topic);
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    return (await admin.fetchTopicOffsets(topic)).map((p) => p.partition).sort((a, b) => a - b);
   });
-  const tooBig = fitsInMemory(records, getHeapStatistics().heap_size_limit, options.since);
-  if (tooBig)
-    throw new RuntimeError(tooBig, {
-      hint: `check some trading days at a time with --since YYYY-MM-DD, or let Node use more memory: NODE_OPTIONS=--max-old-space-size=${Math.ceil((records * BYTES_PER_RECORD * 1.3) / 2 ** 20)} stockpipe verify …`,
-    });
   const kafka = createKafka(ctx.config, { retries: 2 });
-  const inKafka = await withSpinner(
-    `reading ${topic} from the beginning`,
-    () => readTopic(kafka, topic, ctx.config, options.since),
-    (r) => `${topic}: ${counted(r, wantedOf(r))}`,
-  ).catch((err) => {
-    throw kafkaError(err, ctx.loaded, `read ${topic}`);
+  const progress = progressLine(ctx);
+  const started = performance.now();
+  const { results, wanted, records } = await verifyStreaming(sidesOf(ctx, kafka, options.since, partitions), options.sinks, {
+    progress,
+    budget: options.batch,
   });
-  const wanted = wantedOf(inKafka);
   const rows: (SymbolCheck & { kind: string })[] = [];
   const problems: (DayCheck & { sink: string; kind: string })[] = [];
   const outside: (Outside & { kind: string })[] = [];
-  for (const sink of options.sinks) {
-    const stored = await readSink(ctx, sink, wanted, options.since);
-    for (const kind of wanted.kinds) {
-      // Rows of symbol-days the topic never carried were written by other topics into the same store: said apart.
-      const { own, outside: other } = ownDays(sink, reconcile(inKafka[kind], stored[kind]));
-      if (other) outside.push({ kind, ...other });
-      const checked = bySymbol(sink, own);
-      rows.push(...checked.symbols.map((r) => ({ kind, ...r })));
-      problems.push(...checked.problems.map((p) => ({ kind, ...p })));
-    }
+  for (const { sink, kind, checks } of results) {
+    // Rows of symbol-days the topic never carried were written by other topics into the same store: said apart.
+    const { own, outside: other } = ownDays(sink, checks);
+    if (other) outside.push({ kind, ...other });
+    const checked = bySymbol(sink, own);
+    rows.push(...checked.symbols.map((r) => ({ kind, ...r })));
+    problems.push(...checked.problems.map((p) => ({ kind, ...p })));
   }
   if (ctx.format === "json") {
     process.stdout.write(
-      `${JSON.stringify({ topic, since: options.since ?? null, symbols: rows, mismatchedDays: problems, outside }, null, 2)}\n`,
+      `${JSON.stringify({ topic, since: options.since ?? null, symbols: rows, mismatchedDays: problems, outside, run: { records, seconds: Math.round(performance.now() - started) / 1000, peakRssMb: peakRssMb() } }, null, 2)}\n`,
     );
   } else {
     const columns = ["sink", "kind", "symbol", "days", "kafka", "stored", "missing", "duplicated", "differing", "extra", "status"];

@@ -93,6 +93,24 @@ export async function runLocal(sql: string, root: string): Promise<{ columns: st
   }
 }
 
+/** Like runLocal, the rows a chunk at a time (a few thousand), for a reader of the whole lake: memory holds one chunk. */
+export async function* streamLocal(sql: string, root: string): AsyncGenerator<Row[]> {
+  const connection = await openLakeFiles(root);
+  try {
+    const result = await connection.stream(sql);
+    const columns = result.columnNames();
+    for await (const chunk of result.yieldRowObjects()) {
+      yield chunk.map((r) => {
+        const out: Row = {};
+        for (const c of columns) out[c] = plain(r[c]);
+        return out;
+      });
+    }
+  } finally {
+    connection.closeSync();
+  }
+}
+
 /** A DuckDB connection with the lake files under `root` as its tables `ticks`, `bars` and `alerts` (see runLocal). */
 export async function openLakeFiles(root: string): Promise<DuckDBConnection> {
   const db = await DuckDBInstance.create(":memory:");

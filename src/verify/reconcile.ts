@@ -1,7 +1,9 @@
 /**
- * Reconciliation: per symbol and trading day, the ticks in Kafka (distinct ids) against the rows in a sink.
- * Missing: in Kafka, not in the sink. Duplicated: one id stored more than once. Differing: same id, other
- * values. Extra: in the sink, not in Kafka.
+ * Reconciliation: per symbol and trading day, the records of a topic against the rows in a sink, by id.
+ * kafka: records in the topic. Stored: rows. Missing: records of the topic whose id has no row. Duplicated: rows of
+ * an id beyond as many as the topic holds (one, unless the topic itself holds the record more than once).
+ * Differing: ids with a row whose values no record of the id has. Extra: rows whose id the topic does not hold.
+ * Equal digests (digest.ts) of a symbol-day mean all four are 0.
  */
 import { getOrCreate } from "../util/maps";
 export interface Seen {
@@ -27,38 +29,51 @@ export function fingerprint(ts: string, price: number, volume: number | null | u
   return `${ts}|${price}|${volume ?? ""}`;
 }
 
+type Side = Map<string, string[]>;
+
+function push(side: Side, s: Seen): void {
+  const list = side.get(s.id);
+  if (list) list.push(s.fingerprint);
+  else side.set(s.id, [s.fingerprint]);
+}
+
+/** One symbol-day's records in the topic against its rows in the sink. */
+function checkDay(symbol: string, day: string, kafka: Side, sink: Side): DayCheck {
+  const c: DayCheck = { symbol, day, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0 };
+  for (const [id, fps] of kafka) {
+    c.kafka += fps.length;
+    const rows = sink.get(id);
+    if (!rows) c.missing += fps.length;
+    else {
+      if (rows.some((r) => !fps.includes(r))) c.differing++;
+      c.duplicated += Math.max(0, rows.length - fps.length);
+    }
+  }
+  for (const [id, rows] of sink) {
+    c.stored += rows.length;
+    if (!kafka.has(id)) c.extra += rows.length;
+  }
+  return c;
+}
+
 export function reconcile(kafka: Iterable<Seen>, sink: Iterable<Seen>): DayCheck[] {
-  const byDay = new Map<string, { symbol: string; day: string; kafka: Map<string, string>; sink: Map<string, string[]> }>();
-  const slot = (s: Seen) => {
-    return getOrCreate(byDay, `${s.symbol}|${s.day}`, () => ({ symbol: s.symbol, day: s.day, kafka: new Map(), sink: new Map() }));
-  };
-  for (const s of kafka) slot(s).kafka.set(s.id, s.fingerprint);
-  for (const s of sink) {
-    const d = slot(s);
-    const list = d.sink.get(s.id);
-    if (list) list.push(s.fingerprint);
-    else d.sink.set(s.id, [s.fingerprint]);
-  }
-  const out: DayCheck[] = [];
-  for (const d of byDay.values()) {
-    let missing = 0;
-    let duplicated = 0;
-    let differing = 0;
-    let extra = 0;
-    let stored = 0;
-    for (const [id, fp] of d.kafka) {
-      const rows = d.sink.get(id);
-      if (!rows) missing++;
-      else if (rows.some((r) => r !== fp)) differing++;
-    }
-    for (const [id, rows] of d.sink) {
-      stored += rows.length;
-      if (rows.length > 1) duplicated += rows.length - 1;
-      if (!d.kafka.has(id)) extra++;
-    }
-    out.push({ symbol: d.symbol, day: d.day, kafka: d.kafka.size, stored, missing, duplicated, differing, extra });
-  }
+  const byDay = new Map<string, { symbol: string; day: string; kafka: Side; sink: Side }>();
+  const slot = (s: Seen) =>
+    getOrCreate(byDay, `${s.symbol}|${s.day}`, () => ({ symbol: s.symbol, day: s.day, kafka: new Map(), sink: new Map() }));
+  for (const s of kafka) push(slot(s).kafka, s);
+  for (const s of sink) push(slot(s).sink, s);
+  const out = [...byDay.values()].map((d) => checkDay(d.symbol, d.day, d.kafka, d.sink));
   return out.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.day.localeCompare(b.day));
+}
+
+/** Adds a slice's check of a symbol-day to the check of the whole day (every count is a sum over ids). */
+export function addCheck(into: DayCheck, c: DayCheck): void {
+  into.kafka += c.kafka;
+  into.stored += c.stored;
+  into.missing += c.missing;
+  into.duplicated += c.duplicated;
+  into.differing += c.differing;
+  into.extra += c.extra;
 }
 
 export function isClean(c: DayCheck): boolean {

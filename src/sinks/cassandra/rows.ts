@@ -60,7 +60,7 @@ function decimal(volume: number): cassandra.types.BigDecimal {
 }
 
 /** The volume of a row: volume_dec when it holds one (fractional), else volume; undefined when neither. */
-function volumeOfRow(r: Row): number | undefined {
+export function volumeOfRow(r: Row): number | undefined {
   const dec = r.get("volume_dec");
   if (dec != null) return Number(dec.toString());
   const volume = r.get("volume");

@@ -13,7 +13,6 @@ describe("reconcile", () => {
     const kafka = [
       t("A", "2024-01-02", "1"),
       t("A", "2024-01-02", "2"),
-      t("A", "2024-01-02", "2"),
       t("A", "2024-01-03", "3"),
       t("B", "2024-01-02", "4"),
       t("B", "2024-01-02", "5"),
@@ -33,6 +32,18 @@ describe("reconcile", () => {
       { symbol: "B", day: "2024-01-02", kafka: 2, stored: 2, missing: 1, duplicated: 0, differing: 1, extra: 1 },
     ]);
     expect(checks.map(isClean)).toEqual([true, false, false]);
+  });
+
+  it("counts the topic's records: a record it holds twice is expected once in a store that keeps one row per id, and twice in one that keeps both", () => {
+    const kafka = [t("A", "2024-01-02", "1"), t("A", "2024-01-02", "1"), t("A", "2024-01-02", "2")];
+    const once = reconcile(kafka, [t("A", "2024-01-02", "1"), t("A", "2024-01-02", "2")]);
+    expect(once).toEqual([{ symbol: "A", day: "2024-01-02", kafka: 3, stored: 2, missing: 0, duplicated: 0, differing: 0, extra: 0 }]);
+    const twice = reconcile(kafka, [...kafka]);
+    expect(twice).toEqual([{ symbol: "A", day: "2024-01-02", kafka: 3, stored: 3, missing: 0, duplicated: 0, differing: 0, extra: 0 }]);
+    const thrice = reconcile(kafka, [...kafka, t("A", "2024-01-02", "1")]);
+    expect(thrice[0]!.duplicated).toBe(1);
+    // Missing counts records: both copies of an id with no row.
+    expect(reconcile(kafka, [t("A", "2024-01-02", "2")])[0]!.missing).toBe(2);
   });
 });
 
