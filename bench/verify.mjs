@@ -52,9 +52,20 @@ async function plantInLake(prefix) {
 
 async function plantInCassandra(keyspace) {
   const client = new cassandra.Client({ contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1", keyspace });
-  const rows = (await client.execute("SELECT symbol, day, bucket, ts, id FROM ticks LIMIT 2000")).rows;
-  const first = rows[0];
-  const other = rows.find((r) => r.symbol !== first.symbol);
+  // Two partitions of different symbols, a row of each.
+  const partitions = (await client.execute("SELECT DISTINCT symbol, day, bucket FROM ticks LIMIT 100")).rows;
+  const p1 = partitions[0];
+  const p2 = partitions.find((p) => p.symbol !== p1.symbol);
+  const rowOf = async (p) =>
+    (
+      await client.execute(
+        "SELECT symbol, day, bucket, ts, id FROM ticks WHERE symbol = ? AND day = ? AND bucket = ? LIMIT 1",
+        [p.symbol, p.day, p.bucket],
+        { prepare: true },
+      )
+    ).rows[0];
+  const first = await rowOf(p1);
+  const other = await rowOf(p2);
   const key = (r) => [r.symbol, r.day, r.bucket, r.ts, r.id];
   const where = "symbol = ? AND day = ? AND bucket = ? AND ts = ? AND id = ?";
   await client.execute(`DELETE FROM ticks WHERE ${where}`, key(first), { prepare: true });
@@ -128,7 +139,8 @@ export async function benchVerify({ count = 10_000_000, symbols = 500 } = {}) {
         named: found,
       },
       bar: { peakRssMb: 500, recordsPerSecond: 200_000 },
-      meetsBar: runs.every((r) => r.peakRssMb <= 500) && planted.report.run.peakRssMb <= 500,
+      memoryWithinBar: runs.every((r) => r.peakRssMb <= 500) && planted.report.run.peakRssMb <= 500,
+      rateMeetsBar: runs.every((r) => r.recordsPerSecond >= 200_000),
     };
   } finally {
     for (const args of [

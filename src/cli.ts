@@ -11,6 +11,9 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 import { buildProgram } from "./commands/program";
 import { configureOutput } from "./log";
 import { flushOutput, handleError } from "./ui/errors";
+import { quietKnownWarnings } from "./util/warnings";
+
+quietKnownWarnings();
 
 async function main(): Promise<void> {
   configureOutput({ color: !process.argv.includes("--no-color") });

@@ -7,11 +7,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { ResolvedConfig } from "../config/schema";
 import { TICK_SCHEMA } from "../model/tick";
+import { quietKnownWarnings } from "../util/warnings";
 import { createKafka } from "./client";
 import { type BatchingOptions, BatchingProducer } from "./producer";
 import { isRetriableKafkaError } from "./retriable";
 import { type FromWorker, type ToWorker, unpackChunk } from "./workerProtocol";
 
+quietKnownWarnings();
 const data = workerData as { config: ResolvedConfig; options: Omit<BatchingOptions, "onDelivered" | "onRetry" | "isRetriable"> };
 const post = (m: FromWorker) => parentPort!.postMessage(m);
 

@@ -4,10 +4,12 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createKafka } from "../kafka/client";
+import { quietKnownWarnings } from "../util/warnings";
 import { Digests } from "./digest";
 import { readTopic } from "./readers";
 import type { TopicJob, WorkerMessage } from "./workerPool";
 
+quietKnownWarnings();
 const job = workerData as TopicJob;
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 

@@ -3,8 +3,10 @@
  * main thread keeps fetching and writing meanwhile.
  */
 import { parentPort } from "node:worker_threads";
+import { quietKnownWarnings } from "../../util/warnings";
 import { decodePacked, type PackedValues } from "./lines";
 
+quietKnownWarnings();
 parentPort!.on("message", (m: { id: number; packed: PackedValues }) => {
   try {
     const decoded = decodePacked(m.packed);
