@@ -52,7 +52,7 @@ export function registerVerify(program: Command): void {
 const NAMES: Record<KindName, string> = { tick: "ticks", bar: "bars", alert: "alerts" };
 
 /** The topic and the stores as verify's two sides, each read failing with its own one-line error. */
-function sidesOf(ctx: CommandContext, kafka: Kafka, since: string | undefined, partitions: number[]): Sides {
+function sidesOf(ctx: CommandContext, kafka: Kafka, since: string | undefined): Sides {
   const topic = ctx.config.kafka.topic;
   const where = `s3://${ctx.config.s3.bucket}/${ctx.config.s3.prefix}`;
   const fromKafka = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -70,9 +70,9 @@ function sidesOf(ctx: CommandContext, kafka: Kafka, since: string | undefined, p
       const { readTopic } = await import("../verify/readers");
       await fromKafka(() => readTopic(kafka, topic, ctx.config, visit, { since, partitions }));
     },
-    async topicInThread(onRead) {
-      const { digestTopicInThreads } = await import("../verify/workerPool");
-      return digestTopicInThreads({ config: ctx.config, topic, since }, partitions, onRead);
+    async inThread(side, wanted, onRead) {
+      const { digestInThread } = await import("../verify/workerPool");
+      return digestInThread({ side, config: ctx.config, since, wanted }, onRead);
     },
     async sink(sink, wanted, visit, targets) {
       const { readCassandra, readLake } = await import("../verify/readers");
@@ -139,14 +139,11 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
   const { verifyStreaming } = await import("../verify/plan");
   const topic = ctx.config.kafka.topic;
   const { requireTopic, withAdmin } = await import("../kafka/topics");
-  const partitions = await withAdmin(ctx.loaded, `read the offsets of ${topic}`, async (admin) => {
-    await requireTopic(admin, topic);
-    return (await admin.fetchTopicOffsets(topic)).map((p) => p.partition).sort((a, b) => a - b);
-  });
+  await withAdmin(ctx.loaded, `read the offsets of ${topic}`, (admin) => requireTopic(admin, topic));
   const kafka = createKafka(ctx.config, { retries: 2 });
   const progress = progressLine(ctx);
   const started = performance.now();
-  const { results, wanted, records } = await verifyStreaming(sidesOf(ctx, kafka, options.since, partitions), options.sinks, {
+  const { results, wanted, records } = await verifyStreaming(sidesOf(ctx, kafka, options.since), options.sinks, {
     progress,
     budget: options.batch,
   });

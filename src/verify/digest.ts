@@ -66,25 +66,6 @@ export class Digests {
   records = 0;
 
   /** Digests as another thread made them (a structured clone keeps the Map and Sets, not the class). */
-  /** The digests of disjoint parts of one side (its partitions read apart) as one. */
-  static merge(parts: Digests[]): Digests {
-    const out = new Digests();
-    for (const part of parts) {
-      out.records += part.records;
-      for (const [key, d] of part.byKey) {
-        const into = out.byKey.get(key);
-        if (!into) out.byKey.set(key, { ...d, places: new Set(d.places) });
-        else {
-          into.records += d.records;
-          into.h1 = (into.h1 + d.h1) >>> 0;
-          into.h2 = (into.h2 + d.h2) >>> 0;
-          for (const p of d.places) into.places.add(p);
-        }
-      }
-    }
-    return out;
-  }
-
   static of(byKey: Map<string, Digest>, records: number): Digests {
     const d = new Digests();
     for (const [k, v] of byKey) d.byKey.set(k, v);

@@ -17,8 +17,11 @@ export interface Sides {
   sample(): Promise<Wanted>;
   /** Streams the topic's records; only those `partitions` when given. */
   topic(visit: Visit, partitions?: number[]): Promise<void>;
-  /** The topic's digests made by another thread, when one can run (undefined: the topic is read with topic()). */
-  topicInThread?(onRead: (records: number) => void): Promise<Digests | undefined> | undefined;
+  /**
+   * A side's first pass (the topic, or a sink for the kinds `wanted`) made by another thread, when one can run;
+   * undefined: the side is read here, with topic() or sink().
+   */
+  inThread?(side: string, wanted: Wanted | undefined, onRead: (records: number) => void): Promise<Digests | undefined>;
   /** Streams a sink's rows: all, or only those of the symbol-days of `targets` (the sink's own digests of them). */
   sink(sink: string, wanted: Wanted, visit: Visit, targets?: Digest[]): Promise<void>;
 }
@@ -85,12 +88,14 @@ async function firstPass(
   progress?.reading(["topic", ...sinks]);
   const onRead = (side: string) => (n: number) => progress?.read(side, n);
   const readTopic = async () => {
-    const d = (await sides.topicInThread?.(onRead("topic"))) ?? (await digest((visit) => sides.topic(visit), onRead("topic")));
+    const d =
+      (await sides.inThread?.("topic", undefined, onRead("topic"))) ?? (await digest((visit) => sides.topic(visit), onRead("topic")));
     progress?.done("topic", counted(d));
     return d;
   };
   const readSink = async (sink: string) => {
-    const d = await digest((visit) => sides.sink(sink, guess, visit), onRead(sink));
+    const d =
+      (await sides.inThread?.(sink, guess, onRead(sink))) ?? (await digest((visit) => sides.sink(sink, guess, visit), onRead(sink)));
     progress?.done(sink, counted(d));
     return d;
   };
