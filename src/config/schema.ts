@@ -256,7 +256,7 @@ const consumer = z
       .describe("A larger message goes to the DLQ as oversized"),
     fetchMaxBytes: posInt()
       .default(4 * 1024 * 1024)
-      .describe("Bytes a fetch from Kafka returns at most, all partitions together, for consume and analyze (bounds their memory)"),
+      .describe("Bytes a fetch from Kafka returns at most, all partitions together (bounds the consumer's memory)"),
     fetchMaxBytesPerPartition: posInt()
       .default(1024 * 1024)
       .describe("Bytes a fetch returns at most per partition"),

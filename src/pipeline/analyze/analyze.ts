@@ -80,14 +80,7 @@ export async function analyze(loaded: LoadedConfig, o: AnalyzeOptions, events: A
     {
       ...o,
       action: "analyze",
-      // The consumers' fetch bounds (consumer.fetchMaxBytes, 4 MB; 1 MB a partition): what a fetch brings is held
-      // decoded while it is analyzed. 32 MB fetches (8 MB a partition) held ~700 MB at 118,000 ticks/s; 4 MB ones
-      // ~410–450 MB at 99,000–109,000 (500,000 ticks of 500 symbols, 1m/5m/1d).
-      fetch: {
-        maxBytes: loaded.config.consumer.fetchMaxBytes,
-        maxBytesPerPartition: loaded.config.consumer.fetchMaxBytesPerPartition,
-        maxWaitTimeInMs: 100,
-      },
+      fetch: { maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024, maxWaitTimeInMs: 100 },
       accepted: ["tick"],
     },
     async (group) => {
