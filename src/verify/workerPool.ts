@@ -46,7 +46,14 @@ export function digestInThread(job: SideJob, onRead: (records: number) => void):
   const script = workerScript();
   if (!script || availableParallelism() < 2) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const worker = new Worker(script, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    let worker: Worker;
+    try {
+      worker = new Worker(script, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    } catch (err) {
+      // A config the thread cannot be handed (a value that does not clone): read here.
+      log.debug(`no thread for ${job.side} (${(err as Error).message}); reading it on the main thread`);
+      return resolve(undefined);
+    }
     let settled = false;
     const settle = (d: Digests | undefined) => {
       if (settled) return;
