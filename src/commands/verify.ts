@@ -93,7 +93,7 @@ function sidesOf(ctx: CommandContext, kafka: Kafka, since: string | undefined): 
 }
 
 /** verify's progress: one spinner over the sides being read at once (each ending in a line of what it held), then the second looks. */
-function progressLine(ctx: CommandContext): VerifyProgress {
+function progressLine(ctx: CommandContext): VerifyProgress & { fail(): void } {
   const names: Record<string, string> = {
     topic: ctx.config.kafka.topic,
     cassandra: `keyspace ${ctx.config.cassandra.keyspace}`,
@@ -117,6 +117,11 @@ function progressLine(ctx: CommandContext): VerifyProgress {
       counts.delete(side);
       current?.succeed(`${done[side] ?? side}: ${counted}`);
       current = counts.size ? spinner(line()) : undefined;
+    },
+    /** A read failed: the line ends red (the error follows it). */
+    fail() {
+      current?.fail();
+      current = undefined;
     },
     again(sink, i, n, slices, finished) {
       const what = `${done[sink] ?? sink}: the records of ${plural(slices, "symbol-day slice")} that differ${n > 1 ? ` (batch ${i} of ${n})` : ""}`;
@@ -146,6 +151,9 @@ async function verifyCommand(ctx: CommandContext, options: { since?: string; sin
   const { results, wanted, records } = await verifyStreaming(sidesOf(ctx, kafka, options.since), options.sinks, {
     progress,
     budget: options.batch,
+  }).catch((err) => {
+    progress.fail();
+    throw err;
   });
   const rows: (SymbolCheck & { kind: string })[] = [];
   const problems: (DayCheck & { sink: string; kind: string })[] = [];

@@ -139,32 +139,6 @@ function eachRow(client: cassandra.Client, cql: string, params: unknown[], fn: (
   );
 }
 
-/** Token ranges a full scan of ticks is cut into, read at once: the server's work overlaps the driver's decoding. */
-const SCAN_RANGES = 4;
-
-/** Every row of ticks, as SCAN_RANGES token-range scans at once (Murmur3's tokens, -2^63 to 2^63 - 1). */
-async function scanByTokenRanges(client: cassandra.Client, cols: string, onRow: (row: cassandra.types.Row) => void): Promise<void> {
-  const { types } = (await import("cassandra-driver")).default;
-  const min = -(2n ** 63n);
-  const span = 2n ** 64n - 1n;
-  const bounds = Array.from({ length: SCAN_RANGES + 1 }, (_, i) =>
-    i === SCAN_RANGES ? 2n ** 63n - 1n : min + (span * BigInt(i)) / BigInt(SCAN_RANGES),
-  );
-  const token = "token(symbol, day, bucket)";
-  await Promise.all(
-    bounds
-      .slice(0, -1)
-      .map((from, i) =>
-        eachRow(
-          client,
-          `SELECT ${cols} FROM ticks WHERE ${token} ${i === 0 ? ">=" : ">"} ? AND ${token} <= ?`,
-          [types.Long.fromString(from.toString()), types.Long.fromString(bounds[i + 1]!.toString())],
-          onRow,
-        ),
-      ),
-  );
-}
-
 /**
  * The rows Cassandra holds of the wanted kinds — all of them, or with `targets` only the partitions of those
  * symbol-days (a tick digest's places are its buckets).
@@ -188,7 +162,7 @@ export async function readCassandra(
       const onRow = (row: cassandra.types.Row) => {
         const day = row.get("day").toString();
         if (since && day < since) return;
-        // Only what the fingerprint needs: a full tick per row costs a third of this read.
+        // Only what the fingerprint needs (not a whole tick).
         const ts = (row.get("ts") as Date).toISOString();
         const s = {
           symbol: row.get("symbol"),
@@ -199,8 +173,7 @@ export async function readCassandra(
         visit("tick", s, row.get("bucket"));
       };
       const only = targets("tick");
-      if (!only && config.cassandra.flavor !== "keyspaces") await scanByTokenRanges(client, cols, onRow);
-      else if (!only) await eachRow(client, `SELECT ${cols} FROM ticks`, [], onRow);
+      if (!only) await eachRow(client, `SELECT ${cols} FROM ticks`, [], onRow);
       else
         for (const d of only)
           for (const bucket of d.places)
