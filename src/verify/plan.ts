@@ -9,7 +9,7 @@
 import type { KindName } from "../model/kinds";
 import { type Digest, Digests, digestKey, sameDigest, sliceOf } from "./digest";
 import { type Visit, type Wanted, wantedOf } from "./readers";
-import { addCheck, type DayCheck, reconcile, type Seen } from "./reconcile";
+import { addCheck, type DayCheck, emptyCheck, reconcile, type Seen } from "./reconcile";
 
 /** The two sides' readers (see readers.ts), each failing with its own one-line error. */
 export interface Sides {
@@ -174,17 +174,6 @@ export function batches(keys: string[], size: (key: string) => number, budget: n
   return out;
 }
 
-const zero = (symbol: string, day: string): DayCheck => ({
-  symbol,
-  day,
-  kafka: 0,
-  stored: 0,
-  missing: 0,
-  duplicated: 0,
-  differing: 0,
-  extra: 0,
-});
-
 /** The day checks the digests settle, and the keys of the symbol-days to look at again (their checks start at 0). */
 export function compareDigests(topic: Digests, stored: Digests): { checks: Map<string, DayCheck>; again: string[] } {
   const checks = new Map<string, DayCheck>();
@@ -192,7 +181,7 @@ export function compareDigests(topic: Digests, stored: Digests): { checks: Map<s
   for (const key of new Set([...topic.byKey.keys(), ...stored.byKey.keys()])) {
     const k = topic.byKey.get(key);
     const s = stored.byKey.get(key);
-    const c = zero((k ?? s)!.symbol, (k ?? s)!.day);
+    const c = emptyCheck((k ?? s)!.symbol, (k ?? s)!.day);
     checks.set(key, c);
     if (sameDigest(k, s)) {
       c.kafka = k!.records;
@@ -245,6 +234,6 @@ async function lookAgain(
   await sides.sink(sink, wanted, collect(rows), targets);
   return [...slices.keys()].map((key) => {
     const [check] = reconcile(kafka.get(key) ?? [], rows.get(key) ?? []);
-    return { key, check: check ?? zero("", "") };
+    return { key, check: check ?? emptyCheck("", "") };
   });
 }

@@ -25,6 +25,9 @@ export type DayCheck = {
   extra: number;
 };
 
+/** A check's counts, without where they were taken. */
+type Counts = Omit<DayCheck, "symbol" | "day">;
+
 export function fingerprint(ts: string, price: number, volume: number | null | undefined): string {
   return `${ts}|${price}|${volume ?? ""}`;
 }
@@ -37,9 +40,14 @@ function push(side: Side, s: Seen): void {
   else side.set(s.id, [s.fingerprint]);
 }
 
+/** A symbol-day's check with every count 0. */
+export function emptyCheck(symbol: string, day: string): DayCheck {
+  return { symbol, day, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0 };
+}
+
 /** One symbol-day's records in the topic against its rows in the sink. */
 function checkDay(symbol: string, day: string, kafka: Side, sink: Side): DayCheck {
-  const c: DayCheck = { symbol, day, kafka: 0, stored: 0, missing: 0, duplicated: 0, differing: 0, extra: 0 };
+  const c = emptyCheck(symbol, day);
   for (const [id, fps] of kafka) {
     c.kafka += fps.length;
     const rows = sink.get(id);
@@ -67,7 +75,7 @@ export function reconcile(kafka: Iterable<Seen>, sink: Iterable<Seen>): DayCheck
 }
 
 /** Adds a slice's check of a symbol-day to the check of the whole day (every count is a sum over ids). */
-export function addCheck(into: DayCheck, c: DayCheck): void {
+export function addCheck(into: Counts, c: Counts): void {
   into.kafka += c.kafka;
   into.stored += c.stored;
   into.missing += c.missing;
@@ -88,29 +96,12 @@ export function bySymbol(sink: string, checks: DayCheck[]): { symbols: SymbolChe
   const symbols = new Map<string, SymbolCheck>();
   const problems: (DayCheck & { sink: string })[] = [];
   for (const c of checks) {
-    const r = getOrCreate(
-      symbols,
-      c.symbol,
-      (): SymbolCheck => ({
-        sink,
-        symbol: c.symbol,
-        days: 0,
-        kafka: 0,
-        stored: 0,
-        missing: 0,
-        duplicated: 0,
-        differing: 0,
-        extra: 0,
-        status: "ok",
-      }),
-    );
+    const r = getOrCreate(symbols, c.symbol, (): SymbolCheck => {
+      const { day: _day, ...counts } = emptyCheck(c.symbol, "");
+      return { sink, ...counts, days: 0, status: "ok" };
+    });
     r.days++;
-    r.kafka += c.kafka;
-    r.stored += c.stored;
-    r.missing += c.missing;
-    r.duplicated += c.duplicated;
-    r.differing += c.differing;
-    r.extra += c.extra;
+    addCheck(r, c);
     if (!isClean(c)) {
       r.status = "MISMATCH";
       problems.push({ ...c, sink });

@@ -69,3 +69,37 @@ describe("the topic's own symbol-days", () => {
     expect(ownDays("s3", own).outside).toBeUndefined();
   });
 });
+
+describe("bySymbol", () => {
+  it("sums a sink's day checks per symbol, counts the days, and lists the days that do not match", async () => {
+    const { bySymbol } = await import("../../../src/verify/reconcile");
+    const day = (symbol: string, d: string, kafka: number, stored: number, missing = 0) => ({
+      symbol,
+      day: d,
+      kafka,
+      stored,
+      missing,
+      duplicated: 0,
+      differing: 0,
+      extra: 0,
+    });
+    const checks = [day("A", "2024-01-02", 10, 10), day("A", "2024-01-03", 5, 4, 1), day("B", "2024-01-02", 7, 7)];
+    const { symbols, problems } = bySymbol("cassandra", checks);
+    expect(symbols).toEqual([
+      {
+        sink: "cassandra",
+        symbol: "A",
+        days: 2,
+        kafka: 15,
+        stored: 14,
+        missing: 1,
+        duplicated: 0,
+        differing: 0,
+        extra: 0,
+        status: "MISMATCH",
+      },
+      { sink: "cassandra", symbol: "B", days: 1, kafka: 7, stored: 7, missing: 0, duplicated: 0, differing: 0, extra: 0, status: "ok" },
+    ]);
+    expect(problems).toEqual([{ ...checks[1], sink: "cassandra" }]);
+  });
+});
