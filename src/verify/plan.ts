@@ -85,7 +85,7 @@ async function firstPass(
   progress?: VerifyProgress,
 ): Promise<{ topic: Digests; stored: Digests[]; wanted: Wanted }> {
   const guess = await sides.sample();
-  progress?.reading(["topic", ...sinks]);
+  progress?.reading(guess.kinds.size ? ["topic", ...sinks] : ["topic"]);
   const onRead = (side: string) => (n: number) => progress?.read(side, n);
   const readTopic = async () => {
     const d =
@@ -94,6 +94,8 @@ async function firstPass(
     return d;
   };
   const readSink = async (sink: string) => {
+    // Nothing sampled (an empty topic, or no record near its end): the store is read once the topic's kinds are known.
+    if (guess.kinds.size === 0) return new Digests();
     const d =
       (await sides.inThread?.(sink, guess, onRead(sink))) ?? (await digest((visit) => sides.sink(sink, guess, visit), onRead(sink)));
     progress?.done(sink, counted(d));
@@ -102,7 +104,12 @@ async function firstPass(
   const [topic, ...stored] = await Promise.all([readTopic(), ...sinks.map(readSink)]);
   const wanted = wantedOf(topic!.byKey.values());
   const more = beyond(wanted, guess);
-  if (more) for (const [i, sink] of sinks.entries()) await digest((visit) => sides.sink(sink, more, visit), undefined, stored[i]);
+  if (more)
+    for (const [i, sink] of sinks.entries()) {
+      if (guess.kinds.size === 0) progress?.reading([sink]);
+      await digest((visit) => sides.sink(sink, more, visit), onRead(sink), stored[i]);
+      if (guess.kinds.size === 0) progress?.done(sink, counted(stored[i]!));
+    }
   return { topic: topic!, stored, wanted };
 }
 

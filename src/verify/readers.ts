@@ -111,10 +111,14 @@ function seenOf(m: KafkaMessage, config: ResolvedConfig, dayOf: (iso: string) =>
   return { kind: "alert", s: { symbol: a.symbol, day: dayOf(a.ts), id: a.id, fingerprint: alertFingerprint(a) } };
 }
 
-/** The kinds (and bar intervals) of the last record of each partition: what the topic most likely holds throughout. */
+/**
+ * The kinds (and bar intervals) of the last records of each partition: what the topic most likely holds throughout.
+ * The last ten, not the last one: a transactional topic (analyze's bars and alerts) ends each transaction with a
+ * marker that is no record. Empty when none of them is a record the stores keep.
+ */
 export async function sampleTopic(kafka: Kafka, topic: string, config: ResolvedConfig): Promise<Wanted> {
   const wanted: Wanted = { kinds: new Set(), intervals: new Set() };
-  const read = readMessages(kafka, { topic, from: { last: 1 }, follow: false, signal: new AbortController().signal });
+  const read = readMessages(kafka, { topic, from: { last: 10 }, follow: false, signal: new AbortController().signal });
   for await (const { messages } of read)
     for (const m of messages) {
       const r = seenOf(m, config, () => "");
@@ -122,7 +126,6 @@ export async function sampleTopic(kafka: Kafka, topic: string, config: ResolvedC
       wanted.kinds.add(r.kind);
       if (r.kind === "bar") wanted.intervals.add(r.s.symbol.split(" ")[1]!);
     }
-  if (wanted.kinds.size === 0) wanted.kinds.add("tick");
   return wanted;
 }
 

@@ -28,16 +28,16 @@ function topicRecords(): Rec[] {
 }
 
 /** Sides over arrays, narrowing as the real readers do, and recording what each read was asked for. */
-function sidesOver(topic: Rec[], sink: Rec[]) {
+function sidesOver(topic: Rec[], sink: Rec[], sampled: ("tick" | "bar" | "alert")[] = ["tick"]) {
   const calls: { topicPartitions: (number[] | undefined)[]; sinkTargets: (string[] | undefined)[]; sinkKinds: string[] } = {
     topicPartitions: [],
     sinkTargets: [],
     sinkKinds: [],
   };
   const sides: Sides = {
-    // The topic's last records are ticks: the alerts further back are found by the first pass.
+    // By default the topic's last records are ticks: the alerts further back are found by the first pass.
     async sample() {
-      return { kinds: new Set(["tick" as const]), intervals: new Set<string>() };
+      return { kinds: new Set(sampled), intervals: new Set<string>() };
     },
     async topic(visit: Visit, partitions?: number[]) {
       calls.topicPartitions.push(partitions);
@@ -84,6 +84,18 @@ describe("verify in bounded memory", () => {
     // The store read for the ticks the sample found, then for the alerts the topic also holds.
     expect(calls.sinkTargets).toEqual([undefined, undefined]);
     expect(calls.sinkKinds).toEqual(["tick", "alert"]);
+  });
+
+  it("reads a store only once the topic's kinds are known when its last records told nothing (a transactional topic's markers)", async () => {
+    const topic = topicRecords();
+    const { sides, calls } = sidesOver(topic, [...topic], []);
+    const { results } = await verifyStreaming(sides, ["cassandra"], { budget: 1000 });
+    expect(mismatches(results)).toEqual([]);
+    expect(calls.sinkKinds).toEqual(["tick,alert"]);
+    expect(results.map((r) => [r.kind, r.checks.reduce((n, c) => n + c.stored, 0)])).toEqual([
+      ["tick", 600],
+      ["alert", 3],
+    ]);
   });
 
   it("names exactly the planted differences, looking again only at their symbol-days and partitions", async () => {
