@@ -36,8 +36,11 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
-/** Errors a broker gives for a topic the controller has made but whose metadata has not reached it yet. */
-const NOT_YET = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_ID"]);
+/**
+ * Errors a broker gives for a topic the controller has made but whose metadata has not reached it yet, or whose
+ * leader named in the metadata has not taken up the partition yet.
+ */
+const NOT_YET = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_ID", "NOT_LEADER_FOR_PARTITION"]);
 
 /**
  * A topic's partition count, once every partition has a leader in the metadata the broker asked gives. On a
@@ -84,7 +87,22 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
     ],
   });
   await partitionCount(admin, spec.name);
+  await answersReads(admin, spec.name);
   return created;
+}
+
+/**
+ * Waits until every partition's leader answers a read of its offsets. The metadata names a new partition's leader
+ * a moment before that broker has taken the partition up; a read in between fails with "not the leader".
+ */
+async function answersReads(admin: Admin, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await retry(() => admin.fetchTopicOffsets(name), {
+    isRetriable: (err) => NOT_YET.has(kafkaErrorType(err) ?? ""),
+    shouldStop: () => Date.now() > deadline,
+    baseMs: 50,
+    maxMs: 1000,
+  });
 }
 
 /** Fails with the one "topic does not exist" error when it is missing. */
