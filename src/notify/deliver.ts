@@ -10,6 +10,7 @@
  */
 import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { jitter, retryAfterMs } from "../util/rest";
 import type { HttpDestination } from "./types";
 
 export type Attempt =
@@ -24,14 +25,6 @@ const TIMEOUT_MS = 10_000;
 /** The signature header's value for a body sent at `unixSeconds`. */
 export function signature(secret: string, unixSeconds: number, body: string): string {
   return `t=${unixSeconds},v1=${createHmac("sha256", secret).update(`${unixSeconds}.${body}`).digest("hex")}`;
-}
-
-/** Milliseconds a `Retry-After` asks for: delay-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+(\.\d+)?$/.test(header.trim())) return Math.round(Number(header) * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export async function postOnce(dest: HttpDestination, body: string, key: string, signal?: AbortSignal): Promise<Attempt> {
@@ -96,7 +89,7 @@ export async function deliver(name: string, attempt1: (signal?: AbortSignal) => 
     const a = await attempt1(o.signal);
     if (a.kind === "delivered") return { ok: true, attempts: attempt };
     if (a.kind === "refused") return { ok: false, attempts: attempt, reason: `${name} refused it: ${a.reason}` };
-    const delay = a.afterMs ?? Math.round(backoff * (0.75 + Math.random() * 0.5));
+    const delay = a.afterMs ?? jitter(backoff);
     backoff = Math.min(30_000, backoff * 2);
     const elapsed = Date.now() - started;
     if (elapsed + delay > o.retryForMs)

@@ -1,17 +1,8 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { RateLimiter, retryAfterMs, signature } from "../../../src/notify/deliver";
+import { RateLimiter, signature } from "../../../src/notify/deliver";
 
 describe("delivery", () => {
-  it("reads Retry-After as seconds or an HTTP date", () => {
-    const now = Date.parse("2024-01-02T14:30:00Z");
-    expect(retryAfterMs("2", now)).toBe(2000);
-    expect(retryAfterMs("0.5", now)).toBe(500);
-    expect(retryAfterMs("Tue, 02 Jan 2024 14:30:03 GMT", now)).toBe(3000);
-    expect(retryAfterMs("soon", now)).toBeUndefined();
-    expect(retryAfterMs(null, now)).toBeUndefined();
-  });
-
   it("signs the timestamp and the body with HMAC-SHA256, as the receiver checks it", () => {
     const body = '{"type":"stockpipe.alerts"}';
     const header = signature("s3cret", 1704205800, body);
