@@ -299,6 +299,17 @@ const feeds = z
     dedupWindow: posInt()
       .default(10_000)
       .describe("Ids of the latest ticks a feed remembers, to skip trades it is sent again after a reconnection"),
+    repair: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Fetch the trades of a feed's gap from the venue's trade history (coinbase, binance); off: gaps are only reported"),
+        maxTrades: posInt().default(100_000).describe("The most trades one gap's repair fetches; the rest stay reported as missing"),
+        maxSeconds: posInt().default(60).describe("The longest one gap's repair may take, waits the venue asks for included"),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .prefault({});
@@ -314,6 +325,8 @@ const sourceCommon = {
   url: secret(z.string().min(1).optional(), "url"),
   record: z.string().min(1).optional(),
 };
+/** A venue's REST API, whose trade history repairs a feed's gaps (default: the venue's). */
+const restUrl = z.url({ protocol: /^https?$/ }).optional();
 const sourceEntry = z.discriminatedUnion("kind", [
   z
     .object({
@@ -337,8 +350,8 @@ const sourceEntry = z.discriminatedUnion("kind", [
       ...sourceCommon,
     })
     .strict(),
-  z.object({ kind: z.literal("coinbase"), symbols: symbolList, ...sourceCommon }).strict(),
-  z.object({ kind: z.literal("binance"), symbols: symbolList, ...sourceCommon }).strict(),
+  z.object({ kind: z.literal("coinbase"), symbols: symbolList, rest: restUrl, ...sourceCommon }).strict(),
+  z.object({ kind: z.literal("binance"), symbols: symbolList, rest: restUrl, ...sourceCommon }).strict(),
   z
     .object({
       kind: z.literal("ws"),

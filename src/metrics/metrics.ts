@@ -70,8 +70,20 @@ export class Metrics {
   });
   readonly feedEvents = new Counter({
     name: "stockpipe_feed_events_total",
-    help: "A live feed's connections, reconnection attempts, sequence gaps, messages missed in them and repeats skipped, by feed",
+    help: "A live feed's connections, reconnection attempts, sequence gaps, messages still missing after repair, REST calls of repairs and repeats skipped, by feed",
     labelNames: ["feed", "event"],
+    registers: [this.registry],
+  });
+  readonly feedGaps = new Counter({
+    name: "stockpipe_feed_gaps_total",
+    help: "Gaps a live feed's trade ids showed, by feed",
+    labelNames: ["feed"],
+    registers: [this.registry],
+  });
+  readonly feedRepaired = new Counter({
+    name: "stockpipe_feed_repaired_total",
+    help: "Trades of a live feed's gaps fetched from the venue's trade history, by feed",
+    labelNames: ["feed"],
     registers: [this.registry],
   });
   readonly notifyDelivered = new Counter({

@@ -42,9 +42,12 @@ export function feedMetrics(m: Metrics, feed: string, p: ProduceProgress): void 
     ["reconnecting", p.feed.reconnects],
     ["gap", p.feed.gaps],
     ["missed", p.feed.missed],
+    ["rest_call", p.feed.restCalls],
     ["duplicate", p.feed.duplicates],
   ];
   for (const [event, total] of events) m.advance(m.feedEvents, total, { feed, event });
+  m.advance(m.feedGaps, p.feed.gaps, { feed });
+  m.advance(m.feedRepaired, p.feed.repaired, { feed });
 }
 
 export function deliveredMetrics(m: Metrics, count: number, ms: number): void {

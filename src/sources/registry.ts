@@ -79,12 +79,16 @@ export interface CoinbaseSpec extends FeedCommon {
   kind: "coinbase";
   /** Product ids: BTC-USD, ETH-EUR, … */
   symbols: string[];
+  /** The REST API whose trade history repairs gaps (default: the venue's). */
+  rest?: string;
 }
 
 export interface BinanceSpec extends FeedCommon {
   kind: "binance";
   /** Binance's symbols: BTCUSDT, ETHBTC, … */
   symbols: string[];
+  /** The REST API whose trade history repairs gaps (default: the venue's). */
+  rest?: string;
 }
 
 export interface WsSpec extends FeedCommon {
@@ -136,6 +140,7 @@ const DEFAULT_TUNING: FeedTuning = {
   maxBackoffMs: 30_000,
   maxFrameBytes: 16 * 1024 * 1024,
   dedupWindow: 10_000,
+  repair: { enabled: true, maxTrades: 100_000, maxSeconds: 60 },
 };
 
 /** The most generated symbols a simulator makes. */
@@ -275,12 +280,12 @@ async function feedProtocol(
     case "coinbase": {
       const { coinbaseFeed } = await import("./feeds/coinbase");
       const symbols = feedSymbols(spec.symbols, "BTC-USD,ETH-USD");
-      return { protocol: coinbaseFeed({ symbols, url: spec.url }), options: { symbols } };
+      return { protocol: coinbaseFeed({ symbols, url: spec.url, rest: restFlag(spec.rest) }), options: { symbols } };
     }
     case "binance": {
       const { binanceFeed } = await import("./feeds/binance");
       const symbols = feedSymbols(spec.symbols, "BTCUSDT,ETHUSDT");
-      return { protocol: binanceFeed({ symbols, url: spec.url }), options: { symbols } };
+      return { protocol: binanceFeed({ symbols, url: spec.url, rest: restFlag(spec.rest) }), options: { symbols } };
     }
     case "ws": {
       const { genericFeed } = await import("./feeds/generic");
@@ -298,6 +303,18 @@ async function feedProtocol(
       return { protocol, options: { url: protocol.shownUrl, map: spec.map, records: spec.records, symbol: spec.symbol } };
     }
   }
+}
+
+/** A REST API's base URL: http(s), without a trailing slash. */
+function restFlag(rest: string | undefined): string | undefined {
+  if (rest === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(rest);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw fieldError(UsageError, (n) => [`${n("rest")} ${rest} is not an http(s) URL, e.g. https://api.exchange.coinbase.com`]);
+  return rest.replace(/\/+$/, "");
 }
 
 /** A crypto venue's symbols, upper case, each a valid tick symbol. */

@@ -1,8 +1,11 @@
 /**
  * Local WebSocket servers that speak the vendors' feeds as their public docs describe them, with the
  * misbehaviour of the real ones on demand: a dropped connection, a socket that goes silent without closing,
- * a refused key, malformed frames. Tests compute what they expect from what these servers sent.
+ * a refused key, malformed frames. Each also answers HTTP on the same port: the venue's REST trade history
+ * (`coinbaseHistory`, `binanceHistory`), paged and rate-limited as the venue documents it. Tests compute what
+ * they expect from what these servers sent and hold.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 
@@ -34,8 +37,16 @@ export function alpacaTrades(n: number, symbols: string[], firstId = 1, startMs 
   }));
 }
 
+/** Answers one REST request; `url` is the path and query. */
+export type RestHandler = (url: URL, res: ServerResponse, req: IncomingMessage) => void;
+
 export class FeedServer {
   readonly wss: WebSocketServer;
+  readonly http: Server;
+  /** What REST requests get (default: 404). */
+  rest: RestHandler = (_url, res) => res.writeHead(404).end();
+  /** Every REST request's path and query, in order. */
+  readonly restRequests: string[] = [];
   readonly clients = new Set<WebSocket>();
   /** Every text the clients sent, in order. */
   readonly received: string[] = [];
@@ -43,15 +54,16 @@ export class FeedServer {
   private onConnect: (ws: WebSocket) => void = () => {};
   private onMessage: (ws: WebSocket, text: string) => void = () => {};
 
-  private constructor(wss: WebSocketServer) {
+  private constructor(wss: WebSocketServer, http: Server) {
     this.wss = wss;
+    this.http = http;
   }
 
   /** A server on 127.0.0.1 (a free port); `verify` may refuse the handshake with an HTTP status. */
   static async start(verify?: (url: URL) => number | undefined): Promise<FeedServer> {
+    const http = createServer();
     const wss = new WebSocketServer({
-      host: "127.0.0.1",
-      port: 0,
+      server: http,
       verifyClient: verify
         ? (info, done) => {
             const status = verify(new URL(info.req.url ?? "/", "http://x"));
@@ -60,8 +72,12 @@ export class FeedServer {
           }
         : undefined,
     });
-    await new Promise<void>((r) => wss.once("listening", () => r()));
-    const server = new FeedServer(wss);
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const server = new FeedServer(wss, http);
+    http.on("request", (req, res) => {
+      server.restRequests.push(req.url ?? "/");
+      server.rest(new URL(req.url ?? "/", "http://x"), res, req);
+    });
     wss.on("connection", (ws) => {
       server.connections++;
       server.clients.add(ws);
@@ -77,7 +93,12 @@ export class FeedServer {
   }
 
   get url(): string {
-    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+    return `ws://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  /** The REST API's base on the same port. */
+  get restUrl(): string {
+    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
   }
 
   handle(onConnect: (ws: WebSocket) => void, onMessage: (ws: WebSocket, text: string) => void): this {
@@ -104,6 +125,8 @@ export class FeedServer {
   async close(): Promise<void> {
     for (const ws of this.clients) ws.terminate();
     await new Promise<void>((r) => this.wss.close(() => r()));
+    this.http.closeAllConnections();
+    await new Promise<void>((r) => this.http.close(() => r()));
   }
 }
 
@@ -217,13 +240,13 @@ export interface BinanceTrade {
   M: boolean;
 }
 
-/** n Binance trades of the symbols in turn, trade ids from `firstId`, quantities as Binance writes them. */
+/** n Binance trades of the symbols in turn, trade ids rising by one per symbol from `firstId`, quantities as Binance writes them. */
 export function binanceTrades(n: number, symbols: string[], firstId = 1, startMs = Date.UTC(2024, 0, 2, 14, 30)): BinanceTrade[] {
   return Array.from({ length: n }, (_, k) => ({
     e: "trade",
     E: startMs + k + 1,
     s: symbols[k % symbols.length]!,
-    t: firstId + k,
+    t: firstId + Math.floor(k / symbols.length),
     p: (2_300 + Math.cos(k) * 10).toFixed(8),
     q: ((1 + ((k * 104_729) % 9_999)) / 1e4).toFixed(8),
     T: startMs + k,
@@ -250,4 +273,103 @@ export async function binanceServer(): Promise<FeedServer & { subscribed(): numb
     },
   );
   return Object.assign(server, { subscribed: () => subscribed });
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+
+/** Misbehaviour of a venue's REST API on demand. */
+export interface RestTrouble {
+  /** The next n requests are answered 429 (with `Retry-After: retryAfter` seconds when given). */
+  throttle?: { n: number; retryAfter?: number };
+  /** Every request is answered with this status (500, 503). */
+  failWith?: number;
+}
+
+/**
+ * Coinbase Exchange's `GET /products/{product_id}/trades` over the trades the market printed (sent or not): the
+ * latest first, `limit` ≤ 1000 (default 1000; more is a 400), `after` (older than the id) and `before` (newer)
+ * cursors, `cb-before`/`cb-after` headers; an unknown product is a 404.
+ */
+export function coinbaseHistory(printed: CoinbaseMatch[], trouble: RestTrouble = {}): RestHandler {
+  return (url, res) => {
+    const path = /^\/products\/([^/]+)\/trades$/.exec(url.pathname);
+    if (!path) return json(res, 404, { message: "NotFound" });
+    if (trouble.failWith) return json(res, trouble.failWith, { message: "Internal server error" });
+    if (trouble.throttle && trouble.throttle.n > 0) {
+      trouble.throttle.n--;
+      return json(
+        res,
+        429,
+        { message: "Public rate limit exceeded" },
+        trouble.throttle.retryAfter ? { "retry-after": String(trouble.throttle.retryAfter) } : {},
+      );
+    }
+    const product = decodeURIComponent(path[1]!);
+    const limit = Number(url.searchParams.get("limit") ?? 1000);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return json(res, 400, { message: "Invalid limit" });
+    const after = url.searchParams.get("after");
+    const before = url.searchParams.get("before");
+    const mine = printed.filter((m) => m.product_id === product);
+    if (mine.length === 0) return json(res, 404, { message: "NotFound" });
+    const page = mine
+      .filter((m) => (after === null || m.trade_id < Number(after)) && (before === null || m.trade_id > Number(before)))
+      .sort((a, b) => b.trade_id - a.trade_id)
+      .slice(0, limit)
+      .map((m) => ({ time: m.time, trade_id: m.trade_id, price: m.price, size: m.size, side: m.side }));
+    const headers: Record<string, string> = {};
+    if (page.length) {
+      headers["cb-before"] = String(page[0]!.trade_id);
+      headers["cb-after"] = String(page[page.length - 1]!.trade_id);
+    }
+    json(res, 200, page, headers);
+  };
+}
+
+/**
+ * Binance's `GET /api/v3/historicalTrades?symbol=&fromId=&limit=` over the trades the market printed: ascending
+ * from `fromId`, `limit` ≤ 1000 (default 500), each request weighing 25 of 6,000 a minute (`X-MBX-USED-WEIGHT-1M`),
+ * 429 with `Retry-After` beyond it; an unknown symbol is a 400 with code -1121.
+ */
+export function binanceHistory(printed: BinanceTrade[], trouble: RestTrouble & { weightUsed?: number } = {}): RestHandler {
+  let minute = Math.floor(Date.now() / 60_000);
+  let used = trouble.weightUsed ?? 0;
+  return (url, res) => {
+    if (url.pathname !== "/api/v3/historicalTrades") return json(res, 404, { code: -1, msg: "Not found" });
+    if (trouble.failWith) return json(res, trouble.failWith, { code: -1001, msg: "Internal error; unable to process your request." });
+    if (Math.floor(Date.now() / 60_000) !== minute) {
+      minute = Math.floor(Date.now() / 60_000);
+      used = 0;
+    }
+    if (trouble.throttle && trouble.throttle.n > 0) {
+      trouble.throttle.n--;
+      return json(res, 429, { code: -1003, msg: "Too many requests." }, { "retry-after": String(trouble.throttle.retryAfter ?? 1) });
+    }
+    used += 25;
+    if (used > 6000)
+      return json(
+        res,
+        429,
+        { code: -1003, msg: "Too much request weight used." },
+        { "retry-after": String(60 - (Math.floor(Date.now() / 1000) % 60)) },
+      );
+    const symbol = url.searchParams.get("symbol");
+    const mine = printed.filter((t) => t.s === symbol);
+    if (mine.length === 0) return json(res, 400, { code: -1121, msg: "Invalid symbol." });
+    const limit = Number(url.searchParams.get("limit") ?? 500);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return json(res, 400, { code: -1100, msg: "Illegal characters found in parameter 'limit'." });
+    const fromId = url.searchParams.get("fromId");
+    const sorted = mine.sort((a, b) => a.t - b.t);
+    const page = (fromId === null ? sorted.slice(-limit) : sorted.filter((t) => t.t >= Number(fromId)).slice(0, limit)).map((t) => ({
+      id: t.t,
+      price: t.p,
+      qty: t.q,
+      quoteQty: (Number(t.p) * Number(t.q)).toFixed(8),
+      time: t.T,
+      isBuyerMaker: t.m,
+      isBestMatch: t.M,
+    }));
+    json(res, 200, page, { "x-mbx-used-weight": String(used), "x-mbx-used-weight-1m": String(used) });
+  };
 }

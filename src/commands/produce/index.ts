@@ -12,7 +12,7 @@ import { type CommandContext, commandContext, flag } from "../context";
 import { renamed } from "../fields";
 import { longRunning } from "../longRunning";
 import { examples } from "../options";
-import { feedLine, onRejected, type ProduceSummary, printSummary } from "./render";
+import { feedLine, gapLine, onRejected, type ProduceSummary, printSummary } from "./render";
 import { SOURCE_FLAG_NAMES, type SourceFlags, sourceSpec } from "./spec";
 
 export function registerProduce(program: Command): void {
@@ -50,6 +50,10 @@ export function registerProduce(program: Command): void {
     .option(
       "--url <url>",
       "http: quote endpoint ({symbol} or {symbols} and {apiKey} are filled in); ws: the feed; coinbase, binance, alpaca, finnhub: another endpoint than the venue's",
+    )
+    .option(
+      "--rest-url <url>",
+      "coinbase, binance: the venue's REST API whose trade history repairs the feed's gaps (default: the venue's; see feeds.repair)",
     )
     .option("--interval <duration>", "time between polls", "2s")
     .addOption(
@@ -222,7 +226,10 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
                 live.metrics?.retries.inc();
                 feedLine(live.status, `${feed}: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`, true);
               },
-              onGap: (feed, missed, detail) => feedLine(live.status, `${feed}: ${missed} messages missed (${detail})`, true),
+              onGap(feed, gap) {
+                const { text, warning } = gapLine(gap);
+                feedLine(live.status, `${feed}: ${text}`, warning);
+              },
             },
           },
         ),
@@ -256,7 +263,7 @@ async function runConfigured(ctx: CommandContext, f: ProduceFlags): Promise<void
   const tz = ctx.config.market.timeZone;
   const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
   if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
-  for (const flag of ["file", "url", "symbols", "map", "speed", "rejectFile", "dryRun", "record"] as const)
+  for (const flag of ["file", "url", "restUrl", "symbols", "map", "speed", "rejectFile", "dryRun", "record"] as const)
     if (f[flag] !== undefined)
       throw new UsageError(
         `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --source: the config's sources say their own options`,

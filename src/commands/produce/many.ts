@@ -8,6 +8,7 @@ import { formatElapsed } from "../../ui/status";
 import type { CommandContext } from "../context";
 import { renamed } from "../fields";
 import { longRunning } from "../longRunning";
+import { gapLine } from "./render";
 
 export interface ManyFlow {
   rate?: number;
@@ -22,7 +23,7 @@ export interface ManyFlow {
 /** Names of the config's source fields, for errors about them. */
 const CONFIG_NAMES = (i: number): Record<string, string> =>
   Object.fromEntries(
-    ["symbols", "keyEnv", "secretEnv", "tokenEnv", "map", "symbol", "url", "file", "feed", "speed", "record"].map((k) => [
+    ["symbols", "keyEnv", "secretEnv", "tokenEnv", "map", "symbol", "url", "rest", "file", "feed", "speed", "record"].map((k) => [
       k,
       `sources[${i}].${k}`,
     ]),
@@ -74,7 +75,10 @@ export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promi
             onSubscribed: () => say("subscribed"),
             onReconnecting: (_feed, attempt, delay, reason) =>
               say(`${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`, true),
-            onGap: (_feed, missed, detail) => say(`${missed} messages missed (${detail})`, true),
+            onGap(_feed, gap) {
+              const { text, warning } = gapLine(gap);
+              say(text, warning);
+            },
           },
         };
       });

@@ -2,6 +2,7 @@
 import { RuntimeError } from "../../errors";
 import { chalk } from "../../log";
 import type { FeedCounts } from "../../pipeline/produce/produce";
+import type { GapReport } from "../../sources/feeds/types";
 import type { Rejected } from "../../sources/types";
 import { printRecord } from "../../ui/output";
 import type { StatusLine } from "../../ui/status";
@@ -24,6 +25,21 @@ export interface ProduceSummary {
 }
 
 const SHOWN_REJECTS = 5;
+
+/**
+ * A gap and what its repair did: "BTC-USD: trade ids 1010–1012 never arrived; 3 repaired (2 REST calls)", or
+ * "…; 1 of 3 repaired, 2 still missing (HTTP 500 …)". A warning while anything is still missing.
+ */
+export function gapLine(g: GapReport): { text: string; warning: boolean } {
+  const calls = `${g.calls} REST call${g.calls === 1 ? "" : "s"}`;
+  if (g.left === 0) return { text: `${g.detail}; ${g.repaired} repaired (${calls})`, warning: false };
+  if (g.repaired === 0 && g.calls === 0)
+    return { text: `${g.missed} messages missed (${g.detail}${g.why ? `; ${g.why}` : ""})`, warning: true };
+  return {
+    text: `${g.detail}; ${g.repaired} of ${g.missed} repaired, ${g.left} still missing (${g.why ?? "unknown"}; ${calls})`,
+    warning: true,
+  };
+}
 
 /** A feed's connection news, above the live line (or on stderr before it starts). */
 export function feedLine(status: StatusLine | undefined, text: string, warning = false): void {
@@ -61,7 +77,7 @@ export function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boo
   ];
   if (s.feed)
     lines.push(
-      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gaps (${s.feed.missed} messages missed)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
+      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gap${s.feed.gaps === 1 ? "" : "s"} (${s.feed.repaired} trades repaired in ${s.feed.restCalls} REST calls, ${s.feed.missed} still missing)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
     );
   if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
   else printRecord(s as unknown as Record<string, unknown>, ctx.format);

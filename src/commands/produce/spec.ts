@@ -16,6 +16,7 @@ export interface SourceFlags {
   start?: string;
   rate?: string;
   url?: string;
+  restUrl?: string;
   interval?: string;
   shape?: string;
   records?: string;
@@ -42,6 +43,7 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
   startMs: "--start",
   rate: "--rate",
   url: "--url",
+  rest: "--rest-url",
   interval: "--interval",
   shape: "--shape",
   records: "--records",
@@ -114,7 +116,7 @@ export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
       };
     case "coinbase":
     case "binance":
-      return { kind, symbols: listFlag(f.symbols, "--symbols"), url: f.url, record: f.record };
+      return { kind, symbols: listFlag(f.symbols, "--symbols"), url: f.url, rest: f.restUrl, record: f.record };
     case "ws":
       if (!f.url) throw new UsageError("--source ws needs --url wss://…");
       return {

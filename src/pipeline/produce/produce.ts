@@ -62,8 +62,10 @@ export interface ProduceEvents {
 export interface FeedCounts {
   connections: number;
   reconnects: number;
-  /** Gaps the feed's numbering showed, and the messages missed in them. */
+  /** Gaps the feed's numbering showed; trades fetched for them from the venue's history, in so many REST calls; messages still missing. */
   gaps: number;
+  repaired: number;
+  restCalls: number;
   missed: number;
   /** Ticks sent again by the feed (after a reconnection) and skipped. */
   duplicates: number;
@@ -74,7 +76,11 @@ export interface ProduceResult extends ProduceProgress {
 }
 
 export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: ProduceEvents = {}): Promise<ProduceResult> {
-  const progress: ProduceProgress = { ...newCounts(), sent: 0, feed: { connections: 0, reconnects: 0, gaps: 0, missed: 0, duplicates: 0 } };
+  const progress: ProduceProgress = {
+    ...newCounts(),
+    sent: 0,
+    feed: { connections: 0, reconnects: 0, gaps: 0, repaired: 0, restCalls: 0, missed: 0, duplicates: 0 },
+  };
   const f = progress.feed;
   const source = await createSource(o.source, {
     timeZone: loaded.config.market.timeZone,
@@ -94,10 +100,12 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
         f.duplicates++;
         events.feed?.onDuplicate?.(feed);
       },
-      onGap(feed, missed, detail) {
+      onGap(feed, gap) {
         f.gaps++;
-        f.missed += missed;
-        events.feed?.onGap?.(feed, missed, detail);
+        f.repaired += gap.repaired;
+        f.restCalls += gap.calls;
+        f.missed += gap.left;
+        events.feed?.onGap?.(feed, gap);
       },
     },
   });

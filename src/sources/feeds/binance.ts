@@ -8,8 +8,16 @@
  * nothing.
  *
  * The trade id `t` is the tick's `seq`, so a trade received twice is the same tick; `T`, the trade time, its `ts`.
+ * Trade ids rise by one per symbol: an id that skips means trades were missed (across reconnections too), and
+ * they are fetched from the REST API's "old trade lookup", `GET /api/v3/historicalTrades?symbol=&fromId=&limit=`
+ * (ascending from `fromId`, at most 1000 a page; each trade `id`, `price`, `qty`, `time`). Its ids are the
+ * stream's `t`, so a repaired trade is the same tick as a streamed one; `aggTrades` is not used because its ids
+ * number aggregates of trades, not the trades the stream sends. Each request weighs 25 of the 6,000 a minute an
+ * IP may use: the `X-MBX-USED-WEIGHT-1M` header says how much is spent, and a repair that has spent nearly all of
+ * it waits for the next minute rather than be answered 429 (or, persisting, banned with 418).
  */
 import { decimal, parseFrame, tickEvent } from "./frames";
+import { advance, type IdGap, size, type TradeHistory } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface BinanceOptions {
@@ -17,7 +25,15 @@ export interface BinanceOptions {
   symbols: string[];
   /** Overrides the endpoint (the testnet, a test server). */
   url?: string;
+  /** The REST API with the trade history (default: the venue's). */
+  rest?: string;
 }
+
+/** The most trades one page of the trade history gives. */
+const PAGE = 1000;
+/** A historicalTrades request's weight, and the weight an IP may spend a minute. */
+const WEIGHT = 25;
+const WEIGHT_PER_MINUTE = 6000;
 
 type Message = Record<string, unknown>;
 
@@ -25,24 +41,31 @@ const SUBSCRIBE_ID = 1;
 
 export function binanceFeed(o: BinanceOptions): FeedProtocol {
   const url = o.url ?? "wss://stream.binance.com:9443/ws";
+  // The last trade id seen per symbol, kept across connections.
+  const lastTrade = new Map<string, number>();
   return {
     name: "binance",
     url,
     shownUrl: url,
     confirms: true,
+    history: binanceHistory(o.rest ?? "https://api.binance.com"),
     session: (): FeedSession => ({
       opened: () => [JSON.stringify({ method: "SUBSCRIBE", params: o.symbols.map((s) => `${s.toLowerCase()}@trade`), id: SUBSCRIBE_ID })],
-      receive: (frame) => decodeBinance(frame, o.symbols),
+      receive: (frame) => decodeBinance(frame, o.symbols, lastTrade),
     }),
   };
 }
 
-export function decodeBinance(frame: string, symbols: string[]): FeedEvent[] {
+export function decodeBinance(frame: string, symbols: string[], lastTrade = new Map<string, number>()): FeedEvent[] {
   const parsed = parseFrame("binance", frame);
   if (!parsed.ok) return [parsed.event];
   let m = parsed.value as Message;
   if (m && typeof m.stream === "string" && typeof m.data === "object") m = m.data as Message;
-  if (m?.e === "trade") return [trade(m)];
+  if (m?.e === "trade") {
+    const gap =
+      typeof m.s === "string" && typeof m.t === "number" && Number.isSafeInteger(m.t) ? advance(lastTrade, m.s, m.t, m.t - 1) : undefined;
+    return gap ? [gap, trade(m)] : [trade(m)];
+  }
   if (m && "id" in m && !("e" in m)) {
     // The answer to a request: null result for a subscription taken, or an error.
     const error = (m.error ?? (m.code !== undefined ? m : undefined)) as Message | undefined;
@@ -72,4 +95,24 @@ function trade(m: Message): FeedEvent {
     source: "binance",
     seq: m.t,
   });
+}
+
+/** Binance's old trade lookup, paged forward from the gap's first id. */
+export function binanceHistory(base: string): TradeHistory {
+  return {
+    shownUrl: base,
+    request: (gap: IdGap) =>
+      `${base}/api/v3/historicalTrades?symbol=${encodeURIComponent(gap.symbol)}&fromId=${gap.first}&limit=${Math.min(PAGE, size(gap))}`,
+    read({ body, headers }, gap) {
+      if (!Array.isArray(body))
+        return { events: [{ kind: "rejected", reason: "unknown message", detail: "binance's trade history did not answer a list" }] };
+      const events = (body as Message[]).map((t) => trade({ s: gap.symbol, t: t?.id, p: t?.price, q: t?.qty, T: t?.time }));
+      const ids = (body as Message[]).map((t) => t?.id).filter((id): id is number => typeof id === "number");
+      const newest = Math.max(...ids);
+      const used = Number(headers.get("x-mbx-used-weight-1m"));
+      // Nearly all of this minute's weight spent: wait for the next minute.
+      const waitMs = Number.isFinite(used) && used + WEIGHT > WEIGHT_PER_MINUTE ? 60_000 - (Date.now() % 60_000) + 100 : undefined;
+      return { events, rest: ids.length && newest < gap.last ? { ...gap, first: newest + 1 } : undefined, waitMs };
+    },
+  };
 }

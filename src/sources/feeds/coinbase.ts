@@ -11,9 +11,16 @@
  * were missed — counted as a gap (across reconnections too: the trades missed while disconnected are a gap).
  * `sequence` numbers every message of a product across all channels, so on the matches channel alone it skips by
  * design and is not used for gaps.
+ *
+ * A gap's trades are fetched from the REST API's trade history, `GET /products/{product_id}/trades`: the latest
+ * trades first, at most `limit` (≤ 1000) a page, older pages by the `after` cursor (trades with an id below it;
+ * the `cb-after` header gives the next one). Each trade has `trade_id`, `time`, `price` and `size` as decimal
+ * text, and `side`, as in a match. The heartbeat channel's message every second per product makes the feed one
+ * that promises data: a socket with no frame for `feeds.silenceMs` is replaced even if it answers pings.
  */
 import { isoMs } from "./alpaca";
 import { decimal, parseFrame, tickEvent } from "./frames";
+import { advance, type IdGap, size, type TradeHistory } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface CoinbaseOptions {
@@ -21,7 +28,12 @@ export interface CoinbaseOptions {
   symbols: string[];
   /** Overrides the endpoint (the sandbox, a test server). */
   url?: string;
+  /** The REST API with the trade history (default: the venue's). */
+  rest?: string;
 }
+
+/** The most trades one page of the trade history gives. */
+const PAGE = 1000;
 
 type Message = Record<string, unknown>;
 
@@ -34,6 +46,8 @@ export function coinbaseFeed(o: CoinbaseOptions): FeedProtocol {
     url,
     shownUrl: url,
     confirms: true,
+    promisesData: true,
+    history: coinbaseHistory(o.rest ?? "https://api.exchange.coinbase.com"),
     session: (): FeedSession => ({
       opened: () => [JSON.stringify({ type: "subscribe", product_ids: o.symbols, channels: ["matches", "heartbeat"] })],
       receive: (frame) => decodeCoinbase(frame, o.symbols, lastTrade),
@@ -97,15 +111,24 @@ function heartbeat(m: Message, lastTrade: Map<string, number>): FeedEvent[] {
   return [advance(lastTrade, m.product_id, id, id) ?? { kind: "ignored" }];
 }
 
-/**
- * Moves a product's last trade id to `id`; a gap when trades after the last one and up to `upTo` were never seen.
- * The first id of a product (or an older one, sent again) only sets where counting starts.
- */
-function advance(lastTrade: Map<string, number>, product: string, id: number, upTo: number): FeedEvent | undefined {
-  const last = lastTrade.get(product);
-  if (last !== undefined && id <= last) return undefined;
-  lastTrade.set(product, id);
-  if (last === undefined || upTo <= last) return undefined;
-  const missed = upTo - last;
-  return { kind: "gap", missed, detail: `${product}: trade ids ${last + 1}${missed > 1 ? `–${upTo}` : ""} never arrived` };
+/** The trade history of Coinbase Exchange's REST API, paged back from the gap's last id. */
+export function coinbaseHistory(base: string): TradeHistory {
+  return {
+    shownUrl: base,
+    request: (gap: IdGap) =>
+      `${base}/products/${encodeURIComponent(gap.symbol)}/trades?after=${gap.last + 1}&limit=${Math.min(PAGE, size(gap))}`,
+    read({ body }, gap) {
+      if (!Array.isArray(body))
+        return { events: [{ kind: "rejected", reason: "unknown message", detail: "coinbase's trade history did not answer a list" }] };
+      const events = (body as Message[]).map((t) =>
+        t && typeof t === "object"
+          ? match({ ...t, type: "match", product_id: gap.symbol }, new Map())[0]!
+          : ({ kind: "rejected", reason: "unknown message", detail: `coinbase history entry ${JSON.stringify(t)}` } as FeedEvent),
+      );
+      // Newest first: the next page goes on below the oldest id of this one.
+      const ids = (body as Message[]).map((t) => t?.trade_id).filter((id): id is number => typeof id === "number");
+      const oldest = Math.min(...ids);
+      return { events, rest: ids.length && oldest > gap.first ? { ...gap, last: oldest - 1 } : undefined };
+    },
+  };
 }

@@ -11,7 +11,8 @@ import WebSocket from "ws";
 import { RuntimeError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import type { SourceItem } from "../types";
-import type { FeedConnectionEvents, FeedProtocol, FeedSession } from "./types";
+import { type RepairLimits, repairGap } from "./repair";
+import type { FeedConnectionEvents, FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface ConnectionOptions {
   protocol: FeedProtocol;
@@ -30,6 +31,8 @@ export interface ConnectionOptions {
   events?: FeedConnectionEvents;
   /** False for a tick already produced (sent again after a reconnection): it is skipped and counted. */
   accept?(tick: Tick): boolean;
+  /** Gaps of trade ids are fetched from the protocol's history within these limits (when it has one). */
+  repair?: RepairLimits;
 }
 
 const HIGH_WATER = 10_000;
@@ -133,6 +136,7 @@ class Connection {
   private paused = false;
   private subscribed: boolean;
   private lastHeard = Date.now();
+  private lastFrame = Date.now();
   private readonly opened = Date.now();
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -150,7 +154,7 @@ class Connection {
     }
     ws.on("message", (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString("utf8") : data.toString();
-      this.lastHeard = Date.now();
+      this.lastHeard = this.lastFrame = Date.now();
       o.tap?.frame(text, this.lastHeard);
       this.frames.push(text);
       if (!this.paused && this.frames.length > HIGH_WATER) {
@@ -177,11 +181,18 @@ class Connection {
     for (const text of session.opened()) ws.send(text);
   }
 
-  /** Replaces a socket that went silent, or whose subscription was never confirmed. */
+  /**
+   * Replaces a socket that went silent, or whose subscription was never confirmed. A feed that promises data
+   * (a heartbeat every second) is silent when no frame came, even if its pongs still do.
+   */
   private watch(): void {
     const now = Date.now();
-    if (!this.paused && now - this.lastHeard > this.o.silenceMs) {
-      this.end(`no data for ${seconds(now - this.lastHeard)}`);
+    const promised = this.o.protocol.promisesData && this.subscribed;
+    const heard = promised ? this.lastFrame : this.lastHeard;
+    if (!this.paused && now - heard > this.o.silenceMs) {
+      this.end(
+        `no data for ${seconds(now - heard)}${promised && this.lastHeard > this.lastFrame ? " (the socket still answered pings)" : ""}`,
+      );
       this.ws.terminate();
     } else if (!this.subscribed && now - this.opened > this.o.subscribeTimeoutMs) {
       this.end(`no subscription confirmed within ${seconds(this.o.subscribeTimeoutMs)}`);
@@ -226,24 +237,23 @@ class Connection {
           this.paused = false;
           this.ws.resume();
         }
-        yield* this.decode(frame);
+        yield* this.decode(frame, signal);
       }
     } finally {
       signal.removeEventListener("abort", stop);
     }
   }
 
-  private *decode(frame: string): Generator<SourceItem> {
+  private async *decode(frame: string, signal: AbortSignal): AsyncGenerator<SourceItem> {
     const { protocol } = this.o;
     for (const e of this.session.receive(frame)) {
       switch (e.kind) {
         case "tick":
           if (!protocol.confirms) this.confirm();
-          if (this.o.accept && !this.o.accept(e.tick)) this.o.events?.onDuplicate?.(protocol.name);
-          else yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
+          yield* this.data(e, frame);
           break;
         case "rejected":
-          yield { kind: "rejected", reason: e.reason, detail: e.detail, url: protocol.shownUrl, raw: frame.slice(0, RAW_KEPT) };
+          yield* this.data(e, frame);
           break;
         case "send":
           this.ws.send(e.text);
@@ -254,12 +264,32 @@ class Connection {
         case "refused":
           throw new RuntimeError(`${protocol.name} at ${protocol.shownUrl}: ${e.message}`, { hint: e.hint });
         case "gap":
-          this.o.events?.onGap?.(protocol.name, e.missed, e.detail);
+          yield* this.gap(e, signal);
           break;
         default:
           // A keep-alive frame (ping) says the feed is there: for a feed without confirmations, that is enough.
           if (!protocol.confirms) this.confirm();
       }
     }
+  }
+
+  /** A tick (unless it was produced already) or a rejection, as an item. */
+  private *data(e: FeedEvent, raw: string, url = this.o.protocol.shownUrl): Generator<SourceItem> {
+    if (e.kind === "tick") {
+      if (this.o.accept && !this.o.accept(e.tick)) this.o.events?.onDuplicate?.(this.o.protocol.name);
+      else yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
+    } else if (e.kind === "rejected") yield { kind: "rejected", reason: e.reason, detail: e.detail, url, raw: raw.slice(0, RAW_KEPT) };
+  }
+
+  /** A gap: its trades fetched from the venue's history (where it has one and repair is on), then reported. */
+  private async *gap(e: Extract<FeedEvent, { kind: "gap" }>, signal: AbortSignal): AsyncGenerator<SourceItem> {
+    const { protocol, repair } = this.o;
+    const report = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0, why: undefined as string | undefined };
+    if (e.ids && protocol.history && repair?.enabled) {
+      const r = await repairGap(protocol.history, e.ids, repair, signal);
+      for (const item of r.events) yield* this.data(item, "", protocol.history.shownUrl);
+      Object.assign(report, { repaired: r.repaired, left: r.left, calls: r.calls, why: r.why });
+    }
+    this.o.events?.onGap?.(protocol.name, report);
   }
 }

@@ -134,7 +134,8 @@ export class ReplaySource implements Source {
         if (e.kind === "tick") yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
         else if (e.kind === "rejected")
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: line.frame.slice(0, 500) };
-        else if (e.kind === "gap") this.o.events?.onGap?.(protocol.name, e.missed, e.detail);
+        else if (e.kind === "gap")
+          this.o.events?.onGap?.(protocol.name, { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0 });
         else if (e.kind === "refused") throw new RuntimeError(`${protocol.name} (recorded): ${e.message}`, { hint: e.hint });
       }
     }

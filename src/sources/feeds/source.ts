@@ -7,6 +7,7 @@
 import type { Source, SourceItem } from "../types";
 import { feedItems } from "./connection";
 import { Recorder, type RecordingHeader } from "./recording";
+import type { RepairLimits } from "./repair";
 import type { FeedConnectionEvents, FeedProtocol } from "./types";
 
 /** How every feed's connection behaves (config `feeds`). */
@@ -19,6 +20,8 @@ export interface FeedTuning {
   maxFrameBytes: number;
   /** How many of the latest tick ids are remembered to skip a trade sent again. */
   dedupWindow: number;
+  /** Fetching a gap's trades from the venue's history. */
+  repair: RepairLimits;
 }
 
 export interface FeedSourceOptions {
@@ -65,6 +68,7 @@ export class FeedSource implements Source {
         tap: this.recorder,
         events: this.o.events,
         accept: (tick) => seen.add(tick.id!),
+        repair: t.repair,
       },
       signal,
     );

@@ -15,8 +15,8 @@ export type FeedEvent =
   | { kind: "subscribed"; detail?: string }
   /** A refusal retrying cannot change (a bad key, an unknown symbol): the feed stops with this one line. */
   | { kind: "refused"; message: string; hint?: string }
-  /** Messages the feed numbers were skipped: `missed` of them. */
-  | { kind: "gap"; missed: number; detail: string }
+  /** Messages the feed numbers were skipped: `missed` of them; `ids` when they are trades a history can repair. */
+  | { kind: "gap"; missed: number; detail: string; ids?: IdGap }
   /** A frame that only keeps the connection alive, or says nothing stockpipe uses. */
   | { kind: "ignored" };
 
@@ -37,7 +37,27 @@ export interface FeedProtocol {
   readonly shownUrl: string;
   /** Whether the feed confirms its subscription (else data counts as confirmation). */
   readonly confirms: boolean;
+  /**
+   * Whether the venue sends a frame at least every second once subscribed (a heartbeat channel): then a socket
+   * with no frame for `feeds.silenceMs` is replaced even while it answers pings.
+   */
+  readonly promisesData?: boolean;
+  /** The venue's trade history, where the trades of a gap can be fetched again. */
+  readonly history?: TradeHistory;
   session(): FeedSession;
+}
+
+/** A gap a feed's numbering showed, and what its repair fetched. */
+export interface GapReport {
+  /** What was missed: "BTC-USD: trade ids 1010–1012 never arrived". */
+  detail: string;
+  missed: number;
+  /** Trades fetched from the venue's history, and those still missing (with why). */
+  repaired: number;
+  left: number;
+  why?: string;
+  /** REST requests the repair made. */
+  calls: number;
 }
 
 /** The events a feed's connection goes through, for the live line and metrics. */
@@ -46,7 +66,29 @@ export interface FeedConnectionEvents {
   onSubscribed?(feed: string): void;
   /** The connection dropped or went silent; the next attempt is in `delayMs`. */
   onReconnecting?(feed: string, attempt: number, delayMs: number, reason: string): void;
-  onGap?(feed: string, missed: number, detail: string): void;
+  onGap?(feed: string, gap: GapReport): void;
   /** A tick this process had already produced came again (after a reconnection) and was skipped. */
   onDuplicate?(feed: string): void;
+}
+
+/** Trades of one symbol a feed never delivered: ids `first` to `last`, both included. */
+export interface IdGap {
+  symbol: string;
+  first: number;
+  last: number;
+}
+
+/** A venue's trade history over REST, read by trade id. */
+export interface TradeHistory {
+  /** The REST API's base, as it may be printed. */
+  readonly shownUrl: string;
+  /** Headers every request carries. */
+  readonly headers?: Record<string, string>;
+  /** The request (a URL) for at most one page of the gap's trades. */
+  request(gap: IdGap): string;
+  /**
+   * A page's trades within the gap as events (ticks and rejections), what of the gap is left to ask for
+   * (undefined: nothing more to ask), and how long to wait before asking (the venue's rate limit nearly spent).
+   */
+  read(page: { body: unknown; headers: Headers }, gap: IdGap): { events: FeedEvent[]; rest?: IdGap; waitMs?: number };
 }

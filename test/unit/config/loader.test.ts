@@ -234,7 +234,8 @@ describe("config show and init", () => {
       .map((l) => l.replace(/^(\s*)# /, "$1"))
       // Optional fields without a default and sub-section headers stay out.
       .filter(
-        (l) => !/^\s+\w+:$/.test(l) || /^ {2,}(ssl|sasl|oauth|replication|tls|rules|priceMove|volumeSpike|zScore|openingGap):$/.test(l),
+        (l) =>
+          !/^\s+\w+:$/.test(l) || /^ {2,}(ssl|sasl|oauth|replication|tls|repair|rules|priceMove|volumeSpike|zScore|openingGap):$/.test(l),
       )
       .join("\n");
     const cwd = dirWith(uncommented);

@@ -32,7 +32,15 @@ describe("a feed's metrics", () => {
       skippedOutsideRange: 0,
       stoppedBy: "end of input" as const,
       sent: accepted,
-      feed: { connections: reconnects + 1, reconnects, gaps: 0, missed: 0, duplicates: 2 },
+      feed: {
+        connections: reconnects + 1,
+        reconnects,
+        gaps: reconnects * 2,
+        repaired: reconnects * 30,
+        restCalls: reconnects * 3,
+        missed: reconnects,
+        duplicates: 2,
+      },
     });
     feedMetrics(m, "us-stocks", progress(10, 0));
     feedMetrics(m, "us-stocks", progress(25, 1));
@@ -48,5 +56,9 @@ describe("a feed's metrics", () => {
       { labels: { command: "produce", feed: "us-stocks", event: "reconnecting" }, value: "1" },
     ]);
     expect(events.find((e) => e.labels?.feed === "crypto" && e.labels.event === "duplicate")?.value).toBe("2");
+    expect(events.find((e) => e.labels?.feed === "us-stocks" && e.labels.event === "rest_call")?.value).toBe("3");
+    const of = (name: string) => families.find((f) => f.name === name)!.metrics.map((x) => [x.labels?.feed, x.value]);
+    expect(of("stockpipe_feed_gaps_total")).toEqual([["us-stocks", "2"]]);
+    expect(of("stockpipe_feed_repaired_total")).toEqual([["us-stocks", "30"]]);
   });
 });

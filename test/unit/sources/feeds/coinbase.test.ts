@@ -65,7 +65,7 @@ describe("the coinbase feed", () => {
       "ignored",
     ]);
     expect(kinds(JSON.stringify({ type: "heartbeat", sequence: 91, last_trade_id: 15, product_id: "BTC-USD", time: "x" }))).toEqual([
-      "gap 1: BTC-USD: trade ids 15 never arrived",
+      "gap 1: BTC-USD: trade id 15 never arrived",
     ]);
     // Another product counts on its own.
     expect(kinds(match({ trade_id: 3, product_id: "ETH-USD" }))).toEqual(["tick"]);

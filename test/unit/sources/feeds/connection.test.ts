@@ -2,9 +2,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RuntimeError } from "../../../../src/errors";
 import { alpacaFeed } from "../../../../src/sources/feeds/alpaca";
+import { coinbaseFeed, decodeCoinbase } from "../../../../src/sources/feeds/coinbase";
 import { backoffDelay, type ConnectionOptions, feedItems } from "../../../../src/sources/feeds/connection";
+import type { GapReport } from "../../../../src/sources/feeds/types";
 import type { SourceItem } from "../../../../src/sources/types";
-import { alpacaServer, alpacaTrades, FeedServer, until } from "../../../feeds/servers";
+import {
+  alpacaServer,
+  alpacaTrades,
+  type CoinbaseMatch,
+  coinbaseHistory,
+  coinbaseMatches,
+  coinbaseServer,
+  FeedServer,
+  until,
+} from "../../../feeds/servers";
 
 const servers: FeedServer[] = [];
 afterEach(async () => {
@@ -139,5 +150,74 @@ describe("a feed's connection", () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, b, () => 1))).toEqual([500, 1000, 2000, 4000]);
     expect(backoffDelay(1, b, () => 0)).toBe(250);
     expect(backoffDelay(20, b, () => 1)).toBe(30_000);
+  });
+});
+
+describe("a feed with a trade history", () => {
+  const printed = coinbaseMatches(400, ["BTC-USD", "ETH-USD"], 5000);
+  const expected = (list: CoinbaseMatch[]) =>
+    list.flatMap((m) => decodeCoinbase(JSON.stringify(m), [], new Map()).flatMap((e) => (e.kind === "tick" ? [e.tick] : [])));
+  const byProduct = (product: string) => printed.filter((m) => m.product_id === product);
+
+  async function coinbase(maxSeconds = 10) {
+    const server = await coinbaseServer(["BTC-USD", "ETH-USD"]);
+    servers.push(server);
+    server.rest = coinbaseHistory(printed);
+    const gaps: GapReport[] = [];
+    const o: ConnectionOptions = {
+      ...options(server.url, { silenceMs: 800, pingMs: 100 }),
+      protocol: coinbaseFeed({ symbols: ["BTC-USD", "ETH-USD"], url: server.url, rest: server.restUrl }),
+      repair: { enabled: true, maxTrades: 1000, maxSeconds },
+    };
+    const r = reader(o);
+    o.events = { ...o.events, onGap: (_f, g) => gaps.push(g) };
+    await until(() => server.subscribed() === 1, 5000, "the subscription");
+    return { server, r, gaps };
+  }
+
+  it("fills a gap on a live socket from the history before the trade that showed it: every trade once, in order", async () => {
+    const { server, r, gaps } = await coinbase();
+    const skipped = new Set(byProduct("BTC-USD").slice(40, 52));
+    for (const m of printed) if (!skipped.has(m)) server.broadcast(JSON.stringify(m));
+    await until(() => r.ticks().length === printed.length, 10_000, "every trade");
+    r.stop();
+    await r.done;
+    for (const product of ["BTC-USD", "ETH-USD"])
+      expect(r.ticks().filter((t) => t.symbol === product)).toEqual(expected(byProduct(product)));
+    expect(gaps).toEqual([
+      { detail: "BTC-USD: trade ids 5040–5051 never arrived", missed: 12, repaired: 12, left: 0, calls: 1, why: undefined },
+    ]);
+    expect(server.restRequests).toEqual(["/products/BTC-USD/trades?after=5052&limit=12"]);
+  });
+
+  it("replaces a socket that answers pings but sends no data, and repairs what was printed meanwhile", async () => {
+    const { server, r, gaps } = await coinbase();
+    const btc = byProduct("BTC-USD");
+    for (const m of btc.slice(0, 50)) server.broadcast(JSON.stringify(m));
+    await until(() => r.ticks().length === 50);
+    // Silence: the socket stays open and answers pings (ws does), but no match and no heartbeat comes.
+    await until(() => server.subscribed() === 2, 5000, "a new subscription");
+    // The venue went on meanwhile: the new subscription starts from the present, with the last match.
+    server.broadcast(JSON.stringify({ ...btc[80], type: "last_match" }));
+    for (const m of btc.slice(81)) server.broadcast(JSON.stringify(m));
+    await until(() => r.ticks().length === btc.length, 10_000, "every BTC-USD trade");
+    r.stop();
+    await r.done;
+    expect(r.reconnects[0]).toMatch(/^no data for \d\.\d s \(the socket still answered pings\)$/);
+    expect(r.ticks()).toEqual(expected(btc));
+    expect(gaps).toMatchObject([{ detail: "BTC-USD: trade ids 5050–5079 never arrived", missed: 30, repaired: 30, left: 0 }]);
+  });
+
+  it("goes on streaming when the history fails, the gap reported with why", async () => {
+    const { server, r, gaps } = await coinbase(2);
+    server.rest = coinbaseHistory(printed, { failWith: 503 });
+    const btc = byProduct("BTC-USD");
+    for (const m of [...btc.slice(0, 10), ...btc.slice(12, 20)]) server.broadcast(JSON.stringify(m));
+    await until(() => r.ticks().length === 18, 20_000, "the trades after the gap");
+    r.stop();
+    await r.done;
+    expect(r.items.length).toBe(18);
+    expect(r.ticks()).toEqual(expected([...btc.slice(0, 10), ...btc.slice(12, 20)]));
+    expect(gaps).toMatchObject([{ missed: 2, repaired: 0, left: 2, why: expect.stringContaining("HTTP 503") }]);
   });
 });
