@@ -288,7 +288,9 @@ const consumer = z
 
 const feeds = z
   .object({
-    silenceMs: posInt().default(30_000).describe("A feed's socket with no frame and no pong for this long is replaced"),
+    silenceMs: posInt()
+      .default(30_000)
+      .describe("A feed's socket with no frame and no pong for this long is replaced; no frame, for a feed with a heartbeat (coinbase)"),
     pingMs: posInt().default(10_000).describe("A WebSocket ping to each feed this often"),
     subscribeTimeoutMs: posInt().default(10_000).describe("How long a feed may take to confirm its subscription before it is tried again"),
     backoffMs: posInt().default(500).describe("First delay before a feed reconnects; it doubles, with jitter, up to feeds.maxBackoffMs"),

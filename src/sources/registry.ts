@@ -225,7 +225,13 @@ export async function createSource(spec: SourceSpec, ctx: SourceContext): Promis
       const { protocol } = await feedProtocol(recorded, ctx, true);
       if (spec.speed !== undefined && !(spec.speed > 0))
         throw fieldError(UsageError, (n) => [`${n("speed")} ${spec.speed} must be a positive number`]);
-      return new ReplaySource({ file: spec.file, protocol, speed: spec.speed, events: ctx.feedEvents });
+      return new ReplaySource({
+        file: spec.file,
+        protocol,
+        speed: spec.speed,
+        events: ctx.feedEvents,
+        gapsRecorded: header.gaps === "recorded",
+      });
     }
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The crypto venues' feeds — Coinbase's matches channel and Binance's trade streams — into the real local Kafka,
- * each against a local server speaking its documented protocol: ticks equal to the trades sent (fractional sizes
- * exact), a drop with trades sent again stored once in each sink, trade-id gaps counted, refusals in one line,
- * and a recording replayed to the same ticks.
+ * each against a local server speaking its documented protocol and serving its REST trade history: ticks equal to
+ * every trade the server's market printed (fractional sizes exact), those never sent repaired from the history,
+ * a drop with trades sent again stored once in each sink, refusals in one line, and a recording replayed to the
+ * same ticks.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,9 +12,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { start } from "../faults/processes";
 import {
   type BinanceTrade,
+  binanceHistory,
   binanceServer,
   binanceTrades,
   type CoinbaseMatch,
+  coinbaseHistory,
   coinbaseMatches,
   coinbaseServer,
   until,
@@ -46,15 +49,16 @@ const order = (a: Record<string, unknown>, b: Record<string, unknown>) =>
 const withoutId = (list: Record<string, unknown>[]) => list.map(({ id: _id, ...rest }) => rest);
 
 describe("crypto feeds", () => {
-  it("streams Coinbase matches exactly; after a drop the trades sent again are stored once, gaps are counted, verify is clean", async () => {
+  it("streams every Coinbase trade exactly once: those never sent repaired from the history, those sent again after a drop skipped; verify is clean", async () => {
     const server = await coinbaseServer(["BTC-USD", "ETH-USD"]);
     servers.push(server);
     const topic = await newTopic();
     const matches = coinbaseMatches(300, ["BTC-USD", "ETH-USD"], 1000);
+    // The history holds every trade the market printed, and asks once to slow down.
+    server.rest = coinbaseHistory(matches, { throttle: { n: 1, retryAfter: 1 } });
     // Never sent: three BTC-USD trades (the next trade shows the gap) and two ETH-USD ones (a heartbeat shows it).
     const index = (product: string, id: number) => matches.findIndex((m) => m.product_id === product && m.trade_id === id);
     const skipped = new Set([...[1010, 1011, 1012].map((id) => index("BTC-USD", id)), index("ETH-USD", 1020), index("ETH-USD", 1021)]);
-    const sent = matches.filter((_, i) => !skipped.has(i));
     const p = start(
       [
         "produce",
@@ -62,12 +66,14 @@ describe("crypto feeds", () => {
         "coinbase",
         "--url",
         server.url,
+        "--rest-url",
+        server.restUrl,
         "--symbols",
         "btc-usd,ETH-USD",
         "--topic",
         topic,
         "--limit",
-        String(sent.length),
+        String(matches.length),
         "-f",
         "json",
       ],
@@ -93,15 +99,20 @@ describe("crypto feeds", () => {
     const summary = JSON.parse(p.out());
     expect(summary).toMatchObject({
       source: "coinbase",
-      sent: sent.length,
+      sent: matches.length,
       rejectedByReason: { "unknown message": 1 },
-      feed: { connections: 2, reconnects: 1, duplicates: 50, gaps: 2, missed: 5 },
+      feed: { connections: 2, reconnects: 1, duplicates: 50, gaps: 2, repaired: 5, restCalls: 3, missed: 0 },
     });
-    expect(p.err()).toContain("coinbase: 3 messages missed (BTC-USD: trade ids 1010–1012 never arrived)");
-    expect(p.err()).toContain("coinbase: 2 messages missed (ETH-USD: trade ids 1020–1021 never arrived)");
-
-    const ticks = (await readTopic(topic, sent.length)).sort(order);
-    expect(withoutId(ticks)).toEqual(sent.map(fromMatch).sort(order));
+    expect(p.err()).toMatch(/coinbase: BTC-USD: trade ids 1010–1012 never arrived; 3 repaired \(2 REST calls\)/);
+    expect(p.err()).toMatch(/coinbase: ETH-USD: trade ids 1020–1021 never arrived; 2 repaired \(1 REST call\)/);
+    expect(server.restRequests).toEqual([
+      "/products/BTC-USD/trades?after=1013&limit=3",
+      "/products/BTC-USD/trades?after=1013&limit=3",
+      "/products/ETH-USD/trades?after=1022&limit=2",
+    ]);
+    // Every trade the market printed, once: those sent, and those repaired.
+    const ticks = (await readTopic(topic, matches.length)).sort(order);
+    expect(withoutId(ticks)).toEqual(matches.map(fromMatch).sort(order));
     expect(ticks.some((t) => !Number.isInteger(t.volume))).toBe(true);
 
     const env = { STOCKPIPE_KAFKA_TOPIC: topic, STOCKPIPE_CASSANDRA_KEYSPACE: keyspace, STOCKPIPE_S3_PREFIX: `test/${topic}` };
@@ -115,7 +126,7 @@ describe("crypto feeds", () => {
       .map((r) => [r.symbol, r.seq, Number(r.volume_dec)])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1]));
     expect(stored).toEqual(
-      sent
+      matches
         .map(fromMatch)
         .sort(order)
         .map((t) => [t.symbol, t.seq, t.volume]),
@@ -140,11 +151,14 @@ describe("crypto feeds", () => {
     expect(server.connections).toBe(1);
   });
 
-  it("streams Binance trades exactly, records them, and replays the recording to the same ticks; a refused subscription is one line", async () => {
+  it("streams every Binance trade exactly, repairing a gap from the history; records them, and replays the recording to the same ticks; a refused subscription is one line", async () => {
     const server = await binanceServer();
     servers.push(server);
     const topic = await newTopic();
     const trades = binanceTrades(120, ["BTCUSDT", "ETHBTC"], 77_000);
+    server.rest = binanceHistory(trades);
+    // Never sent: four ETHBTC trades in a row.
+    const skipped = new Set(trades.filter((t) => t.s === "ETHBTC" && t.t >= 77_030 && t.t < 77_034));
     const recording = join(mkdtempSync(join(tmpdir(), "sp-binance-")), "binance.jsonl");
     const p = start(
       [
@@ -153,6 +167,8 @@ describe("crypto feeds", () => {
         "binance",
         "--url",
         server.url,
+        "--rest-url",
+        server.restUrl,
         "--symbols",
         "btcusdt,ETHBTC",
         "--topic",
@@ -169,9 +185,16 @@ describe("crypto feeds", () => {
     await until(() => server.subscribed() === 1, 30_000, "the subscription");
     expect(JSON.parse(server.received[0]!)).toEqual({ method: "SUBSCRIBE", params: ["btcusdt@trade", "ethbtc@trade"], id: 1 });
     // Half raw, half wrapped as a combined stream sends them.
-    for (const [i, t] of trades.entries()) server.broadcast(JSON.stringify(i % 2 ? t : { stream: `${t.s.toLowerCase()}@trade`, data: t }));
+    for (const [i, t] of trades.entries())
+      if (!skipped.has(t)) server.broadcast(JSON.stringify(i % 2 ? t : { stream: `${t.s.toLowerCase()}@trade`, data: t }));
     expect(await p.done, p.err()).toBe(0);
-    expect(JSON.parse(p.out())).toMatchObject({ source: "binance", sent: 120, rejected: 0 });
+    expect(JSON.parse(p.out())).toMatchObject({
+      source: "binance",
+      sent: 120,
+      rejected: 0,
+      feed: { gaps: 1, repaired: 4, restCalls: 1, missed: 0 },
+    });
+    expect(server.restRequests).toEqual(["/api/v3/historicalTrades?symbol=ETHBTC&fromId=77030&limit=4"]);
     const ticks = (await readTopic(topic, 120)).sort(order);
     expect(withoutId(ticks)).toEqual(trades.map(fromBinance).sort(order));
 
@@ -190,7 +213,7 @@ describe("crypto feeds", () => {
       "json",
     ]);
     expect(replay.code, replay.stderr).toBe(0);
-    expect(JSON.parse(replay.stdout)).toMatchObject({ source: "replay:binance", sent: 120 });
+    expect(JSON.parse(replay.stdout)).toMatchObject({ source: "replay:binance", sent: 120, feed: { gaps: 1, repaired: 4, missed: 0 } });
     expect((await readTopic(replayed, 120)).sort(order)).toEqual(ticks);
 
     const refused = await stockpipe(["produce", "--source", "binance", "--url", server.url, "--symbols", "BTC/USDT", "--topic", topic], {

@@ -12,7 +12,7 @@ import { RuntimeError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import type { SourceItem } from "../types";
 import { type RepairLimits, repairGap } from "./repair";
-import type { FeedConnectionEvents, FeedEvent, FeedProtocol, FeedSession } from "./types";
+import type { FeedConnectionEvents, FeedEvent, FeedProtocol, FeedSession, GapReport } from "./types";
 
 export interface ConnectionOptions {
   protocol: FeedProtocol;
@@ -27,7 +27,11 @@ export interface ConnectionOptions {
   /** A larger frame closes the connection (it is replaced). */
   maxFrameBytes: number;
   /** Sees each new connection and every raw frame as it arrives (recording). */
-  tap?: { connected(atMs: number): void; frame(text: string, atMs: number): void };
+  tap?: {
+    connected(atMs: number): void;
+    frame(text: string, atMs: number): void;
+    gap(report: GapReport, repaired: Tick[], atMs: number): void;
+  };
   events?: FeedConnectionEvents;
   /** False for a tick already produced (sent again after a reconnection): it is skipped and counted. */
   accept?(tick: Tick): boolean;
@@ -284,12 +288,18 @@ class Connection {
   /** A gap: its trades fetched from the venue's history (where it has one and repair is on), then reported. */
   private async *gap(e: Extract<FeedEvent, { kind: "gap" }>, signal: AbortSignal): AsyncGenerator<SourceItem> {
     const { protocol, repair } = this.o;
-    const report = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0, why: undefined as string | undefined };
+    let report: GapReport = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0 };
+    const produced: Tick[] = [];
     if (e.ids && protocol.history && repair?.enabled) {
       const r = await repairGap(protocol.history, e.ids, repair, signal);
-      for (const item of r.events) yield* this.data(item, "", protocol.history.shownUrl);
-      Object.assign(report, { repaired: r.repaired, left: r.left, calls: r.calls, why: r.why });
+      for (const event of r.events)
+        for (const item of this.data(event, "", protocol.history.shownUrl)) {
+          if (item.kind === "tick") produced.push(item.tick);
+          yield item;
+        }
+      report = { ...report, repaired: r.repaired, left: r.left, calls: r.calls, ...(r.why ? { why: r.why } : {}) };
     }
+    this.o.tap?.gap(report, produced, Date.now());
     this.o.events?.onGap?.(protocol.name, report);
   }
 }

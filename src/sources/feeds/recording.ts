@@ -7,13 +7,19 @@
  *   {"recording":"stockpipe feed","version":1,"feed":"alpaca","options":{…},"url":"wss://…","startedAt":"…"}
  *   {"at":1733472000123,"connected":true}
  *   {"at":1733472000125,"frame":"[{\"T\":\"success\",\"msg\":\"connected\"}]"}
+ *   {"at":1733472000300,"gap":{"detail":"BTC-USD: trade ids 1010–1012 never arrived",…},"repaired":[{tick},…]}
+ *
+ * A gap is recorded with what its repair fetched (the ticks it produced), so a replay gives the repaired trades
+ * too; a recording whose header says `"gaps":"recorded"` is replayed with those gaps, not the decoder's.
  */
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fieldError, RuntimeError, UsageError } from "../../errors";
+import type { Tick } from "../../model/tick";
 import type { Source, SourceItem } from "../types";
-import type { FeedConnectionEvents, FeedProtocol, FeedSession } from "./types";
+import { tickEvent } from "./frames";
+import type { FeedConnectionEvents, FeedProtocol, FeedSession, GapReport } from "./types";
 
 export interface RecordingHeader {
   recording: "stockpipe feed";
@@ -23,6 +29,8 @@ export interface RecordingHeader {
   options: Record<string, unknown>;
   url: string;
   startedAt: string;
+  /** Gaps are recorded lines, with their repaired ticks (recordings made before repair have none). */
+  gaps?: "recorded";
 }
 
 export class Recorder {
@@ -47,12 +55,16 @@ export class Recorder {
     this.out.write(`${JSON.stringify({ at, frame: text })}\n`);
   }
 
+  gap(report: GapReport, repaired: Tick[], at: number): void {
+    this.out.write(`${JSON.stringify({ at, gap: report, repaired })}\n`);
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.out.end(() => resolve()));
   }
 }
 
-type Line = { at: number; connected?: true; frame?: string };
+type Line = { at: number; connected?: true; frame?: string; gap?: GapReport; repaired?: unknown[] };
 
 /** Reads a recording's header (the first line). */
 export async function readHeader(path: string): Promise<RecordingHeader> {
@@ -83,7 +95,9 @@ function lines(path: string): AsyncIterable<string> {
 export class ReplaySource implements Source {
   readonly name: string;
 
-  constructor(private readonly o: { file: string; protocol: FeedProtocol; speed?: number; events?: FeedConnectionEvents }) {
+  constructor(
+    private readonly o: { file: string; protocol: FeedProtocol; speed?: number; events?: FeedConnectionEvents; gapsRecorded?: boolean },
+  ) {
     this.name = `replay:${o.protocol.name}`;
   }
 
@@ -128,13 +142,23 @@ export class ReplaySource implements Source {
         session = protocol.session();
         continue;
       }
+      if (line.gap) {
+        for (const t of line.repaired ?? []) {
+          const e = tickEvent({ ...(t as Record<string, unknown>) });
+          if (e.kind === "tick") yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
+          else if (e.kind === "rejected")
+            yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: text.slice(0, 500) };
+        }
+        this.o.events?.onGap?.(protocol.name, line.gap);
+        continue;
+      }
       if (typeof line.frame !== "string") continue;
       session ??= protocol.session();
       for (const e of session.receive(line.frame)) {
         if (e.kind === "tick") yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
         else if (e.kind === "rejected")
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: line.frame.slice(0, 500) };
-        else if (e.kind === "gap")
+        else if (e.kind === "gap" && !this.o.gapsRecorded)
           this.o.events?.onGap?.(protocol.name, { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0 });
         else if (e.kind === "refused") throw new RuntimeError(`${protocol.name} (recorded): ${e.message}`, { hint: e.hint });
       }

@@ -50,6 +50,7 @@ export class FeedSource implements Source {
       options: r.options,
       url: this.o.protocol.shownUrl,
       startedAt: new Date().toISOString(),
+      gaps: "recorded",
     };
     this.recorder = await Recorder.open(r.file, header);
   }
