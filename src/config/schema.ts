@@ -306,9 +306,13 @@ const feeds = z
         enabled: z
           .boolean()
           .default(true)
-          .describe("Fetch the trades of a feed's gap from the venue's trade history (coinbase, binance); off: gaps are only reported"),
+          .describe(
+            "Fetch the trades of a feed's gap from the venue's trade history (coinbase, binance, alpaca); off: gaps are only reported",
+          ),
         maxTrades: posInt().default(100_000).describe("The most trades one gap's repair fetches; the rest stay reported as missing"),
-        maxSeconds: posInt().default(60).describe("The longest one gap's repair may take, waits the venue asks for included"),
+        maxSeconds: posInt()
+          .default(20)
+          .describe("The longest one gap's repair may take, waits the venue asks for included; the feed's frames wait meanwhile"),
       })
       .strict()
       .prefault({}),
@@ -341,6 +345,7 @@ const sourceEntry = z.discriminatedUnion("kind", [
         .default(["trades"]),
       keyEnv: secret(z.string().min(1).default("APCA_API_KEY_ID"), "env"),
       secretEnv: secret(z.string().min(1).default("APCA_API_SECRET_KEY"), "env"),
+      rest: restUrl,
       ...sourceCommon,
     })
     .strict(),

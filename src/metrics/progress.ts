@@ -42,6 +42,7 @@ export function feedMetrics(m: Metrics, feed: string, p: ProduceProgress): void 
     ["reconnecting", p.feed.reconnects],
     ["gap", p.feed.gaps],
     ["missed", p.feed.missed],
+    ["gap_left", p.feed.gapsLeft],
     ["rest_call", p.feed.restCalls],
     ["duplicate", p.feed.duplicates],
   ];

@@ -66,6 +66,8 @@ export interface AlpacaSpec extends FeedCommon {
   /** The environment variables holding the key and the secret. */
   keyEnv: string;
   secretEnv: string;
+  /** The historical API whose trades repair gaps (default: the venue's). */
+  rest?: string;
 }
 
 export interface FinnhubSpec extends FeedCommon {
@@ -140,7 +142,7 @@ const DEFAULT_TUNING: FeedTuning = {
   maxBackoffMs: 30_000,
   maxFrameBytes: 16 * 1024 * 1024,
   dedupWindow: 10_000,
-  repair: { enabled: true, maxTrades: 100_000, maxSeconds: 60 },
+  repair: { enabled: true, maxTrades: 100_000, maxSeconds: 20 },
 };
 
 /** The most generated symbols a simulator makes. */
@@ -263,6 +265,7 @@ async function feedProtocol(
         secret: secret(spec.secretEnv, "secretEnv"),
         keyNames: { key: spec.keyEnv, secret: spec.secretEnv },
         url: spec.url,
+        rest: restFlag(spec.rest),
       });
       return {
         protocol,

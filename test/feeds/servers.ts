@@ -373,3 +373,48 @@ export function binanceHistory(printed: BinanceTrade[], trouble: RestTrouble & {
     json(res, 200, page, { "x-mbx-used-weight": String(used), "x-mbx-used-weight-1m": String(used) });
   };
 }
+
+/** An RFC 3339 time with up to nanoseconds as nanoseconds since the epoch, for exact comparisons. */
+function nanos(text: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!m) throw new Error(`not an RFC 3339 UTC time: ${text}`);
+  return BigInt(Date.parse(`${m[1]}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+/**
+ * Alpaca's historical `GET /v2/stocks/{symbol}/trades?start=&end=&limit=&feed=&page_token=` over the trades the
+ * market printed: `start` and `end` included (to the nanosecond), ascending, `limit` ≤ 10,000 (default 1000),
+ * `next_page_token` while more remain; the key and secret in `APCA-API-KEY-ID`/`APCA-API-SECRET-KEY` (else 401).
+ */
+export function alpacaHistory(printed: AlpacaTrade[], auth: { key: string; secret: string }, trouble: RestTrouble = {}): RestHandler {
+  return (url, res, req) => {
+    const path = /^\/v2\/stocks\/([^/]+)\/trades$/.exec(url.pathname);
+    if (!path) return json(res, 404, { message: "Not Found" });
+    if (req.headers["apca-api-key-id"] !== auth.key || req.headers["apca-api-secret-key"] !== auth.secret)
+      return json(res, 401, { code: 40110000, message: "request is not authorized" });
+    if (trouble.failWith) return json(res, trouble.failWith, { message: "internal server error" });
+    if (trouble.throttle && trouble.throttle.n > 0) {
+      trouble.throttle.n--;
+      return json(
+        res,
+        429,
+        { message: "too many requests." },
+        trouble.throttle.retryAfter ? { "retry-after": String(trouble.throttle.retryAfter) } : {},
+      );
+    }
+    const symbol = decodeURIComponent(path[1]!);
+    const q = url.searchParams;
+    const limit = Number(q.get("limit") ?? 1000);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return json(res, 422, { code: 42210000, message: "invalid limit" });
+    if (!["iex", "sip"].includes(q.get("feed") ?? "sip")) return json(res, 422, { code: 42210000, message: "invalid feed" });
+    const start = q.get("start") ? nanos(q.get("start")!) : 0n;
+    const end = q.get("end") ? nanos(q.get("end")!) : BigInt(Date.now()) * 1_000_000n;
+    const matching = printed
+      .filter((t) => t.S === symbol && nanos(t.t) >= start && nanos(t.t) <= end)
+      .sort((a, b) => (nanos(a.t) < nanos(b.t) ? -1 : 1));
+    const from = q.get("page_token") ? Number(Buffer.from(q.get("page_token")!, "base64").toString()) : 0;
+    const page = matching.slice(from, from + limit);
+    const next = from + limit < matching.length ? Buffer.from(String(from + limit)).toString("base64") : null;
+    json(res, 200, { trades: page.map(({ T: _T, S: _S, ...t }) => t), symbol, next_page_token: next });
+  };
+}

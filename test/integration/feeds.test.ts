@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { start } from "../faults/processes";
-import { alpacaServer, alpacaTrades, FeedServer, until } from "../feeds/servers";
+import { alpacaHistory, alpacaServer, alpacaTrades, FeedServer, until } from "../feeds/servers";
 import { feedTopics } from "../feeds/topics";
 import { stockpipe, uniqueName } from "../helpers";
 
@@ -112,12 +112,13 @@ describe("live feeds", () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
-  it("replaces a connection that goes silent without closing, within feeds.silenceMs", async () => {
+  it("replaces a connection that goes silent without closing, within feeds.silenceMs, and repairs the trades printed meanwhile", async () => {
     const server = await alpacaServer({ key: CREDENTIALS.APCA_API_KEY_ID, secret: CREDENTIALS.APCA_API_SECRET_KEY });
     servers.push(server);
     const topic = await newTopic();
     const trades = alpacaTrades(20, ["AAPL"], 1);
-    const p = start(alpacaArgs(server, topic, "--limit", "20"), {
+    server.rest = alpacaHistory(trades, { key: CREDENTIALS.APCA_API_KEY_ID, secret: CREDENTIALS.APCA_API_SECRET_KEY });
+    const p = start(alpacaArgs(server, topic, "--limit", "20", "--rest-url", server.restUrl), {
       ...CREDENTIALS,
       STOCKPIPE_FEEDS_SILENCE_MS: "1500",
       STOCKPIPE_FEEDS_PING_MS: "300",
@@ -130,9 +131,16 @@ describe("live feeds", () => {
     server.goSilent();
     await until(() => server.subscribed() === 2, 10_000, "a new subscription");
     expect(Date.now() - silentAt).toBeLessThan(1500 + 2000);
-    server.broadcast(JSON.stringify(trades.slice(10)));
+    // Trades 10–14 were printed while the socket was silent and are never sent; the stream goes on from 15.
+    server.broadcast(JSON.stringify(trades.slice(15)));
     expect(await p.done, p.err()).toBe(0);
     expect(p.err()).toMatch(/feed alpaca: no data for 1\.\d s; reconnecting/);
+    expect(p.err()).toContain(
+      `feed alpaca: AAPL: trades from ${trades[9]!.t} to ${trades[15]!.t} (while the feed was away); 6 repaired (1 REST call)`,
+    );
+    expect(JSON.parse(p.out())).toMatchObject({ sent: 20, feed: { gaps: 1, gapsLeft: 0, repaired: 6, restCalls: 1, missed: 0 } });
+    const inTopic = (await readTopic(topic, 20)).sort(bySeq);
+    expect(inTopic.map(({ id: _id, ...rest }) => rest)).toEqual(trades.map(expectedTick));
   });
 
   it("stops in one line, exit 1, when the key is refused; nothing is retried", async () => {

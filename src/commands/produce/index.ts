@@ -53,7 +53,7 @@ export function registerProduce(program: Command): void {
     )
     .option(
       "--rest-url <url>",
-      "coinbase, binance: the venue's REST API whose trade history repairs the feed's gaps (default: the venue's; see feeds.repair)",
+      "coinbase, binance, alpaca: the venue's REST API whose trade history repairs the feed's gaps (default: the venue's; see feeds.repair)",
     )
     .option("--interval <duration>", "time between polls", "2s")
     .addOption(

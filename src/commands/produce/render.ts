@@ -28,17 +28,18 @@ const SHOWN_REJECTS = 5;
 
 /**
  * A gap and what its repair did: "BTC-USD: trade ids 1010–1012 never arrived; 3 repaired (2 REST calls)", or
- * "…; 1 of 3 repaired, 2 still missing (HTTP 500 …)". A warning while anything is still missing.
+ * "…; 1 of 3 repaired, 2 still missing (HTTP 500 …)". A warning while the gap is not whole again.
  */
 export function gapLine(g: GapReport): { text: string; warning: boolean } {
   const calls = `${g.calls} REST call${g.calls === 1 ? "" : "s"}`;
-  if (g.left === 0) return { text: `${g.detail}; ${g.repaired} repaired (${calls})`, warning: false };
+  if (g.complete) return { text: `${g.detail}; ${g.repaired} repaired (${calls})`, warning: false };
   if (g.repaired === 0 && g.calls === 0)
-    return { text: `${g.missed} messages missed (${g.detail}${g.why ? `; ${g.why}` : ""})`, warning: true };
-  return {
-    text: `${g.detail}; ${g.repaired} of ${g.missed} repaired, ${g.left} still missing (${g.why ?? "unknown"}; ${calls})`,
-    warning: true,
-  };
+    return {
+      text: `${g.missed ? `${g.missed} messages missed` : "messages may be missing"} (${g.detail}${g.why ? `; ${g.why}` : ""})`,
+      warning: true,
+    };
+  const still = g.left ? `${g.repaired} of ${g.missed} repaired, ${g.left} still missing` : `${g.repaired} repaired, maybe not all`;
+  return { text: `${g.detail}; ${still} (${g.why ?? "unknown"}; ${calls})`, warning: true };
 }
 
 /** A feed's connection news, above the live line (or on stderr before it starts). */
@@ -77,7 +78,7 @@ export function printSummary(ctx: CommandContext, s: ProduceSummary, dryRun: boo
   ];
   if (s.feed)
     lines.push(
-      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gap${s.feed.gaps === 1 ? "" : "s"} (${s.feed.repaired} trades repaired in ${s.feed.restCalls} REST calls, ${s.feed.missed} still missing)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
+      `  feed: ${s.feed.connections} connection${s.feed.connections === 1 ? "" : "s"}, ${s.feed.reconnects} reconnection attempt${s.feed.reconnects === 1 ? "" : "s"}, ${s.feed.gaps ? `${s.feed.gaps} gap${s.feed.gaps === 1 ? "" : "s"} (${s.feed.repaired} trades repaired in ${s.feed.restCalls} REST calls; ${s.feed.gapsLeft} not whole, ${s.feed.missed} trades known missing)` : "no gaps"}, ${s.feed.duplicates} trades sent again skipped`,
     );
   if (dryRun || ctx.format === "table") process.stderr.write(`${lines.join("\n")}\n`);
   else printRecord(s as unknown as Record<string, unknown>, ctx.format);

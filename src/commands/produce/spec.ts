@@ -104,6 +104,7 @@ export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
         keyEnv: f.apiKeyEnv ?? CREDENTIAL_ENV.alpaca.key,
         secretEnv: f.apiSecretEnv ?? CREDENTIAL_ENV.alpaca.secret,
         url: f.url,
+        rest: f.restUrl,
         record: f.record,
       };
     case "finnhub":

@@ -62,8 +62,12 @@ export interface ProduceEvents {
 export interface FeedCounts {
   connections: number;
   reconnects: number;
-  /** Gaps the feed's numbering showed; trades fetched for them from the venue's history, in so many REST calls; messages still missing. */
+  /**
+   * Gaps the feed showed (by its numbering, or a reconnection), and those not whole again; trades fetched for them
+   * from the venue's history, in so many REST calls; messages known to be still missing.
+   */
   gaps: number;
+  gapsLeft: number;
   repaired: number;
   restCalls: number;
   missed: number;
@@ -79,7 +83,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
   const progress: ProduceProgress = {
     ...newCounts(),
     sent: 0,
-    feed: { connections: 0, reconnects: 0, gaps: 0, repaired: 0, restCalls: 0, missed: 0, duplicates: 0 },
+    feed: { connections: 0, reconnects: 0, gaps: 0, gapsLeft: 0, repaired: 0, restCalls: 0, missed: 0, duplicates: 0 },
   };
   const f = progress.feed;
   const source = await createSource(o.source, {
@@ -102,6 +106,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
       },
       onGap(feed, gap) {
         f.gaps++;
+        if (!gap.complete) f.gapsLeft++;
         f.repaired += gap.repaired;
         f.restCalls += gap.calls;
         f.missed += gap.left;

@@ -6,10 +6,18 @@
  * `subscription` message listing what it took. Every server message is a JSON array of objects, `T` naming the
  * kind: `t` a trade (`S` symbol, `i` trade id, `p` price, `s` size, `t` RFC 3339 time), `q` a quote (`bp`/`ap`
  * bid and ask, `bs`/`as` their sizes).
+ *
+ * Alpaca's trade ids (`i`) are not consecutive per symbol, so a gap shows only as time the feed was away: after
+ * a reconnection, the first trade of each symbol closes a gap by time from the last trade of it seen before. Its
+ * trades are fetched from the historical API, `GET /v2/stocks/{symbol}/trades?start=&end=&limit=&feed=` (`start`
+ * and `end` RFC 3339, both included; ascending; at most 10,000 a page, the next by `page_token` from the answer's
+ * `next_page_token`; each trade `t`, `x`, `p`, `s`, `c`, `i`, `z` as on the stream), with the key and secret in the
+ * `APCA-API-KEY-ID` and `APCA-API-SECRET-KEY` headers. A trade both streamed and fetched (at the window's edges)
+ * has one id and is produced once.
  */
 import { uuidFrom } from "../../model/ids";
 import { parseFrame, tickEvent } from "./frames";
-import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
+import type { FeedEvent, FeedProtocol, FeedSession, TimeGap, TradeHistory } from "./types";
 
 export type AlpacaChannel = "trades" | "quotes";
 
@@ -24,7 +32,12 @@ export interface AlpacaOptions {
   keyNames: { key: string; secret: string };
   /** Overrides the endpoint (a sandbox, a test server). */
   url?: string;
+  /** The historical API with the trades (default: the venue's). */
+  rest?: string;
 }
+
+/** The most trades one page of the historical API gives. */
+const PAGE = 10_000;
 
 /** Error codes that retrying cannot change, with what to do. */
 const REFUSALS: Record<number, string> = {
@@ -57,19 +70,54 @@ export function isoMs(text: unknown): string | undefined {
 export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
   const url = o.url ?? `wss://stream.data.alpaca.markets/v2/${o.dataFeed}`;
   const source = `alpaca:${o.dataFeed}`;
+  // The time of the latest trade seen per symbol, kept across connections.
+  const last = new Map<string, string>();
   return {
     name: "alpaca",
     url,
     shownUrl: url,
     confirms: true,
-    session: () => new AlpacaSession(o, source),
+    history: alpacaHistory(o.rest ?? "https://data.alpaca.markets", o, source),
+    session: () => new AlpacaSession(o, source, last),
+  };
+}
+
+/** A trade (on the stream or from the history): its size is the tick's volume, its trade id the tick's seq. */
+function tradeTick(m: Message, symbol: unknown, source: string): FeedEvent {
+  const ts = isoMs(m.t);
+  if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca trade time ${JSON.stringify(m.t)} is not RFC 3339` };
+  return tickEvent({ symbol, ts, price: m.p, volume: m.s, source, seq: m.i });
+}
+
+/** Alpaca's historical trades of one symbol in a window of time, page by page. */
+export function alpacaHistory(base: string, o: Pick<AlpacaOptions, "dataFeed" | "key" | "secret">, source: string): TradeHistory<TimeGap> {
+  return {
+    shownUrl: base,
+    headers: { "APCA-API-KEY-ID": o.key, "APCA-API-SECRET-KEY": o.secret },
+    request: (gap) =>
+      `${base}/v2/stocks/${encodeURIComponent(gap.symbol)}/trades?start=${encodeURIComponent(gap.from)}&end=${encodeURIComponent(gap.to)}&limit=${PAGE}&feed=${o.dataFeed}${gap.cursor ? `&page_token=${encodeURIComponent(gap.cursor)}` : ""}`,
+    read({ body }, gap) {
+      const b = body as { trades?: unknown; next_page_token?: unknown } | null;
+      if (!b || typeof b !== "object" || (b.trades !== null && b.trades !== undefined && !Array.isArray(b.trades)))
+        return {
+          events: [{ kind: "rejected", reason: "unknown message", detail: "alpaca's historical trades did not answer {trades: […]}" }],
+        };
+      const trades = (Array.isArray(b.trades) ? b.trades : []) as Message[];
+      const events = trades.map((t) => tradeTick(t ?? {}, gap.symbol, source));
+      const next = typeof b.next_page_token === "string" && b.next_page_token ? b.next_page_token : undefined;
+      return { events, rest: next ? { ...gap, cursor: next } : undefined };
+    },
   };
 }
 
 class AlpacaSession implements FeedSession {
+  /** Symbols with a trade on this connection. */
+  private readonly seen = new Set<string>();
+
   constructor(
     private readonly o: AlpacaOptions,
     private readonly source: string,
+    private readonly last: Map<string, string>,
   ) {}
 
   opened(): string[] {
@@ -83,10 +131,10 @@ class AlpacaSession implements FeedSession {
     const messages = parsed.value;
     if (!Array.isArray(messages))
       return [{ kind: "rejected", reason: "unknown message", detail: "alpaca sent a frame that is not a list of messages" }];
-    return messages.map((m) => this.message(m as Message));
+    return messages.flatMap((m) => this.message(m as Message));
   }
 
-  private message(m: Message): FeedEvent {
+  private message(m: Message): FeedEvent | FeedEvent[] {
     const o = this.o;
     switch (m?.T) {
       case "success":
@@ -132,11 +180,28 @@ class AlpacaSession implements FeedSession {
     }
   }
 
-  /** A trade: its size is the tick's volume, its trade id the tick's seq (so a trade seen twice is one tick). */
-  private trade(m: Message): FeedEvent {
-    const ts = isoMs(m.t);
-    if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca trade time ${JSON.stringify(m.t)} is not RFC 3339` };
-    return tickEvent({ symbol: m.S, ts, price: m.p, volume: m.s, source: this.source, seq: m.i });
+  /**
+   * A trade, as a tick (a trade seen twice is one tick); the first of a symbol on a new connection closes the gap
+   * by time since the last one seen before.
+   */
+  private trade(m: Message): FeedEvent[] {
+    const tick = tradeTick(m, m.S, this.source);
+    const symbol = m.S;
+    const at = isoMs(m.t);
+    if (typeof symbol !== "string" || !at || tick.kind !== "tick") return [tick];
+    const before = this.last.get(symbol);
+    const later = before === undefined || Date.parse(at) > Date.parse(isoMs(before)!);
+    if (later) this.last.set(symbol, String(m.t));
+    if (this.seen.has(symbol)) return [tick];
+    this.seen.add(symbol);
+    if (before === undefined || !later) return [tick];
+    const gap: FeedEvent = {
+      kind: "gap",
+      missed: 0,
+      detail: `${symbol}: trades from ${before} to ${String(m.t)} (while the feed was away)`,
+      ids: { symbol, from: before, to: String(m.t) },
+    };
+    return [gap, tick];
   }
 
   /** A quote: a tick carrying bid and ask, priced at their midpoint, with no volume (see docs/records.md). */

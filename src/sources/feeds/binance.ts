@@ -98,7 +98,7 @@ function trade(m: Message): FeedEvent {
 }
 
 /** Binance's old trade lookup, paged forward from the gap's first id. */
-export function binanceHistory(base: string): TradeHistory {
+export function binanceHistory(base: string): TradeHistory<IdGap> {
   return {
     shownUrl: base,
     request: (gap: IdGap) =>

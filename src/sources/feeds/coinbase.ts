@@ -112,7 +112,7 @@ function heartbeat(m: Message, lastTrade: Map<string, number>): FeedEvent[] {
 }
 
 /** The trade history of Coinbase Exchange's REST API, paged back from the gap's last id. */
-export function coinbaseHistory(base: string): TradeHistory {
+export function coinbaseHistory(base: string): TradeHistory<IdGap> {
   return {
     shownUrl: base,
     request: (gap: IdGap) =>

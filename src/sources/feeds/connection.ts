@@ -12,7 +12,16 @@ import { RuntimeError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import type { SourceItem } from "../types";
 import { type RepairLimits, repairGap } from "./repair";
-import type { FeedConnectionEvents, FeedEvent, FeedProtocol, FeedSession, GapReport } from "./types";
+import {
+  type FeedConnectionEvents,
+  type FeedEvent,
+  type FeedProtocol,
+  type FeedSession,
+  type GapReport,
+  isIdGap,
+  type TradeGap,
+  type TradeHistory,
+} from "./types";
 
 export interface ConnectionOptions {
   protocol: FeedProtocol;
@@ -288,16 +297,28 @@ class Connection {
   /** A gap: its trades fetched from the venue's history (where it has one and repair is on), then reported. */
   private async *gap(e: Extract<FeedEvent, { kind: "gap" }>, signal: AbortSignal): AsyncGenerator<SourceItem> {
     const { protocol, repair } = this.o;
-    let report: GapReport = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0 };
+    let report: GapReport = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0, complete: false };
     const produced: Tick[] = [];
     if (e.ids && protocol.history && repair?.enabled) {
-      const r = await repairGap(protocol.history, e.ids, repair, signal);
+      const r = await repairGap(protocol.history as TradeHistory<TradeGap>, e.ids, repair, signal);
       for (const event of r.events)
         for (const item of this.data(event, "", protocol.history.shownUrl)) {
           if (item.kind === "tick") produced.push(item.tick);
           yield item;
         }
-      report = { ...report, repaired: r.repaired, left: r.left, calls: r.calls, ...(r.why ? { why: r.why } : {}) };
+      // Trades this feed had produced already (at the edges of a gap by time) are not counted; a gap by time
+      // missed as many trades as the history had for it.
+      const repaired = produced.length;
+      const missed = isIdGap(e.ids) ? e.missed : repaired;
+      report = {
+        ...report,
+        missed,
+        repaired,
+        left: r.left,
+        calls: r.calls,
+        complete: r.complete,
+        ...(r.why ? { why: r.why } : {}),
+      };
     }
     this.o.tap?.gap(report, produced, Date.now());
     this.o.events?.onGap?.(protocol.name, report);

@@ -159,7 +159,14 @@ export class ReplaySource implements Source {
         else if (e.kind === "rejected")
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: line.frame.slice(0, 500) };
         else if (e.kind === "gap" && !this.o.gapsRecorded)
-          this.o.events?.onGap?.(protocol.name, { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0 });
+          this.o.events?.onGap?.(protocol.name, {
+            detail: e.detail,
+            missed: e.missed,
+            repaired: 0,
+            left: e.missed,
+            calls: 0,
+            complete: false,
+          });
         else if (e.kind === "refused") throw new RuntimeError(`${protocol.name} (recorded): ${e.message}`, { hint: e.hint });
       }
     }

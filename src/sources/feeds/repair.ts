@@ -1,14 +1,14 @@
 /**
  * Gap repair: the trades a feed never delivered, fetched from the venue's trade history over REST. A venue says
- * how to ask for a range of trade ids and how to read a page (its `TradeHistory`); this module asks page by page,
- * within the limits (`feeds.repair`), honouring the venue's rate limits (see util/rest.ts), and hands the trades
- * back in id order, made the same way a streamed trade is (so a trade that comes both ways is one tick). A repair
- * that fails leaves what it could not fetch reported as missing; it never stops the stream.
+ * how to ask for a range of trade ids (or of time) and how to read a page (its `TradeHistory`); this module asks
+ * page by page, within the limits (`feeds.repair`), honouring the venue's rate limits (see util/rest.ts), and
+ * hands the trades back in order, made the same way a streamed trade is (so a trade that comes both ways is one
+ * tick). A repair that fails leaves what it could not fetch reported as missing; it never stops the stream.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Tick } from "../../model/tick";
 import { getJson } from "../../util/rest";
-import type { FeedEvent, IdGap, TradeHistory } from "./types";
+import { type FeedEvent, type IdGap, isIdGap, type TradeGap, type TradeHistory } from "./types";
 
 export type { IdGap, TradeHistory };
 
@@ -24,11 +24,12 @@ export interface RepairLimits {
 
 /** What one gap's repair did. */
 export interface Repair {
-  /** The trades fetched, ascending by id, and any the venue sent that were not valid ticks. */
+  /** The trades fetched, in the order they were printed, and any the venue sent that were not valid ticks. */
   events: FeedEvent[];
   repaired: number;
-  /** Ids of the gap still missing, and why. */
+  /** Ids of the gap still missing (0 for a gap by time), whether the gap is whole again, and if not why. */
   left: number;
+  complete: boolean;
   why?: string;
   /** REST requests made (retries included). */
   calls: number;
@@ -36,32 +37,52 @@ export interface Repair {
 
 export const size = (gap: IdGap) => gap.last - gap.first + 1;
 
+/** Whether a tick belongs to the gap: its id in the range, or its time within the window (to the millisecond). */
+function within(gap: TradeGap, tick: Tick): boolean {
+  if (isIdGap(gap)) {
+    const id = Number(tick.seq);
+    return id >= gap.first && id <= gap.last;
+  }
+  const ms = Date.parse(tick.ts);
+  return ms >= Math.floor(Date.parse(gap.from)) && ms <= Date.parse(gap.to);
+}
+
 /** Fetches the gap's trades from the history, within the limits. */
-export async function repairGap(history: TradeHistory, gap: IdGap, limits: RepairLimits, signal?: AbortSignal): Promise<Repair> {
+export async function repairGap<G extends TradeGap>(
+  history: TradeHistory<G>,
+  gap: G,
+  limits: RepairLimits,
+  signal?: AbortSignal,
+): Promise<Repair> {
   const deadline = Date.now() + limits.maxSeconds * 1000;
-  const wanted: IdGap = { ...gap, last: Math.min(gap.last, gap.first + limits.maxTrades - 1) };
-  let why = wanted.last < gap.last ? `more than feeds.repair.maxTrades (${limits.maxTrades}) missed` : undefined;
-  const ticks = new Map<number, Tick>();
+  const byId = isIdGap(gap);
+  const wanted: G = isIdGap(gap) ? { ...gap, last: Math.min(gap.last, gap.first + limits.maxTrades - 1) } : gap;
+  let why =
+    isIdGap(gap) && isIdGap(wanted) && wanted.last < gap.last ? `more than feeds.repair.maxTrades (${limits.maxTrades}) missed` : undefined;
+  let cut = false;
+  // Keyed by the tick's id: a trade a page repeats (pages by time overlap at their edges) counts once.
+  const ticks = new Map<string, Tick>();
   const rejected: FeedEvent[] = [];
   let calls = 0;
-  let part: IdGap | undefined = wanted;
+  let part: G | undefined = wanted;
   while (part) {
     if (signal?.aborted) {
       why ??= "stopped";
+      cut = true;
       break;
     }
     const answer = await getJson(history.request(part), { deadline, signal, headers: history.headers, onCall: () => calls++ });
     if (!answer.ok) {
       why ??= `${history.shownUrl}: ${answer.reason}`;
+      cut = true;
       break;
     }
     const page = history.read(answer, part);
     let gained = false;
     for (const e of page.events) {
       if (e.kind === "tick") {
-        const id = Number(e.tick.seq);
-        if (id >= wanted.first && id <= wanted.last && !ticks.has(id)) {
-          ticks.set(id, e.tick);
+        if (within(wanted, e.tick) && !ticks.has(e.tick.id!)) {
+          ticks.set(e.tick.id!, e.tick);
           gained = true;
         }
       } else if (e.kind === "rejected") rejected.push(e);
@@ -69,22 +90,34 @@ export async function repairGap(history: TradeHistory, gap: IdGap, limits: Repai
     // A page that brought nothing new ends the repair: the history does not have the rest.
     if (!gained) break;
     part = page.rest;
+    if (part && !byId && ticks.size >= limits.maxTrades) {
+      why ??= `more than feeds.repair.maxTrades (${limits.maxTrades}) printed in the time`;
+      cut = true;
+      break;
+    }
     if (part && page.waitMs) {
       if (Date.now() + page.waitMs > deadline) {
         why ??= `the history's rate limit was spent for longer than feeds.repair.maxSeconds (${limits.maxSeconds})`;
+        cut = true;
         break;
       }
       await sleep(page.waitMs, undefined, { signal }).catch(() => {});
     }
     if (part && Date.now() > deadline) {
       why ??= `feeds.repair.maxSeconds (${limits.maxSeconds}) ran out`;
+      cut = true;
       break;
     }
   }
-  const left = size(gap) - ticks.size;
+  let found = [...ticks.values()];
+  found.sort(byId ? (a, b) => Number(a.seq) - Number(b.seq) : (a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  // A page may bring more than the limit: the earliest trades up to it are kept.
+  if (found.length > limits.maxTrades) found = found.slice(0, limits.maxTrades);
+  const left = isIdGap(gap) ? size(gap) - found.length : 0;
   if (left > 0) why ??= `${history.shownUrl} did not have them`;
-  const events: FeedEvent[] = [...ticks.entries()].sort((a, b) => a[0] - b[0]).map(([, tick]) => ({ kind: "tick", tick }));
-  return { events: [...events, ...rejected], repaired: ticks.size, left, why: left > 0 ? why : undefined, calls };
+  const complete = byId ? left === 0 : !cut;
+  const events: FeedEvent[] = found.map((tick) => ({ kind: "tick", tick }));
+  return { events: [...events, ...rejected], repaired: found.length, left, complete, why: complete ? undefined : why, calls };
 }
 
 /** The trade ids `first`–`last` as a phrase. */

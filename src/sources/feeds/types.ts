@@ -15,8 +15,11 @@ export type FeedEvent =
   | { kind: "subscribed"; detail?: string }
   /** A refusal retrying cannot change (a bad key, an unknown symbol): the feed stops with this one line. */
   | { kind: "refused"; message: string; hint?: string }
-  /** Messages the feed numbers were skipped: `missed` of them; `ids` when they are trades a history can repair. */
-  | { kind: "gap"; missed: number; detail: string; ids?: IdGap }
+  /**
+   * Messages the feed numbers were skipped, `missed` of them (0: not known); `ids`, the trades a history can
+   * repair (by id, or by the time the feed was away).
+   */
+  | { kind: "gap"; missed: number; detail: string; ids?: TradeGap }
   /** A frame that only keeps the connection alive, or says nothing stockpipe uses. */
   | { kind: "ignored" };
 
@@ -43,7 +46,7 @@ export interface FeedProtocol {
    */
   readonly promisesData?: boolean;
   /** The venue's trade history, where the trades of a gap can be fetched again. */
-  readonly history?: TradeHistory;
+  readonly history?: TradeHistory<IdGap> | TradeHistory<TimeGap>;
   session(): FeedSession;
 }
 
@@ -56,6 +59,8 @@ export interface GapReport {
   repaired: number;
   left: number;
   why?: string;
+  /** Whether the gap is whole again (for a gap by time, whether the history answered all of it). */
+  complete: boolean;
   /** REST requests the repair made. */
   calls: number;
 }
@@ -78,17 +83,32 @@ export interface IdGap {
   last: number;
 }
 
-/** A venue's trade history over REST, read by trade id. */
-export interface TradeHistory {
+/**
+ * Trades of one symbol a feed may have missed between two times (RFC 3339, both included): a venue whose trade
+ * ids do not rise by one tells a gap only by the time it was disconnected. `cursor`: the venue's page token.
+ */
+export interface TimeGap {
+  symbol: string;
+  from: string;
+  to: string;
+  cursor?: string;
+}
+
+export type TradeGap = IdGap | TimeGap;
+
+export const isIdGap = (gap: TradeGap): gap is IdGap => "first" in gap;
+
+/** A venue's trade history over REST, read by trade id or by time. */
+export interface TradeHistory<G extends TradeGap = TradeGap> {
   /** The REST API's base, as it may be printed. */
   readonly shownUrl: string;
   /** Headers every request carries. */
   readonly headers?: Record<string, string>;
   /** The request (a URL) for at most one page of the gap's trades. */
-  request(gap: IdGap): string;
+  request(gap: G): string;
   /**
    * A page's trades within the gap as events (ticks and rejections), what of the gap is left to ask for
    * (undefined: nothing more to ask), and how long to wait before asking (the venue's rate limit nearly spent).
    */
-  read(page: { body: unknown; headers: Headers }, gap: IdGap): { events: FeedEvent[]; rest?: IdGap; waitMs?: number };
+  read(page: { body: unknown; headers: Headers }, gap: G): { events: FeedEvent[]; rest?: G; waitMs?: number };
 }

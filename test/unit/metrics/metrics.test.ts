@@ -36,6 +36,7 @@ describe("a feed's metrics", () => {
         connections: reconnects + 1,
         reconnects,
         gaps: reconnects * 2,
+        gapsLeft: reconnects,
         repaired: reconnects * 30,
         restCalls: reconnects * 3,
         missed: reconnects,
@@ -57,6 +58,7 @@ describe("a feed's metrics", () => {
     ]);
     expect(events.find((e) => e.labels?.feed === "crypto" && e.labels.event === "duplicate")?.value).toBe("2");
     expect(events.find((e) => e.labels?.feed === "us-stocks" && e.labels.event === "rest_call")?.value).toBe("3");
+    expect(events.find((e) => e.labels?.feed === "us-stocks" && e.labels.event === "gap_left")?.value).toBe("1");
     const of = (name: string) => families.find((f) => f.name === name)!.metrics.map((x) => [x.labels?.feed, x.value]);
     expect(of("stockpipe_feed_gaps_total")).toEqual([["us-stocks", "2"]]);
     expect(of("stockpipe_feed_repaired_total")).toEqual([["us-stocks", "30"]]);

@@ -4,9 +4,11 @@ import { RuntimeError } from "../../../../src/errors";
 import { alpacaFeed } from "../../../../src/sources/feeds/alpaca";
 import { coinbaseFeed, decodeCoinbase } from "../../../../src/sources/feeds/coinbase";
 import { backoffDelay, type ConnectionOptions, feedItems } from "../../../../src/sources/feeds/connection";
+import { RecentIds } from "../../../../src/sources/feeds/source";
 import type { GapReport } from "../../../../src/sources/feeds/types";
 import type { SourceItem } from "../../../../src/sources/types";
 import {
+  alpacaHistory,
   alpacaServer,
   alpacaTrades,
   type CoinbaseMatch,
@@ -185,7 +187,7 @@ describe("a feed with a trade history", () => {
     for (const product of ["BTC-USD", "ETH-USD"])
       expect(r.ticks().filter((t) => t.symbol === product)).toEqual(expected(byProduct(product)));
     expect(gaps).toEqual([
-      { detail: "BTC-USD: trade ids 5040–5051 never arrived", missed: 12, repaired: 12, left: 0, calls: 1, why: undefined },
+      { detail: "BTC-USD: trade ids 5040–5051 never arrived", missed: 12, repaired: 12, left: 0, calls: 1, complete: true },
     ]);
     expect(server.restRequests).toEqual(["/products/BTC-USD/trades?after=5052&limit=12"]);
   });
@@ -221,3 +223,77 @@ describe("a feed with a trade history", () => {
     expect(gaps).toMatchObject([{ missed: 2, repaired: 0, left: 2, why: expect.stringContaining("HTTP 503") }]);
   });
 });
+
+describe("a feed whose gaps show only as time away", () => {
+  it("repairs, after a reconnection, every trade printed between the last one seen and the first after it: each once", async () => {
+    const server = await alpacaServer({ key: "K", secret: "S" });
+    servers.push(server);
+    const printed = alpacaTrades(600, ["AAPL", "MSFT"]);
+    server.rest = alpacaHistory(printed, { key: "K", secret: "S" });
+    const gaps: GapReport[] = [];
+    const o = options(server.url);
+    o.protocol = alpacaFeed({
+      dataFeed: "iex",
+      symbols: ["AAPL", "MSFT"],
+      channels: ["trades"],
+      key: "K",
+      secret: "S",
+      keyNames: { key: "KEY_ENV", secret: "SECRET_ENV" },
+      url: server.url,
+      rest: server.restUrl,
+    });
+    o.repair = { enabled: true, maxTrades: 1000, maxSeconds: 10 };
+    // As the feed source does: a trade produced already is skipped.
+    const produced = new RecentIds(10_000);
+    o.accept = (tick) => produced.add(tick.id!);
+    const r = reader(o);
+    o.events = { ...o.events, onGap: (_f, g) => gaps.push(g) };
+    await until(() => server.subscribed() === 1, 5000, "the subscription");
+    server.broadcast(JSON.stringify(printed.slice(0, 200)));
+    await until(() => r.ticks().length === 200);
+    server.drop();
+    await until(() => server.subscribed() === 2, 5000, "the second subscription");
+    // The market went on while the feed was away: trades 200–349 were never sent.
+    server.broadcast(JSON.stringify(printed.slice(350)));
+    await until(() => r.ticks().length === 600, 10_000, "every trade");
+    r.stop();
+    await r.done;
+    const expected = new FeedServerTicks(printed);
+    for (const symbol of ["AAPL", "MSFT"]) expect(r.ticks().filter((t) => t.symbol === symbol)).toEqual(expected.of(symbol));
+    const [aapl, msft] = [printed[198]!, printed[199]!];
+    expect(gaps).toEqual([
+      {
+        detail: `AAPL: trades from ${aapl.t} to ${printed[350]!.t} (while the feed was away)`,
+        missed: 76,
+        repaired: 76,
+        left: 0,
+        calls: 1,
+        complete: true,
+      },
+      {
+        detail: `MSFT: trades from ${msft.t} to ${printed[351]!.t} (while the feed was away)`,
+        missed: 76,
+        repaired: 76,
+        left: 0,
+        calls: 1,
+        complete: true,
+      },
+    ]);
+  });
+});
+
+/** The ticks a session of the feed makes of trades streamed once each. */
+class FeedServerTicks {
+  constructor(private readonly printed: ReturnType<typeof alpacaTrades>) {}
+  of(symbol: string) {
+    const session = alpacaFeed({
+      dataFeed: "iex",
+      symbols: [symbol],
+      channels: ["trades"],
+      key: "",
+      secret: "",
+      keyNames: { key: "", secret: "" },
+    }).session();
+    return session.receive(JSON.stringify(this.printed.filter((t) => t.S === symbol))).flatMap((e) => (e.kind === "tick" ? [e.tick] : []));
+  }
+}

@@ -3,11 +3,20 @@
  * ascending, rate-limited): exactly the missing trades, in id order, each the same tick as the streamed trade.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { alpacaFeed, alpacaHistory as alpacaRest } from "../../../../src/sources/feeds/alpaca";
 import { binanceHistory as binanceRest, decodeBinance } from "../../../../src/sources/feeds/binance";
 import { coinbaseHistory as coinbaseRest, decodeCoinbase } from "../../../../src/sources/feeds/coinbase";
 import { type RepairLimits, repairGap } from "../../../../src/sources/feeds/repair";
 import type { FeedEvent } from "../../../../src/sources/feeds/types";
-import { binanceHistory, binanceTrades, coinbaseHistory, coinbaseMatches, FeedServer } from "../../../feeds/servers";
+import {
+  alpacaHistory,
+  alpacaTrades,
+  binanceHistory,
+  binanceTrades,
+  coinbaseHistory,
+  coinbaseMatches,
+  FeedServer,
+} from "../../../feeds/servers";
 
 const servers: FeedServer[] = [];
 afterEach(async () => {
@@ -119,5 +128,53 @@ describe("repairing a binance gap", () => {
     expect(kinds({ t: 13 })).toEqual(['gap 2: BTCUSDT: trade ids 11–12 never arrived {"symbol":"BTCUSDT","first":11,"last":12}', "tick"]);
     expect(kinds({ t: 11 })).toEqual(["tick"]);
     expect(kinds({ t: 3, s: "ETHBTC" })).toEqual(["tick"]);
+  });
+});
+
+describe("repairing an alpaca gap by time", () => {
+  const printed = alpacaTrades(50_000, ["AAPL", "MSFT"]);
+  const auth = { key: "K", secret: "S" };
+  const feed = alpacaFeed({
+    dataFeed: "iex",
+    symbols: ["AAPL", "MSFT"],
+    channels: ["trades"],
+    ...auth,
+    keyNames: { key: "A", secret: "B" },
+  });
+  /** What the stream makes of the trades, through a session of the feed. */
+  const streamed = (list: typeof printed) => ticksOf(feed.session().receive(JSON.stringify(list)));
+  const aapl = printed.filter((t) => t.S === "AAPL");
+
+  it("fetches every trade printed in the window, both ends included, page by page with the key in the headers", async () => {
+    const s = await server();
+    s.rest = alpacaHistory(printed, auth, { throttle: { n: 1, retryAfter: 1 } });
+    const window = { symbol: "AAPL", from: aapl[100]!.t, to: aapl[22_100]!.t };
+    const r = await repairGap(alpacaRest(s.restUrl, { dataFeed: "iex", ...auth }, "alpaca:iex"), window, LIMITS);
+    expect(r).toMatchObject({ repaired: 22_001, left: 0, complete: true, calls: 4 });
+    expect(ticksOf(r.events)).toEqual(streamed(aapl.slice(100, 22_101)));
+    expect(s.restRequests.length).toBe(4);
+    expect(s.restRequests[1]).toBe(
+      `/v2/stocks/AAPL/trades?start=${encodeURIComponent(window.from)}&end=${encodeURIComponent(window.to)}&limit=10000&feed=iex`,
+    );
+    expect(s.restRequests[2]).toMatch(/&page_token=/);
+  });
+
+  it("is not whole when the history refuses the key or keeps failing, or more than maxTrades were printed", async () => {
+    const s = await server();
+    s.rest = alpacaHistory(printed, auth);
+    const window = { symbol: "MSFT", from: printed[1]!.t, to: printed[40_001]!.t };
+    const wrongKey = await repairGap(alpacaRest(s.restUrl, { dataFeed: "iex", key: "K", secret: "x" }, "alpaca:iex"), window, LIMITS);
+    expect(wrongKey).toMatchObject({ repaired: 0, complete: false, calls: 1 });
+    expect(wrongKey.why).toContain("HTTP 401");
+    const capped = await repairGap(alpacaRest(s.restUrl, { dataFeed: "iex", ...auth }, "alpaca:iex"), window, {
+      ...LIMITS,
+      maxTrades: 15_000,
+    });
+    expect(capped).toMatchObject({
+      repaired: 15_000,
+      complete: false,
+      why: "more than feeds.repair.maxTrades (15000) printed in the time",
+    });
+    expect(ticksOf(capped.events)).toEqual(streamed(printed.filter((t) => t.S === "MSFT").slice(0, 15_000)));
   });
 });
