@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RecentIds } from "../../../../src/sources/feeds/source";
+import { feedConformance } from "../../../feeds/conformance";
+import { VENUES, type VenueServer } from "../../../feeds/venues";
 
 describe("a feed's recent ids", () => {
   it("tell a repeat among the last ones, and forget the oldest beyond the window", () => {
@@ -10,3 +12,10 @@ describe("a feed's recent ids", () => {
     expect(ids.add("d")).toBe(false);
   });
 });
+
+const servers: VenueServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+feedConformance(VENUES, servers);

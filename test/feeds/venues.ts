@@ -1,0 +1,152 @@
+/**
+ * The venues a feed conformance suite runs against, each described the same way: a local server speaking its
+ * protocol (with its REST trade history on the same port), its market's trades, how it sends them, and — computed
+ * from the trades' own fields as the venue's docs define them, never by the feed's decoder — the tick each must
+ * become.
+ */
+import type { SourceSpec } from "../../src/sources/registry";
+import {
+  type AlpacaTrade,
+  alpacaHistory,
+  alpacaServer,
+  alpacaTrades,
+  type BinanceTrade,
+  binanceHistory,
+  binanceServer,
+  binanceTrades,
+  type CoinbaseMatch,
+  coinbaseHistory,
+  coinbaseMatches,
+  coinbaseServer,
+  type FeedServer,
+  type RestHandler,
+  type RestTrouble,
+} from "./servers";
+
+export type VenueServer = FeedServer & { subscribed(): number };
+
+export interface Venue<T = unknown> {
+  name: "coinbase" | "binance" | "alpaca";
+  symbols: string[];
+  server(): Promise<VenueServer>;
+  /** The source spec of the feed against the server (its REST history included). */
+  spec(server: VenueServer, symbols?: string[]): SourceSpec;
+  /** Environment the feed needs (credentials). */
+  env: Record<string, string>;
+  /** n trades of the venue's market, of its symbols in turn, in the order printed. */
+  printed(n: number): T[];
+  /** Sends trades as the venue does (a frame each, or a batch a frame). */
+  send(server: VenueServer, trades: T[]): void;
+  /** What a resumed subscription sends first (Coinbase: the last match), then the rest. */
+  resume(server: VenueServer, trades: T[]): void;
+  history(printed: T[], trouble?: RestTrouble): RestHandler;
+  /** The tick a trade must become, without its id. */
+  expected(t: T): Record<string, unknown>;
+  symbolOf(t: T): string;
+  /** A subscription the venue refuses, and the line the feed must stop with. */
+  refusal: { spec: (server: VenueServer) => SourceSpec; env?: Record<string, string>; message: RegExp };
+  /** Whether a gap on a live socket shows (trade ids rise by one per symbol). */
+  liveGaps: boolean;
+  /** Whether the venue promises a frame every second (a socket answering pings but silent is replaced). */
+  promisesData: boolean;
+  /** The most trades a page of its history gives. */
+  page: number;
+}
+
+const coinbase: Venue<CoinbaseMatch> = {
+  name: "coinbase",
+  symbols: ["BTC-USD", "ETH-USD"],
+  server: () => coinbaseServer(["BTC-USD", "ETH-USD"]),
+  spec: (s, symbols = ["BTC-USD", "ETH-USD"]) => ({ kind: "coinbase", symbols, url: s.url, rest: s.restUrl }),
+  env: {},
+  printed: (n) => coinbaseMatches(n, ["BTC-USD", "ETH-USD"], 1000),
+  send: (s, trades) => {
+    for (const m of trades) s.broadcast(JSON.stringify(m));
+  },
+  resume: (s, trades) => {
+    if (trades.length) s.broadcast(JSON.stringify({ ...trades[0], type: "last_match" }));
+    for (const m of trades.slice(1)) s.broadcast(JSON.stringify(m));
+  },
+  history: (printed, trouble) => coinbaseHistory(printed, trouble),
+  // The decimal texts read as numbers, the time cut to milliseconds, the trade id as seq.
+  expected: (m) => ({
+    symbol: m.product_id,
+    ts: `${m.time.slice(0, 23)}Z`,
+    price: Number(m.price),
+    volume: Number(m.size),
+    source: "coinbase",
+    seq: m.trade_id,
+  }),
+  symbolOf: (m) => m.product_id,
+  refusal: {
+    spec: (s) => ({ kind: "coinbase", symbols: ["BTC-USD", "DOGE-XYZ"], url: s.url, rest: s.restUrl }),
+    message: /coinbase refused the subscription: Failed to subscribe \(DOGE-XYZ is not a valid product\)/,
+  },
+  liveGaps: true,
+  promisesData: true,
+  page: 1000,
+};
+
+const binance: Venue<BinanceTrade> = {
+  name: "binance",
+  symbols: ["BTCUSDT", "ETHBTC"],
+  server: () => binanceServer(),
+  spec: (s, symbols = ["BTCUSDT", "ETHBTC"]) => ({ kind: "binance", symbols, url: s.url, rest: s.restUrl }),
+  env: {},
+  printed: (n) => binanceTrades(n, ["BTCUSDT", "ETHBTC"], 77_000),
+  send: (s, trades) => {
+    // Half raw, half wrapped as a combined stream sends them.
+    for (const [i, t] of trades.entries()) s.broadcast(JSON.stringify(i % 2 ? t : { stream: `${t.s.toLowerCase()}@trade`, data: t }));
+  },
+  resume: (s, trades) => binance.send(s, trades),
+  history: (printed, trouble) => binanceHistory(printed, trouble),
+  expected: (t) => ({ symbol: t.s, ts: new Date(t.T).toISOString(), price: Number(t.p), volume: Number(t.q), source: "binance", seq: t.t }),
+  symbolOf: (t) => t.s,
+  refusal: {
+    spec: (s) => ({ kind: "binance", symbols: ["BTC/USDT"], url: s.url, rest: s.restUrl }),
+    message: /binance refused the subscription to BTC\/USDT \(error 2: Invalid request: invalid stream name btc\/usdt@trade\)/,
+  },
+  liveGaps: true,
+  promisesData: false,
+  page: 1000,
+};
+
+const CREDENTIALS = { APCA_API_KEY_ID: "AKTEST", APCA_API_SECRET_KEY: "s3cret" };
+const alpacaAuth = { key: CREDENTIALS.APCA_API_KEY_ID, secret: CREDENTIALS.APCA_API_SECRET_KEY };
+
+const alpaca: Venue<AlpacaTrade> = {
+  name: "alpaca",
+  symbols: ["AAPL", "MSFT"],
+  server: () => alpacaServer(alpacaAuth),
+  spec: (s, symbols = ["AAPL", "MSFT"]) => ({
+    kind: "alpaca",
+    symbols,
+    dataFeed: "iex",
+    channels: ["trades"],
+    keyEnv: "APCA_API_KEY_ID",
+    secretEnv: "APCA_API_SECRET_KEY",
+    url: s.url,
+    rest: s.restUrl,
+  }),
+  env: CREDENTIALS,
+  printed: (n) => alpacaTrades(n, ["AAPL", "MSFT"], 5_000),
+  send: (s, trades) => {
+    // Alpaca batches: up to 17 trades a frame here.
+    for (let i = 0; i < trades.length; i += 17) s.broadcast(JSON.stringify(trades.slice(i, i + 17)));
+  },
+  resume: (s, trades) => alpaca.send(s, trades),
+  history: (printed, trouble) => alpacaHistory(printed, alpacaAuth, trouble),
+  // The time cut to milliseconds (never rounded), the size as volume, the trade id as seq.
+  expected: (t) => ({ symbol: t.S, ts: `${t.t.slice(0, 23)}Z`, price: t.p, volume: t.s, source: "alpaca:iex", seq: t.i }),
+  symbolOf: (t) => t.S,
+  refusal: {
+    spec: (s) => alpaca.spec(s),
+    env: { APCA_API_KEY_ID: "AKTEST", APCA_API_SECRET_KEY: "wrong" },
+    message: /the key or secret is wrong \(error 402: auth failed\)/,
+  },
+  liveGaps: false,
+  promisesData: false,
+  page: 10_000,
+};
+
+export const VENUES: Venue[] = [coinbase, binance, alpaca] as Venue[];
