@@ -12,7 +12,13 @@
 // encodes the request): frame → sent is decoding and batching, sent → read the broker's write, its
 // acknowledgement and the reader's fetch. The first second is left out. A third throughput series pushes
 // Coinbase matches, one a frame, with fractional sizes as decimal text.
-// Usage: node bench/feeds.mjs [count] [runs] [rate] [seconds]
+//
+// Repair: a Coinbase-speaking server whose REST trade history (same port) holds `repairTrades` trades of one
+// product sends the first, drops the socket, and on the next subscription resumes from the present: the feed
+// repairs the gap from the history, 1000 trades a page, and produces them. Measured: the time from that
+// reconnection to the last trade acknowledged (the gap filled), the time the REST pages took, and trades/s.
+// Usage: node bench/feeds.mjs [count] [runs] [rate] [seconds] [repairTrades]
+import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import { WebSocketServer } from "ws";
@@ -158,6 +164,111 @@ async function throughputRun({ count, perFrame, run, feed = "alpaca" }) {
   }
 }
 
+/** BTC-USD match `id` of the repair run's market: one a millisecond. */
+function repairMatch(id) {
+  return {
+    type: "match",
+    trade_id: id,
+    sequence: 5000 + id,
+    maker_order_id: "ac928c66-ca53-498f-9c13-a110027a60e8",
+    taker_order_id: "132fb6ae-456b-4654-b4e0-d681ac05cea1",
+    time: `${new Date(Date.UTC(2024, 0, 2, 14, 30) + id).toISOString().slice(0, 23)}123Z`,
+    product_id: "BTC-USD",
+    size: ((1 + (id % 99_991)) / 1e5).toFixed(8),
+    price: (42_000 + (id % 1000) / 100).toFixed(2),
+    side: id % 2 ? "buy" : "sell",
+  };
+}
+
+/**
+ * The repair run's venue: WebSocket and REST history on one port. The first subscription gets trade 1 and is
+ * dropped; the second resumes at the present (`last_match` of trade `trades + 1`). The history answers
+ * `GET /products/BTC-USD/trades?after=&limit=` newest first, as Coinbase does.
+ */
+async function repairServer(trades) {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http });
+  const times = { subscribed: [], firstRest: undefined, lastRest: undefined, restCalls: 0 };
+  http.on("request", (req, res) => {
+    const url = new URL(req.url, "http://x");
+    times.firstRest ??= performance.now();
+    times.restCalls++;
+    const after = Number(url.searchParams.get("after"));
+    const limit = Math.min(1000, Number(url.searchParams.get("limit") ?? 1000));
+    const page = [];
+    for (let id = Math.min(after - 1, trades + 1); id >= 1 && page.length < limit; id--) {
+      const m = repairMatch(id);
+      page.push({ time: m.time, trade_id: id, price: m.price, size: m.size, side: m.side });
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(page));
+    times.lastRest = performance.now();
+  });
+  wss.on("connection", (ws) => {
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.type !== "subscribe") return;
+      ws.send(JSON.stringify({ type: "subscriptions", channels: m.channels.map((name) => ({ name, product_ids: m.product_ids })) }));
+      times.subscribed.push(performance.now());
+      if (times.subscribed.length === 1) {
+        ws.send(JSON.stringify(repairMatch(1)));
+        setTimeout(() => ws.terminate(), 300);
+      } else ws.send(JSON.stringify({ ...repairMatch(trades + 1), type: "last_match" }));
+    });
+  });
+  await new Promise((r) => http.listen(0, "127.0.0.1", r));
+  const base = `127.0.0.1:${http.address().port}`;
+  return { url: `ws://${base}`, rest: `http://${base}`, times, close: () => new Promise((r) => http.close(r)) };
+}
+
+async function repairRun({ trades, run }) {
+  const topic = `bench-feeds-repair-${Date.now().toString(36)}-${run}`;
+  stockpipe(["topic", "create", topic, "-p", "6"]);
+  const server = await repairServer(trades);
+  const pids = servicePids();
+  try {
+    const args = [
+      "produce",
+      "--source",
+      "coinbase",
+      "--url",
+      server.url,
+      "--rest-url",
+      server.rest,
+      "--symbols",
+      "BTC-USD",
+      "--topic",
+      topic,
+    ];
+    const p = start([...args, "--limit", String(trades + 1), "-f", "json"], { STOCKPIPE_FEEDS_BACKOFF_MS: "50" });
+    while (server.times.subscribed.length < 2) await sleep(2);
+    const from = cpuNow(pids);
+    const r = await p.done;
+    const done = performance.now();
+    const to = cpuNow(pids);
+    if (r.code !== 0) throw new Error(`produce failed (${r.code}): ${r.stderr}`);
+    const summary = JSON.parse(r.stdout);
+    const repaired = trades - 1;
+    if (summary.sent !== trades + 1 || summary.feed.repaired !== repaired)
+      throw new Error(`sent ${summary.sent}, repaired ${summary.feed.repaired} of ${repaired}`);
+    const filledSeconds = (done - server.times.subscribed[1]) / 1000;
+    const out = {
+      run,
+      repaired,
+      restCalls: summary.feed.restCalls,
+      filledSeconds: Math.round(filledSeconds * 100) / 100,
+      restSeconds: Math.round((server.times.lastRest - server.times.firstRest) / 10) / 100,
+      tradesPerSecond: Math.round(repaired / filledSeconds),
+      cpuMicrosPerTrade: cpuPerRecord(from, to, repaired),
+      peakRssMb: summary.peakRssMb,
+    };
+    process.stderr.write(`feeds repair run ${run}: ${out.repaired} trades in ${out.filledSeconds} s (${out.tradesPerSecond}/s)\n`);
+    return out;
+  } finally {
+    await server.close();
+    deleteTopics(topic);
+  }
+}
+
 async function latencyRun({ rate, seconds, run }) {
   const topic = `bench-feeds-latency-${Date.now().toString(36)}-${run}`;
   stockpipe(["topic", "create", topic, "-p", "6"]);
@@ -221,12 +332,14 @@ async function latencyRun({ rate, seconds, run }) {
   }
 }
 
-export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, seconds = 20 } = {}) {
+export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, seconds = 20, repairTrades = 100_000 } = {}) {
   const batched = [];
   const single = [];
   const coinbase = [];
   const latency = [];
+  const repair = [];
   for (let run = 1; run <= runs; run++) {
+    repair.push(await repairRun({ trades: repairTrades, run }));
     batched.push(await throughputRun({ count, perFrame: 100, run }));
     single.push(await throughputRun({ count: Math.round(count / 3), perFrame: 1, run }));
     coinbase.push(await throughputRun({ count: Math.round(count / 3), perFrame: 1, run, feed: "coinbase" }));
@@ -252,6 +365,14 @@ export async function benchFeeds({ count = 300_000, runs = 3, rate = 5000, secon
       medianFrameToSentP50Ms: median(latency.map((r) => r.frameToSent.p50Ms)),
       medianFrameToSentP99Ms: median(latency.map((r) => r.frameToSent.p99Ms)),
     },
+    repair: {
+      trades: repairTrades,
+      runs: repair,
+      medianTradesPerSecond: median(repair.map((r) => r.tradesPerSecond)),
+      medianFilledSeconds: median(repair.map((r) => r.filledSeconds)),
+      medianRestSeconds: median(repair.map((r) => r.restSeconds)),
+      medianCpuMicrosPerTrade: medianOfEach(repair.map((r) => r.cpuMicrosPerTrade)),
+    },
     bar: { tradesPerSecond: 50_000, p99Ms: 20 },
   };
   report.meetsBar = {
@@ -268,5 +389,6 @@ if (isMain(import.meta.url))
       runs: Number(process.argv[3] ?? 3),
       rate: Number(process.argv[4] ?? 5000),
       seconds: Number(process.argv[5] ?? 20),
+      repairTrades: Number(process.argv[6] ?? 100_000),
     }),
   );

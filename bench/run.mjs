@@ -166,6 +166,16 @@ function feedsSection(f) {
     "|---:|---:|---|---|---|",
     `| ${ms(l.medianP50Ms)} | ${ms(l.medianP99Ms)} | ${l.medianFrameToSentP50Ms === undefined ? "–" : `${ms(l.medianFrameToSentP50Ms)} / ${ms(l.medianFrameToSentP99Ms)}`} | ${l.runs.map((x) => ms(x.p99Ms)).join(", ")} | p99 ≤ ${f.bar.p99Ms} ms: ${met(f.meetsBar.latency)} |`,
     "",
+    ...(f.repair
+      ? [
+          `Gap repair: after a reconnection Coinbase resumes ${fmt(f.repair.trades)} trades later; the feed fetches them from the REST trade history on the same local server (1,000 a page) and produces them:`,
+          "",
+          "| trades repaired/s | reconnection → gap filled (acknowledged) | REST pages took | runs (trades/s) | CPU µs per trade (produce / Kafka) |",
+          "|---:|---:|---:|---|---|",
+          `| ${fmt(f.repair.medianTradesPerSecond)} | ${f.repair.medianFilledSeconds} s | ${f.repair.medianRestSeconds} s | ${f.repair.runs.map((r) => fmt(r.tradesPerSecond)).join(", ")} | ${cpu(f.repair.medianCpuMicrosPerTrade)} |`,
+          "",
+        ]
+      : []),
   ];
 }
 

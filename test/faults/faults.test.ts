@@ -70,7 +70,10 @@ describe("fault tests", () => {
     const v = await stockpipe(["verify", "--sinks", "cassandra", "-f", "json"], { env, timeoutMs: 600_000 });
     expect(v.code, v.stderr).toBe(0);
     const report = JSON.parse(v.stdout);
-    expect(report.symbols.reduce((n: number, s: { kafka: number }) => n + s.kafka, 0)).toBe(total);
+    // Every tick stored once. The topic may hold a few twice: a batch the broker wrote just before it stopped is
+    // sent again (without --idempotent), and each sink keeps its id once.
+    expect(report.symbols.reduce((n: number, s: { stored: number }) => n + s.stored, 0)).toBe(total);
+    expect(report.symbols.reduce((n: number, s: { kafka: number }) => n + s.kafka, 0)).toBeGreaterThanOrEqual(total);
   }, 900_000);
 
   it("(d) Cassandra stopped for 20 s while consuming: the consumer pauses, resumes, and nothing is lost", async () => {
