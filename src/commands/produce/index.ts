@@ -251,7 +251,8 @@ async function produce(ctx: CommandContext, f: ProduceFlags): Promise<void> {
     ticksPerSecond: Math.round(result.sent / Math.max(seconds, 0.01)),
     stoppedBy: result.stoppedBy,
     peakRssMb: peakRssMb(),
-    ...((FEED_KINDS as readonly string[]).includes(f.source) ? { feed: result.feed } : {}),
+    // A replay of a feed's recording says the gaps it recorded, as the live run did.
+    ...((FEED_KINDS as readonly string[]).includes(f.source) || f.source === "replay" ? { feed: result.feed } : {}),
   };
   printSummary(ctx, summary, Boolean(f.dryRun));
   if (summary.stoppedBy === "interrupted")
