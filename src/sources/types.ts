@@ -30,4 +30,10 @@ export interface Source {
   close(): Promise<void>;
   /** Fraction of the input read so far (0..1), when the size is known. */
   progress?(): number | undefined;
+  /**
+   * A live feed whose venue keeps a trade history: where the last run left off — the latest ticks already in the
+   * topic — so the trades printed while nothing ran are repaired and those already produced are not produced
+   * again. Called before `items`.
+   */
+  resume?(latest: readonly Tick[]): void;
 }

@@ -135,6 +135,38 @@ describe("crypto feeds", () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
+  it("resumes where the last run left off: the trades printed while produce was not running are repaired, none produced twice", async () => {
+    const server = await coinbaseServer(["BTC-USD", "ETH-USD"]);
+    servers.push(server);
+    const topic = await newTopic();
+    const matches = coinbaseMatches(400, ["BTC-USD", "ETH-USD"], 7000);
+    server.rest = coinbaseHistory(matches);
+    const args = (limit: number) =>
+      ["produce", "--source", "coinbase", "--url", server.url, "--rest-url", server.restUrl, "--symbols", "BTC-USD,ETH-USD"].concat([
+        "--topic",
+        topic,
+        "--limit",
+        String(limit),
+        "-f",
+        "json",
+      ]);
+    const first = start(args(100), {});
+    await until(() => server.subscribed() === 1, 30_000, "the first run's subscription");
+    for (const m of matches.slice(0, 100)) server.broadcast(JSON.stringify(m));
+    expect(await first.done, first.err()).toBe(0);
+    // Trades 100–249 are printed while nothing runs. The next run subscribes; the venue starts from the present,
+    // with the last match (249) — and, as venues do, it sends again one trade the first run had.
+    const second = start(args(300), {});
+    await until(() => server.subscribed() === 2, 30_000, "the second run's subscription");
+    server.broadcast(JSON.stringify(matches[99]));
+    server.broadcast(JSON.stringify({ ...matches[249], type: "last_match" }));
+    for (const m of matches.slice(250)) server.broadcast(JSON.stringify(m));
+    expect(await second.done, second.err()).toBe(0);
+    expect(JSON.parse(second.out())).toMatchObject({ sent: 300, feed: { gaps: 2, gapsLeft: 0, repaired: 149, missed: 0, duplicates: 1 } });
+    const ticks = (await readTopic(topic, 400)).sort(order);
+    expect(withoutId(ticks)).toEqual(matches.map(fromMatch).sort(order));
+  });
+
   it("stops in one line, exit 1, when Coinbase refuses a product", async () => {
     const server = await coinbaseServer(["BTC-USD"]);
     servers.push(server);

@@ -121,6 +121,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
     if (o.rejectFile) rejects = await openRejectFile(o.rejectFile);
     events.onOpened?.(source);
     if (!o.sendTo) producer = await connect(loaded, o, progress, events);
+    if (producer && source.resume) source.resume(await latestTicks(loaded, o.topic, o.signal));
     events.onStart?.({ source, progress, abandon: () => producer?.batching.abandon() ?? 0 });
     await produceFrom(
       {
@@ -165,6 +166,30 @@ async function connect(loaded: LoadedConfig, o: ProduceOptions, progress: Produc
     onRetry: (err, attempt, delay) => events.onRetry?.(err, attempt, delay, producer?.batching.pending ?? 0),
   });
   return producer;
+}
+
+/** How many of each partition's last records a live feed reads to find where its last run left off. */
+const RESUME_READ = 1000;
+
+/**
+ * The last records of each partition of the topic, as ticks: where a live feed's last run left off. A symbol
+ * whose latest tick is further back than that (a quiet symbol among busy ones) starts afresh.
+ */
+async function latestTicks(loaded: LoadedConfig, topic: string, signal: AbortSignal): Promise<Tick[]> {
+  const { createKafka } = await import("../../kafka/client");
+  const { readMessages } = await import("../../kafka/reader");
+  const out: Tick[] = [];
+  const read = readMessages(createKafka(loaded.config), { topic, from: { last: RESUME_READ }, follow: false, signal });
+  for await (const { messages } of read)
+    for (const m of messages) {
+      try {
+        const t = JSON.parse(m.value?.toString() ?? "null");
+        if (t && typeof t.symbol === "string" && typeof t.ts === "string") out.push(t as Tick);
+      } catch {
+        // Not a tick: nothing to resume from.
+      }
+    }
+  return out;
 }
 
 async function openRejectFile(path: string): Promise<WriteStream> {

@@ -78,6 +78,13 @@ export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
     shownUrl: url,
     confirms: true,
     history: alpacaHistory(o.rest ?? "https://data.alpaca.markets", o, source),
+    resume(latest) {
+      for (const t of latest) {
+        if (t.source !== source || !o.symbols.includes(t.symbol)) continue;
+        const before = last.get(t.symbol);
+        if (before === undefined || Date.parse(t.ts) > Date.parse(isoMs(before) ?? "")) last.set(t.symbol, t.ts);
+      }
+    },
     session: () => new AlpacaSession(o, source, last),
   };
 }

@@ -17,7 +17,7 @@
  * it waits for the next minute rather than be answered 429 (or, persisting, banned with 418).
  */
 import { decimal, parseFrame, tickEvent } from "./frames";
-import { advance, type IdGap, size, type TradeHistory } from "./repair";
+import { advance, type IdGap, resumeIds, size, type TradeHistory } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface BinanceOptions {
@@ -48,6 +48,7 @@ export function binanceFeed(o: BinanceOptions): FeedProtocol {
     url,
     shownUrl: url,
     confirms: true,
+    resume: (latest) => resumeIds(lastTrade, latest, "binance", o.symbols),
     history: binanceHistory(o.rest ?? "https://api.binance.com"),
     session: (): FeedSession => ({
       opened: () => [JSON.stringify({ method: "SUBSCRIBE", params: o.symbols.map((s) => `${s.toLowerCase()}@trade`), id: SUBSCRIBE_ID })],

@@ -20,7 +20,7 @@
  */
 import { isoMs } from "./alpaca";
 import { decimal, parseFrame, tickEvent } from "./frames";
-import { advance, type IdGap, size, type TradeHistory } from "./repair";
+import { advance, type IdGap, resumeIds, size, type TradeHistory } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
 export interface CoinbaseOptions {
@@ -46,6 +46,7 @@ export function coinbaseFeed(o: CoinbaseOptions): FeedProtocol {
     url,
     shownUrl: url,
     confirms: true,
+    resume: (latest) => resumeIds(lastTrade, latest, "coinbase", o.symbols),
     promisesData: true,
     history: coinbaseHistory(o.rest ?? "https://api.exchange.coinbase.com"),
     session: (): FeedSession => ({

@@ -137,3 +137,11 @@ export function advance(lastTrade: Map<string, number>, symbol: string, id: numb
   const ids: IdGap = { symbol, first: last + 1, last: upTo };
   return { kind: "gap", missed: size(ids), detail: `${symbol}: ${idRange(ids)} never arrived`, ids };
 }
+
+/** Sets each symbol's last trade id from the latest ticks of this source already in the topic (a previous run). */
+export function resumeIds(lastTrade: Map<string, number>, latest: readonly Tick[], source: string, symbols: readonly string[]): void {
+  for (const t of latest) {
+    if (t.source !== source || !symbols.includes(t.symbol) || typeof t.seq !== "number" || !Number.isSafeInteger(t.seq)) continue;
+    if (t.seq > (lastTrade.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) lastTrade.set(t.symbol, t.seq);
+  }
+}

@@ -4,6 +4,7 @@
  * id this source produced among its last `dedupWindow` are skipped, so the topic gets each trade once. (A trade
  * that still comes twice — two processes on one feed — has the same id, and every store keeps it once.)
  */
+import type { Tick } from "../../model/tick";
 import type { Source, SourceItem } from "../types";
 import { feedItems } from "./connection";
 import { Recorder, type RecordingHeader } from "./recording";
@@ -35,9 +36,21 @@ export interface FeedSourceOptions {
 export class FeedSource implements Source {
   readonly name: string;
   private recorder?: Recorder;
+  /** Ids of the latest ticks produced (by this run, or found in the topic from the last one). */
+  private readonly seen: RecentIds;
+
+  /** Only a feed that can tell where it left off resumes (see Source.resume). */
+  readonly resume?: (latest: readonly Tick[]) => void;
 
   constructor(private readonly o: FeedSourceOptions) {
     this.name = o.protocol.name;
+    this.seen = new RecentIds(o.tuning.dedupWindow);
+    const resume = o.protocol.resume;
+    if (resume)
+      this.resume = (latest) => {
+        for (const t of latest) if (t.id) this.seen.add(t.id);
+        resume(latest);
+      };
   }
 
   async open(): Promise<void> {
@@ -57,7 +70,7 @@ export class FeedSource implements Source {
 
   items(signal: AbortSignal): AsyncIterable<SourceItem> {
     const t = this.o.tuning;
-    const seen = new RecentIds(t.dedupWindow);
+    const seen = this.seen;
     return feedItems(
       {
         protocol: this.o.protocol,

@@ -45,6 +45,11 @@ export interface FeedProtocol {
    * with no frame for `feeds.silenceMs` is replaced even while it answers pings.
    */
   readonly promisesData?: boolean;
+  /**
+   * Takes where a previous run left off (the latest ticks in the topic; the feed keeps those of its own source and
+   * symbols): the next trade after it shows the gap since.
+   */
+  resume?(latest: readonly Tick[]): void;
   /** The venue's trade history, where the trades of a gap can be fetched again. */
   readonly history?: TradeHistory<IdGap> | TradeHistory<TimeGap>;
   session(): FeedSession;
