@@ -12,7 +12,7 @@ import type { FeedTuning } from "../../src/sources/feeds/source";
 import type { GapReport } from "../../src/sources/feeds/types";
 import { createSource, type SourceSpec } from "../../src/sources/registry";
 import type { SourceItem } from "../../src/sources/types";
-import { until } from "./servers";
+import { type RestTrouble, until } from "./servers";
 import type { Venue, VenueServer } from "./venues";
 
 const TUNING: FeedTuning = {
@@ -82,6 +82,38 @@ export function feedConformance(venues: Venue[], servers: VenueServer[]): void {
     return server;
   }
 
+  /**
+   * The feed reads the first `before` trades; `away` then breaks the connection (a drop, a silence) and the venue,
+   * subscribed again, resumes at trade `resumeAt`. Resolves once every printed trade has come, the feed stopped.
+   */
+  async function awayAndBack(
+    venue: Venue,
+    o: {
+      printed: unknown[];
+      before: number;
+      resumeAt: number;
+      away(server: VenueServer): void;
+      tuning?: Partial<FeedTuning>;
+      trouble?: RestTrouble;
+    },
+  ) {
+    const server = await serve(venue, o.printed);
+    if (o.trouble) server.rest = venue.history(o.printed, o.trouble);
+    const r = await read(venue, venue.spec(server), { tuning: o.tuning });
+    await until(() => server.subscribed() === 1, 5000, "the subscription");
+    venue.send(server, o.printed.slice(0, o.before));
+    await until(() => r.ticks().length === o.before, 10_000, "the first trades");
+    o.away(server);
+    await until(() => server.subscribed() === 2, 5000, "the second subscription");
+    venue.resume(server, o.printed.slice(o.resumeAt));
+    await until(() => r.ticks().length === o.printed.length, 30_000, "every trade");
+    await r.stop();
+    expectEveryTradeOnce(venue, r.ticks(), o.printed);
+    return { server, r };
+  }
+
+  const SILENCE = { silenceMs: 800, pingMs: 100 };
+
   for (const venue of venues) {
     describe(`the ${venue.name} feed`, () => {
       it("subscribes, is confirmed, and makes every trade a tick equal to it field by field", async () => {
@@ -106,38 +138,21 @@ export function feedConformance(venues: Venue[], servers: VenueServer[]): void {
 
       it("produces once the trades the venue sends again after a drop", async () => {
         const printed = venue.printed(300);
-        const server = await serve(venue, printed);
-        const r = await read(venue, venue.spec(server));
-        await until(() => server.subscribed() === 1, 5000, "the subscription");
-        venue.send(server, printed.slice(0, 180));
-        await until(() => r.ticks().length === 180, 10_000, "the first trades");
-        server.drop();
-        await until(() => server.subscribed() === 2, 5000, "the second subscription");
-        venue.resume(server, printed.slice(130));
-        await until(() => r.ticks().length === printed.length, 10_000, "every trade");
-        await r.stop();
-        expectEveryTradeOnce(venue, r.ticks(), printed);
+        const { r } = await awayAndBack(venue, { printed, before: 180, resumeAt: 130, away: (s) => s.drop() });
         expect(r.duplicates()).toBe(50);
         expect(r.gaps).toEqual([]);
       });
 
       it("repairs from the history, which pages and asks once to slow down, every trade printed while it was away", async () => {
-        // More trades of each symbol while away than a page of the history holds.
+        // More trades of each symbol while away than a page of the history holds; the venue resumes at the present.
         const away = 2 * (venue.page + 250);
-        const printed = venue.printed(100 + away + 100);
-        const server = await serve(venue, printed);
-        server.rest = venue.history(printed, { throttle: { n: 1, retryAfter: 1 } });
-        const r = await read(venue, venue.spec(server));
-        await until(() => server.subscribed() === 1, 5000, "the subscription");
-        venue.send(server, printed.slice(0, 100));
-        await until(() => r.ticks().length === 100, 10_000, "the first trades");
-        server.drop();
-        await until(() => server.subscribed() === 2, 5000, "the second subscription");
-        // The venue resumes from the present: what was printed meanwhile is not sent.
-        venue.resume(server, printed.slice(100 + away));
-        await until(() => r.ticks().length === printed.length, 30_000, "every trade");
-        await r.stop();
-        expectEveryTradeOnce(venue, r.ticks(), printed);
+        const { server, r } = await awayAndBack(venue, {
+          printed: venue.printed(100 + away + 100),
+          before: 100,
+          resumeAt: 100 + away,
+          away: (s) => s.drop(),
+          trouble: { throttle: { n: 1, retryAfter: 1 } },
+        });
         expect(r.gaps.map((g) => g.complete)).toEqual(venue.symbols.map(() => true));
         // Two pages for each symbol, and the 429 tried again.
         expect(server.restRequests.length).toBe(2 * venue.symbols.length + 1);
@@ -169,36 +184,27 @@ export function feedConformance(venues: Venue[], servers: VenueServer[]): void {
         });
 
       it("replaces a socket that stops reading and answering, and repairs what was printed meanwhile", async () => {
-        const printed = venue.printed(400);
-        const server = await serve(venue, printed);
-        const r = await read(venue, venue.spec(server), { tuning: { silenceMs: 800, pingMs: 100 } });
-        await until(() => server.subscribed() === 1, 5000, "the subscription");
-        venue.send(server, printed.slice(0, 100));
-        await until(() => r.ticks().length === 100, 10_000, "the first trades");
-        server.goSilent();
-        await until(() => server.subscribed() === 2, 5000, "a new subscription");
-        venue.resume(server, printed.slice(200));
-        await until(() => r.ticks().length === printed.length, 10_000, "every trade");
-        await r.stop();
+        const { r } = await awayAndBack(venue, {
+          printed: venue.printed(400),
+          before: 100,
+          resumeAt: 200,
+          away: (s) => s.goSilent(),
+          tuning: SILENCE,
+        });
         expect(r.reconnects[0]).toMatch(/^no data for \d\.\d s/);
-        expectEveryTradeOnce(venue, r.ticks(), printed);
       });
 
       if (venue.promisesData)
         it("replaces a socket that still answers pings but sends no data, and repairs what was printed meanwhile", async () => {
-          const printed = venue.printed(400);
-          const server = await serve(venue, printed);
-          const r = await read(venue, venue.spec(server), { tuning: { silenceMs: 800, pingMs: 100 } });
-          await until(() => server.subscribed() === 1, 5000, "the subscription");
-          venue.send(server, printed.slice(0, 100));
-          await until(() => r.ticks().length === 100, 10_000, "the first trades");
           // No trade and no heartbeat: the socket stays open and its pongs keep coming.
-          await until(() => server.subscribed() === 2, 5000, "a new subscription");
-          venue.resume(server, printed.slice(200));
-          await until(() => r.ticks().length === printed.length, 10_000, "every trade");
-          await r.stop();
+          const { r } = await awayAndBack(venue, {
+            printed: venue.printed(400),
+            before: 100,
+            resumeAt: 200,
+            away: () => {},
+            tuning: SILENCE,
+          });
           expect(r.reconnects[0]).toMatch(/^no data for \d\.\d s \(the socket still answered pings\)$/);
-          expectEveryTradeOnce(venue, r.ticks(), printed);
         });
 
       it("rejects malformed and unknown frames with their reasons and streams on", async () => {
