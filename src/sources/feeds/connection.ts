@@ -44,7 +44,7 @@ export interface ConnectionOptions {
   events?: FeedConnectionEvents;
   /** False for a tick already produced (sent again after a reconnection): it is skipped and counted. */
   accept?(tick: Tick): boolean;
-  /** Gaps of trade ids are fetched from the protocol's history within these limits (when it has one). */
+  /** A gap (of trade ids, or of time away) is fetched from the protocol's history within these limits (when it has one). */
   repair?: RepairLimits;
 }
 
