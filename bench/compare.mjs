@@ -6,7 +6,8 @@
 // compare of the same commit). Then, round after round, every step runs once per side back to back, the side that
 // goes first alternating: produce N ticks into a fresh topic; drain one pre-filled topic into Cassandra and into
 // the lake; analyze it (1m, 5m, 1d with the default rules); tick → Cassandra latency at 5,000/s and 17,000/s
-// (open loop); the warm demo; and the peak RSS of each process. Per figure: each side's median, the ratio new/old
+// (open loop); a live feed from a local server (Alpaca's frames of 100 trades, Coinbase's one match a frame); the
+// warm demo; and the peak RSS of each process. Per figure: each side's median, the ratio new/old
 // and the spread of the rounds ((max − min) / median, per side); a figure is named a regression only where new is
 // worse than old by more than the larger spread (and by 3 % at least). Output: a table on stdout and
 // bench/results/compare-<ref>.md (+ .json). With --old-node, the old side runs on that Node binary (e.g. the
@@ -33,7 +34,7 @@ import {
   useBinary,
 } from "./lib.mjs";
 
-const STEPS = ["produce", "cassandra", "lake", "analyze", "latency", "demo"];
+const STEPS = ["produce", "cassandra", "lake", "analyze", "latency", "feeds", "demo"];
 
 function args() {
   const argv = process.argv.slice(2);
@@ -44,7 +45,7 @@ function args() {
   const ref = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
   if (!ref) {
     process.stderr.write(
-      "usage: npm run bench:compare -- <git ref> [--rounds 3] [--count 300000] [--only produce,cassandra,lake,analyze,latency,demo]\n",
+      "usage: npm run bench:compare -- <git ref> [--rounds 3] [--count 300000] [--only produce,cassandra,lake,analyze,latency,feeds,demo]\n",
     );
     process.exit(2);
   }
@@ -186,6 +187,18 @@ async function runStep(step, ctx, side, round) {
         out[`latency ${rate}/s p99 ms`] = r.latency.p99Ms;
       }
       return out;
+    }
+    case "feeds": {
+      // A live feed from a local server: Alpaca's frames of 100 trades, and Coinbase's one match a frame.
+      const { throughputRun } = await import("./feeds.mjs");
+      const alpaca = await throughputRun({ count: ctx.count, perFrame: 100, run: `${side}${round}` });
+      const coinbase = await throughputRun({ count: Math.round(ctx.count / 3), perFrame: 1, run: `${side}${round}`, feed: "coinbase" });
+      return {
+        "alpaca feed (100 a frame) trades/s": alpaca.tradesPerSecond,
+        "alpaca feed CPU µs/trade": alpaca.cpuMicrosPerTrade?.stockpipe,
+        "coinbase feed (1 a frame) trades/s": coinbase.tradesPerSecond,
+        "coinbase feed CPU µs/trade": coinbase.cpuMicrosPerTrade?.stockpipe,
+      };
     }
     case "demo": {
       const started = performance.now();

@@ -130,7 +130,7 @@ async function produceFrom(server, topic, count, started, feed = "alpaca") {
   return { r, cpu: cpuPerRecord(from, to, count) };
 }
 
-async function throughputRun({ count, perFrame, run, feed = "alpaca" }) {
+export async function throughputRun({ count, perFrame, run, feed = "alpaca" }) {
   const topic = `bench-feeds-${Date.now().toString(36)}-${run}`;
   stockpipe(["topic", "create", topic, "-p", "6"]);
   let subscribedAt;

@@ -250,48 +250,55 @@ class Connection {
           this.paused = false;
           this.ws.resume();
         }
-        yield* this.decode(frame, signal);
+        // Each event of the frame, without a generator per frame or per event (this is the feed's hot path).
+        for (const e of this.session.receive(frame)) {
+          if (e.kind === "gap") yield* this.gap(e, signal);
+          else {
+            const item = this.handle(e, frame);
+            if (item) yield item;
+          }
+        }
       }
     } finally {
       signal.removeEventListener("abort", stop);
     }
   }
 
-  private async *decode(frame: string, signal: AbortSignal): AsyncGenerator<SourceItem> {
+  /** What one event of a frame does; the item it makes, if any. */
+  private handle(e: Exclude<FeedEvent, { kind: "gap" }>, frame: string): SourceItem | undefined {
     const { protocol } = this.o;
-    for (const e of this.session.receive(frame)) {
-      switch (e.kind) {
-        case "tick":
-          if (!protocol.confirms) this.confirm();
-          yield* this.data(e, frame);
-          break;
-        case "rejected":
-          yield* this.data(e, frame);
-          break;
-        case "send":
-          this.ws.send(e.text);
-          break;
-        case "subscribed":
-          this.confirm();
-          break;
-        case "refused":
-          throw new RuntimeError(`${protocol.name} at ${protocol.shownUrl}: ${e.message}`, { hint: e.hint });
-        case "gap":
-          yield* this.gap(e, signal);
-          break;
-        default:
-          // A keep-alive frame (ping) says the feed is there: for a feed without confirmations, that is enough.
-          if (!protocol.confirms) this.confirm();
-      }
+    switch (e.kind) {
+      case "tick":
+        if (!protocol.confirms) this.confirm();
+        return this.item(e, frame);
+      case "rejected":
+        return this.item(e, frame);
+      case "send":
+        this.ws.send(e.text);
+        return undefined;
+      case "subscribed":
+        this.confirm();
+        return undefined;
+      case "refused":
+        throw new RuntimeError(`${protocol.name} at ${protocol.shownUrl}: ${e.message}`, { hint: e.hint });
+      default:
+        // A keep-alive frame (ping) says the feed is there: for a feed without confirmations, that is enough.
+        if (!protocol.confirms) this.confirm();
+        return undefined;
     }
   }
 
   /** A tick (unless it was produced already) or a rejection, as an item. */
-  private *data(e: FeedEvent, raw: string, url = this.o.protocol.shownUrl): Generator<SourceItem> {
+  private item(e: FeedEvent, raw: string, url = this.o.protocol.shownUrl): SourceItem | undefined {
     if (e.kind === "tick") {
-      if (this.o.accept && !this.o.accept(e.tick)) this.o.events?.onDuplicate?.(this.o.protocol.name);
-      else yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
-    } else if (e.kind === "rejected") yield { kind: "rejected", reason: e.reason, detail: e.detail, url, raw: raw.slice(0, RAW_KEPT) };
+      if (this.o.accept && !this.o.accept(e.tick)) {
+        this.o.events?.onDuplicate?.(this.o.protocol.name);
+        return undefined;
+      }
+      return { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
+    }
+    if (e.kind === "rejected") return { kind: "rejected", reason: e.reason, detail: e.detail, url, raw: raw.slice(0, RAW_KEPT) };
+    return undefined;
   }
 
   /** A gap: its trades fetched from the venue's history (where it has one and repair is on), then reported. */
@@ -301,11 +308,12 @@ class Connection {
     const produced: Tick[] = [];
     if (e.ids && protocol.history && repair?.enabled) {
       const r = await repairGap(protocol.history as TradeHistory<TradeGap>, e.ids, repair, signal);
-      for (const event of r.events)
-        for (const item of this.data(event, "", protocol.history.shownUrl)) {
-          if (item.kind === "tick") produced.push(item.tick);
-          yield item;
-        }
+      for (const event of r.events) {
+        const item = this.item(event, "", protocol.history.shownUrl);
+        if (!item) continue;
+        if (item.kind === "tick") produced.push(item.tick);
+        yield item;
+      }
       // Trades this feed had produced already (at the edges of a gap by time) are not counted; a gap by time
       // missed as many trades as the history had for it.
       const repaired = produced.length;
