@@ -70,8 +70,8 @@ export function isoMs(text: unknown): string | undefined {
 export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
   const url = o.url ?? `wss://stream.data.alpaca.markets/v2/${o.dataFeed}`;
   const source = `alpaca:${o.dataFeed}`;
-  // The time of the latest trade seen per symbol, kept across connections.
-  const last = new Map<string, string>();
+  // The latest trade seen per symbol (its time as sent, and in epoch ms), kept across connections.
+  const last = new Map<string, Latest>();
   return {
     name: "alpaca",
     url,
@@ -81,12 +81,18 @@ export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
     resume(latest) {
       for (const t of latest) {
         if (t.source !== source || !o.symbols.includes(t.symbol)) continue;
-        const before = last.get(t.symbol);
-        if (before === undefined || Date.parse(t.ts) > Date.parse(isoMs(before) ?? "")) last.set(t.symbol, t.ts);
+        const ms = Date.parse(t.ts);
+        if (ms > (last.get(t.symbol)?.ms ?? Number.NEGATIVE_INFINITY)) last.set(t.symbol, { at: t.ts, ms });
       }
     },
     session: () => new AlpacaSession(o, source, last),
   };
+}
+
+/** A symbol's latest trade: its time as the venue wrote it, and in epoch ms. */
+interface Latest {
+  at: string;
+  ms: number;
 }
 
 /** A trade (on the stream or from the history): its size is the tick's volume, its trade id the tick's seq. */
@@ -124,7 +130,7 @@ class AlpacaSession implements FeedSession {
   constructor(
     private readonly o: AlpacaOptions,
     private readonly source: string,
-    private readonly last: Map<string, string>,
+    private readonly last: Map<string, Latest>,
   ) {}
 
   opened(): string[] {
@@ -193,20 +199,20 @@ class AlpacaSession implements FeedSession {
    */
   private trade(m: Message): FeedEvent[] {
     const tick = tradeTick(m, m.S, this.source);
-    const symbol = m.S;
-    const at = isoMs(m.t);
-    if (typeof symbol !== "string" || !at || tick.kind !== "tick") return [tick];
+    if (tick.kind !== "tick") return [tick];
+    const { symbol } = tick.tick;
+    const ms = Date.parse(tick.tick.ts);
     const before = this.last.get(symbol);
-    const later = before === undefined || Date.parse(at) > Date.parse(isoMs(before)!);
-    if (later) this.last.set(symbol, String(m.t));
+    const later = before === undefined || ms > before.ms;
+    if (later) this.last.set(symbol, { at: String(m.t), ms });
     if (this.seen.has(symbol)) return [tick];
     this.seen.add(symbol);
     if (before === undefined || !later) return [tick];
     const gap: FeedEvent = {
       kind: "gap",
       missed: 0,
-      detail: `${symbol}: trades from ${before} to ${String(m.t)} (while the feed was away)`,
-      ids: { symbol, from: before, to: String(m.t) },
+      detail: `${symbol}: trades from ${before.at} to ${String(m.t)} (while the feed was away)`,
+      ids: { symbol, from: before.at, to: String(m.t) },
     };
     return [gap, tick];
   }
