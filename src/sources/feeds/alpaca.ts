@@ -81,18 +81,18 @@ export function alpacaFeed(o: AlpacaOptions): FeedProtocol {
     resume(latest) {
       for (const t of latest) {
         if (t.source !== source || !o.symbols.includes(t.symbol)) continue;
-        const ms = Date.parse(t.ts);
-        if (ms > (last.get(t.symbol)?.ms ?? Number.NEGATIVE_INFINITY)) last.set(t.symbol, { at: t.ts, ms });
+        const before = last.get(t.symbol);
+        if (before === undefined || t.ts > before.ts) last.set(t.symbol, { at: t.ts, ts: t.ts });
       }
     },
     session: () => new AlpacaSession(o, source, last),
   };
 }
 
-/** A symbol's latest trade: its time as the venue wrote it, and in epoch ms. */
+/** A symbol's latest trade: its time as the venue wrote it, and as the tick's ts. */
 interface Latest {
   at: string;
-  ms: number;
+  ts: string;
 }
 
 /** A trade (on the stream or from the history): its size is the tick's volume, its trade id the tick's seq. */
@@ -144,10 +144,16 @@ class AlpacaSession implements FeedSession {
     const messages = parsed.value;
     if (!Array.isArray(messages))
       return [{ kind: "rejected", reason: "unknown message", detail: "alpaca sent a frame that is not a list of messages" }];
-    return messages.flatMap((m) => this.message(m as Message));
+    const out: FeedEvent[] = [];
+    for (const m of messages) {
+      // A trade is most of a frame: it adds its events itself, without an array of its own.
+      if ((m as Message)?.T === "t") this.trade(m as Message, out);
+      else out.push(this.message(m as Message));
+    }
+    return out;
   }
 
-  private message(m: Message): FeedEvent | FeedEvent[] {
+  private message(m: Message): FeedEvent {
     const o = this.o;
     switch (m?.T) {
       case "success":
@@ -182,8 +188,6 @@ class AlpacaSession implements FeedSession {
         }
         return { kind: "subscribed", detail: `${this.o.channels.join(" and ")} of ${this.o.symbols.join(", ")}` };
       }
-      case "t":
-        return this.trade(m);
       case "q":
         return this.quote(m);
       default:
@@ -197,24 +201,26 @@ class AlpacaSession implements FeedSession {
    * A trade, as a tick (a trade seen twice is one tick); the first of a symbol on a new connection closes the gap
    * by time since the last one seen before.
    */
-  private trade(m: Message): FeedEvent[] {
+  private trade(m: Message, out: FeedEvent[]): void {
     const tick = tradeTick(m, m.S, this.source);
-    if (tick.kind !== "tick") return [tick];
-    const { symbol } = tick.tick;
-    const ms = Date.parse(tick.tick.ts);
-    const before = this.last.get(symbol);
-    const later = before === undefined || ms > before.ms;
-    if (later) this.last.set(symbol, { at: String(m.t), ms });
-    if (this.seen.has(symbol)) return [tick];
-    this.seen.add(symbol);
-    if (before === undefined || !later) return [tick];
-    const gap: FeedEvent = {
-      kind: "gap",
-      missed: 0,
-      detail: `${symbol}: trades from ${before.at} to ${String(m.t)} (while the feed was away)`,
-      ids: { symbol, from: before.at, to: String(m.t) },
-    };
-    return [gap, tick];
+    if (tick.kind === "tick") {
+      // ISO-8601 UTC times with milliseconds compare as text.
+      const { symbol, ts } = tick.tick;
+      const before = this.last.get(symbol);
+      const later = before === undefined || ts > before.ts;
+      if (later) this.last.set(symbol, { at: String(m.t), ts });
+      if (!this.seen.has(symbol)) {
+        this.seen.add(symbol);
+        if (before !== undefined && later)
+          out.push({
+            kind: "gap",
+            missed: 0,
+            detail: `${symbol}: trades from ${before.at} to ${String(m.t)} (while the feed was away)`,
+            ids: { symbol, from: before.at, to: String(m.t) },
+          });
+      }
+    }
+    out.push(tick);
   }
 
   /** A quote: a tick carrying bid and ask, priced at their midpoint, with no volume (see docs/records.md). */
