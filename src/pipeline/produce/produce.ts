@@ -8,7 +8,7 @@ import type { LoadedConfig } from "../../config/loader";
 import { fieldError, RuntimeError } from "../../errors";
 import type { TickProducer } from "../../kafka/tickProducer";
 import { CalendarBook } from "../../model/calendar";
-import type { Tick } from "../../model/tick";
+import { decodeTick, type Tick } from "../../model/tick";
 import type { FeedConnectionEvents } from "../../sources/feeds/types";
 import { Pacer } from "../../sources/pacer";
 import { createSource, type SourceSpec } from "../../sources/registry";
@@ -182,12 +182,9 @@ async function latestTicks(loaded: LoadedConfig, topic: string, signal: AbortSig
   const read = readMessages(createKafka(loaded.config), { topic, from: { last: RESUME_READ }, follow: false, signal });
   for await (const { messages } of read)
     for (const m of messages) {
-      try {
-        const t = JSON.parse(m.value?.toString() ?? "null");
-        if (t && typeof t.symbol === "string" && typeof t.ts === "string") out.push(t as Tick);
-      } catch {
-        // Not a tick: nothing to resume from.
-      }
+      // A record that is not a valid tick says nothing about where a feed left off.
+      const d = decodeTick(m.value);
+      if (d.ok) out.push(d.tick);
     }
   return out;
 }
