@@ -17,8 +17,8 @@
  * it waits for the next minute rather than be answered 429 (or, persisting, banned with 418).
  */
 import { decimal, parseFrame, tickEvent } from "./frames";
-import { advance, type IdGap, resumeIds, size, type TradeHistory } from "./repair";
-import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
+import { advance, resumeIds, size } from "./repair";
+import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
 
 export interface BinanceOptions {
   /** Symbols as Binance lists them: BTCUSDT, ETHBTC, … */

@@ -20,8 +20,8 @@
  */
 import { isoMs } from "./alpaca";
 import { decimal, parseFrame, tickEvent } from "./frames";
-import { advance, type IdGap, resumeIds, size, type TradeHistory } from "./repair";
-import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
+import { advance, resumeIds, size } from "./repair";
+import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
 
 export interface CoinbaseOptions {
   /** Product ids: BTC-USD, ETH-EUR, … */
@@ -93,16 +93,19 @@ function subscriptions(m: Message, symbols: string[]): FeedEvent {
 
 function match(m: Message, lastTrade: Map<string, number>): FeedEvent[] {
   const ts = isoMs(m.time);
-  if (!ts)
-    return [{ kind: "rejected", reason: "unparseable date", detail: `coinbase trade time ${JSON.stringify(m.time)} is not RFC 3339` }];
   const id = m.trade_id;
-  const out: FeedEvent[] = [];
-  if (typeof m.product_id === "string" && typeof id === "number" && Number.isSafeInteger(id)) {
+  // A trade whose time cannot be read is rejected alone; any other moves its product's last id, valid or not.
+  if (ts && typeof m.product_id === "string" && typeof id === "number" && Number.isSafeInteger(id)) {
     const gap = advance(lastTrade, m.product_id, id, id - 1);
-    if (gap) out.push(gap);
+    if (gap) return [gap, matchTick(m, ts)];
   }
-  out.push(tickEvent({ symbol: m.product_id, ts, price: decimal(m.price), volume: decimal(m.size), source: "coinbase", seq: id }));
-  return out;
+  return [matchTick(m, ts)];
+}
+
+/** A trade (a match, or an entry of the trade history) as a tick, `ts` its time read: the same fields either way. */
+function matchTick(m: Message, ts: string | undefined, product = m.product_id): FeedEvent {
+  if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `coinbase trade time ${JSON.stringify(m.time)} is not RFC 3339` };
+  return tickEvent({ symbol: product, ts, price: decimal(m.price), volume: decimal(m.size), source: "coinbase", seq: m.trade_id });
 }
 
 /** A heartbeat: a last_trade_id ahead of the last trade seen means trades were missed. */
@@ -121,10 +124,11 @@ export function coinbaseHistory(base: string): TradeHistory<IdGap> {
     read({ body }, gap) {
       if (!Array.isArray(body))
         return { events: [{ kind: "rejected", reason: "unknown message", detail: "coinbase's trade history did not answer a list" }] };
-      const events = (body as Message[]).map((t) =>
-        t && typeof t === "object"
-          ? match({ ...t, type: "match", product_id: gap.symbol }, new Map())[0]!
-          : ({ kind: "rejected", reason: "unknown message", detail: `coinbase history entry ${JSON.stringify(t)}` } as FeedEvent),
+      const events = (body as Message[]).map(
+        (t): FeedEvent =>
+          t && typeof t === "object"
+            ? matchTick(t, isoMs(t.time), gap.symbol)
+            : { kind: "rejected", reason: "unknown message", detail: `coinbase history entry ${JSON.stringify(t)}` },
       );
       // Newest first: the next page goes on below the oldest id of this one.
       const ids = (body as Message[]).map((t) => t?.trade_id).filter((id): id is number => typeof id === "number");

@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import { RuntimeError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import type { SourceItem } from "../types";
-import { type RepairLimits, repairGap } from "./repair";
+import { type RepairLimits, repairGap, unrepaired } from "./repair";
 import {
   type FeedConnectionEvents,
   type FeedEvent,
@@ -304,7 +304,7 @@ class Connection {
   /** A gap: its trades fetched from the venue's history (where it has one and repair is on), then reported. */
   private async *gap(e: Extract<FeedEvent, { kind: "gap" }>, signal: AbortSignal): AsyncGenerator<SourceItem> {
     const { protocol, repair } = this.o;
-    let report: GapReport = { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0, complete: false };
+    let report = unrepaired(e);
     const produced: Tick[] = [];
     if (e.ids && protocol.history && repair?.enabled) {
       const r = await repairGap(protocol.history as TradeHistory<TradeGap>, e.ids, repair, signal);

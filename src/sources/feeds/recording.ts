@@ -19,6 +19,7 @@ import { fieldError, RuntimeError, UsageError } from "../../errors";
 import type { Tick } from "../../model/tick";
 import type { Source, SourceItem } from "../types";
 import { tickEvent } from "./frames";
+import { unrepaired } from "./repair";
 import type { FeedConnectionEvents, FeedProtocol, FeedSession, GapReport } from "./types";
 
 export interface RecordingHeader {
@@ -158,15 +159,7 @@ export class ReplaySource implements Source {
         if (e.kind === "tick") yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
         else if (e.kind === "rejected")
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: line.frame.slice(0, 500) };
-        else if (e.kind === "gap" && !this.o.gapsRecorded)
-          this.o.events?.onGap?.(protocol.name, {
-            detail: e.detail,
-            missed: e.missed,
-            repaired: 0,
-            left: e.missed,
-            calls: 0,
-            complete: false,
-          });
+        else if (e.kind === "gap" && !this.o.gapsRecorded) this.o.events?.onGap?.(protocol.name, unrepaired(e));
         else if (e.kind === "refused") throw new RuntimeError(`${protocol.name} (recorded): ${e.message}`, { hint: e.hint });
       }
     }

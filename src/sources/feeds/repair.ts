@@ -8,9 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Tick } from "../../model/tick";
 import { getJson } from "../../util/rest";
-import { type FeedEvent, type IdGap, isIdGap, type TradeGap, type TradeHistory } from "./types";
-
-export type { IdGap, TradeHistory };
+import { type FeedEvent, type GapReport, type IdGap, isIdGap, type TradeGap, type TradeHistory } from "./types";
 
 /** How far a repair may go (config `feeds.repair`). */
 export interface RepairLimits {
@@ -38,13 +36,16 @@ export interface Repair {
 export const size = (gap: IdGap) => gap.last - gap.first + 1;
 
 /** Whether a tick belongs to the gap: its id in the range, or its time within the window (to the millisecond). */
-function within(gap: TradeGap, tick: Tick): boolean {
+function within(gap: TradeGap): (tick: Tick) => boolean {
   if (isIdGap(gap)) {
-    const id = Number(tick.seq);
-    return id >= gap.first && id <= gap.last;
+    const { first, last } = gap;
+    return (tick) => Number(tick.seq) >= first && Number(tick.seq) <= last;
   }
-  const ms = Date.parse(tick.ts);
-  return ms >= Math.floor(Date.parse(gap.from)) && ms <= Date.parse(gap.to);
+  const [from, to] = [Date.parse(gap.from), Date.parse(gap.to)];
+  return (tick) => {
+    const ms = Date.parse(tick.ts);
+    return ms >= from && ms <= to;
+  };
 }
 
 /** Fetches the gap's trades from the history, within the limits. */
@@ -57,8 +58,8 @@ export async function repairGap<G extends TradeGap>(
   const deadline = Date.now() + limits.maxSeconds * 1000;
   const byId = isIdGap(gap);
   const wanted: G = isIdGap(gap) ? { ...gap, last: Math.min(gap.last, gap.first + limits.maxTrades - 1) } : gap;
-  let why =
-    isIdGap(gap) && isIdGap(wanted) && wanted.last < gap.last ? `more than feeds.repair.maxTrades (${limits.maxTrades}) missed` : undefined;
+  const belongs = within(wanted);
+  let why = isIdGap(gap) && size(gap) > limits.maxTrades ? `more than feeds.repair.maxTrades (${limits.maxTrades}) missed` : undefined;
   let cut = false;
   // Keyed by the tick's id: a trade a page repeats (pages by time overlap at their edges) counts once.
   const ticks = new Map<string, Tick>();
@@ -81,7 +82,7 @@ export async function repairGap<G extends TradeGap>(
     let gained = false;
     for (const e of page.events) {
       if (e.kind === "tick") {
-        if (within(wanted, e.tick) && !ticks.has(e.tick.id!)) {
+        if (belongs(e.tick) && !ticks.has(e.tick.id!)) {
           ticks.set(e.tick.id!, e.tick);
           gained = true;
         }
@@ -118,6 +119,11 @@ export async function repairGap<G extends TradeGap>(
   const complete = byId ? left === 0 : !cut;
   const events: FeedEvent[] = found.map((tick) => ({ kind: "tick", tick }));
   return { events: [...events, ...rejected], repaired: found.length, left, complete, why: complete ? undefined : why, calls };
+}
+
+/** A gap as reported when nothing was fetched for it (no history, repair off, or a replay of an old recording). */
+export function unrepaired(e: Extract<FeedEvent, { kind: "gap" }>): GapReport {
+  return { detail: e.detail, missed: e.missed, repaired: 0, left: e.missed, calls: 0, complete: false };
 }
 
 /** The trade ids `first`–`last` as a phrase. */
