@@ -25,6 +25,9 @@ export interface ReadOptions {
   onStart?(): void;
 }
 
+/** Restarts of the client after retriable failures (a broker away) before the read gives up. */
+const MAX_RESTARTS = 5;
+
 export interface ReadBatch {
   partition: number;
   messages: KafkaMessage[];
@@ -91,30 +94,22 @@ async function* consume(
     const at = where.get(partition);
     if (at && Number(lastOffset) + 1 >= at.end) pending.delete(partition);
   };
+  // Per partition, the first offset not yet queued: where a (re)joined consumer is put.
+  const next = new Map([...where].map(([partition, p]) => [partition, p.start]));
   const fetch = o.fetchBytes
     ? { maxBytes: o.fetchBytes, maxBytesPerPartition: Math.min(o.fetchBytes, 4 * 2 ** 20) }
     : { maxBytesPerPartition: 4 * 2 ** 20 };
   const consumer = kafka.consumer({ groupId, ...fetch, maxWaitTimeInMs: 250 });
   const onAbort = () => notify();
   o.signal.addEventListener("abort", onAbort);
+  let restarts = 0;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const at = where.get(batch.partition);
-        if (!at) return;
-        // A fetch that left before the seek took effect can bring messages before the start: they are not asked for.
-        const messages = batch.messages.filter((m) => Number(m.offset) >= at.start && (o.follow || Number(m.offset) < at.end));
-        if (messages.length) queue.push({ partition: batch.partition, messages });
-        reached(batch.partition, batch.lastOffset());
-        notify();
-        // Back-pressure: the next fetch waits until the reader has taken this one.
-        while (queue.length > 0 && !done()) await new Promise<void>((r) => setTimeout(r, 5));
-      },
+    // Positions are set each time the consumer joins its group, not once after run(): a consumer that could not
+    // join (a broker just back) restarts with a new group and would otherwise read from the beginning — and a seek
+    // before the join is refused.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [partition, offset] of next) consumer.seek({ topic: o.topic, partition, offset: String(offset) });
     });
-    for (const [partition, p] of where) consumer.seek({ topic: o.topic, partition, offset: String(p.start) });
     // A batch of transaction markers only (a transactional topic's last offset is a marker) never reaches
     // eachBatch: its end is seen here.
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
@@ -124,13 +119,36 @@ async function* consume(
       }
     });
     consumer.on(consumer.events.CRASH, (e) => {
+      // The client restarts itself after a retriable failure; the read goes on from where it was, a few times.
+      if (e.payload.restart && ++restarts <= MAX_RESTARTS) return;
       failure = e.payload.error;
       notify();
     });
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const from = next.get(batch.partition);
+        const at = where.get(batch.partition);
+        if (from === undefined || !at) return;
+        // A fetch that left before the seek took effect can bring messages before the start (or, after a restart,
+        // again): they are not asked for.
+        const messages = batch.messages.filter((m) => Number(m.offset) >= from && (o.follow || Number(m.offset) < at.end));
+        if (messages.length) {
+          queue.push({ partition: batch.partition, messages });
+          next.set(batch.partition, Number(messages[messages.length - 1]?.offset) + 1);
+        }
+        reached(batch.partition, batch.lastOffset());
+        notify();
+        // Back-pressure: the next fetch waits until the reader has taken this one.
+        while (queue.length > 0 && !done()) await new Promise<void>((r) => setTimeout(r, 5));
+      },
+    });
     while (!done() || queue.length > 0) {
-      const next = queue.shift();
-      if (next) {
-        yield next;
+      const batch = queue.shift();
+      if (batch) {
+        yield batch;
         continue;
       }
       if (done()) break;
