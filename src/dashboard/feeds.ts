@@ -1,8 +1,8 @@
 /**
- * The dashboard's inputs: the tick topic, the bars topic of its interval, the alerts topic and notify's status
- * topic, each read on and on (read_committed, a throwaway group that commits nothing) into the state. A topic
- * other than the ticks' that does not exist yet (no `analyze` or `notify` has run) is waited for, and the feed
- * says so.
+ * The dashboard's inputs: the tick topic, the bars topic of its interval, the alerts topic, notify's status topic
+ * and the live feeds' status topic (produce's), each read on and on (read_committed, a throwaway group that commits nothing) into the state. A topic
+ * other than the ticks' that does not exist yet (no `analyze`, `notify` or live feed has run) is waited for, and
+ * the input says so.
  */
 import type { Kafka } from "kafkajs";
 import { errorMessage } from "../errors";
@@ -11,12 +11,13 @@ import { type ReadFrom, readMessages } from "../kafka/reader";
 import { type Alert, decodeAlert } from "../model/alert";
 import { type Bar, barProblem } from "../model/bar";
 import { parseJsonObject } from "../model/json";
+import { decodeFeedStatus, type FeedStatus as LiveFeedStatus } from "../model/status";
 import { type DestinationStatus, decodeStatus } from "../notify/status";
 
 export type FeedState = "starting" | "live" | "waiting" | "failed";
 
 export interface FeedStatus {
-  name: "ticks" | "bars" | "alerts" | "notify";
+  name: "ticks" | "bars" | "alerts" | "notify" | "sources";
   topic: string;
   state: FeedState;
   /** Messages read, and messages that were not a valid record of the feed's kind. */
@@ -31,13 +32,15 @@ export interface FeedSinks {
   alert(alert: Alert): void;
   /** What notify said last of a destination. */
   destination(status: DestinationStatus): void;
+  /** What produce said last of a live feed. */
+  source(status: LiveFeedStatus): void;
   /** A feed's state changed (or a batch was read). */
   status(s: FeedStatus): void;
 }
 
 export interface FeedOptions {
   kafka: Kafka;
-  topics: { ticks: string; bars: string; alerts: string; notify: string };
+  topics: { ticks: string; bars: string; alerts: string; notify: string; sources: string };
   ticksFrom: ReadFrom;
   barsFrom: ReadFrom;
   alertsFrom: ReadFrom;
@@ -112,7 +115,7 @@ async function follow(
       if (err instanceof TopicNotFoundError) {
         if (required && first) throw err;
         status.state = "waiting";
-        const maker = status.name === "notify" ? "notify" : "analyze";
+        const maker = { notify: "notify", sources: "produce --source <live feed>" }[status.name as string] ?? "analyze";
         status.message = `topic ${status.topic} does not exist yet${status.name === "ticks" ? "" : `: run \`stockpipe ${maker}\` to make it`}`;
       } else {
         status.state = "failed";
@@ -130,7 +133,7 @@ function statusOf(name: FeedStatus["name"], topic: string): FeedStatus {
 }
 
 /**
- * Starts the four feeds. Resolves once the tick feed is reading (or rejects with TopicNotFoundError when the tick
+ * Starts the five inputs. Resolves once the tick feed is reading (or rejects with TopicNotFoundError when the tick
  * topic does not exist); `done` resolves when every feed has stopped.
  */
 export async function startFeeds(o: FeedOptions, sinks: FeedSinks): Promise<{ done: Promise<void>; statuses: FeedStatus[] }> {
@@ -138,6 +141,7 @@ export async function startFeeds(o: FeedOptions, sinks: FeedSinks): Promise<{ do
   const bars = statusOf("bars", o.topics.bars);
   const alerts = statusOf("alerts", o.topics.alerts);
   const notify = statusOf("notify", o.topics.notify);
+  const sources = statusOf("sources", o.topics.sources);
   const admin = o.kafka.admin();
   await admin.connect();
   try {
@@ -167,6 +171,11 @@ export async function startFeeds(o: FeedOptions, sinks: FeedSinks): Promise<{ do
       if (d) sinks.destination(d);
       return d !== undefined;
     }),
+    follow(o, sinks, sources, "earliest", false, (value) => {
+      const s = decodeFeedStatus(value);
+      if (s) sinks.source(s);
+      return s !== undefined;
+    }),
   ];
-  return { done: Promise.all(feeds).then(() => {}), statuses: [ticks, bars, alerts, notify] };
+  return { done: Promise.all(feeds).then(() => {}), statuses: [ticks, bars, alerts, notify, sources] };
 }

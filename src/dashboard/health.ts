@@ -7,6 +7,7 @@ import type { Admin } from "kafkajs";
 import type { LoadedConfig } from "../config/loader";
 import { errorMessage } from "../errors";
 import { type Check, checks, runCheck } from "../health/checks";
+import type { FeedStatus } from "../model/status";
 import type { DestinationStatus } from "../notify/status";
 
 export interface GroupHealth {
@@ -36,6 +37,8 @@ export interface Health {
   services: ServiceHealth[];
   /** Where notify delivers alerts, and how that goes (from its status topic). */
   destinations?: DestinationStatus[];
+  /** The live feeds producing to the topic, and their gaps (from their status topic). */
+  sources?: FeedStatus[];
   error?: string;
 }
 

@@ -12,6 +12,7 @@ import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import type { CalendarBook, SessionMode } from "../model/calendar";
 import type { Interval } from "../model/interval";
+import type { FeedStatus as LiveFeedStatus } from "../model/status";
 import type { DestinationStatus } from "../notify/status";
 import type { FeedSinks, FeedStatus } from "./feeds";
 import type { Health, HealthMonitor } from "./health";
@@ -60,6 +61,8 @@ export class Hub {
   private health?: Health;
   /** What notify said last of each destination. */
   private readonly destinations = new Map<string, DestinationStatus>();
+  /** What produce said last of each live feed. */
+  private readonly sources = new Map<string, LiveFeedStatus>();
   private feeds: FeedStatus[] = [];
   private feedsChanged = false;
   private readonly announced = new Map<string, string>();
@@ -104,6 +107,9 @@ export class Hub {
       destination: (d) => {
         this.destinations.set(d.destination, d);
       },
+      source: (s) => {
+        this.sources.set(s.source, s);
+      },
       status: (s) => {
         // The statuses are the feeds' own objects, changed in place: compare with what was last announced.
         const now = `${s.state}|${s.message ?? ""}`;
@@ -128,6 +134,7 @@ export class Hub {
         this.health = {
           ...(await monitor.sample()),
           destinations: [...this.destinations.values()].sort((a, b) => a.destination.localeCompare(b.destination)),
+          sources: [...this.sources.values()].sort((a, b) => a.source.localeCompare(b.source)),
         };
         this.broadcast(EVENTS.health, this.health);
       } finally {

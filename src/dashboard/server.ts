@@ -12,6 +12,7 @@ import { log } from "../log";
 import { listen, Metrics } from "../metrics/metrics";
 import { CalendarBook } from "../model/calendar";
 import { parseInterval } from "../model/interval";
+import { feedStatusTopic } from "../model/status";
 import { statusTopic } from "../notify/status";
 import { startFeeds } from "./feeds";
 import { HealthMonitor } from "./health";
@@ -93,7 +94,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     started = await startFeeds(
       {
         kafka,
-        topics: { ticks: o.topic, bars: o.barsTopic, alerts: o.alertsTopic, notify: statusTopic(o.alertsTopic) },
+        topics: {
+          ticks: o.topic,
+          bars: o.barsTopic,
+          alerts: o.alertsTopic,
+          notify: statusTopic(o.alertsTopic),
+          sources: feedStatusTopic(o.topic),
+        },
         ticksFrom: o.ticksFrom,
         barsFrom: { time: Date.now() - 1000 * interval.ms },
         alertsFrom: { last: 200 },

@@ -3,6 +3,7 @@
  * JSON record per destination on the compacted topic `<alerts topic>.notify-status`, keyed by the destination's
  * name, the latest winning. Written by `notify` as its counts change (every few seconds at most) and when it stops.
  */
+import { decodeStatusRecord } from "../model/status";
 import type { DestinationKind } from "./types";
 
 /** What one destination has been sent, left out and failed so far. */
@@ -36,11 +37,5 @@ export function statusTopic(alertsTopic: string): string {
 
 /** A status record's value, or undefined when it is not one. */
 export function decodeStatus(value: Buffer | null): DestinationStatus | undefined {
-  if (!value) return undefined;
-  try {
-    const s = JSON.parse(value.toString("utf8")) as DestinationStatus;
-    return typeof s?.destination === "string" && typeof s.messages === "number" ? s : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeStatusRecord<DestinationStatus>(value, (s) => typeof s.destination === "string" && typeof s.messages === "number");
 }

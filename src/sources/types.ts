@@ -23,6 +23,8 @@ export type SourceItem = Accepted | Rejected;
 
 export interface Source {
   readonly name: string;
+  /** A live feed's endpoint, scheme://host/… without secrets; only live feeds have one. */
+  readonly endpoint?: string;
   /** Opens files and connections; fails with a clear error before anything is produced. */
   open(): Promise<void>;
   /** Yields until the input ends or `signal` aborts. */

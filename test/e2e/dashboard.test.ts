@@ -284,6 +284,74 @@ describe("stockpipe dashboard in Chromium", () => {
     }
   });
 
+  it("lists the live feeds producing to the topic with their gaps, from what produce wrote last of each", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: `${topic}.feed-status`, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+    });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const at = new Date().toISOString();
+    const status = (state: string, repaired: number, gapsLeft: number, missed: number) => ({
+      source: "coinbase",
+      feed: "coinbase",
+      endpoint: "wss://ws-feed.exchange.coinbase.com/",
+      topic,
+      state,
+      sent: 1234,
+      connections: 2,
+      reconnects: 1,
+      gaps: 3,
+      gapsLeft,
+      repaired,
+      restCalls: 4,
+      missed,
+      duplicates: 0,
+      lastGap: { at, detail: "BTC-USD: trade ids 1010–1012 never arrived" },
+      at,
+    });
+    try {
+      // Two records of one feed (the latest wins), and a second feed.
+      await producer.send({
+        topic: `${topic}.feed-status`,
+        messages: [
+          { key: "coinbase", value: JSON.stringify(status("reconnecting", 2, 2, 9)) },
+          { key: "coinbase", value: JSON.stringify(status("streaming", 7, 1, 5)) },
+          { key: "majors", value: JSON.stringify({ ...status("stopped", 0, 0, 0), source: "majors", feed: "binance", gaps: 0 }) },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const rows = page.locator("#sources tr");
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
+    const cells = async (i: number) => (await rows.nth(i).locator("td").allTextContents()).map((c) => c.trim());
+    expect(await cells(1)).toEqual([
+      "coinbase",
+      "wss://ws-feed.exchange.coinbase.com/",
+      "streaming",
+      "1,234",
+      "1",
+      "3, 1 not whole",
+      "7",
+      "4",
+      "5",
+      expect.stringMatching(/^\d\d:\d\d:\d\d BTC-USD: trade ids 1010–1012 never arrived$/),
+    ]);
+    expect((await cells(2)).slice(0, 6)).toEqual([
+      "majors (binance)",
+      "wss://ws-feed.exchange.coinbase.com/",
+      "stopped",
+      "1,234",
+      "1",
+      "0",
+    ]);
+    await shot(page, "3c-live-feeds");
+  });
+
   it("reconnects after the server restarts and goes on with live data", async () => {
     const port = dashboard!.port;
     expect(await stop(dashboard)).toBe(130);

@@ -15,12 +15,12 @@ export function feedTopics(prefix: string) {
     kafka,
     servers,
     keyspace,
-    /** A 3-partition topic (and its dead-letter topic), removed at the end. */
+    /** A 3-partition topic (and its dead-letter and feed status topics), removed at the end. */
     async newTopic(): Promise<string> {
       const name = uniqueName(`test-${prefix}`);
       const r = await stockpipe(["topic", "create", name, "-p", "3"]);
       expect(r.code, r.stderr).toBe(0);
-      topics.push(name, `${name}.dlq`);
+      topics.push(name, `${name}.dlq`, `${name}.feed-status`);
       return name;
     },
     /** Every message value of a topic, from the beginning (the count expected). */
@@ -43,6 +43,14 @@ export function feedTopics(prefix: string) {
       });
       await consumer.disconnect();
       return out;
+    },
+    /** Every record of a topic, oldest first (a compacted status topic: the last is the latest). */
+    async readAll(topic: string): Promise<Record<string, unknown>[]> {
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const count = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+      return count ? this.readTopic(topic, count) : [];
     },
     /** Stops the servers, drops the keyspace, deletes the topics. */
     async cleanup(): Promise<void> {

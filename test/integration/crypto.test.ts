@@ -24,7 +24,7 @@ import {
 import { feedTopics } from "../feeds/topics";
 import { stockpipe, uniqueName } from "../helpers";
 
-const { servers, keyspace, newTopic, readTopic, cleanup } = feedTopics("crypto");
+const { servers, keyspace, newTopic, readTopic, readAll, cleanup } = feedTopics("crypto");
 
 afterAll(cleanup);
 
@@ -110,6 +110,19 @@ describe("crypto feeds", () => {
       "/products/BTC-USD/trades?after=1013&limit=3",
       "/products/ETH-USD/trades?after=1022&limit=2",
     ]);
+    // What the dashboard's health panel shows of the feed: its last status, written as produce stopped.
+    const statuses = await readAll(`${topic}.feed-status`);
+    expect(statuses.at(-1)).toMatchObject({
+      source: "coinbase",
+      feed: "coinbase",
+      endpoint: new URL(server.url).toString(),
+      topic,
+      state: "stopped",
+      ...summary.feed,
+      sent: matches.length,
+      lastGap: { detail: expect.stringMatching(/^(BTC-USD: trade ids 1010–1012|ETH-USD: trade ids 1020–1021) never arrived$/) },
+    });
+    expect(statuses.map((s) => s.state)).toContain("streaming");
     // Every trade the market printed, once: those sent, and those repaired.
     const ticks = (await readTopic(topic, matches.length)).sort(order);
     expect(withoutId(ticks)).toEqual(matches.map(fromMatch).sort(order));

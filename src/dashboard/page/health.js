@@ -1,5 +1,5 @@
-// The health panel: the topic's rates, the consumer groups on it, the services, notify's destinations, and the
-// page's own feeds.
+// The health panel: the topic's rates, the live feeds producing to it and their gaps, the consumer groups on it,
+// the services, notify's destinations, and the page's own inputs.
 import { hms, num } from "./format.js";
 import { $ } from "./state.js";
 
@@ -27,7 +27,7 @@ function table(head, rows, wrap = []) {
   return t;
 }
 
-/** Draws the pipeline's health and the page's feeds. */
+/** Draws the pipeline's health and the page's inputs. */
 export function renderHealth(health, feeds) {
   const box = $("health");
   box.replaceChildren();
@@ -40,6 +40,31 @@ export function renderHealth(health, feeds) {
     } · late ${health.late === null ? "–" : num.format(health.late)}`;
     box.append(line);
     if (health.error) box.append(el("p", health.error, "bad"));
+    if (health.sources?.length) {
+      box.append(el("h3", "Live feeds (produce)"));
+      const s = table(
+        ["feed", "endpoint", "state", "sent", "reconnects", "gaps", "repaired", "REST calls", "missing", "last gap"],
+        health.sources.map((x) => [
+          x.source === x.feed ? x.feed : `${x.source} (${x.feed})`,
+          x.endpoint,
+          el("span", x.state, x.state === "streaming" ? "ok" : x.state === "stopped" ? "" : "bad"),
+          num.format(x.sent),
+          num.format(x.reconnects),
+          el(
+            "span",
+            x.gapsLeft ? `${num.format(x.gaps)}, ${num.format(x.gapsLeft)} not whole` : num.format(x.gaps),
+            x.gapsLeft ? "bad" : "ok",
+          ),
+          num.format(x.repaired),
+          num.format(x.restCalls),
+          el("span", num.format(x.missed), x.missed ? "bad" : "ok"),
+          x.lastGap ? `${hms(Date.parse(x.lastGap.at))} ${x.lastGap.detail}` : "–",
+        ]),
+        [1, 9],
+      );
+      s.id = "sources";
+      box.append(s);
+    }
     box.append(el("h3", "Consumer groups on the topic"));
     box.append(
       table(
@@ -74,7 +99,7 @@ export function renderHealth(health, feeds) {
       box.append(d);
     }
   }
-  box.append(el("h3", "This page's feeds"));
+  box.append(el("h3", "This page's inputs"));
   const f = table(
     ["feed", "topic", "state"],
     feeds.map((x) => [x.name, x.topic, el("span", x.message ?? x.state, x.state === "live" ? "ok" : "bad")]),

@@ -24,7 +24,7 @@ import type { GroupReadOptions } from "../group/options";
 import { runGroup } from "../group/runner";
 import { type AlertRef, Outbox } from "./outbox";
 import { Pending } from "./pending";
-import { StatusPublisher } from "./status";
+import { NotifyStatus } from "./status";
 
 /** The header a dead-lettered alert carries: the destination it could not reach. */
 export const DESTINATION_HEADER = "notify-destination";
@@ -96,7 +96,7 @@ export async function notify(loaded: LoadedConfig, o: NotifyOptions, events: Not
     },
     async (group) => {
       const dlq = await openDeadLetterQueue(loaded, group.kafka, o.topic, group.partitions, `notify (group ${o.group})`);
-      const status = new StatusPublisher(group.kafka, o.topic, o.group);
+      const status = new NotifyStatus(group.kafka, o.topic, o.group);
       await status.open().catch(async (err) => {
         await dlq.close();
         throw err;
@@ -119,7 +119,7 @@ class Notifier implements GroupHandler {
     private readonly o: NotifyOptions,
     private readonly group: GroupContext,
     private readonly dlq: { dlq: DeadLetterQueue; close(): Promise<void> },
-    private readonly status: StatusPublisher,
+    private readonly status: NotifyStatus,
     private readonly counts: NotifyCounts,
     private readonly events: NotifyEvents,
   ) {

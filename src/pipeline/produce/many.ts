@@ -37,7 +37,7 @@ export async function produceMany(
   events: (source: NamedSource) => ProduceEvents = () => ({}),
 ): Promise<SourceOutcome[]> {
   const runs = sources.map((s) =>
-    produce(loaded, { ...flow, source: s.spec, topic: s.topic }, events(s)).then(
+    produce(loaded, { ...flow, source: s.spec, topic: s.topic, name: s.name }, events(s)).then(
       (result): SourceOutcome => ({ ...s, ok: true, result }),
       (err): SourceOutcome => ({ ...s, ok: false, error: asStockpipeError(err, `produce from ${s.name}`) }),
     ),

@@ -13,10 +13,13 @@ import type { FeedConnectionEvents } from "../../sources/feeds/types";
 import { Pacer } from "../../sources/pacer";
 import { createSource, type SourceSpec } from "../../sources/registry";
 import type { Rejected, Source } from "../../sources/types";
+import { FeedStatusWriter } from "./feedStatus";
 import { newCounts, type ProduceCounts, produceFrom } from "./loop";
 
 export interface ProduceOptions {
   source: SourceSpec;
+  /** The source's name in its status (a `sources:` entry's name); default: the feed's. */
+  name?: string;
   topic: string;
   /** Create the topic when it is missing (else it must exist). */
   createTopic: boolean;
@@ -85,34 +88,12 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
     sent: 0,
     feed: { connections: 0, reconnects: 0, gaps: 0, gapsLeft: 0, repaired: 0, restCalls: 0, missed: 0, duplicates: 0 },
   };
-  const f = progress.feed;
+  const status = o.sendTo ? undefined : new FeedStatusWriter({ name: o.name, topic: o.topic, progress });
   const source = await createSource(o.source, {
     timeZone: loaded.config.market.timeZone,
     calendars: CalendarBook.forMarket(loaded.config.market),
     feeds: loaded.config.feeds,
-    feedEvents: {
-      ...events.feed,
-      onConnected(feed) {
-        f.connections++;
-        events.feed?.onConnected?.(feed);
-      },
-      onReconnecting(feed, attempt, delayMs, reason) {
-        f.reconnects++;
-        events.feed?.onReconnecting?.(feed, attempt, delayMs, reason);
-      },
-      onDuplicate(feed) {
-        f.duplicates++;
-        events.feed?.onDuplicate?.(feed);
-      },
-      onGap(feed, gap) {
-        f.gaps++;
-        if (!gap.complete) f.gapsLeft++;
-        f.repaired += gap.repaired;
-        f.restCalls += gap.calls;
-        f.missed += gap.left;
-        events.feed?.onGap?.(feed, gap);
-      },
-    },
+    feedEvents: countedFeedEvents(progress.feed, [status?.events, events.feed]),
   });
   let rejects: WriteStream | undefined;
   let producer: TickProducer | undefined;
@@ -120,7 +101,15 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
     await source.open();
     if (o.rejectFile) rejects = await openRejectFile(o.rejectFile);
     events.onOpened?.(source);
-    if (!o.sendTo) producer = await connect(loaded, o, progress, events);
+    if (!o.sendTo)
+      producer = await connect(loaded, o, progress, {
+        ...events,
+        onDelivered: (n, ms) => {
+          void status?.publish();
+          events.onDelivered?.(n, ms);
+        },
+      });
+    if (producer && source.endpoint) await status?.open(await kafkaClient(loaded), source.name, source.endpoint);
     if (producer && source.resume) source.resume(await latestTicks(loaded, o.topic, o.signal));
     events.onStart?.({ source, progress, abandon: () => producer?.batching.abandon() ?? 0 });
     await produceFrom(
@@ -145,6 +134,7 @@ export async function produce(loaded: LoadedConfig, o: ProduceOptions, events: P
     else progress.sent = progress.accepted;
     return { ...progress, source: source.name };
   } finally {
+    if (producer) await status?.close();
     await producer?.disconnect();
     await source.close();
     if (rejects) await new Promise<void>((r) => rejects!.end(() => r()));
@@ -168,6 +158,41 @@ async function connect(loaded: LoadedConfig, o: ProduceOptions, progress: Produc
   return producer;
 }
 
+/** A feed's connection events, counted in `f`, then told to each listener. */
+function countedFeedEvents(f: FeedCounts, listeners: (FeedConnectionEvents | undefined)[]): FeedConnectionEvents {
+  const to = listeners.filter((l) => l !== undefined);
+  return {
+    onConnected(feed) {
+      f.connections++;
+      for (const l of to) l.onConnected?.(feed);
+    },
+    onSubscribed(feed) {
+      for (const l of to) l.onSubscribed?.(feed);
+    },
+    onReconnecting(feed, attempt, delayMs, reason) {
+      f.reconnects++;
+      for (const l of to) l.onReconnecting?.(feed, attempt, delayMs, reason);
+    },
+    onDuplicate(feed) {
+      f.duplicates++;
+      for (const l of to) l.onDuplicate?.(feed);
+    },
+    onGap(feed, gap) {
+      f.gaps++;
+      if (!gap.complete) f.gapsLeft++;
+      f.repaired += gap.repaired;
+      f.restCalls += gap.calls;
+      f.missed += gap.left;
+      for (const l of to) l.onGap?.(feed, gap);
+    },
+  };
+}
+
+async function kafkaClient(loaded: LoadedConfig) {
+  const { createKafka } = await import("../../kafka/client");
+  return createKafka(loaded.config);
+}
+
 /** How many of each partition's last records a live feed reads to find where its last run left off. */
 const RESUME_READ = 1000;
 
@@ -176,10 +201,9 @@ const RESUME_READ = 1000;
  * whose latest tick is further back than that (a quiet symbol among busy ones) starts afresh.
  */
 async function latestTicks(loaded: LoadedConfig, topic: string, signal: AbortSignal): Promise<Tick[]> {
-  const { createKafka } = await import("../../kafka/client");
   const { readMessages } = await import("../../kafka/reader");
   const out: Tick[] = [];
-  const read = readMessages(createKafka(loaded.config), { topic, from: { last: RESUME_READ }, follow: false, signal });
+  const read = readMessages(await kafkaClient(loaded), { topic, from: { last: RESUME_READ }, follow: false, signal });
   for await (const { messages } of read)
     for (const m of messages) {
       // A record that is not a valid tick says nothing about where a feed left off.

@@ -35,6 +35,7 @@ export interface FeedSourceOptions {
 
 export class FeedSource implements Source {
   readonly name: string;
+  readonly endpoint: string;
   private recorder?: Recorder;
   /** Ids of the latest ticks produced (by this run, or found in the topic from the last one). */
   private readonly seen: RecentIds;
@@ -44,6 +45,7 @@ export class FeedSource implements Source {
 
   constructor(private readonly o: FeedSourceOptions) {
     this.name = o.protocol.name;
+    this.endpoint = o.protocol.shownUrl;
     this.seen = new RecentIds(o.tuning.dedupWindow);
     const resume = o.protocol.resume;
     if (resume)
