@@ -51,6 +51,8 @@ export class FeedServer {
   /** Every text the clients sent, in order. */
   readonly received: string[] = [];
   connections = 0;
+  /** WebSocket handshakes asked for, refused or not. */
+  handshakes = 0;
   private onConnect: (ws: WebSocket) => void = () => {};
   private onMessage: (ws: WebSocket, text: string) => void = () => {};
 
@@ -74,6 +76,7 @@ export class FeedServer {
     });
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
     const server = new FeedServer(wss, http);
+    http.on("upgrade", () => server.handshakes++);
     http.on("request", (req, res) => {
       server.restRequests.push(req.url ?? "/");
       server.rest(new URL(req.url ?? "/", "http://x"), res, req);
@@ -270,6 +273,63 @@ export async function binanceServer(): Promise<FeedServer & { subscribed(): numb
       }
       subscribed++;
       ws.send(JSON.stringify({ result: null, id: m.id }));
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}
+
+/** A Finnhub trade as its WebSocket sends it in `data`: symbol, price, Unix ms, volume, conditions. */
+export interface FinnhubTrade {
+  s: string;
+  p: number;
+  t: number;
+  v: number;
+  c: string[];
+}
+
+/** n trades of the symbols in turn, 7 ms apart, prices walking by cents. */
+export function finnhubTrades(n: number, symbols: string[], startMs = Date.UTC(2024, 0, 2, 14, 30)): FinnhubTrade[] {
+  return Array.from({ length: n }, (_, i) => ({
+    s: symbols[i % symbols.length]!,
+    p: Math.round((100 + Math.sin(i / 9) * 3) * 100) / 100,
+    t: startMs + i * 7,
+    v: 1 + (i % 13),
+    c: ["1", "12"],
+  }));
+}
+
+/**
+ * Finnhub's trades WebSocket: the token in the URL (a wrong one refused at the handshake, 401), a subscription per
+ * symbol and no confirmation. `subscribed()` counts connections that asked for every symbol.
+ */
+export async function finnhubServer(symbols: string[], token: string): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start((url) => (url.searchParams.get("token") === token ? undefined : 401));
+  let subscribed = 0;
+  const asked = new WeakMap<WebSocket, Set<string>>();
+  server.handle(
+    () => {},
+    (ws, text) => {
+      const m = JSON.parse(text);
+      if (m.type !== "subscribe") return;
+      const mine = asked.get(ws) ?? new Set<string>();
+      asked.set(ws, mine.add(m.symbol));
+      if (mine.size === symbols.length) subscribed++;
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}
+
+/**
+ * A JSON feed of no venue in particular (`--source ws`): a key in the URL (a wrong one refused at the handshake,
+ * 403), one subscribe message, no confirmation; records in frames as `{"data":[…]}`.
+ */
+export async function jsonFeedServer(key: string): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start((url) => (url.searchParams.get("key") === key ? undefined : 403));
+  let subscribed = 0;
+  server.handle(
+    () => {},
+    (_ws, text) => {
+      if (JSON.parse(text).op === "subscribe") subscribed++;
     },
   );
   return Object.assign(server, { subscribed: () => subscribed });

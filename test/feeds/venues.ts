@@ -1,8 +1,8 @@
 /**
  * The venues a feed conformance suite runs against, each described the same way: a local server speaking its
- * protocol (with its REST trade history on the same port), its market's trades, how it sends them, and — computed
- * from the trades' own fields as the venue's docs define them, never by the feed's decoder — the tick each must
- * become.
+ * protocol (with its REST trade history on the same port where the venue has one), its market's trades, how it
+ * sends them, and — computed from the trades' own fields as the venue's docs define them, never by the feed's
+ * decoder — the tick each must become.
  */
 import type { SourceSpec } from "../../src/sources/registry";
 import {
@@ -19,6 +19,10 @@ import {
   coinbaseMatches,
   coinbaseServer,
   type FeedServer,
+  type FinnhubTrade,
+  finnhubServer,
+  finnhubTrades,
+  jsonFeedServer,
   type RestHandler,
   type RestTrouble,
 } from "./servers";
@@ -26,7 +30,7 @@ import {
 export type VenueServer = FeedServer & { subscribed(): number };
 
 export interface Venue<T = unknown> {
-  name: "coinbase" | "binance" | "alpaca";
+  name: "coinbase" | "binance" | "alpaca" | "finnhub" | "ws";
   symbols: string[];
   server(): Promise<VenueServer>;
   /** The source spec of the feed against the server (its REST history included). */
@@ -39,7 +43,8 @@ export interface Venue<T = unknown> {
   send(server: VenueServer, trades: T[]): void;
   /** What a resumed subscription sends first (Coinbase: the last match), then the rest. */
   resume(server: VenueServer, trades: T[]): void;
-  history(printed: T[], trouble?: RestTrouble): RestHandler;
+  /** Its REST trade history, serving what was printed; none: what was never sent stays missing. */
+  history?(printed: T[], trouble?: RestTrouble): RestHandler;
   /** The tick a trade must become, without its id. */
   expected(t: T): Record<string, unknown>;
   symbolOf(t: T): string;
@@ -51,6 +56,8 @@ export interface Venue<T = unknown> {
   promisesData: boolean;
   /** The most trades a page of its history gives. */
   page: number;
+  /** A frame of no kind the feed knows, and the reasons of what is rejected of it and of a frame that is not JSON. */
+  unknown: { frame: string; rejected: string[] };
 }
 
 const coinbase: Venue<CoinbaseMatch> = {
@@ -85,6 +92,7 @@ const coinbase: Venue<CoinbaseMatch> = {
   liveGaps: true,
   promisesData: true,
   page: 1000,
+  unknown: { frame: JSON.stringify({ type: "zz" }), rejected: ["not JSON", "unknown message"] },
 };
 
 const binance: Venue<BinanceTrade> = {
@@ -109,6 +117,7 @@ const binance: Venue<BinanceTrade> = {
   liveGaps: true,
   promisesData: false,
   page: 1000,
+  unknown: { frame: JSON.stringify({ e: "zz" }), rejected: ["not JSON", "unknown message"] },
 };
 
 const CREDENTIALS = { APCA_API_KEY_ID: "AKTEST", APCA_API_SECRET_KEY: "s3cret" };
@@ -147,6 +156,80 @@ const alpaca: Venue<AlpacaTrade> = {
   liveGaps: false,
   promisesData: false,
   page: 10_000,
+  unknown: { frame: JSON.stringify([{ T: "zz" }]), rejected: ["not JSON", "unknown message"] },
 };
 
-export const VENUES: Venue[] = [coinbase, binance, alpaca] as Venue[];
+/** Finnhub has no trade history to repair from, and its trades no id: a trade sent again has the same fields. */
+const finnhub: Venue<FinnhubTrade> = {
+  name: "finnhub",
+  symbols: ["AAPL", "TSLA"],
+  server: () => finnhubServer(["AAPL", "TSLA"], "tok"),
+  spec: (s, symbols = ["AAPL", "TSLA"]) => ({ kind: "finnhub", symbols, tokenEnv: "FINNHUB_TOKEN", url: s.url }),
+  env: { FINNHUB_TOKEN: "tok" },
+  printed: (n) => finnhubTrades(n, ["AAPL", "TSLA"]),
+  send: (s, trades) => {
+    // Finnhub batches: up to 10 trades a frame here.
+    for (let i = 0; i < trades.length; i += 10) s.broadcast(JSON.stringify({ type: "trade", data: trades.slice(i, i + 10) }));
+  },
+  resume: (s, trades) => finnhub.send(s, trades),
+  expected: (t) => ({ symbol: t.s, ts: new Date(t.t).toISOString(), price: t.p, volume: t.v, source: "finnhub" }),
+  symbolOf: (t) => t.s,
+  refusal: {
+    spec: (s) => finnhub.spec(s),
+    env: { FINNHUB_TOKEN: "wrong" },
+    message: /finnhub at ws:\/\/127\.0\.0\.1:\d+\?token=\*\*\* refused the connection: HTTP 401 Unauthorized/,
+  },
+  liveGaps: false,
+  promisesData: false,
+  page: 0,
+  unknown: { frame: JSON.stringify({ type: "zz" }), rejected: ["not JSON", "unknown message"] },
+};
+
+interface JsonTrade {
+  sym: string;
+  px: string;
+  at: number;
+  qty: number;
+  n: number;
+}
+
+/** Any JSON feed (`ws`): a map of dotted paths; frames without a price at its path are skipped, not rejected. */
+const ws: Venue<JsonTrade> = {
+  name: "ws",
+  symbols: ["AAPL", "MSFT"],
+  server: () => jsonFeedServer("k"),
+  spec: (s) => ({
+    kind: "ws",
+    url: `${s.url}/stream?key=k`,
+    subscribe: JSON.stringify({ op: "subscribe", symbols: ["AAPL", "MSFT"] }),
+    map: { symbol: "sym", price: "px", ts: "at", volume: "qty", seq: "n" },
+    records: "data",
+  }),
+  env: {},
+  printed: (n) =>
+    Array.from({ length: n }, (_, i) => ({
+      sym: i % 2 ? "MSFT" : "AAPL",
+      px: (200 + (i % 17) / 4).toFixed(2),
+      at: Date.UTC(2024, 0, 2, 14, 30) + i * 11,
+      qty: 1 + (i % 5),
+      n: 9000 + i,
+    })),
+  send: (s, trades) => {
+    for (let i = 0; i < trades.length; i += 5) s.broadcast(JSON.stringify({ data: trades.slice(i, i + 5) }));
+  },
+  resume: (s, trades) => ws.send(s, trades),
+  // The price text read as a number, the Unix ms as an ISO time.
+  expected: (t) => ({ symbol: t.sym, ts: new Date(t.at).toISOString(), price: Number(t.px), volume: t.qty, source: "ws", seq: t.n }),
+  symbolOf: (t) => t.sym,
+  refusal: {
+    spec: (s) => ({ ...(ws.spec(s) as object), url: `${s.url}/stream?key=wrong` }) as SourceSpec,
+    message: /ws at ws:\/\/127\.0\.0\.1:\d+\/stream\?key=\*\*\* refused the connection: HTTP 403/,
+  },
+  liveGaps: false,
+  promisesData: false,
+  page: 0,
+  // A frame without records is not a tick's: skipped.
+  unknown: { frame: JSON.stringify({ type: "zz" }), rejected: ["not JSON"] },
+};
+
+export const VENUES: Venue[] = [coinbase, binance, alpaca, finnhub, ws] as Venue[];
