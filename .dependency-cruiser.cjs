@@ -12,10 +12,12 @@ const LAYERS = [
   ["pipeline"],
   ["verify", "health"],
   ["query"],
-  ["sinks", "kafka", "sources", "notify"],
+  ["sinks", "kafka"],
   ["analytics"],
   ["local"],
   ["config"],
+  // Below the config: the config assembles their kits' fields.
+  ["sources", "notify"],
   ["model"],
   ["errors", "log", "util"],
 ];

@@ -29,7 +29,8 @@ export function registerConfig(program: Command): void {
     .addHelpText("after", examples("stockpipe config reference > CONFIG.md"))
     .action(async () => {
       const { referenceMarkdown } = await import("../config/starter");
-      process.stdout.write(referenceMarkdown());
+      const { SOURCE_FLAG_NAMES } = await import("./produce/spec");
+      process.stdout.write(referenceMarkdown(SOURCE_FLAG_NAMES));
     });
 
   config

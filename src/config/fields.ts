@@ -81,6 +81,13 @@ function walk(schema: z.ZodType, path: string[], description: string | undefined
   });
 }
 
+/** The leaf fields of an object's shape (a component kit's options), by their key. */
+export function fieldsOf(shape: Record<string, z.ZodType>): Field[] {
+  const out: Field[] = [];
+  for (const [key, child] of Object.entries(shape)) walk(child, [key], undefined, out);
+  return out;
+}
+
 let cache: Field[] | undefined;
 export function fields(): Field[] {
   if (!cache) {

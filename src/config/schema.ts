@@ -6,26 +6,17 @@
 import { z } from "zod";
 import { CALENDAR_NAMES, isCalendarName, MARKET_PARTS, type MarketPart, SESSION_MODES, type SessionMode } from "../model/calendar";
 import { intervalProblem } from "../model/interval";
+import { sourceSchemas } from "../sources/registry";
+import { posInt, type SecretRule, secret, secretFields, topicName } from "../util/fields";
 import { closest } from "./suggest";
+
+export { type SecretRule, secretFields };
 
 /** Names that end up inside CQL or SQL must be plain identifiers: nothing to escape, nothing to inject. */
 const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,47}$/, "must be a lower-case identifier: a letter, then letters, digits or _ (48 at most)");
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9092");
-const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
-/**
- * How a field that can carry a secret is kept out of output — `config show`, `doctor`, errors, logs, the dashboard,
- * dead-letter headers: `value`, all of it; `webhook`, everything after the host (a webhook's path and query are its
- * key); `url`, a URL's password and query values; `env`, the value of the environment variable it names.
- */
-export type SecretRule = "value" | "webhook" | "url" | "env";
-export const secretFields = z.registry<{ secret: SecretRule }>();
-function secret<T extends z.ZodType>(schema: T, rule: SecretRule = "value"): T {
-  secretFields.add(schema, { secret: rule });
-  return schema;
-}
-
 /** Exchanges by the names people call them, for "did you mean". */
 const CALENDAR_ALIASES: Record<string, string> = {
   NYSE: "XNYS",
@@ -50,7 +41,6 @@ const endpoint = secret(
   "url",
 );
 const timeZone = z.string().refine(isTimeZone, "must be an IANA time zone such as America/New_York or Asia/Hong_Kong");
-const posInt = () => z.number().int().min(1);
 const topicTemplate = z
   .string()
   .regex(/^[A-Za-z0-9._{}-]{1,200}$/, "must be a topic name, with {topic} (and {interval}) where the names go");
@@ -320,77 +310,17 @@ const feeds = z
   .strict()
   .prefault({});
 
-/** One source of a `produce` that runs several: its kind, its options, and the topic its ticks go to. */
-const symbolList = z.array(z.string().min(1)).min(1);
-const sourceCommon = {
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
-    .optional(),
-  topic: topicName.optional(),
-  url: secret(z.string().min(1).optional(), "url"),
-  record: z.string().min(1).optional(),
-};
-/** A venue's REST API, whose trade history repairs a feed's gaps (default: the venue's). */
-const restUrl = z.url({ protocol: /^https?$/ }).optional();
-const sourceEntry = z.discriminatedUnion("kind", [
-  z
-    .object({
-      kind: z.literal("alpaca"),
-      symbols: symbolList,
-      dataFeed: z.enum(["iex", "sip"]).default("iex"),
-      channels: z
-        .array(z.enum(["trades", "quotes"]))
-        .min(1)
-        .default(["trades"]),
-      keyEnv: secret(z.string().min(1).default("APCA_API_KEY_ID"), "env"),
-      secretEnv: secret(z.string().min(1).default("APCA_API_SECRET_KEY"), "env"),
-      rest: restUrl,
-      ...sourceCommon,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("finnhub"),
-      symbols: symbolList,
-      tokenEnv: secret(z.string().min(1).default("FINNHUB_TOKEN"), "env"),
-      ...sourceCommon,
-    })
-    .strict(),
-  z.object({ kind: z.literal("coinbase"), symbols: symbolList, rest: restUrl, ...sourceCommon }).strict(),
-  z.object({ kind: z.literal("binance"), symbols: symbolList, rest: restUrl, ...sourceCommon }).strict(),
-  z
-    .object({
-      kind: z.literal("ws"),
-      subscribe: z.string().min(1).optional(),
-      map: z.record(z.string(), z.string()),
-      records: z.string().min(1).optional(),
-      symbol: z.string().min(1).optional(),
-      ...sourceCommon,
-      url: secret(z.string().min(1), "url"),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("synthetic"),
-      symbols: z.union([symbolList, z.number().int().min(1)]).optional(),
-      seed: z.number().int().min(0).optional(),
-      rate: z.number().positive().optional(),
-      name: sourceCommon.name,
-      topic: sourceCommon.topic,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("replay"),
-      file: z.string().min(1),
-      feed: z.string().optional(),
-      speed: z.number().positive().optional(),
-      name: sourceCommon.name,
-      topic: sourceCommon.topic,
-    })
-    .strict(),
-]);
+/** One source of a `produce` that runs several: its kind, its kit's options, and the topic its ticks go to. */
+const sourceEntry = z.discriminatedUnion(
+  "kind",
+  sourceSchemas({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
+      .optional(),
+    topic: topicName.optional(),
+  }),
+);
 export type SourceEntry = z.infer<typeof sourceEntry>;
 
 const market = z

@@ -1,4 +1,5 @@
-import { fields } from "./fields";
+import { SOURCE_KITS } from "../sources/registry";
+import { type Field, fields, fieldsOf } from "./fields";
 
 /** A commented stockpipe.yaml listing every field with its default, generated from the schema. */
 export function starterYaml(): string {
@@ -48,13 +49,35 @@ function formatYaml(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
-/** The config reference as a Markdown table (README's "Configuration" section is this output). */
-export function referenceMarkdown(): string {
+const cell = (f: Field) => {
+  const def = f.defaultValue === undefined ? "" : `\`${formatYaml(f.defaultValue)}\``;
+  const choices = f.values ? ` (${f.values.join(", ")})` : "";
+  return { def, description: `${f.description.replace(/\|/g, "\\|")}${choices}` };
+};
+
+/**
+ * The config reference as Markdown (docs/configuration.md carries it): a table of every field, then each kind of
+ * source with its options, as a `sources:` entry takes them and by the flag `flags` names for each (the command's).
+ */
+export function referenceMarkdown(flags: Record<string, string> = {}): string {
   const rows = ["| field | env | default | description |", "|---|---|---|---|"];
   for (const f of fields()) {
-    const def = f.defaultValue === undefined ? "" : `\`${formatYaml(f.defaultValue)}\``;
-    const choices = f.values ? ` (${f.values.join(", ")})` : "";
-    rows.push(`| \`${f.path}\` | \`${f.env}\` | ${def} | ${f.description.replace(/\|/g, "\\|")}${choices} |`);
+    const { def, description } = cell(f);
+    rows.push(`| \`${f.path}\` | \`${f.env}\` | ${def} | ${description} |`);
+  }
+  rows.push(
+    "",
+    "### Sources",
+    "",
+    "The kinds of source, each with its options: as a `sources:` entry takes them (beside `kind`, `name` and `topic`), and",
+    "the flag of `produce --source KIND` that gives each.",
+  );
+  for (const kit of SOURCE_KITS) {
+    rows.push("", `**${kit.kind}**: ${kit.summary}.`, "", "| option | flag | default | description |", "|---|---|---|---|");
+    for (const f of fieldsOf(kit.fields)) {
+      const { def, description } = cell(f);
+      rows.push(`| \`${f.path}\` | ${flags[f.path] ? `\`${flags[f.path]}\`` : ""} | ${def} | ${description} |`);
+    }
   }
   return `${rows.join("\n")}\n`;
 }

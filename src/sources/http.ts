@@ -5,9 +5,12 @@
  * exponentially (honouring Retry-After); a quote that has not changed since the last poll is not re-sent.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { fieldError, UsageError } from "../errors";
 import { finalizeTick, type Tick, validateTick } from "../model/tick";
 import { parseMarketDate } from "../model/time";
+import { secret } from "../util/fields";
+import { sourceKit } from "./kit";
 import type { Rejected, Source, SourceItem } from "./types";
 
 export const SHAPES = ["auto", "yahoo", "finnhub", "alphavantage", "generic"] as const;
@@ -260,3 +263,53 @@ export class HttpSource implements Source {
 
   async close(): Promise<void> {}
 }
+
+/** The shortest time between two polls of an HTTP feed. */
+export const MIN_POLL_MS = 100;
+
+export const http = sourceKit({
+  kind: "http",
+  summary: "a JSON quote endpoint polled for the symbols (Yahoo Finance, Finnhub, Alpha Vantage, or mapped)",
+  fields: {
+    url: secret(
+      z
+        .string({ error: "is needed: the quote endpoint, e.g. 'https://example.com/quote?symbol={symbol}'" })
+        .min(1)
+        .describe("The quote endpoint; {symbol} or {symbols} and {apiKey} are filled in"),
+      "url",
+    ),
+    symbols: z.array(z.string().min(1), { error: "must be a list of tickers, e.g. AAPL,MSFT" }).default([]).describe("The symbols to poll"),
+    intervalMs: z.number().default(2000).describe("Time between polls, ms"),
+    shape: z.enum(SHAPES).default("auto").describe("The response's layout"),
+    map: z.record(z.string(), z.string()).default({}).describe("Tick field → dotted path in the response (generic shape)"),
+    records: z.string().min(1).optional().describe("Dotted path to the array of records in a response (generic shape)"),
+    apiKeyEnv: secret(z.string().min(1).optional().describe("The environment variable holding the API key"), "env"),
+    apiKeyHeader: z.string().min(1).optional().describe("Send the key in this header instead of the URL's {apiKey}"),
+  },
+  async create(s, ctx) {
+    if (s.intervalMs < MIN_POLL_MS)
+      throw fieldError(UsageError, (n) => [
+        `${n("intervalMs")} ${s.intervalMs}ms must be a duration of at least ${MIN_POLL_MS}ms, e.g. 2s`,
+      ]);
+    if (s.shape === "generic" && (!s.map.price || !s.map.ts))
+      throw fieldError(UsageError, (n) => [
+        `${n("shape")} generic needs ${n("map")} with at least price=… and ts=… (dotted paths into the response)`,
+      ]);
+    let apiKey: string | undefined;
+    if (s.apiKeyEnv) {
+      apiKey = (ctx.env ?? process.env)[s.apiKeyEnv];
+      if (!apiKey) throw fieldError(UsageError, (n) => [`${n("apiKeyEnv")} ${s.apiKeyEnv}: that environment variable is not set`]);
+    }
+    return new HttpSource({
+      url: s.url,
+      symbols: s.symbols,
+      intervalMs: s.intervalMs,
+      shape: s.shape,
+      map: s.map,
+      records: s.records,
+      apiKey,
+      apiKeyHeader: s.apiKeyHeader,
+      timeZone: ctx.timeZone,
+    });
+  },
+});

@@ -3,7 +3,10 @@
  * around the price and plausible volumes. Event time advances by 1/rate seconds per tick. With a seed the
  * stream is the same byte for byte on every run.
  */
+import { z } from "zod";
+import { fieldError, UsageError } from "../errors";
 import { type Tick, tickId } from "../model/tick";
+import { sourceKit } from "./kit";
 import type { Source, SourceItem } from "./types";
 
 export interface SyntheticOptions {
@@ -119,3 +122,35 @@ export class SyntheticSource implements Source {
 
   async close(): Promise<void> {}
 }
+
+/** The most generated symbols a simulator makes. */
+export const MAX_GENERATED_SYMBOLS = 100_000;
+
+export const synthetic = sourceKit({
+  kind: "synthetic",
+  summary: "the market simulator: seeded, reproducible ticks of given or generated symbols",
+  fields: {
+    symbols: z
+      .union([z.array(z.string().min(1)), z.number()])
+      .optional()
+      .describe("Tickers, or a number of generated ones (default: AAPL, MSFT, GOOG, AMZN, NVDA)"),
+    seed: z.number().int().min(0).max(4_294_967_295).optional().describe("Makes the stream reproducible byte for byte"),
+    startMs: z
+      .number()
+      .int()
+      .optional()
+      .describe("Event time of the first tick, epoch ms (default: now, or 2024-01-02T14:30Z with a seed)"),
+    rate: z.number().positive().optional().describe("Simulated ticks per second (default 1000)"),
+  },
+  async create(s) {
+    const symbols = s.symbols ?? ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"];
+    if (typeof symbols === "number" && (!Number.isInteger(symbols) || symbols < 1 || symbols > MAX_GENERATED_SYMBOLS))
+      throw fieldError(UsageError, (n) => [
+        `${n("symbols")} ${symbols}: give 1 to ${MAX_GENERATED_SYMBOLS} generated symbols, or a list like AAPL,MSFT`,
+      ]);
+    if (Array.isArray(symbols) && symbols.length === 0) throw fieldError(UsageError, (n) => [`${n("symbols")} is empty`]);
+    // Reproducible streams need a fixed start: with a seed the clock starts at a fixed trading-day open.
+    const startMs = s.startMs ?? (s.seed !== undefined ? Date.parse("2024-01-02T14:30:00.000Z") : undefined);
+    return new SyntheticSource({ symbols, seed: s.seed, startMs, eventRate: s.rate ?? 1000 });
+  },
+});

@@ -5,7 +5,7 @@ import { TopicNotFoundError } from "../../kafka/errors";
 import { encodeTick, type Tick } from "../../model/tick";
 import { parseDuration, parseMarketDate } from "../../model/time";
 import type { ProduceResult } from "../../pipeline/produce/produce";
-import { FEED_KINDS, SOURCE_KINDS, type SourceKind } from "../../sources/registry";
+import { FEED_KINDS, SOURCE_KINDS, SOURCE_KITS, type SourceKind } from "../../sources/registry";
 import { formatElapsed, formatRate } from "../../ui/status";
 import { peakRssMb } from "../common";
 import { type CommandContext, commandContext, flag } from "../context";
@@ -104,6 +104,7 @@ export function registerProduce(program: Command): void {
         "stockpipe produce --source ws --url wss://feed.example/stream --subscribe @sub.json --map symbol=s,price=p,ts=t,volume=q,seq=id",
         "stockpipe produce --source replay --file aapl.jsonl --speed 10",
       ) +
+        `\nSources (--source; each one's options and flags: \`stockpipe config reference\`, "Sources"):\n${SOURCE_KITS.map((k) => `  ${k.kind.padEnd(10)} ${k.summary}`).join("\n")}\n` +
         "\nEvery tick is tick v1 JSON keyed by symbol. Ctrl-C stops reading, flushes what is buffered, prints the summary and exits 130.\n",
     )
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {

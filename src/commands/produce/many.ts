@@ -3,6 +3,7 @@ import { InterruptedError, RuntimeError } from "../../errors";
 import { chalk } from "../../log";
 import type { NamedSource, SourceOutcome } from "../../pipeline/produce/many";
 import type { ProduceProgress } from "../../pipeline/produce/produce";
+import { SOURCE_KITS } from "../../sources/registry";
 import { renderRows } from "../../ui/output";
 import { formatElapsed } from "../../ui/status";
 import type { CommandContext } from "../context";
@@ -20,14 +21,9 @@ export interface ManyFlow {
   metricsPort?: string;
 }
 
-/** Names of the config's source fields, for errors about them. */
+/** Names of the config's source fields (every kit's), for errors about them. */
 const CONFIG_NAMES = (i: number): Record<string, string> =>
-  Object.fromEntries(
-    ["symbols", "keyEnv", "secretEnv", "tokenEnv", "map", "symbol", "url", "rest", "file", "feed", "speed", "record"].map((k) => [
-      k,
-      `sources[${i}].${k}`,
-    ]),
-  );
+  Object.fromEntries([...new Set(SOURCE_KITS.flatMap((k) => Object.keys(k.fields)))].map((k) => [k, `sources[${i}].${k}`]));
 
 export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promise<void> {
   const { configuredSources, produceMany } = await import("../../pipeline/produce/many");

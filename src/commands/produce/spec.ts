@@ -2,9 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { UsageError } from "../../errors";
 import { parseDuration } from "../../model/time";
-import type { AlpacaChannel } from "../../sources/feeds/alpaca";
-import type { Shape } from "../../sources/http";
-import type { SourceKind, SourceSpec } from "../../sources/registry";
+import { SOURCE_KINDS, type SourceKind, type SourceSpec, sourceKit } from "../../sources/registry";
 
 export interface SourceFlags {
   file?: string;
@@ -32,8 +30,9 @@ export interface SourceFlags {
   speed?: string;
 }
 
-/** The flag of each source option, for errors the sources raise. */
+/** The flag of each source option (a kit's field), for errors the sources raise. */
 export const SOURCE_FLAG_NAMES: Record<string, string> = {
+  source: "--source",
   file: "--file",
   symbol: "--symbol",
   map: "--map",
@@ -45,6 +44,7 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
   url: "--url",
   rest: "--rest-url",
   interval: "--interval",
+  intervalMs: "--interval",
   shape: "--shape",
   records: "--records",
   apiKeyEnv: "--api-key-env",
@@ -53,6 +53,8 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
   keyEnv: "--api-key-env",
   secretEnv: "--api-secret-env",
   tokenEnv: "--api-key-env",
+  dataFeed: "--data-feed",
+  channels: "--channels",
   record: "--record",
   feed: "--feed",
   speed: "--speed",
@@ -62,80 +64,68 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
 /** Conventional names of the vendors' credentials in the environment. */
 export const CREDENTIAL_ENV = { alpaca: { key: "APCA_API_KEY_ID", secret: "APCA_API_SECRET_KEY" }, finnhub: "FINNHUB_TOKEN" };
 
+/** Each option a source kit may have (its field), from the flag that gives it; undefined: not given. */
+const FROM_FLAGS: Record<string, (f: SourceFlags) => unknown> = {
+  file: (f) => f.file,
+  symbol: (f) => f.symbol,
+  loop: (f) => f.loop,
+  symbols: (f) => symbolsFlag(f.symbols),
+  seed: (f) => seedFlag(f.seed),
+  startMs: (f) => startFlag(f.start),
+  rate: (f) => (f.rate !== undefined ? Number(f.rate) : undefined),
+  url: (f) => f.url,
+  rest: (f) => f.restUrl,
+  intervalMs: (f) => intervalFlag(f.interval),
+  shape: (f) => f.shape,
+  records: (f) => f.records,
+  apiKeyEnv: (f) => f.apiKeyEnv,
+  apiKeyHeader: (f) => f.apiKeyHeader,
+  keyEnv: (f) => f.apiKeyEnv,
+  secretEnv: (f) => f.apiSecretEnv,
+  tokenEnv: (f) => f.apiKeyEnv,
+  dataFeed: (f) => f.dataFeed,
+  channels: (f) => (f.channels === undefined ? undefined : listFlag(f.channels, "--channels").map((c) => c.toLowerCase())),
+  subscribe: (f) => subscribeFlag(f.subscribe),
+  record: (f) => f.record,
+  feed: (f) => f.feed,
+  // A replay goes at the recorded pace unless told otherwise.
+  speed: (f) => (f.speed === undefined ? 1 : f.speed === "max" ? undefined : speedFlag(f.speed)),
+};
+
+/** The map flag's words per kind: what the right side of field=… is. */
+const MAP_EXAMPLE: Record<string, [what: string, example: string]> = {
+  csv: ["column", "price=Last"],
+  http: ["dotted.path", "price=data.last"],
+  ws: ["dotted.path", "price=data.p"],
+};
+
+/**
+ * The options of a source of this kind, from the flags that give its kit's fields (flags of other kinds are not
+ * its options). What the values mean is checked by the kit when the source is made.
+ */
 export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
-  switch (kind) {
-    case "csv":
-      if (!f.file) throw new UsageError("--source csv needs --file PATH (or --file - for stdin)");
-      return { kind, file: f.file, map: pairs(f.map, "column", "price=Last"), symbol: f.symbol, loop: Boolean(f.loop) };
-    case "synthetic":
-      return {
-        kind,
-        symbols: symbolsFlag(f.symbols),
-        seed: seedFlag(f.seed),
-        startMs: startFlag(f.start),
-        rate: f.rate !== undefined ? Number(f.rate) : undefined,
-      };
-    case "http": {
-      if (!f.url) throw new UsageError("--source http needs --url URL, e.g. 'https://example.com/quote?symbol={symbol}'");
-      const symbols = symbolsFlag(f.symbols);
-      if (typeof symbols === "number") throw new UsageError("--source http needs --symbols as a list, e.g. AAPL,MSFT");
-      const intervalMs = parseDuration(f.interval ?? "2s");
-      if (intervalMs === undefined) throw new UsageError(`--interval ${f.interval} must be a duration of at least 100ms, e.g. 2s`);
-      return {
-        kind,
-        url: f.url,
-        symbols: symbols ?? [],
-        intervalMs,
-        shape: (f.shape ?? "auto") as Shape,
-        map: pairs(f.map, "dotted.path", "price=data.last"),
-        records: f.records,
-        apiKeyEnv: f.apiKeyEnv,
-        apiKeyHeader: f.apiKeyHeader,
-      };
-    }
-    case "alpaca":
-      return {
-        kind,
-        symbols: listFlag(f.symbols, "--symbols"),
-        dataFeed: oneOf(f.dataFeed ?? "iex", ["iex", "sip"], "--data-feed"),
-        channels: listFlag(f.channels ?? "trades", "--channels").map((c) =>
-          oneOf(c.toLowerCase(), ["trades", "quotes"], "--channels"),
-        ) as AlpacaChannel[],
-        keyEnv: f.apiKeyEnv ?? CREDENTIAL_ENV.alpaca.key,
-        secretEnv: f.apiSecretEnv ?? CREDENTIAL_ENV.alpaca.secret,
-        url: f.url,
-        rest: f.restUrl,
-        record: f.record,
-      };
-    case "finnhub":
-      return {
-        kind,
-        symbols: listFlag(f.symbols, "--symbols"),
-        tokenEnv: f.apiKeyEnv ?? CREDENTIAL_ENV.finnhub,
-        url: f.url,
-        record: f.record,
-      };
-    case "coinbase":
-    case "binance":
-      return { kind, symbols: listFlag(f.symbols, "--symbols"), url: f.url, rest: f.restUrl, record: f.record };
-    case "ws":
-      if (!f.url) throw new UsageError("--source ws needs --url wss://…");
-      return {
-        kind,
-        url: f.url,
-        subscribe: subscribeFlag(f.subscribe),
-        map: pairs(f.map, "dotted.path", "price=data.p"),
-        records: f.records,
-        symbol: f.symbol?.toUpperCase(),
-        record: f.record,
-      };
-    case "replay": {
-      if (!f.file) throw new UsageError("--source replay needs --file RECORDING (made with --record)");
-      const speed = f.speed === undefined ? 1 : f.speed === "max" ? undefined : Number(f.speed);
-      if (speed !== undefined && !(speed > 0)) throw new UsageError(`--speed ${f.speed} must be a positive number or max`);
-      return { kind, file: f.file, feed: f.feed, speed };
-    }
+  const kit = sourceKit(kind);
+  if (!kit) throw new UsageError(`--source ${kind}: choose ${SOURCE_KINDS.join(", ")}`);
+  const spec: Record<string, unknown> = { kind };
+  for (const field of Object.keys(kit.fields)) {
+    const [what, example] = MAP_EXAMPLE[kind] ?? ["dotted.path", "price=p"];
+    const value = field === "map" ? (f.map === undefined ? undefined : pairs(f.map, what, example)) : FROM_FLAGS[field]?.(f);
+    if (value !== undefined) spec[field] = value;
   }
+  return spec as SourceSpec;
+}
+
+function intervalFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--interval ${value} must be a duration of at least 100ms, e.g. 2s`);
+  return ms;
+}
+
+function speedFlag(value: string): number {
+  const speed = Number(value);
+  if (!(speed > 0)) throw new UsageError(`--speed ${value} must be a positive number or max`);
+  return speed;
 }
 
 /** `--subscribe '{…}'` as it is, or `--subscribe @file.json` read from the file. */
@@ -151,14 +141,8 @@ function listFlag(value: string | undefined, flag: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (flag === "--symbols") return list.map((s) => s.toUpperCase());
   if (list.length === 0) throw new UsageError(`${flag} is empty`);
   return list;
-}
-
-function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag} ${value}: choose ${choices.join(", ")}`);
-  return value as T;
 }
 
 /** `--map a=b,c=d` as { a: "b", c: "d" }. */

@@ -6,12 +6,13 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable, Transform } from "node:stream";
-import { parse } from "csv-parse";
+import { z } from "zod";
 import { fieldError, RuntimeError, UsageError } from "../../errors";
 import type { CalendarBook } from "../../model/calendar";
 import { finalizeTick } from "../../model/tick";
+import { sourceKit } from "../kit";
 import type { Source, SourceItem } from "../types";
-import { detectLayout, type Layout, type Mappable } from "./layout";
+import { checkMap, detectLayout, type Layout, type Mappable } from "./layout";
 import { rowToItem } from "./row";
 
 export interface CsvOptions {
@@ -125,6 +126,8 @@ export class CsvSource implements Source {
     if (first.done) return;
     const text = first.value.toString("utf8").replace(/^\uFEFF/, "");
     const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+    // csv-parse is loaded when a file is read, not with every command.
+    const { parse } = await import("csv-parse");
     const parser = parse({
       delimiter: detectDelimiter(firstLine),
       bom: true,
@@ -191,3 +194,23 @@ function shifted(item: SourceItem & { kind: "tick" }, byMs: number): SourceItem 
   const { id: _id, ...rest } = item.tick;
   return { kind: "tick", eventMs, tick: finalizeTick({ ...rest, ts }) };
 }
+
+export const csv = sourceKit({
+  kind: "csv",
+  summary: "a CSV file (or stdin) of ticks or daily bars, columns detected or mapped",
+  fields: {
+    file: z.string({ error: "is needed: a CSV file's path (or - for stdin)" }).min(1).describe("The CSV file; - reads stdin"),
+    map: z.record(z.string(), z.string()).default({}).describe("Tick field → column name, for what the header does not say by itself"),
+    symbol: z.string().min(1).optional().describe("The symbol of a file without a symbol column"),
+    loop: z.boolean().default(false).describe("Start again at the end of the file (event times continue forward)"),
+  },
+  create: async (s, ctx) =>
+    new CsvSource({
+      file: s.file,
+      timeZone: ctx.timeZone,
+      calendars: ctx.calendars,
+      map: checkMap(s.map),
+      symbol: s.symbol?.toUpperCase(),
+      loop: s.loop,
+    }),
+});

@@ -15,7 +15,10 @@
  * `APCA-API-KEY-ID` and `APCA-API-SECRET-KEY` headers. A trade both streamed and fetched (at the window's edges)
  * has one id and is produced once.
  */
+import { z } from "zod";
 import { uuidFrom } from "../../model/ids";
+import { secret as secretRule } from "../../util/fields";
+import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
 import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol, FeedSession, TimeGap, TradeHistory } from "./types";
 
@@ -237,3 +240,41 @@ class AlpacaSession implements FeedSession {
     return tickEvent({ symbol: m.S, ts, price: price ?? ask ?? bid, bid, ask, source: `${this.source}:quotes`, id });
   }
 }
+
+export const alpaca = feedKit({
+  kind: "alpaca",
+  summary: "Alpaca's stocks stream (trades and quotes), gaps repaired from its historical trades",
+  fields: {
+    symbols: symbolsField("AAPL,MSFT"),
+    dataFeed: z.enum(["iex", "sip"]).default("iex").describe("iex (free) or sip"),
+    channels: z
+      .array(z.enum(["trades", "quotes"]))
+      .min(1)
+      .default(["trades"])
+      .describe("trades, quotes or both"),
+    keyEnv: secretRule(z.string().min(1).default("APCA_API_KEY_ID").describe("The environment variable holding the API key"), "env"),
+    secretEnv: secretRule(
+      z.string().min(1).default("APCA_API_SECRET_KEY").describe("The environment variable holding the API secret"),
+      "env",
+    ),
+    rest: restField,
+  },
+  protocol: (s, o) =>
+    alpacaFeed({
+      dataFeed: s.dataFeed,
+      symbols: feedSymbols(s.symbols, "AAPL,MSFT"),
+      channels: s.channels,
+      key: o.credential(s.keyEnv, "keyEnv"),
+      secret: o.credential(s.secretEnv, "secretEnv"),
+      keyNames: { key: s.keyEnv, secret: s.secretEnv },
+      url: s.url,
+      rest: s.rest,
+    }),
+  recorded: (s) => ({
+    dataFeed: s.dataFeed,
+    symbols: feedSymbols(s.symbols, "AAPL,MSFT"),
+    channels: s.channels,
+    keyEnv: s.keyEnv,
+    secretEnv: s.secretEnv,
+  }),
+});

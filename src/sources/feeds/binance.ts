@@ -16,6 +16,7 @@
  * IP may use: the `X-MBX-USED-WEIGHT-1M` header says how much is spent, and a repair that has spent nearly all of
  * it waits for the next minute rather than be answered 429 (or, persisting, banned with 418).
  */
+import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
 import { decimal, parseFrame, tickEvent } from "./frames";
 import { advance, resumeIds, size } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
@@ -117,3 +118,11 @@ export function binanceHistory(base: string): TradeHistory<IdGap> {
     },
   };
 }
+
+export const binance = feedKit({
+  kind: "binance",
+  summary: "Binance spot trade streams, gaps repaired from its REST old trade lookup",
+  fields: { symbols: symbolsField("BTCUSDT,ETHUSDT"), rest: restField },
+  protocol: (s) => binanceFeed({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT"), url: s.url, rest: s.rest }),
+  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT") }),
+});

@@ -18,6 +18,7 @@
  * text, and `side`, as in a match. The heartbeat channel's message every second per product makes the feed one
  * that promises data: a socket with no frame for `feeds.silenceMs` is replaced even if it answers pings.
  */
+import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
 import { isoMs } from "./alpaca";
 import { decimal, parseFrame, tickEvent } from "./frames";
 import { advance, resumeIds, size } from "./repair";
@@ -137,3 +138,11 @@ export function coinbaseHistory(base: string): TradeHistory<IdGap> {
     },
   };
 }
+
+export const coinbase = feedKit({
+  kind: "coinbase",
+  summary: "Coinbase Exchange's trades (matches), gaps repaired from its REST trade history",
+  fields: { symbols: symbolsField("BTC-USD,ETH-USD"), rest: restField },
+  protocol: (s) => coinbaseFeed({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD"), url: s.url, rest: s.rest }),
+  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD") }),
+});

@@ -8,7 +8,10 @@
  * Finnhub trades carry no id. A tick's id is made from the trade's fields and how many identical trades came
  * before it in the same frame, so a trade sent again after a reconnection gets the same id.
  */
+import { z } from "zod";
 import { uuidFrom } from "../../model/ids";
+import { secret } from "../../util/fields";
+import { feedKit, feedSymbols, symbolsField } from "../kit";
 import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol, FeedSession } from "./types";
 
@@ -60,3 +63,15 @@ export function decodeFinnhub(frame: string): FeedEvent[] {
     });
   });
 }
+
+export const finnhub = feedKit({
+  kind: "finnhub",
+  summary: "Finnhub's trades WebSocket (no trade history: gaps cannot be repaired)",
+  fields: {
+    symbols: symbolsField("AAPL,MSFT"),
+    tokenEnv: secret(z.string().min(1).default("FINNHUB_TOKEN").describe("The environment variable holding the token"), "env"),
+  },
+  protocol: (s, o) =>
+    finnhubFeed({ symbols: feedSymbols(s.symbols, "AAPL,MSFT"), token: o.credential(s.tokenEnv, "tokenEnv"), url: s.url }),
+  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "AAPL,MSFT"), tokenEnv: s.tokenEnv }),
+});

@@ -4,8 +4,12 @@
  * Frames without a price at the mapped path (acknowledgements, heartbeats) are skipped, not rejected.
  */
 
+import { z } from "zod";
+import { fieldError, UsageError } from "../../errors";
 import { parseMarketDate } from "../../model/time";
+import { secret } from "../../util/fields";
 import { getPath } from "../http";
+import { feedKit } from "../kit";
 import { parseFrame, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol } from "./types";
 
@@ -21,20 +25,23 @@ export interface GenericOptions {
   timeZone: string;
 }
 
-export function genericFeed(o: GenericOptions): FeedProtocol {
-  let shownUrl = o.url;
+/** The URL as it may be shown: query parameters often carry keys, so their names stay and their values are hidden. */
+function shown(url: string): string {
   try {
-    const u = new URL(o.url);
-    // Query parameters often carry keys: keep their names, hide their values.
+    const u = new URL(url);
     for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, "***");
-    shownUrl = u.toString();
+    return u.toString();
   } catch {
     // Not a URL: the connection will say so.
+    return url;
   }
+}
+
+export function genericFeed(o: GenericOptions): FeedProtocol {
   return {
     name: "ws",
     url: o.url,
-    shownUrl,
+    shownUrl: shown(o.url),
     confirms: false,
     session: () => ({ opened: () => (o.subscribe ? [o.subscribe] : []), receive: (frame) => decodeGeneric(frame, o) }),
   };
@@ -73,3 +80,32 @@ export function decodeGeneric(frame: string, o: Pick<GenericOptions, "map" | "re
     return tickEvent(fields);
   });
 }
+
+export const ws = feedKit({
+  kind: "ws",
+  summary: "any JSON WebSocket feed, through a map of tick fields to dotted paths",
+  fields: {
+    url: secret(z.string({ error: "is needed: the feed's wss:// URL" }).min(1).describe("The feed's URL (ws:// or wss://)"), "url"),
+    subscribe: z.string().min(1).optional().describe("Sent on every connection, as it is (a subscription)"),
+    map: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Tick field → dotted path in each record: at least price and ts, and symbol unless `symbol` is set"),
+    records: z.string().min(1).optional().describe("Dotted path to the array of records in a frame (else the frame is one record)"),
+    symbol: z.string().min(1).optional().describe("The symbol of a feed whose records carry none"),
+  },
+  protocol(s, o) {
+    if (!s.map.price || !s.map.ts)
+      throw fieldError(UsageError, (n) => [`${n("map")} needs at least price=… and ts=… (dotted paths into each record)`]);
+    if (!s.map.symbol && !s.symbol) throw fieldError(UsageError, (n) => [`${n("map")} needs symbol=… (or pass ${n("symbol")})`]);
+    return genericFeed({
+      url: s.url,
+      subscribe: s.subscribe,
+      map: s.map,
+      records: s.records,
+      symbol: s.symbol?.toUpperCase(),
+      timeZone: o.timeZone,
+    });
+  },
+  recorded: (s) => ({ url: shown(s.url), map: s.map, records: s.records, symbol: s.symbol?.toUpperCase() }),
+});

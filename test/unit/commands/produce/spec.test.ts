@@ -6,13 +6,12 @@ import { createSource } from "../../../../src/sources/registry";
 const market = { timeZone: "UTC", env: {} };
 
 describe("produce's source flags", () => {
-  it("become a typed spec for each source", () => {
+  it("become the options of the source's kind, from the flags that give its fields (others are not its options)", () => {
     expect(sourceSpec("csv", { file: "a.csv", map: "symbol=Sym, ts=When", symbol: "aapl" })).toEqual({
       kind: "csv",
       file: "a.csv",
       map: { symbol: "Sym", ts: "When" },
       symbol: "aapl",
-      loop: false,
     });
     expect(sourceSpec("synthetic", { symbols: "aapl,msft", seed: "42", start: "2024-01-02T14:30:00Z", rate: "50" })).toEqual({
       kind: "synthetic",
@@ -28,20 +27,33 @@ describe("produce's source flags", () => {
       symbols: ["AAPL"],
       intervalMs: 5000,
       shape: "finnhub",
-      map: {},
-      records: undefined,
-      apiKeyEnv: undefined,
-      apiKeyHeader: undefined,
     });
+    expect(
+      sourceSpec("coinbase", { symbols: "btc-usd", restUrl: "https://rest.example/", file: "a.csv", dataFeed: "sip", apiKeyEnv: "K" }),
+    ).toEqual({ kind: "coinbase", symbols: ["BTC-USD"], rest: "https://rest.example/" });
+    expect(
+      sourceSpec("alpaca", { symbols: "aapl", dataFeed: "sip", channels: "Trades,QUOTES", apiKeyEnv: "K", apiSecretEnv: "S" }),
+    ).toEqual({
+      kind: "alpaca",
+      symbols: ["AAPL"],
+      dataFeed: "sip",
+      channels: ["trades", "quotes"],
+      keyEnv: "K",
+      secretEnv: "S",
+    });
+    expect(sourceSpec("finnhub", { apiKeyEnv: "T" })).toEqual({ kind: "finnhub", tokenEnv: "T" });
+    // A replay goes at the recorded pace unless told otherwise; max: as fast as it goes.
+    expect(sourceSpec("replay", { file: "r.jsonl" })).toEqual({ kind: "replay", file: "r.jsonl", speed: 1 });
+    expect(sourceSpec("replay", { file: "r.jsonl", speed: "max" })).toEqual({ kind: "replay", file: "r.jsonl" });
   });
 
   it("refuses malformed flags, naming the flag", () => {
-    expect(() => sourceSpec("csv", {})).toThrow("--source csv needs --file PATH (or --file - for stdin)");
     expect(() => sourceSpec("csv", { file: "a.csv", map: "price" })).toThrow('--map entry "price" must be field=column, e.g. price=Last');
     expect(() => sourceSpec("http", { url: "u", map: "price" })).toThrow('--map entry "price" must be field=dotted.path');
     expect(() => sourceSpec("synthetic", { seed: "-1" })).toThrow("--seed -1 must be a whole number from 0 to 4294967295");
     expect(() => sourceSpec("synthetic", { start: "soon" })).toThrow("--start soon is not an ISO-8601 time");
-    expect(() => sourceSpec("http", { url: "u", symbols: "5" })).toThrow("--source http needs --symbols as a list");
+    expect(() => sourceSpec("http", { url: "u", interval: "often" })).toThrow("--interval often must be a duration of at least 100ms");
+    expect(() => sourceSpec("replay", { file: "r", speed: "0" })).toThrow("--speed 0 must be a positive number or max");
   });
 
   it("words a source's own errors about its options with the flags", async () => {
@@ -69,5 +81,18 @@ describe("produce's source flags", () => {
     expect(await fails({ kind: "http", url: "not a url", symbols: [], intervalMs: 1000, shape: "auto" })).toBe(
       '--url "not a url" is not a URL',
     );
+    // Options that do not fit the kind's fields, checked by its kit.
+    expect(await fails(sourceSpec("csv", {}))).toBe("--file is needed: a CSV file's path (or - for stdin)");
+    expect(await fails(sourceSpec("ws", {}))).toBe("--url is needed: the feed's wss:// URL");
+    expect(await fails(sourceSpec("replay", {}))).toBe("--file is needed: a recording made with --record");
+    expect(await fails(sourceSpec("http", { url: "u", symbols: "5" }))).toBe("--symbols 5 must be a list of tickers, e.g. AAPL,MSFT");
+    expect(await fails(sourceSpec("alpaca", { symbols: "AAPL", channels: "trades,bars" }))).toBe(
+      '--channels[1] "bars": choose trades, quotes',
+    );
+    expect(await fails(sourceSpec("coinbase", { symbols: "BTC-USD", restUrl: "ftp://x" }))).toBe(
+      '--rest-url "ftp://x" is not an http(s) URL, e.g. https://api.exchange.coinbase.com',
+    );
+    expect(await fails(sourceSpec("coinbase", {}))).toBe("--symbols is needed: the symbols to stream, e.g. BTC-USD,ETH-USD");
+    expect(await fails({ kind: "coinbase", symbols: ["BTC-USD"], depth: 5 } as never)).toBe("depth: not an option of a coinbase source");
   });
 });
