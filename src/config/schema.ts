@@ -297,7 +297,7 @@ const feeds = z
           .boolean()
           .default(true)
           .describe(
-            "Fetch the trades of a feed's gap from the venue's trade history (coinbase, binance, alpaca); off: gaps are only reported",
+            "Fetch the trades of a feed's gap from the venue's trade history (coinbase, binance, kraken, alpaca); off: gaps are only reported",
           ),
         maxTrades: posInt().default(100_000).describe("The most trades one gap's repair fetches; the rest stay reported as missing"),
         maxSeconds: posInt()

@@ -11,6 +11,7 @@ import { binance } from "./feeds/binance";
 import { coinbase } from "./feeds/coinbase";
 import { finnhub } from "./feeds/finnhub";
 import { ws } from "./feeds/generic";
+import { kraken } from "./feeds/kraken";
 import { replay } from "./feeds/replay";
 import { http } from "./http";
 import type { InputOf, KitLookup, SourceContext, SourceKit, SpecOf } from "./kit";
@@ -20,7 +21,7 @@ import type { Source } from "./types";
 export type { SourceContext } from "./kit";
 
 /** The kinds of source, in the order `--help` lists them. */
-export const SOURCE_KITS = [csv, synthetic, http, coinbase, binance, alpaca, finnhub, ws, replay] as const;
+export const SOURCE_KITS = [csv, synthetic, http, coinbase, binance, kraken, alpaca, finnhub, ws, replay] as const;
 
 type Kits = (typeof SOURCE_KITS)[number];
 type Input<K> = K extends SourceKit<infer N, infer F> ? InputOf<N, F> : never;

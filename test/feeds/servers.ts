@@ -335,6 +335,118 @@ export async function jsonFeedServer(key: string): Promise<FeedServer & { subscr
   return Object.assign(server, { subscribed: () => subscribed });
 }
 
+/** A Kraken v2 trade as the trade channel sends it. */
+export interface KrakenTrade {
+  symbol: string;
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  ord_type: "limit" | "market";
+  trade_id: number;
+  /** RFC 3339 with microseconds. */
+  timestamp: string;
+  /** The same time in microseconds (not sent: the history's time and cursor are made from it). */
+  us: number;
+}
+
+/** n trades of the symbols in turn, ids from `firstId` per symbol, 7.003 ms apart, with microseconds. */
+export function krakenTrades(n: number, symbols: string[], firstId = 1, startMs = Date.UTC(2024, 0, 2, 14, 30)): KrakenTrade[] {
+  const next = new Map<string, number>();
+  return Array.from({ length: n }, (_, i) => {
+    const symbol = symbols[i % symbols.length]!;
+    const id = next.get(symbol) ?? firstId;
+    next.set(symbol, id + 1);
+    const us = startMs * 1000 + i * 7003 + 456;
+    const timestamp = `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, "0")}Z`;
+    return {
+      symbol,
+      side: i % 3 ? "buy" : "sell",
+      price: Math.round((30_000 + Math.sin(i / 11) * 40) * 10) / 10,
+      qty: Math.round((0.001 + (i % 17) * 0.0137) * 1e8) / 1e8,
+      ord_type: i % 4 ? "limit" : "market",
+      trade_id: id,
+      timestamp,
+      us,
+    };
+  });
+}
+
+/** A trade as the channel sends it (without the test's own `us`). */
+export const krakenWire = ({ us: _us, ...t }: KrakenTrade) => t;
+
+/**
+ * Kraken's spot WebSocket v2: a status message on connecting; a subscription to the trade channel acknowledged
+ * symbol by symbol (a pair it does not list refused with `success: false`).
+ */
+export async function krakenServer(symbols: string[]): Promise<FeedServer & { subscribed(): number }> {
+  const server = await FeedServer.start();
+  let subscribed = 0;
+  server.handle(
+    (ws) =>
+      ws.send(JSON.stringify({ channel: "status", type: "update", data: [{ api_version: "v2", system: "online", version: "2.0.10" }] })),
+    (ws, text) => {
+      const m = JSON.parse(text);
+      if (m.method !== "subscribe" || m.params?.channel !== "trade") return;
+      const now = new Date().toISOString();
+      for (const symbol of m.params.symbol as string[]) {
+        if (!symbols.includes(symbol)) {
+          ws.send(
+            JSON.stringify({
+              method: "subscribe",
+              success: false,
+              error: "Currency pair not supported",
+              symbol,
+              time_in: now,
+              time_out: now,
+            }),
+          );
+          return;
+        }
+        ws.send(
+          JSON.stringify({
+            method: "subscribe",
+            success: true,
+            result: { channel: "trade", symbol, snapshot: m.params.snapshot },
+            time_in: now,
+            time_out: now,
+          }),
+        );
+      }
+      subscribed++;
+    },
+  );
+  return Object.assign(server, { subscribed: () => subscribed });
+}
+
+/**
+ * Kraken's `GET /0/public/Trades?pair=&since=&count=` over the trades the market printed: trades after `since`
+ * (Unix nanoseconds; none: the latest), ascending, `count` ≤ 1000 (default 1000), each
+ * `[price, volume, seconds, side, type, misc, trade_id]`, and `last`, the next page's `since`. The pair is the v2
+ * symbol without its slash; with `assetVersion=1` the result is keyed by the v2 symbol. A rate limit spent is a
+ * 200 whose body says so.
+ */
+export function krakenHistory(printed: KrakenTrade[], trouble: RestTrouble = {}): RestHandler {
+  return (url, res) => {
+    if (url.pathname !== "/0/public/Trades") return json(res, 404, { error: ["EGeneral:Unknown method"] });
+    if (trouble.failWith) return json(res, trouble.failWith, { error: ["EService:Unavailable"] });
+    if (trouble.throttle && trouble.throttle.n > 0) {
+      trouble.throttle.n--;
+      return json(res, 200, { error: ["EGeneral:Too many requests"] });
+    }
+    const pair = url.searchParams.get("pair");
+    const mine = printed.filter((t) => t.symbol.replace("/", "") === pair);
+    if (mine.length === 0) return json(res, 200, { error: ["EQuery:Unknown asset pair"] });
+    const count = Number(url.searchParams.get("count") ?? 1000);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) return json(res, 200, { error: ["EGeneral:Invalid arguments:count"] });
+    const since = url.searchParams.get("since");
+    const chosen = since === null ? mine.slice(-count) : mine.filter((t) => BigInt(t.us) * 1000n > BigInt(since)).slice(0, count);
+    const page = chosen.map((t) => [t.price.toFixed(5), t.qty.toFixed(8), t.us / 1e6, t.side[0], t.ord_type[0], "", t.trade_id]);
+    const last = chosen.length ? String(BigInt(chosen[chosen.length - 1]!.us) * 1000n) : (since ?? "0");
+    const key = url.searchParams.get("assetVersion") === "1" ? mine[0]!.symbol : `X${pair}`;
+    json(res, 200, { error: [], result: { [key]: page, last } });
+  };
+}
+
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 

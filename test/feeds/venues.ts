@@ -23,6 +23,11 @@ import {
   finnhubServer,
   finnhubTrades,
   jsonFeedServer,
+  type KrakenTrade,
+  krakenHistory,
+  krakenServer,
+  krakenTrades,
+  krakenWire,
   type RestHandler,
   type RestTrouble,
 } from "./servers";
@@ -30,7 +35,7 @@ import {
 export type VenueServer = FeedServer & { subscribed(): number };
 
 export interface Venue<T = unknown> {
-  name: "coinbase" | "binance" | "alpaca" | "finnhub" | "ws";
+  name: "coinbase" | "binance" | "kraken" | "alpaca" | "finnhub" | "ws";
   symbols: string[];
   server(): Promise<VenueServer>;
   /** The source spec of the feed against the server (its REST history included). */
@@ -118,6 +123,45 @@ const binance: Venue<BinanceTrade> = {
   promisesData: false,
   page: 1000,
   unknown: { frame: JSON.stringify({ e: "zz" }), rejected: ["not JSON", "unknown message"] },
+};
+
+/** Kraken's v2 trade channel: a snapshot of the latest trades after each subscription, then updates. */
+const kraken: Venue<KrakenTrade> = {
+  name: "kraken",
+  symbols: ["BTC/USD", "ETH/EUR"],
+  server: () => krakenServer(["BTC/USD", "ETH/EUR"]),
+  spec: (s, symbols = ["BTC/USD", "ETH/EUR"]) => ({ kind: "kraken", symbols, url: s.url, rest: s.restUrl }),
+  env: {},
+  printed: (n) => krakenTrades(n, ["BTC/USD", "ETH/EUR"], 61_044_952),
+  send: (s, trades) => {
+    // Up to 3 trades a message, as the channel batches them.
+    for (let i = 0; i < trades.length; i += 3)
+      s.broadcast(JSON.stringify({ channel: "trade", type: "update", data: trades.slice(i, i + 3).map(krakenWire) }));
+  },
+  resume: (s, trades) => {
+    // The snapshot: the first trades of the resumption, then the rest as updates.
+    if (trades.length) s.broadcast(JSON.stringify({ channel: "trade", type: "snapshot", data: trades.slice(0, 1).map(krakenWire) }));
+    kraken.send(s, trades.slice(1));
+  },
+  history: (printed, trouble) => krakenHistory(printed, trouble),
+  // The microseconds cut to milliseconds, the numbers as sent, the trade id as seq.
+  expected: (t) => ({
+    symbol: t.symbol,
+    ts: `${t.timestamp.slice(0, 23)}Z`,
+    price: t.price,
+    volume: t.qty,
+    source: "kraken",
+    seq: t.trade_id,
+  }),
+  symbolOf: (t) => t.symbol,
+  refusal: {
+    spec: (s) => ({ kind: "kraken", symbols: ["BTC/USD", "DOGE/XYZ"], url: s.url, rest: s.restUrl }),
+    message: /kraken refused the subscription to DOGE\/XYZ: Currency pair not supported/,
+  },
+  liveGaps: true,
+  promisesData: true,
+  page: 1000,
+  unknown: { frame: JSON.stringify({ channel: "zz" }), rejected: ["not JSON", "unknown message"] },
 };
 
 const CREDENTIALS = { APCA_API_KEY_ID: "AKTEST", APCA_API_SECRET_KEY: "s3cret" };
@@ -232,4 +276,4 @@ const ws: Venue<JsonTrade> = {
   unknown: { frame: JSON.stringify({ type: "zz" }), rejected: ["not JSON"] },
 };
 
-export const VENUES: Venue[] = [coinbase, binance, alpaca, finnhub, ws] as Venue[];
+export const VENUES: Venue[] = [coinbase, binance, kraken, alpaca, finnhub, ws] as Venue[];

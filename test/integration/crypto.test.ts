@@ -5,7 +5,7 @@
  * a drop with trades sent again stored once in each sink, refusals in one line, and a recording replayed to the
  * same ticks.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,6 +19,11 @@ import {
   coinbaseHistory,
   coinbaseMatches,
   coinbaseServer,
+  type KrakenTrade,
+  krakenHistory,
+  krakenServer,
+  krakenTrades,
+  krakenWire,
   until,
 } from "../feeds/servers";
 import { feedTopics } from "../feeds/topics";
@@ -268,5 +273,55 @@ describe("crypto feeds", () => {
     expect(refused.stderr).toContain(
       "binance refused the subscription to BTC/USDT (error 2: Invalid request: invalid stream name btc/usdt@trade) — check --symbols: Binance's own symbols, e.g. BTCUSDT,ETHBTC",
     );
+  });
+
+  it("streams every Kraken trade exactly once from a sources: entry, repairing a gap from the recent trades by time", async () => {
+    const server = await krakenServer(["BTC/USD", "ETH/EUR"]);
+    servers.push(server);
+    const topic = await newTopic();
+    const trades = krakenTrades(150, ["BTC/USD", "ETH/EUR"], 61_044_952);
+    // The history asks once to slow down, as Kraken does: in the body of a 200.
+    server.rest = krakenHistory(trades, { throttle: { n: 1 } });
+    // Never sent: six BTC/USD trades in a row.
+    const skipped = new Set(trades.filter((t) => t.symbol === "BTC/USD" && t.trade_id >= 61_044_990 && t.trade_id < 61_044_996));
+    const config = join(mkdtempSync(join(tmpdir(), "sp-kraken-")), "stockpipe.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        sources: [{ kind: "kraken", name: "majors", symbols: ["BTC/USD", "ETH/EUR"], url: server.url, rest: server.restUrl, topic }],
+      }),
+    );
+    const p = start(["produce", "--limit", "150", "-f", "json"], { STOCKPIPE_CONFIG: config });
+    await until(() => server.subscribed() === 1, 30_000, "the subscription");
+    expect(JSON.parse(server.received[0]!)).toEqual({
+      method: "subscribe",
+      params: { channel: "trade", symbol: ["BTC/USD", "ETH/EUR"], snapshot: true },
+    });
+    for (let i = 0; i < trades.length; i += 4) {
+      const batch = trades.slice(i, i + 4).filter((t) => !skipped.has(t));
+      if (batch.length) server.broadcast(JSON.stringify({ channel: "trade", type: "update", data: batch.map(krakenWire) }));
+      if (i % 40 === 0) server.broadcast(JSON.stringify({ channel: "heartbeat" }));
+    }
+    expect(await p.done, p.err()).toBe(0);
+    const summary = JSON.parse(p.out());
+    expect(summary.sources).toMatchObject([{ name: "majors", topic, sent: 150, feed: { gaps: 1, repaired: 6, restCalls: 2, missed: 0 } }]);
+    expect(server.restRequests).toHaveLength(2);
+    expect(server.restRequests[0]).toMatch(/^\/0\/public\/Trades\?pair=BTCUSD&since=\d+&count=1000&assetVersion=1$/);
+    const fromKraken = (t: KrakenTrade) => ({
+      symbol: t.symbol,
+      ts: `${t.timestamp.slice(0, 23)}Z`,
+      price: t.price,
+      volume: t.qty,
+      source: "kraken",
+      seq: t.trade_id,
+    });
+    expect(withoutId((await readTopic(topic, 150)).sort(order))).toEqual(trades.map(fromKraken).sort(order));
+    // What the dashboard shows of it, under the entry's name.
+    expect((await readAll(`${topic}.feed-status`)).at(-1)).toMatchObject({
+      source: "majors",
+      feed: "kraken",
+      state: "stopped",
+      repaired: 6,
+    });
   });
 });

@@ -288,7 +288,16 @@ describe("live feeds", () => {
     expect(await p.done, p.err()).toBe(1);
     const summary = JSON.parse(p.out());
     expect(summary.sources).toEqual([
-      { source: "us-stocks", kind: "alpaca", topic: t1, sent: 40, rejected: 0, reconnects: 0, status: "ok: limit" },
+      {
+        source: "us-stocks",
+        kind: "alpaca",
+        topic: t1,
+        sent: 40,
+        rejected: 0,
+        reconnects: 0,
+        status: "ok: limit",
+        feed: { connections: 1, reconnects: 0, gaps: 0, gapsLeft: 0, repaired: 0, restCalls: 0, missed: 0, duplicates: 0 },
+      },
       {
         source: "refused",
         kind: "alpaca",

@@ -19,7 +19,7 @@ export function registerProduce(program: Command): void {
   program
     .command("produce")
     .description(
-      "stream ticks into Kafka from a CSV file, the market simulator, an HTTP quote feed, a live WebSocket feed (Coinbase, Binance, Alpaca, Finnhub, any JSON feed) or a recording of one",
+      "stream ticks into Kafka from a CSV file, the market simulator, an HTTP quote feed, a live WebSocket feed (Coinbase, Binance, Kraken, Alpaca, Finnhub, any JSON feed) or a recording of one",
     )
     .addOption(
       new Option("-s, --source <source>", "where ticks come from (default: csv, or every source in the config's `sources` list)").choices([
@@ -42,18 +42,18 @@ export function registerProduce(program: Command): void {
     .optionsGroup("Market simulator:")
     .option(
       "--symbols <list|n>",
-      "tickers (AAPL,MSFT,…) or a number of generated ones (synthetic); the symbols of http and the live feeds (BTC-USD for coinbase, BTCUSDT for binance)",
+      "tickers (AAPL,MSFT,…) or a number of generated ones (synthetic); the symbols of http and the live feeds (BTC-USD for coinbase, BTCUSDT for binance, BTC/USD for kraken)",
     )
     .option("--seed <n>", "make the simulated stream reproducible byte for byte")
     .option("--start <iso>", "event time of the first simulated tick (default: now, or 2024-01-02T14:30Z with --seed)")
     .optionsGroup("HTTP feed:")
     .option(
       "--url <url>",
-      "http: quote endpoint ({symbol} or {symbols} and {apiKey} are filled in); ws: the feed; coinbase, binance, alpaca, finnhub: another endpoint than the venue's",
+      "http: quote endpoint ({symbol} or {symbols} and {apiKey} are filled in); ws: the feed; the venues' feeds: another endpoint than the venue's",
     )
     .option(
       "--rest-url <url>",
-      "coinbase, binance, alpaca: the venue's REST API whose trade history repairs the feed's gaps (default: the venue's; see feeds.repair)",
+      "coinbase, binance, kraken, alpaca: the venue's REST API whose trade history repairs the feed's gaps (default: the venue's; see feeds.repair)",
     )
     .option("--interval <duration>", "time between polls", "2s")
     .addOption(
@@ -65,7 +65,7 @@ export function registerProduce(program: Command): void {
       "environment variable holding the API key (default APCA_API_KEY_ID for alpaca, FINNHUB_TOKEN for finnhub); never put the key itself on the command line",
     )
     .option("--api-key-header <name>", "send the key in this header instead of the URL's {apiKey}")
-    .optionsGroup("Live WebSocket feeds (coinbase, binance, alpaca, finnhub, ws) and replay:")
+    .optionsGroup("Live WebSocket feeds (coinbase, binance, kraken, alpaca, finnhub, ws) and replay:")
     .addOption(new Option("--data-feed <feed>", "alpaca: iex (free) or sip").choices(["iex", "sip"]))
     .option("--channels <list>", "alpaca: trades, quotes or both (default trades)")
     .option("--api-secret-env <name>", "alpaca: environment variable holding the secret (default APCA_API_SECRET_KEY)")
@@ -99,6 +99,7 @@ export function registerProduce(program: Command): void {
         "FINNHUB_KEY=… stockpipe produce --source http --url 'https://finnhub.io/api/v1/quote?symbol={symbol}' --api-key-env FINNHUB_KEY --api-key-header X-Finnhub-Token --symbols AAPL,MSFT --interval 5s",
         "stockpipe produce --source coinbase --symbols BTC-USD,ETH-USD --topic crypto --create-topic",
         "stockpipe produce --source binance --symbols BTCUSDT,ETHUSDT --topic crypto --record binance.jsonl",
+        "stockpipe produce --source kraken --symbols BTC/USD,ETH/EUR --topic crypto",
         "APCA_API_KEY_ID=… APCA_API_SECRET_KEY=… stockpipe produce --source alpaca --symbols AAPL,MSFT --channels trades,quotes --record aapl.jsonl",
         "FINNHUB_TOKEN=… stockpipe produce --source finnhub --symbols AAPL,MSFT",
         "stockpipe produce --source ws --url wss://feed.example/stream --subscribe @sub.json --map symbol=s,price=p,ts=t,volume=q,seq=id",

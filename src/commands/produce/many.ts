@@ -3,7 +3,7 @@ import { InterruptedError, RuntimeError } from "../../errors";
 import { chalk } from "../../log";
 import type { NamedSource, SourceOutcome } from "../../pipeline/produce/many";
 import type { ProduceProgress } from "../../pipeline/produce/produce";
-import { SOURCE_KITS } from "../../sources/registry";
+import { FEED_KINDS, SOURCE_KITS } from "../../sources/registry";
 import { renderRows } from "../../ui/output";
 import { formatElapsed } from "../../ui/status";
 import type { CommandContext } from "../context";
@@ -83,21 +83,27 @@ export async function produceConfigured(ctx: CommandContext, f: ManyFlow): Promi
   const seconds = Math.round((performance.now() - started) / 10) / 100;
   const failed = outcomes.filter((o) => !o.ok);
   for (const o of failed) if (!o.ok) renamed(o.error, CONFIG_NAMES(sources.findIndex((s) => s.name === o.name)));
-  const rows = outcomes.map((o) => ({
-    source: o.name,
-    kind: o.spec.kind,
-    topic: o.topic,
-    sent: o.ok ? o.result.sent : 0,
-    rejected: o.ok ? o.result.rejected : 0,
-    reconnects: o.ok ? o.result.feed.reconnects : 0,
-    status: o.ok ? `ok: ${o.result.stoppedBy}` : `failed: ${o.error.message}`,
-  }));
-  if (ctx.format === "json") process.stdout.write(`${JSON.stringify({ seconds, sources: rows }, null, 2)}\n`);
+  const rows = outcomes.map((o) => {
+    const feed = o.ok && (FEED_KINDS as readonly string[]).includes(o.spec.kind) ? o.result.feed : undefined;
+    return {
+      source: o.name,
+      kind: o.spec.kind,
+      topic: o.topic,
+      sent: o.ok ? o.result.sent : 0,
+      rejected: o.ok ? o.result.rejected : 0,
+      reconnects: o.ok ? o.result.feed.reconnects : 0,
+      gaps: feed ? `${feed.gaps}${feed.gaps ? `: ${feed.repaired} repaired, ${feed.missed} missing` : ""}` : "",
+      status: o.ok ? `ok: ${o.result.stoppedBy}` : `failed: ${o.error.message}`,
+      ...(feed ? { feed } : {}),
+    };
+  });
+  if (ctx.format === "json")
+    process.stdout.write(`${JSON.stringify({ seconds, sources: rows.map(({ gaps: _gaps, ...row }) => row) }, null, 2)}\n`);
   else
     process.stderr.write(
       renderRows(
         rows,
-        ["source", "kind", "topic", "sent", "rejected", "reconnects", "status"].map((key) => ({ key })),
+        ["source", "kind", "topic", "sent", "rejected", "reconnects", "gaps", "status"].map((key) => ({ key })),
         "table",
       ),
     );

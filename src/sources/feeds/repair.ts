@@ -79,6 +79,15 @@ export async function repairGap<G extends TradeGap>(
       break;
     }
     const page = history.read(answer, part);
+    if (page.again) {
+      if (Date.now() + (page.waitMs ?? 0) > deadline) {
+        why ??= `the history's rate limit was spent for longer than feeds.repair.maxSeconds (${limits.maxSeconds})`;
+        cut = true;
+        break;
+      }
+      await sleep(page.waitMs ?? 0, undefined, { signal }).catch(() => {});
+      continue;
+    }
     let gained = false;
     for (const e of page.events) {
       if (e.kind === "tick") {

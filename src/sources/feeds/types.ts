@@ -81,11 +81,15 @@ export interface FeedConnectionEvents {
   onDuplicate?(feed: string): void;
 }
 
-/** Trades of one symbol a feed never delivered: ids `first` to `last`, both included. */
+/**
+ * Trades of one symbol a feed never delivered: ids `first` to `last`, both included. `cursor`: where a history
+ * read by time starts (Kraken's `since`), or its next page.
+ */
 export interface IdGap {
   symbol: string;
   first: number;
   last: number;
+  cursor?: string;
 }
 
 /**
@@ -113,7 +117,9 @@ export interface TradeHistory<G extends TradeGap = TradeGap> {
   request(gap: G): string;
   /**
    * A page's trades within the gap as events (ticks and rejections), what of the gap is left to ask for
-   * (undefined: nothing more to ask), and how long to wait before asking (the venue's rate limit nearly spent).
+   * (undefined: nothing more to ask), and how long to wait before asking (the venue's rate limit nearly spent);
+   * `again`: the venue answered that its rate limit is spent (in the body, as Kraken does) — ask for the same page
+   * after `waitMs`.
    */
-  read(page: { body: unknown; headers: Headers }, gap: G): { events: FeedEvent[]; rest?: G; waitMs?: number };
+  read(page: { body: unknown; headers: Headers }, gap: G): { events: FeedEvent[]; rest?: G; waitMs?: number; again?: boolean };
 }
