@@ -24,6 +24,9 @@ export interface Tick {
   volume?: number;
   bid?: number;
   ask?: number;
+  /** A quote's sizes at the bid and the ask: ≥ 0, whole or fractional as a volume is (see volume.ts). */
+  bidSize?: number;
+  askSize?: number;
   currency?: string;
   /** Where it came from: csv:<file>, synthetic, http:<host>. */
   source?: string;
@@ -34,6 +37,8 @@ export interface Tick {
 }
 
 export const PRICE_FIELDS = ["open", "high", "low", "close", "adjClose", "bid", "ask"] as const;
+/** A quote's sizes: checked as a volume is. */
+export const SIZE_FIELDS = ["bidSize", "askSize"] as const;
 /** The JSON key order of an encoded tick (stable, so the same tick is the same bytes). */
 export const TICK_FIELDS = [
   "symbol",
@@ -47,6 +52,8 @@ export const TICK_FIELDS = [
   "volume",
   "bid",
   "ask",
+  "bidSize",
+  "askSize",
   "currency",
   "source",
   "seq",
@@ -122,6 +129,11 @@ export function validateTick(t: Partial<Record<keyof Tick, unknown>>): Invalid |
     const v = volumeProblem(t.volume);
     if (v) p = problem(p, v.reason, v.detail);
   }
+  for (const f of SIZE_FIELDS) {
+    if (t[f] === undefined) continue;
+    const v = volumeProblem(t[f]);
+    if (v) p = problem(p, v.reason.replace("volume", f), v.detail.replace("volume", f));
+  }
   if (typeof t.high === "number" && typeof t.low === "number" && t.high < t.low)
     p = problem(p, "high < low", `high ${t.high} is below low ${t.low}`);
   if (t.currency !== undefined && (typeof t.currency !== "string" || !/^[A-Z]{3}$/.test(t.currency)))
@@ -174,6 +186,8 @@ export function finalizeTick(t: Tick): Tick {
   if (t.volume !== undefined) out.volume = t.volume;
   if (t.bid !== undefined) out.bid = t.bid;
   if (t.ask !== undefined) out.ask = t.ask;
+  if (t.bidSize !== undefined) out.bidSize = t.bidSize;
+  if (t.askSize !== undefined) out.askSize = t.askSize;
   if (t.currency !== undefined) out.currency = t.currency;
   if (t.source !== undefined) out.source = t.source;
   if (t.seq !== undefined) out.seq = t.seq;

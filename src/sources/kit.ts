@@ -139,6 +139,10 @@ export function feedSymbols(symbols: readonly string[], example: string): string
   return upper;
 }
 
+/** Whether a venue's feed streams the top of its book too, as quote ticks. */
+export const quotesField = (channel: string) =>
+  z.boolean().default(false).describe(`Also stream the top of the book (bid, ask and their sizes) as quote ticks: ${channel}`);
+
 /** A list of symbols (the field every venue has). */
 export const symbolsField = (example: string) =>
   z

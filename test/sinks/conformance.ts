@@ -31,7 +31,7 @@ export interface SinkHarness {
 }
 
 let n = 0;
-/** Ticks of one partition at offsets from..from+count-1, distinct ids and values; whole and fractional volumes. */
+/** Ticks of one partition at offsets from..from+count-1, distinct ids and values; whole and fractional volumes, quotes. */
 export function ticksAt(partition: number, from: number, count: number): { ticks: Tick[]; offsets: string[] } {
   const ticks: Tick[] = [];
   const offsets: string[] = [];
@@ -43,6 +43,8 @@ export function ticksAt(partition: number, from: number, count: number): { ticks
       price: 100 + n / 100,
       // Every other one a fractional size (a crypto trade's): stored exactly, in a column of its own where the store needs one.
       volume: n % 2 ? 10 * n : 10 * n + 0.00012345,
+      // Every third one a quote's top of book: bid and ask with their sizes (a fractional one too).
+      ...(n % 3 === 0 ? { bid: 100 + n / 100 - 0.01, ask: 100 + n / 100 + 0.01, bidSize: n, askSize: n + 0.5 } : {}),
       source: "conformance",
       seq: n,
       id: randomUUID(),

@@ -69,6 +69,7 @@ export function registerProduce(program: Command): void {
     .addOption(new Option("--data-feed <feed>", "alpaca: iex (free) or sip").choices(["iex", "sip"]))
     .option("--channels <list>", "alpaca: trades, quotes or both (default trades)")
     .option("--api-secret-env <name>", "alpaca: environment variable holding the secret (default APCA_API_SECRET_KEY)")
+    .option("--quotes", "coinbase, binance, alpaca: the top of the book too (bid, ask and their sizes), as quote ticks")
     .option("--subscribe <json|@file>", "ws: message sent on every connection (a subscription)")
     .option("--record <file>", "write every raw frame with its arrival time to this file (JSON lines), for --source replay")
     .option("--feed <name>", "replay: the feed whose decoder reads the recording (default: the one it names)")
@@ -266,7 +267,7 @@ async function runConfigured(ctx: CommandContext, f: ProduceFlags): Promise<void
   const tz = ctx.config.market.timeZone;
   const durationMs = f.duration === undefined ? undefined : parseDuration(f.duration);
   if (f.duration !== undefined && !durationMs) throw new UsageError(`--duration ${f.duration} must be a duration such as 30s, 5m or 1h`);
-  for (const flag of ["file", "url", "restUrl", "symbols", "map", "speed", "rejectFile", "dryRun", "record"] as const)
+  for (const flag of ["file", "url", "restUrl", "symbols", "map", "speed", "rejectFile", "dryRun", "record", "quotes"] as const)
     if (f[flag] !== undefined)
       throw new UsageError(
         `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --source: the config's sources say their own options`,

@@ -25,6 +25,8 @@ export interface SourceFlags {
   channels?: string;
   subscribe?: string;
   record?: string;
+  /** The venues' feeds: the top of the book too, as quote ticks. */
+  quotes?: boolean;
   feed?: string;
   /** Replay: times faster than recorded (a number or max). */
   speed?: string;
@@ -59,6 +61,7 @@ export const SOURCE_FLAG_NAMES: Record<string, string> = {
   feed: "--feed",
   speed: "--speed",
   subscribe: "--subscribe",
+  quotes: "--quotes",
 };
 
 /** Conventional names of the vendors' credentials in the environment. */
@@ -84,7 +87,14 @@ const FROM_FLAGS: Record<string, (f: SourceFlags) => unknown> = {
   secretEnv: (f) => f.apiSecretEnv,
   tokenEnv: (f) => f.apiKeyEnv,
   dataFeed: (f) => f.dataFeed,
-  channels: (f) => (f.channels === undefined ? undefined : listFlag(f.channels, "--channels").map((c) => c.toLowerCase())),
+  // --quotes is alpaca's quotes channel beside its trades.
+  channels: (f) =>
+    f.channels === undefined
+      ? f.quotes
+        ? ["trades", "quotes"]
+        : undefined
+      : listFlag(f.channels, "--channels").map((c) => c.toLowerCase()),
+  quotes: (f) => f.quotes,
   subscribe: (f) => subscribeFlag(f.subscribe),
   record: (f) => f.record,
   feed: (f) => f.feed,

@@ -28,7 +28,14 @@ export function localDate(day: string): cassandra.types.LocalDate {
  * same fields, so nothing stale can show through. `latest_ticks` keeps nulls: its one row per symbol is
  * overwritten by ticks that may carry different fields, and an unset column would keep an older tick's value.
  */
-export function tickRow(t: Tick, ms: number, day: string, bucket: number | undefined, fractional = true): unknown[] {
+/** Which of the tick tables' added columns a row carries: volume_dec, and bid_size with ask_size. */
+export interface TickColumns {
+  fractional: boolean;
+  sizes: boolean;
+}
+const ALL_TICK_COLUMNS: TickColumns = { fractional: true, sizes: true };
+
+export function tickRow(t: Tick, ms: number, day: string, bucket: number | undefined, added = ALL_TICK_COLUMNS): unknown[] {
   const none = bucket === undefined ? null : types.unset;
   const head: unknown[] = [t.symbol, localDate(day)];
   if (bucket !== undefined) head.push(bucket);
@@ -50,7 +57,8 @@ export function tickRow(t: Tick, ms: number, day: string, bucket: number | undef
     t.source ?? none,
     t.seq === undefined ? none : types.Long.fromNumber(t.seq),
   ];
-  if (fractional) row.push(whole ? none : decimal(t.volume!));
+  if (added.fractional) row.push(whole ? none : decimal(t.volume!));
+  if (added.sizes) row.push(t.bidSize ?? none, t.askSize ?? none);
   return row;
 }
 
@@ -67,15 +75,28 @@ export function volumeOfRow(r: Row): number | undefined {
   return volume == null ? undefined : volume.toNumber();
 }
 
+/** The tick's number fields (beside price and volume) and their columns. */
+const TICK_NUMBERS = [
+  ["open", "open"],
+  ["high", "high"],
+  ["low", "low"],
+  ["close", "close"],
+  ["adjClose", "adj_close"],
+  ["bid", "bid"],
+  ["ask", "ask"],
+  ["bidSize", "bid_size"],
+  ["askSize", "ask_size"],
+] as const;
+
 /** The tick a `ticks` or `latest_ticks` row holds; only the selected columns are read (a tick's other fields stay unset). */
 export function tickFromRow(r: Row): Tick {
   const t: Tick = { symbol: r.get("symbol"), ts: (r.get("ts") as Date).toISOString(), price: r.get("price") };
   const id = r.get("id");
   if (id != null) t.id = id.toString();
-  const numbers = { open: "open", high: "high", low: "low", close: "close", adjClose: "adj_close", bid: "bid", ask: "ask" } as const;
-  for (const [field, column] of Object.entries(numbers)) {
+  for (const [field, column] of TICK_NUMBERS) {
+    // A column not selected (or not in an older table) reads as undefined.
     const v = r.get(column);
-    if (v != null) t[field as keyof typeof numbers] = v;
+    if (v != null) t[field] = v;
   }
   const volume = volumeOfRow(r);
   if (volume !== undefined) t.volume = volume;

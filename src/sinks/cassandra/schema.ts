@@ -27,6 +27,9 @@ export const TICK_COLUMNS: [string, string][] = [
   ["seq", "bigint"],
   // A fractional volume (then volume is unset); added to existing tables by `schema cassandra`.
   ["volume_dec", "decimal"],
+  // A quote's sizes at the bid and the ask; added to existing tables by `schema cassandra`.
+  ["bid_size", "double"],
+  ["ask_size", "double"],
 ];
 
 export const LATEST_COLUMNS: [string, string][] = TICK_COLUMNS.filter(([c]) => c !== "bucket");
@@ -69,8 +72,8 @@ export const ALERT_COLUMNS: [string, string][] = [
  * the sink and the readers work without them (a record that needs one then cannot be written, and says so).
  */
 export const ADDED_COLUMNS: Record<string, string[]> = {
-  ticks: ["volume_dec"],
-  latest_ticks: ["volume_dec"],
+  ticks: ["volume_dec", "bid_size", "ask_size"],
+  latest_ticks: ["volume_dec", "bid_size", "ask_size"],
   bars: ["volume_dec", "session"],
 };
 

@@ -108,14 +108,17 @@ export class CassandraSink implements Sink {
     if (ticks.length === 0) return;
     const groups = new Map<string, unknown[][]>();
     const latest = new Map<string, Tick>();
-    const fractional = this.present.has("ticks.volume_dec") && this.present.has("latest_ticks.volume_dec");
+    const both = (column: string) => this.present.has(`ticks.${column}`) && this.present.has(`latest_ticks.${column}`);
+    const added = { fractional: both("volume_dec"), sizes: both("bid_size") && both("ask_size") };
     for (const t of ticks) {
       const ms = Date.parse(t.ts);
       const { day, bucket } = this.partitionOf(ms);
       const key = `${t.symbol}|${day}|${bucket}`;
-      if (!fractional && t.volume !== undefined && !Number.isInteger(t.volume))
+      if (!added.fractional && t.volume !== undefined && !Number.isInteger(t.volume))
         this.unsupported("ticks", "volume_dec", `the fractional volume ${t.volume} of ${t.symbol}`);
-      getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket, fractional));
+      if (!added.sizes && (t.bidSize !== undefined || t.askSize !== undefined))
+        this.unsupported("ticks", "bid_size", `the quote sizes of ${t.symbol}`);
+      getOrCreate(groups, key, () => []).push(tickRow(t, ms, day, bucket, added));
       const l = latest.get(t.symbol);
       if (!l || l.ts < t.ts || (l.ts === t.ts && l.id! < t.id!)) latest.set(t.symbol, t);
     }
@@ -131,7 +134,7 @@ export class CassandraSink implements Sink {
       const { day, bucket } = this.partitionOf(ms);
       latestOf.set(`${t.symbol}|${day}|${bucket}`, {
         query: this.insertLatest,
-        params: [...tickRow(t, ms, day, undefined, fractional), types.Long.fromNumber(ms * 1000)],
+        params: [...tickRow(t, ms, day, undefined, added), types.Long.fromNumber(ms * 1000)],
       });
     }
     const jobs: (() => Promise<unknown>)[] = [];

@@ -83,6 +83,9 @@ export const LAKE_COLUMNS: [name: string, duckdb: string, athena: string][] = [
   ["id", "VARCHAR", "string"],
   // A fractional volume (volume is then null); files written before it lack the column, which reads as null.
   ["volume_dec", VOLUME_DEC, "decimal(38,8)"],
+  // A quote's sizes; files written before them lack the columns, which read as null.
+  ["bid_size", "DOUBLE", "double"],
+  ["ask_size", "DOUBLE", "double"],
 ];
 
 /** Columns of the bars' files (interval is the partition folder's). */
@@ -121,9 +124,9 @@ export const LAKE_COLUMNS_OF: Record<LakeKind, [string, string, string][]> = {
   alert: ALERT_LAKE_COLUMNS,
 };
 
-/** A column's JSON field: the records' own names (adjClose), and volume_dec comes from volume. */
+/** A column's JSON field: the records' own names (adj_close is adjClose, bid_size bidSize), and volume_dec comes from volume. */
 function jsonField(column: string): string {
-  return column === "adj_close" ? "adjClose" : column === "volume_dec" ? "volume" : column;
+  return column === "volume_dec" ? "volume" : column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /**

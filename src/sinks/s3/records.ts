@@ -44,8 +44,8 @@ export function alertFromLake(r: LakeRow): Alert {
 /** A tick from the columns selected (the others stay unset; a null column is an absent field). */
 export function tickFromLake(r: LakeRow): Tick {
   const t: Tick = { symbol: String(r.symbol), ts: String(r.ts), price: Number(r.price) };
-  for (const field of ["open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "seq"] as const) {
-    const v = r[field === "adjClose" ? "adj_close" : field];
+  for (const field of ["open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "bidSize", "askSize", "seq"] as const) {
+    const v = r[field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
     if (v !== null && v !== undefined) t[field] = Number(v);
   }
   // A fractional volume is in volume_dec (volume is null then).

@@ -38,6 +38,8 @@ const ALIASES: Record<Mappable, string[]> = {
   volume: ["volume", "vol", "size", "qty", "quantity"],
   bid: ["bid", "bidprice"],
   ask: ["ask", "askprice", "offer"],
+  bidSize: ["bidsize", "bidqty"],
+  askSize: ["asksize", "askqty", "offersize"],
   currency: ["currency", "ccy"],
   seq: ["seq", "sequence"],
 };

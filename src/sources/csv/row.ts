@@ -8,7 +8,7 @@ import type { Layout, Mappable } from "./layout";
 
 const NULLS = new Set(["null", "nan", "n/a", "na", "none", "-", "#n/a", "nil", "undefined"]);
 const NUMBER = /^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
-const NUMERIC_FIELDS: Mappable[] = ["price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask"];
+const NUMERIC_FIELDS: Mappable[] = ["price", "open", "high", "low", "close", "adjClose", "volume", "bid", "ask", "bidSize", "askSize"];
 
 export interface RowContext {
   layout: Layout;

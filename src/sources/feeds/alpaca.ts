@@ -19,7 +19,7 @@ import { z } from "zod";
 import { uuidFrom } from "../../model/ids";
 import { secret as secretRule } from "../../util/fields";
 import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
-import { parseFrame, tickEvent } from "./frames";
+import { parseFrame, quoteEvent, tickEvent } from "./frames";
 import type { FeedEvent, FeedProtocol, FeedSession, TimeGap, TradeHistory } from "./types";
 
 export type AlpacaChannel = "trades" | "quotes";
@@ -226,18 +226,13 @@ class AlpacaSession implements FeedSession {
     out.push(tick);
   }
 
-  /** A quote: a tick carrying bid and ask, priced at their midpoint, with no volume (see docs/records.md). */
+  /** A quote: a tick carrying bid and ask with their sizes, priced at their midpoint, with no volume (docs/records.md). */
   private quote(m: Message): FeedEvent {
     const ts = isoMs(m.t);
     if (!ts) return { kind: "rejected", reason: "unparseable date", detail: `alpaca quote time ${JSON.stringify(m.t)} is not RFC 3339` };
-    const bid = m.bp;
-    const ask = m.ap;
-    // The midpoint, without the binary fraction's noise (400.1 and 400.3 give 400.2, not 400.20000000000005).
-    const price =
-      typeof bid === "number" && typeof ask === "number" && bid > 0 && ask > 0 ? Math.round(((bid + ask) / 2) * 1e8) / 1e8 : undefined;
     // Quotes carry no id: the full-precision time, bid and ask make one.
-    const id = uuidFrom("stockpipe.quote.alpaca", `${String(m.S)}|${String(m.t)}|${String(bid)}|${String(ask)}`);
-    return tickEvent({ symbol: m.S, ts, price: price ?? ask ?? bid, bid, ask, source: `${this.source}:quotes`, id });
+    const id = uuidFrom("stockpipe.quote.alpaca", `${String(m.S)}|${String(m.t)}|${String(m.bp)}|${String(m.ap)}`);
+    return quoteEvent({ symbol: m.S, ts, bid: m.bp, ask: m.ap, bidSize: m.bs, askSize: m.as, source: `${this.source}:quotes`, id });
   }
 }
 

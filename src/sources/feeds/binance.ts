@@ -15,9 +15,14 @@
  * number aggregates of trades, not the trades the stream sends. Each request weighs 25 of the 6,000 a minute an
  * IP may use: the `X-MBX-USED-WEIGHT-1M` header says how much is spent, and a repair that has spent nearly all of
  * it waits for the next minute rather than be answered 429 (or, persisting, banned with 418).
+ *
+ * With quotes, `<symbol>@bookTicker` too: every change of the best bid or ask, `{"u":update id,"s","b":bid,
+ * "B":bid size,"a":ask,"A":ask size}` as decimal text. The spot book ticker carries no time: a quote is stamped with
+ * the time it arrived, and its identity is the symbol and the update id.
  */
-import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
-import { decimal, parseFrame, tickEvent } from "./frames";
+import { uuidFrom } from "../../model/ids";
+import { feedKit, feedSymbols, quotesField, restField, symbolsField } from "../kit";
+import { decimal, parseFrame, quoteEvent, tickEvent } from "./frames";
 import { advance, resumeIds, size } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
 
@@ -28,6 +33,8 @@ export interface BinanceOptions {
   url?: string;
   /** The REST API with the trade history (default: the venue's). */
   rest?: string;
+  /** The top of the book too (`@bookTicker`), as quote ticks. */
+  quotes?: boolean;
 }
 
 /** The most trades one page of the trade history gives. */
@@ -52,13 +59,25 @@ export function binanceFeed(o: BinanceOptions): FeedProtocol {
     resume: (latest) => resumeIds(lastTrade, latest, "binance", o.symbols),
     history: binanceHistory(o.rest ?? "https://api.binance.com"),
     session: (): FeedSession => ({
-      opened: () => [JSON.stringify({ method: "SUBSCRIBE", params: o.symbols.map((s) => `${s.toLowerCase()}@trade`), id: SUBSCRIBE_ID })],
-      receive: (frame) => decodeBinance(frame, o.symbols, lastTrade),
+      opened: () => [
+        JSON.stringify({
+          method: "SUBSCRIBE",
+          params: o.symbols.flatMap((s) => [`${s.toLowerCase()}@trade`, ...(o.quotes ? [`${s.toLowerCase()}@bookTicker`] : [])]),
+          id: SUBSCRIBE_ID,
+        }),
+      ],
+      receive: (frame, at) => decodeBinance(frame, o.symbols, lastTrade, o.quotes, at ?? Date.now()),
     }),
   };
 }
 
-export function decodeBinance(frame: string, symbols: string[], lastTrade = new Map<string, number>()): FeedEvent[] {
+export function decodeBinance(
+  frame: string,
+  symbols: string[],
+  lastTrade = new Map<string, number>(),
+  quotes = false,
+  at = Date.now(),
+): FeedEvent[] {
   const parsed = parseFrame("binance", frame);
   if (!parsed.ok) return [parsed.event];
   let m = parsed.value as Message;
@@ -68,6 +87,7 @@ export function decodeBinance(frame: string, symbols: string[], lastTrade = new 
       typeof m.s === "string" && typeof m.t === "number" && Number.isSafeInteger(m.t) ? advance(lastTrade, m.s, m.t, m.t - 1) : undefined;
     return gap ? [gap, trade(m)] : [trade(m)];
   }
+  if (quotes && m && typeof m.u === "number" && "b" in m && "a" in m && !("e" in m)) return [bookTicker(m, at)];
   if (m && "id" in m && !("e" in m)) {
     // The answer to a request: null result for a subscription taken, or an error.
     const error = (m.error ?? (m.code !== undefined ? m : undefined)) as Message | undefined;
@@ -83,6 +103,20 @@ export function decodeBinance(frame: string, symbols: string[], lastTrade = new 
     return [{ kind: "ignored" }];
   }
   return [{ kind: "rejected", reason: "unknown message", detail: `binance message of unknown type ${JSON.stringify(m?.e)}` }];
+}
+
+/** A book ticker as a quote tick, stamped with the time it arrived (the spot book ticker has none). */
+function bookTicker(m: Message, at: number): FeedEvent {
+  return quoteEvent({
+    symbol: m.s,
+    ts: new Date(at).toISOString(),
+    bid: decimal(m.b),
+    ask: decimal(m.a),
+    bidSize: decimal(m.B),
+    askSize: decimal(m.A),
+    source: "binance:quotes",
+    id: uuidFrom("stockpipe.quote.binance", `${String(m.s)}|${String(m.u)}`),
+  });
 }
 
 function trade(m: Message): FeedEvent {
@@ -122,7 +156,7 @@ export function binanceHistory(base: string): TradeHistory<IdGap> {
 export const binance = feedKit({
   kind: "binance",
   summary: "Binance spot trade streams, gaps repaired from its REST old trade lookup",
-  fields: { symbols: symbolsField("BTCUSDT,ETHUSDT"), rest: restField },
-  protocol: (s) => binanceFeed({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT"), url: s.url, rest: s.rest }),
-  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT") }),
+  fields: { symbols: symbolsField("BTCUSDT,ETHUSDT"), rest: restField, quotes: quotesField("<symbol>@bookTicker") },
+  protocol: (s) => binanceFeed({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT"), url: s.url, rest: s.rest, quotes: s.quotes }),
+  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTCUSDT,ETHUSDT"), quotes: s.quotes }),
 });

@@ -17,10 +17,15 @@
  * the `cb-after` header gives the next one). Each trade has `trade_id`, `time`, `price` and `size` as decimal
  * text, and `side`, as in a match. The heartbeat channel's message every second per product makes the feed one
  * that promises data: a socket with no frame for `feeds.silenceMs` is replaced even if it answers pings.
+ *
+ * With quotes, the `ticker` channel too: on every change of a product's best bid or ask (and trade), `best_bid`,
+ * `best_bid_size`, `best_ask`, `best_ask_size` as decimal text, `time`, and `sequence`, which with the product makes
+ * the quote's identity.
  */
-import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
+import { uuidFrom } from "../../model/ids";
+import { feedKit, feedSymbols, quotesField, restField, symbolsField } from "../kit";
 import { isoMs } from "./alpaca";
-import { decimal, parseFrame, tickEvent } from "./frames";
+import { decimal, parseFrame, quoteEvent, tickEvent } from "./frames";
 import { advance, resumeIds, size } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
 
@@ -31,6 +36,8 @@ export interface CoinbaseOptions {
   url?: string;
   /** The REST API with the trade history (default: the venue's). */
   rest?: string;
+  /** The top of the book too (the ticker channel), as quote ticks. */
+  quotes?: boolean;
 }
 
 /** The most trades one page of the trade history gives. */
@@ -51,13 +58,15 @@ export function coinbaseFeed(o: CoinbaseOptions): FeedProtocol {
     promisesData: true,
     history: coinbaseHistory(o.rest ?? "https://api.exchange.coinbase.com"),
     session: (): FeedSession => ({
-      opened: () => [JSON.stringify({ type: "subscribe", product_ids: o.symbols, channels: ["matches", "heartbeat"] })],
-      receive: (frame) => decodeCoinbase(frame, o.symbols, lastTrade),
+      opened: () => [
+        JSON.stringify({ type: "subscribe", product_ids: o.symbols, channels: ["matches", "heartbeat", ...(o.quotes ? ["ticker"] : [])] }),
+      ],
+      receive: (frame) => decodeCoinbase(frame, o.symbols, lastTrade, o.quotes),
     }),
   };
 }
 
-export function decodeCoinbase(frame: string, symbols: string[], lastTrade: Map<string, number>): FeedEvent[] {
+export function decodeCoinbase(frame: string, symbols: string[], lastTrade: Map<string, number>, quotes = false): FeedEvent[] {
   const parsed = parseFrame("coinbase", frame);
   if (!parsed.ok) return [parsed.event];
   const m = parsed.value as Message;
@@ -67,6 +76,9 @@ export function decodeCoinbase(frame: string, symbols: string[], lastTrade: Map<
       return match(m, lastTrade);
     case "heartbeat":
       return heartbeat(m, lastTrade);
+    case "ticker":
+      if (quotes) return [tickerQuote(m)];
+      break;
     case "subscriptions":
       return [subscriptions(m, symbols)];
     case "error":
@@ -77,9 +89,25 @@ export function decodeCoinbase(frame: string, symbols: string[], lastTrade: Map<
           hint: "check the product ids (BTC-USD, ETH-EUR, …) in --symbols",
         },
       ];
-    default:
-      return [{ kind: "rejected", reason: "unknown message", detail: `coinbase message of unknown type ${JSON.stringify(m?.type)}` }];
   }
+  return [{ kind: "rejected", reason: "unknown message", detail: `coinbase message of unknown type ${JSON.stringify(m?.type)}` }];
+}
+
+/** A ticker message as a quote tick: the best bid and ask with their sizes. */
+function tickerQuote(m: Message): FeedEvent {
+  const ts = isoMs(m.time);
+  if (!ts)
+    return { kind: "rejected", reason: "unparseable date", detail: `coinbase ticker time ${JSON.stringify(m.time)} is not RFC 3339` };
+  return quoteEvent({
+    symbol: m.product_id,
+    ts,
+    bid: decimal(m.best_bid),
+    ask: decimal(m.best_ask),
+    bidSize: decimal(m.best_bid_size),
+    askSize: decimal(m.best_ask_size),
+    source: "coinbase:quotes",
+    id: uuidFrom("stockpipe.quote.coinbase", `${String(m.product_id)}|${String(m.sequence)}`),
+  });
 }
 
 function subscriptions(m: Message, symbols: string[]): FeedEvent {
@@ -142,7 +170,7 @@ export function coinbaseHistory(base: string): TradeHistory<IdGap> {
 export const coinbase = feedKit({
   kind: "coinbase",
   summary: "Coinbase Exchange's trades (matches), gaps repaired from its REST trade history",
-  fields: { symbols: symbolsField("BTC-USD,ETH-USD"), rest: restField },
-  protocol: (s) => coinbaseFeed({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD"), url: s.url, rest: s.rest }),
-  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD") }),
+  fields: { symbols: symbolsField("BTC-USD,ETH-USD"), rest: restField, quotes: quotesField("the ticker channel") },
+  protocol: (s) => coinbaseFeed({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD"), url: s.url, rest: s.rest, quotes: s.quotes }),
+  recorded: (s) => ({ symbols: feedSymbols(s.symbols, "BTC-USD,ETH-USD"), quotes: s.quotes }),
 });

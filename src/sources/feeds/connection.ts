@@ -144,6 +144,8 @@ export async function* feedItems(o: ConnectionOptions, signal: AbortSignal): Asy
 class Connection {
   closedBecause = "the connection closed";
   private readonly frames: string[] = [];
+  /** Each queued frame's arrival time (epoch ms), beside it: what a recording writes, and what a feed may stamp. */
+  private readonly arrivals: number[] = [];
   private wake?: () => void;
   private ended = false;
   private paused = false;
@@ -164,12 +166,14 @@ class Connection {
     for (const { text, at } of early) {
       o.tap?.frame(text, at);
       this.frames.push(text);
+      this.arrivals.push(at);
     }
     ws.on("message", (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString("utf8") : data.toString();
       this.lastHeard = this.lastFrame = Date.now();
       o.tap?.frame(text, this.lastHeard);
       this.frames.push(text);
+      this.arrivals.push(this.lastHeard);
       if (!this.paused && this.frames.length > HIGH_WATER) {
         this.paused = true;
         ws.pause();
@@ -238,6 +242,7 @@ class Connection {
     try {
       while (true) {
         const frame = this.frames.shift();
+        const at = this.arrivals.shift() ?? Date.now();
         if (frame === undefined) {
           if (this.ended) return;
           await new Promise<void>((r) => {
@@ -251,7 +256,7 @@ class Connection {
           this.ws.resume();
         }
         // Each event of the frame, without a generator per frame or per event (this is the feed's hot path).
-        for (const e of this.session.receive(frame)) {
+        for (const e of this.session.receive(frame, at)) {
           if (e.kind === "gap") yield* this.gap(e, signal);
           else {
             const item = this.handle(e, frame);

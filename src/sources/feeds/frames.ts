@@ -21,6 +21,37 @@ export function decimal(v: unknown): unknown {
   return typeof v === "string" && DECIMAL.test(v) ? Number(v) : v;
 }
 
+/**
+ * A quote (top of book) as a tick: bid and ask with their sizes, priced at their midpoint (without the binary
+ * fraction's noise: 400.1 and 400.3 give 400.2), no volume. A quote has no id of the venue's: `id` is made by the
+ * feed from what makes it this quote, so a quote received twice is one tick.
+ */
+export function quoteEvent(q: {
+  symbol: unknown;
+  ts: string;
+  bid: unknown;
+  ask: unknown;
+  bidSize: unknown;
+  askSize: unknown;
+  source: string;
+  id: string;
+}): FeedEvent {
+  const { bid, ask } = q;
+  const price =
+    typeof bid === "number" && typeof ask === "number" && bid > 0 && ask > 0 ? Math.round(((bid + ask) / 2) * 1e8) / 1e8 : undefined;
+  return tickEvent({
+    symbol: q.symbol,
+    ts: q.ts,
+    price: price ?? ask ?? bid,
+    bid,
+    ask,
+    bidSize: q.bidSize,
+    askSize: q.askSize,
+    source: q.source,
+    id: q.id,
+  });
+}
+
 /** The tick of some fields (undefined ones left out), or the rejection that says why it is not one. */
 export function tickEvent(fields: Record<string, unknown>): FeedEvent {
   for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];

@@ -155,7 +155,7 @@ export class ReplaySource implements Source {
       }
       if (typeof line.frame !== "string") continue;
       session ??= protocol.session();
-      for (const e of session.receive(line.frame)) {
+      for (const e of session.receive(line.frame, line.at)) {
         if (e.kind === "tick") yield { kind: "tick", tick: e.tick, eventMs: Date.parse(e.tick.ts) };
         else if (e.kind === "rejected")
           yield { kind: "rejected", reason: e.reason, detail: e.detail, url: this.o.file, raw: line.frame.slice(0, 500) };

@@ -27,8 +27,8 @@ export type FeedEvent =
 export interface FeedSession {
   /** Texts to send as soon as the socket is open. */
   opened(): string[];
-  /** The events a text frame carries, in order. */
-  receive(frame: string): FeedEvent[];
+  /** The events a text frame carries, in order; `at`, when it arrived (epoch ms; a replay: when it was recorded). */
+  receive(frame: string, at?: number): FeedEvent[];
 }
 
 export interface FeedProtocol {

@@ -74,6 +74,9 @@ describe("tick v1", () => {
     [{ ...base, volume: "many" }, "volume not a number"],
     [{ ...base, high: 10, low: 11 }, "high < low"],
     [{ ...base, bid: "x" }, "bid not a number"],
+    [{ ...base, bidSize: -1 }, "bidSize negative"],
+    [{ ...base, askSize: 0.123456789 }, "askSize too precise"],
+    [{ ...base, askSize: "1" }, "askSize not a number"],
     [{ ...base, currency: "usd" }, "invalid currency"],
     [{ ...base, seq: -1 }, "invalid seq"],
   ])("rejects %j as %s", (tick, reason) => {
@@ -153,6 +156,8 @@ describe("finalizeTick", () => {
       id: undefined,
       source: "s",
       currency: "USD",
+      askSize: 0.25,
+      bidSize: 4,
       ask: 2,
       bid: 1,
       volume: 3,

@@ -42,6 +42,13 @@ describe("produce's source flags", () => {
       secretEnv: "S",
     });
     expect(sourceSpec("finnhub", { apiKeyEnv: "T" })).toEqual({ kind: "finnhub", tokenEnv: "T" });
+    // --quotes: a venue's top of book too; alpaca's quotes channel beside its trades.
+    expect(sourceSpec("binance", { symbols: "BNBUSDT", quotes: true })).toEqual({ kind: "binance", symbols: ["BNBUSDT"], quotes: true });
+    expect(sourceSpec("alpaca", { symbols: "AAPL", quotes: true })).toEqual({
+      kind: "alpaca",
+      symbols: ["AAPL"],
+      channels: ["trades", "quotes"],
+    });
     // A replay goes at the recorded pace unless told otherwise; max: as fast as it goes.
     expect(sourceSpec("replay", { file: "r.jsonl" })).toEqual({ kind: "replay", file: "r.jsonl", speed: 1 });
     expect(sourceSpec("replay", { file: "r.jsonl", speed: "max" })).toEqual({ kind: "replay", file: "r.jsonl" });

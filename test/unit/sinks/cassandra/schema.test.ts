@@ -69,6 +69,8 @@ describe("Cassandra row order", () => {
       volume: 10,
       bid: 1.4,
       ask: 1.6,
+      bidSize: 300,
+      askSize: 0.5,
       currency: "USD",
       source: "s",
       seq: 3,
@@ -99,6 +101,8 @@ describe("Cassandra row order", () => {
       source: "s",
       seq: "3",
       volume_dec: String(cassandra.types.unset),
+      bid_size: "300",
+      ask_size: "0.5",
     });
   });
 
@@ -119,8 +123,18 @@ describe("Cassandra row order", () => {
     expect(latest.volume).toBeNull();
     expect(String(ticks.volume_dec)).toBe("0.00123");
     expect(String(latest.volume_dec)).toBe("0.00123");
-    // A table without the column: the row leaves it out.
-    expect(rowForTest(t, ms, "2024-03-15", 9, false)).toHaveLength(TICK_COLUMNS.length - 1);
+    // A table without the added columns: the row leaves them out.
+    expect(rowForTest(t, ms, "2024-03-15", 9, { fractional: false, sizes: true })).toHaveLength(TICK_COLUMNS.length - 1);
+    expect(rowForTest(t, ms, "2024-03-15", 9, { fractional: false, sizes: false })).toHaveLength(TICK_COLUMNS.length - 3);
+  });
+
+  it("puts a quote's sizes in bid_size and ask_size", async () => {
+    const { TICK_COLUMNS } = await import("../../../../src/sinks/cassandra/schema");
+    const { tickRow: rowForTest } = await import("../../../../src/sinks/cassandra/rows");
+    const t = { symbol: "BTC-USD", ts: "2024-03-15T13:30:00.000Z", price: 67_000.5, bid: 67_000, ask: 67_001, bidSize: 0.5, askSize: 1.25 };
+    const row = rowForTest({ ...t, id: "00000000-0000-5000-8000-000000000001" }, Date.parse(t.ts), "2024-03-15", 9);
+    const cells = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, row[i]]));
+    expect([cells.bid, cells.ask, cells.bid_size, cells.ask_size]).toEqual([67_000, 67_001, 0.5, 1.25]);
   });
 
   it("leaves absent fields unset in ticks (no tombstones) and null in latest_ticks (an older tick must not show through)", async () => {
@@ -130,7 +144,22 @@ describe("Cassandra row order", () => {
     const ms = Date.parse(t.ts);
     const ticks = Object.fromEntries(TICK_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", 9)[i]]));
     const latest = Object.fromEntries(LATEST_COLUMNS.map(([c], i) => [c, rowForTest(t, ms, "2024-03-15", undefined)[i]]));
-    for (const c of ["open", "high", "low", "close", "adj_close", "volume", "bid", "ask", "currency", "source", "seq", "volume_dec"]) {
+    for (const c of [
+      "open",
+      "high",
+      "low",
+      "close",
+      "adj_close",
+      "volume",
+      "bid",
+      "ask",
+      "currency",
+      "source",
+      "seq",
+      "volume_dec",
+      "bid_size",
+      "ask_size",
+    ]) {
       expect(ticks[c], c).toBe(cassandra.types.unset);
       expect(latest[c], c).toBeNull();
     }

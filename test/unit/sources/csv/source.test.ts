@@ -75,7 +75,7 @@ describe("CSV layouts", () => {
     expect(l.columns).toMatchObject({ symbol: 0, ts: 1, price: 2, volume: 3 });
     expect(() => parseMapOption("colour=X")).toThrow(/unknown tick field "colour"/);
     expect(() => parseMapOption("id=X")).toThrow(
-      /unknown tick field "id"; the fields are symbol, ts, price, open, high, low, close, adjClose, volume, bid, ask, currency, seq$/,
+      /unknown tick field "id"; the fields are symbol, ts, price, open, high, low, close, adjClose, volume, bid, ask, bidSize, askSize, currency, seq$/,
     );
     expect(() => detectLayout(["a"], parseMapOption("price=nope"), undefined)).toThrow(/no column "nope"/);
   });

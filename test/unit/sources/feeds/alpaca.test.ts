@@ -57,7 +57,7 @@ describe("the alpaca feed", () => {
     ).toEqual([e]);
   });
 
-  it("makes a quote a tick with bid and ask, priced at their midpoint, and no volume", () => {
+  it("makes a quote a tick with bid and ask and their sizes, priced at their midpoint, and no volume", () => {
     const q = {
       T: "q",
       S: "MSFT",
@@ -76,7 +76,16 @@ describe("the alpaca feed", () => {
       .receive(JSON.stringify([q]));
     expect(e).toMatchObject({
       kind: "tick",
-      tick: { symbol: "MSFT", ts: "2024-01-02T14:30:00.123Z", price: 400.2, bid: 400.1, ask: 400.3, source: "alpaca:iex:quotes" },
+      tick: {
+        symbol: "MSFT",
+        ts: "2024-01-02T14:30:00.123Z",
+        price: 400.2,
+        bid: 400.1,
+        ask: 400.3,
+        bidSize: 3,
+        askSize: 2,
+        source: "alpaca:iex:quotes",
+      },
     });
     expect((e as { tick: { volume?: number } }).tick.volume).toBeUndefined();
   });

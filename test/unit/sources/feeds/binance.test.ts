@@ -47,4 +47,28 @@ describe("the binance feed", () => {
     expect(reason({ ...trade, T: "soon" })).toEqual(["unparseable date"]);
     expect(reason({ ...trade, s: "bnb btc" })).toEqual(["invalid symbol"]);
   });
+
+  it("with quotes, subscribes the book tickers too and makes each a quote tick stamped with its arrival", () => {
+    const f = binanceFeed({ symbols: ["BNBUSDT"], quotes: true });
+    expect(JSON.parse(f.session().opened()[0]!).params).toEqual(["bnbusdt@trade", "bnbusdt@bookTicker"]);
+    // The documented example book ticker, raw and as a combined stream wraps it.
+    const book = { u: 400900217, s: "BNBUSDT", b: "25.35190000", B: "31.21000000", a: "25.36520000", A: "40.66000000" };
+    const at = Date.UTC(2024, 0, 2, 14, 30, 0, 250);
+    const [e] = f.session().receive(JSON.stringify(book), at);
+    expect(e).toMatchObject({
+      kind: "tick",
+      tick: {
+        symbol: "BNBUSDT",
+        ts: "2024-01-02T14:30:00.250Z",
+        price: 25.35855,
+        bid: 25.3519,
+        ask: 25.3652,
+        bidSize: 31.21,
+        askSize: 40.66,
+        source: "binance:quotes",
+      },
+    });
+    expect(f.session().receive(JSON.stringify({ stream: "bnbusdt@bookTicker", data: book }), at)).toEqual([e]);
+    expect(decodeBinance(JSON.stringify(book), ["BNBUSDT"])).toMatchObject([{ kind: "rejected", reason: "unknown message" }]);
+  });
 });

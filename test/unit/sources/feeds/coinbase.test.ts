@@ -93,4 +93,44 @@ describe("the coinbase feed", () => {
     expect(reason(match({ size: "0.000000001" }))).toEqual(["volume too precise"]);
     expect(reason(match({ time: "yesterday" }))).toEqual(["unparseable date"]);
   });
+
+  it("with quotes, subscribes the ticker channel too and makes each ticker a quote tick: best bid and ask with their sizes", () => {
+    const f = coinbaseFeed({ symbols: ["BTC-USD"], quotes: true });
+    expect(JSON.parse(f.session().opened()[0]!).channels).toEqual(["matches", "heartbeat", "ticker"]);
+    // The documented example ticker message.
+    const ticker = {
+      type: "ticker",
+      sequence: 37475248783,
+      product_id: "ETH-USD",
+      price: "1285.22",
+      open_24h: "1310.79",
+      volume_24h: "245532.79269678",
+      best_bid: "1285.04",
+      best_bid_size: "0.46688654",
+      best_ask: "1285.27",
+      best_ask_size: "1.56637040",
+      side: "buy",
+      time: "2022-10-19T23:28:22.061769Z",
+      trade_id: 370843401,
+      last_size: "11.4396987",
+    };
+    const [e] = decodeCoinbase(JSON.stringify(ticker), ["ETH-USD"], new Map(), true);
+    expect(e).toMatchObject({
+      kind: "tick",
+      tick: {
+        symbol: "ETH-USD",
+        ts: "2022-10-19T23:28:22.061Z",
+        price: 1285.155,
+        bid: 1285.04,
+        ask: 1285.27,
+        bidSize: 0.46688654,
+        askSize: 1.5663704,
+        source: "coinbase:quotes",
+      },
+    });
+    expect((e as { tick: { volume?: number } }).tick.volume).toBeUndefined();
+    // The same message twice is one quote; without quotes a ticker is not expected.
+    expect(decodeCoinbase(JSON.stringify(ticker), ["ETH-USD"], new Map(), true)).toEqual([e]);
+    expect(decodeCoinbase(JSON.stringify(ticker), ["ETH-USD"], new Map())).toMatchObject([{ kind: "rejected", reason: "unknown message" }]);
+  });
 });
