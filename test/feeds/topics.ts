@@ -11,6 +11,27 @@ export function feedTopics(prefix: string) {
   const topics: string[] = [];
   const servers: FeedServer[] = [];
   const keyspace = uniqueName(prefix).replace(/-/g, "_");
+  /** Every message value of a topic, from the beginning (the count expected). */
+  async function readTopic(topic: string, expected: number): Promise<Record<string, unknown>[]> {
+    const consumer = kafka.consumer({ groupId: uniqueName("test-reader") });
+    const out: Record<string, unknown>[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${expected} messages`)), 60_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push(JSON.parse(message.value!.toString()));
+          if (out.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    return out;
+  }
   return {
     kafka,
     servers,
@@ -23,34 +44,14 @@ export function feedTopics(prefix: string) {
       topics.push(name, `${name}.dlq`, `${name}.feed-status`);
       return name;
     },
-    /** Every message value of a topic, from the beginning (the count expected). */
-    async readTopic(topic: string, expected: number): Promise<Record<string, unknown>[]> {
-      const consumer = kafka.consumer({ groupId: uniqueName("test-reader") });
-      const out: Record<string, unknown>[] = [];
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${expected} messages`)), 60_000);
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            out.push(JSON.parse(message.value!.toString()));
-            if (out.length >= expected) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        });
-      });
-      await consumer.disconnect();
-      return out;
-    },
+    readTopic,
     /** Every record of a topic, oldest first (a compacted status topic: the last is the latest). */
     async readAll(topic: string): Promise<Record<string, unknown>[]> {
       const admin = kafka.admin();
       await admin.connect();
       const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
       const count = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-      return count ? this.readTopic(topic, count) : [];
+      return count ? readTopic(topic, count) : [];
     },
     /** Stops the servers, drops the keyspace, deletes the topics. */
     async cleanup(): Promise<void> {

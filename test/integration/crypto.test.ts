@@ -304,7 +304,9 @@ describe("crypto feeds", () => {
     }
     expect(await p.done, p.err()).toBe(0);
     const summary = JSON.parse(p.out());
-    expect(summary.sources).toMatchObject([{ name: "majors", topic, sent: 150, feed: { gaps: 1, repaired: 6, restCalls: 2, missed: 0 } }]);
+    expect(summary.sources).toMatchObject([
+      { source: "majors", kind: "kraken", topic, sent: 150, feed: { gaps: 1, repaired: 6, restCalls: 2, missed: 0 } },
+    ]);
     expect(server.restRequests).toHaveLength(2);
     expect(server.restRequests[0]).toMatch(/^\/0\/public\/Trades\?pair=BTCUSD&since=\d+&count=1000&assetVersion=1$/);
     const fromKraken = (t: KrakenTrade) => ({
