@@ -1,7 +1,7 @@
 /**
  * A source kit: everything stockpipe knows of one kind of source, in the kind's own module — its options (zod,
  * described: what a `sources:` entry and produce's flags give), a line saying what it reads, and its factory. The
- * kinds are listed once, in kits.ts; the config's `sources:` entries, `produce --source`, its help and the docs
+ * kinds are listed once, in registry.ts; the config's `sources:` entries, `produce --source`, its help and the docs
  * come from that list. A live feed's kit (`feedKit`) says only how to speak its venue's protocol: the connection,
  * repair, recording and status are shared.
  */

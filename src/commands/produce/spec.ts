@@ -117,8 +117,8 @@ export function sourceSpec(kind: SourceKind, f: SourceFlags): SourceSpec {
   const kit = sourceKit(kind);
   if (!kit) throw new UsageError(`--source ${kind}: choose ${SOURCE_KINDS.join(", ")}`);
   const spec: Record<string, unknown> = { kind };
+  const [what, example] = MAP_EXAMPLE[kind] ?? ["dotted.path", "price=p"];
   for (const field of Object.keys(kit.fields)) {
-    const [what, example] = MAP_EXAMPLE[kind] ?? ["dotted.path", "price=p"];
     const value = field === "map" ? (f.map === undefined ? undefined : pairs(f.map, what, example)) : FROM_FLAGS[field]?.(f);
     if (value !== undefined) spec[field] = value;
   }
