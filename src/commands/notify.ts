@@ -67,7 +67,7 @@ delivers again what was in flight, with the same idempotency key.
 }
 
 async function setup(ctx: CommandContext) {
-  const { resolveDestinations } = await import("../notify/destinations");
+  const { resolveDestinations } = await import("../notify/registry");
   const { compileRoutes } = await import("../notify/routes");
   const { CalendarBook } = await import("../model/calendar");
   const n = ctx.config.notify;
@@ -185,12 +185,11 @@ async function notifyTest(ctx: CommandContext, name: string): Promise<void> {
       hint: destinations.length ? `choose ${destinations.map((x) => x.name).join(", ")}` : "the config defines none",
     });
   const { sampleAlert } = await import("../notify/sample");
-  const { attemptFor } = await import("../notify/send");
   const { deliver } = await import("../notify/deliver");
   const { closeMail } = await import("../notify/mail");
   const alert = sampleAlert(new Date());
   const started = performance.now();
-  const r = await deliver(d.name, attemptFor(d, { destination: d.name, alerts: [alert], suppressed: 0, key: alert.id }, context), {
+  const r = await deliver(d.name, d.attempt({ destination: d.name, alerts: [alert], suppressed: 0, key: alert.id }, context), {
     retryForMs: 15_000,
   }).finally(closeMail);
   const ms = Math.round(performance.now() - started);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { CALENDAR_NAMES, isCalendarName, MARKET_PARTS, type MarketPart, SESSION_MODES, type SessionMode } from "../model/calendar";
 import { intervalProblem } from "../model/interval";
+import { destinationSchemas } from "../notify/registry";
 import { sourceSchemas } from "../sources/registry";
 import { posInt, type SecretRule, secret, secretFields, topicName } from "../util/fields";
 import { closest } from "./suggest";
@@ -462,31 +463,8 @@ const dashboard = z
   .strict()
   .prefault({});
 
-/** Where `notify` delivers: a chat or webhook endpoint, or e-mail over SMTP, named in routes. Secrets come from the environment. */
-const webhookDestination = z
-  .object({
-    kind: z.enum(["slack", "teams", "discord", "webhook"]),
-    urlEnv: secret(z.string().min(1).optional(), "env"),
-    url: secret(z.string().url().optional(), "webhook"),
-    secretEnv: secret(z.string().min(1).optional(), "env"),
-    ratePerMinute: posInt().optional(),
-  })
-  .strict()
-  .refine((d) => Boolean(d.urlEnv) !== Boolean(d.url), { message: "give urlEnv (the environment variable holding the address) or url" });
-const emailDestination = z
-  .object({
-    kind: z.literal("email"),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65_535).default(587),
-    user: z.string().min(1).optional(),
-    passwordEnv: secret(z.string().min(1).optional(), "env"),
-    from: z.string().min(3),
-    to: z.array(z.string().min(3)).min(1),
-    caFile: z.string().min(1).optional(),
-    ratePerMinute: posInt().optional(),
-  })
-  .strict();
-const destination = z.union([webhookDestination, emailDestination]);
+/** Where `notify` delivers: a destination kind's entry (notify/registry.ts), named in routes. Secrets come from the environment. */
+const destination = z.discriminatedUnion("kind", destinationSchemas());
 
 const notify = z
   .object({

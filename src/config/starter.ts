@@ -1,3 +1,4 @@
+import { DESTINATION_KITS } from "../notify/registry";
 import { SOURCE_KITS } from "../sources/registry";
 import { type Field, fields, fieldsOf } from "./fields";
 
@@ -77,6 +78,14 @@ export function referenceMarkdown(flags: Record<string, string> = {}): string {
     for (const f of fieldsOf(kit.fields)) {
       const { def, description } = cell(f);
       rows.push(`| \`${f.path}\` | ${flags[f.path] ? `\`${flags[f.path]}\`` : ""} | ${def} | ${description} |`);
+    }
+  }
+  rows.push("", "### Alert destinations", "", "The kinds of `notify.destinations` entry, each with its options (beside `kind`).");
+  for (const kit of DESTINATION_KITS) {
+    rows.push("", `**${kit.kind}**: ${kit.summary}.`, "", "| option | default | description |", "|---|---|---|");
+    for (const f of fieldsOf(kit.fields)) {
+      const { def, description } = cell(f);
+      rows.push(`| \`${f.path}\` | ${def} | ${description} |`);
     }
   }
   return `${rows.join("\n")}\n`;

@@ -11,14 +11,7 @@
 import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jitter, retryAfterMs } from "../util/rest";
-import type { HttpDestination } from "./types";
-
-export type Attempt =
-  | { kind: "delivered"; status: number }
-  /** Try again, after `afterMs` when the destination said when. */
-  | { kind: "retry"; reason: string; afterMs?: number }
-  /** Retrying cannot help (a 4xx other than 408 and 429). */
-  | { kind: "refused"; reason: string };
+import type { Attempt, HttpDestination } from "./types";
 
 const TIMEOUT_MS = 10_000;
 
@@ -27,7 +20,12 @@ export function signature(secret: string, unixSeconds: number, body: string): st
   return `t=${unixSeconds},v1=${createHmac("sha256", secret).update(`${unixSeconds}.${body}`).digest("hex")}`;
 }
 
-export async function postOnce(dest: HttpDestination, body: string, key: string, signal?: AbortSignal): Promise<Attempt> {
+export async function postOnce(
+  dest: Pick<HttpDestination, "url" | "secret">,
+  body: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<Attempt> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "user-agent": "stockpipe",

@@ -1,20 +1,15 @@
 /**
- * Each destination's message in its own format, readable on a phone: the symbol, the rule, the move, the time in
- * the market's zone and, when the dashboard has an address, a link to the symbol's chart. One alert makes one
- * message; a group makes one message that counts them and names the largest.
- *
- * - Slack incoming webhook: `text` (the notification's line) and Block Kit `blocks`.
- * - Microsoft Teams workflow webhook: a message with one Adaptive Card (1.4) attachment.
- * - Discord webhook: `content` and one embed (title ≤ 256, description ≤ 4096 characters).
- * - Generic webhook: `{type: "stockpipe.alerts", key, destination, count, suppressed, alerts: [alert v1 …]}`.
+ * The words of an alert message, which each destination kind puts in its own format (slack.ts, teams.ts,
+ * discord.ts, mail.ts), readable on a phone: the symbol, the rule, the move, the time in the market's zone and,
+ * when the dashboard has an address, a link to the symbol's chart. One alert makes one message; a group makes one
+ * message that counts them and names the largest.
  */
 import type { Alert } from "../model/alert";
 import { wallClockText } from "../model/time";
-import type { AlertGroup, HttpKind, MessageContext } from "./types";
+import type { AlertGroup, MessageContext } from "./types";
 
 const MAX_LINES = 10;
 const ICON = { info: "ℹ️", warning: "⚠️", critical: "🚨" } as const;
-const COLOR = { info: 0x3b82f6, warning: 0xf59e0b, critical: 0xef4444 } as const;
 
 /** The move as a trader reads it: a percent for moves and gaps, a ratio for volume, a z-score. */
 export function moveText(a: Alert): string {
@@ -84,61 +79,4 @@ export function wording(g: AlertGroup, ctx: MessageContext): Wording {
     link: chartUrl(top.symbol, ctx),
     symbol: top.symbol,
   };
-}
-
-/** The JSON body of a group's message to a destination of `kind`. */
-export function messageBody(kind: HttpKind, g: AlertGroup, ctx: MessageContext): unknown {
-  if (kind === "webhook")
-    return {
-      type: "stockpipe.alerts",
-      key: g.key,
-      destination: g.destination,
-      count: g.alerts.length,
-      suppressed: g.suppressed,
-      alerts: g.alerts,
-    };
-  const w = wording(g, ctx);
-  if (kind === "slack") return slack(w);
-  if (kind === "teams") return teams(w);
-  return discord(w, g);
-}
-
-function slack(w: Wording): unknown {
-  const blocks: unknown[] = [
-    { type: "section", text: { type: "mrkdwn", text: `*${escapeSlack(w.title)}*\n${w.lines.map(escapeSlack).join("\n")}` } },
-  ];
-  if (w.link)
-    blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: `${w.symbol} chart` }, url: w.link }] });
-  return { text: w.title, blocks };
-}
-
-/** Slack's three control characters, escaped as its docs ask. */
-function escapeSlack(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function teams(w: Wording): unknown {
-  const color = w.severity === "critical" ? "Attention" : w.severity === "warning" ? "Warning" : "Accent";
-  const card: Record<string, unknown> = {
-    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-    type: "AdaptiveCard",
-    version: "1.4",
-    body: [
-      { type: "TextBlock", text: w.title, weight: "Bolder", size: "Medium", color, wrap: true },
-      ...w.lines.map((text) => ({ type: "TextBlock", text, wrap: true, spacing: "Small" })),
-    ],
-  };
-  if (w.link) card.actions = [{ type: "Action.OpenUrl", title: `${w.symbol} chart`, url: w.link }];
-  return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }] };
-}
-
-function discord(w: Wording, g: AlertGroup): unknown {
-  const embed: Record<string, unknown> = {
-    title: w.title.slice(0, 256),
-    description: w.lines.join("\n").slice(0, 4096),
-    color: COLOR[w.severity],
-    timestamp: g.alerts[g.alerts.length - 1]!.ts,
-  };
-  if (w.link) embed.url = w.link;
-  return { content: w.title.slice(0, 2000), embeds: [embed], allowed_mentions: { parse: [] } };
 }

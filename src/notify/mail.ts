@@ -6,9 +6,26 @@
  */
 import { readFileSync } from "node:fs";
 import nodemailer, { type Transporter } from "nodemailer";
-import type { Attempt } from "./deliver";
+import { z } from "zod";
+import { secret } from "../util/fields";
 import { wording } from "./format";
-import type { AlertGroup, MailDestination, MessageContext } from "./types";
+import { CHAT_RATE_PER_MINUTE, destinationKit, fieldOf, fromEnv, rateField } from "./kit";
+import type { AlertGroup, Attempt, Destination, MessageContext } from "./types";
+
+/** An e-mail destination: its server, account and addresses. */
+export interface MailDestination extends Destination {
+  host: string;
+  /** 587 (submission, upgraded with STARTTLS) by default; 465 is TLS from the start. */
+  port: number;
+  user?: string;
+  password?: string;
+  /** The variable the password came from, for errors. */
+  passwordEnv?: string;
+  from: string;
+  to: string[];
+  /** PEM file of the CA that signed the server's certificate, when it is not a public one. */
+  caFile?: string;
+}
 
 const transports = new Map<string, Transporter>();
 
@@ -70,3 +87,37 @@ export function closeMail(): void {
   for (const t of transports.values()) t.close();
   transports.clear();
 }
+
+export const email = destinationKit({
+  kind: "email",
+  summary: "e-mail over SMTP (STARTTLS on 587, or TLS on 465), with a user and a password from the environment",
+  fields: {
+    host: z.string().min(1).describe("The SMTP server"),
+    port: z.number().int().min(1).max(65_535).default(587).describe("587 (STARTTLS) or 465 (TLS)"),
+    user: z.string().min(1).optional().describe("The account's user"),
+    passwordEnv: secret(z.string().min(1).optional().describe("The environment variable holding its password"), "env"),
+    from: z.string().min(3).describe("The sender's address"),
+    to: z.array(z.string().min(3)).min(1).describe("The recipients' addresses"),
+    caFile: z.string().min(1).optional().describe("PEM file of the CA that signed the server's certificate, when it is not a public one"),
+    ratePerMinute: rateField,
+  },
+  resolve(name, e, env): MailDestination {
+    const password = e.passwordEnv ? fromEnv(env, e.passwordEnv, fieldOf(name, "passwordEnv")) : undefined;
+    const d: MailDestination = {
+      name,
+      kind: "email",
+      host: e.host,
+      port: e.port,
+      user: e.user,
+      password,
+      passwordEnv: e.passwordEnv,
+      from: e.from,
+      to: e.to,
+      caFile: e.caFile,
+      shownUrl: `smtp://${e.host}:${e.port}`,
+      ratePerMinute: e.ratePerMinute ?? CHAT_RATE_PER_MINUTE,
+      attempt: (g, ctx) => () => mailOnce(d, g, ctx),
+    };
+    return d;
+  },
+});

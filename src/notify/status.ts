@@ -4,7 +4,6 @@
  * name, the latest winning. Written by `notify` as its counts change (every few seconds at most) and when it stops.
  */
 import { decodeStatusRecord } from "../model/status";
-import type { DestinationKind } from "./types";
 
 /** What one destination has been sent, left out and failed so far. */
 export interface DestinationCounts {
@@ -23,7 +22,8 @@ export interface DestinationCounts {
 
 export interface DestinationStatus extends DestinationCounts {
   destination: string;
-  kind: DestinationKind;
+  /** Its kind: slack, teams, discord, webhook, email, … */
+  kind: string;
   /** scheme://host/… only: never the secret path. */
   endpoint: string;
   group: string;

@@ -1,47 +1,39 @@
 /**
  * Where alerts are delivered: a chat webhook (Slack, Microsoft Teams, Discord), a generic JSON webhook, or an
- * e-mail address over SMTP — each with its own message format (format.ts, mail.ts) and the same delivery policy
- * (deliver.ts).
+ * e-mail address over SMTP — each kind one kit (kit.ts, registry.ts) with its own message format, all with the
+ * same delivery policy (deliver.ts).
  */
 import type { Alert } from "../model/alert";
 
-export type HttpKind = "slack" | "teams" | "discord" | "webhook";
-export type DestinationKind = HttpKind | "email";
-export const DESTINATION_KINDS: readonly DestinationKind[] = ["slack", "teams", "discord", "webhook", "email"];
+/** What one attempt to hand a message to a destination came to. */
+export type Attempt =
+  | { kind: "delivered"; status: number }
+  /** Try again, after `afterMs` when the destination said when. */
+  | { kind: "retry"; reason: string; afterMs?: number }
+  /** Retrying cannot help (a 4xx other than 408 and 429). */
+  | { kind: "refused"; reason: string };
 
-interface DestinationCommon {
+/** A destination as notify uses it, whatever its kind (each kind's kit makes its own, see kit.ts). */
+export interface Destination {
   /** Its name in the config's `notify.destinations`. */
   name: string;
+  /** Its kind: slack, teams, discord, webhook, email, … */
+  kind: string;
   /** The endpoint as it may be printed: scheme and host only. */
   shownUrl: string;
   /** Messages a minute at most; undefined: no limit. */
   ratePerMinute?: number;
+  /** One attempt to hand a group's message to it (the same message each time it is called). */
+  attempt(g: AlertGroup, ctx: MessageContext): (signal?: AbortSignal) => Promise<Attempt>;
 }
 
-export interface HttpDestination extends DestinationCommon {
-  kind: HttpKind;
+/** A chat webhook or a generic JSON webhook. */
+export interface HttpDestination extends Destination {
   /** The endpoint (a secret: see `shownUrl`). */
   url: string;
   /** The webhook's signing secret (HMAC-SHA256), when it has one. */
   secret?: string;
 }
-
-export interface MailDestination extends DestinationCommon {
-  kind: "email";
-  host: string;
-  /** 587 (submission, upgraded with STARTTLS) by default; 465 is TLS from the start. */
-  port: number;
-  user?: string;
-  password?: string;
-  /** The variable the password came from, for errors. */
-  passwordEnv?: string;
-  from: string;
-  to: string[];
-  /** PEM file of the CA that signed the server's certificate, when it is not a public one. */
-  caFile?: string;
-}
-
-export type Destination = HttpDestination | MailDestination;
 
 /** What one message to one destination carries: one alert, or several grouped. */
 export interface AlertGroup {

@@ -1,4 +1,5 @@
 /** What the demo made, read back: its bars and alerts from Kafka, and its alerts delivered by notify to a local webhook. */
+
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LoadedConfig } from "../config/loader";
@@ -7,6 +8,7 @@ import { readMessages } from "../kafka/reader";
 import type { Alert } from "../model/alert";
 import type { Bar } from "../model/bar";
 import { compileRoutes } from "../notify/routes";
+import { webhook } from "../notify/webhook";
 import { analyticsSettings, outputTopics } from "./analyze/settings";
 import { namesOf } from "./demo";
 import { groupReadSettings } from "./group/options";
@@ -65,7 +67,7 @@ export async function notifyDemo(loaded: LoadedConfig, signal: AbortSignal): Pro
       reset: true,
       exitAtEnd: true,
       signal,
-      destinations: [{ name: "local-webhook", kind: "webhook", url, shownUrl: url }],
+      destinations: [webhook.resolve("local-webhook", { kind: "webhook", url }, {})],
       routes: compileRoutes([{ to: ["local-webhook"] }]),
       groupWindowMs: 1000,
       cooldownMs: config.notify.cooldownMs,

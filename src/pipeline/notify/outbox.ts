@@ -11,7 +11,6 @@ import type { KafkaMessage } from "kafkajs";
 import type { Alert } from "../../model/alert";
 import { uuidFrom } from "../../model/ids";
 import { type Delivery, deliver, RateLimiter } from "../../notify/deliver";
-import { attemptFor } from "../../notify/send";
 import type { DestinationCounts } from "../../notify/status";
 import type { AlertGroup, Destination, MessageContext } from "../../notify/types";
 
@@ -101,7 +100,7 @@ export class Outbox {
     const alerts = refs.map((r) => r.alert);
     const key = alerts.length === 1 ? alerts[0]!.id : uuidFrom("stockpipe.notify.group", `${d.name}|${alerts.map((a) => a.id).join(",")}`);
     const group: AlertGroup = { destination: d.name, alerts, suppressed, key };
-    const attempt = attemptFor(d, group, this.s.context);
+    const attempt = d.attempt(group, this.s.context);
     const started = Date.now();
     let delivery: Delivery;
     try {

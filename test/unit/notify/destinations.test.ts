@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, ExitCode } from "../../../src/errors";
-import { resolveDestinations } from "../../../src/notify/destinations";
+import { resolveDestinations } from "../../../src/notify/registry";
 
 describe("notify destinations from the config", () => {
   it("reads addresses and secrets from the variables named, and shows only the host", () => {

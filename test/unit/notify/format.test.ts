@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../../src/model/alert";
-import { largest, messageBody, moveText, whenText, wording } from "../../../src/notify/format";
+import { discordMessage } from "../../../src/notify/discord";
+import { largest, moveText, whenText, wording } from "../../../src/notify/format";
+import { slackMessage } from "../../../src/notify/slack";
 
 const alert = (symbol: string, rule: string, value: number, threshold = 2, severity: Alert["severity"] = "warning"): Alert => ({
   symbol,
@@ -39,12 +41,14 @@ describe("alert messages", () => {
 
   it("escape Slack's control characters and keep Discord within its limits", () => {
     const a = { ...alert("A", "priceMove", 3), message: "<b> & co" };
-    const slack = messageBody("slack", { destination: "d", alerts: [a], suppressed: 0, key: a.id }, ctx) as {
+    const one = { destination: "d", alerts: [a], suppressed: 0, key: a.id };
+    const slack = slackMessage(wording(one, ctx)) as {
       blocks: { text: { text: string } }[];
     };
     expect(slack.blocks[0]!.text.text).toContain("&lt;b&gt; &amp; co");
     const long = { ...a, message: "x".repeat(5000) };
-    const discord = messageBody("discord", { destination: "d", alerts: [long], suppressed: 0, key: a.id }, ctx) as {
+    const group = { destination: "d", alerts: [long], suppressed: 0, key: a.id };
+    const discord = discordMessage(wording(group, ctx), group) as {
       embeds: { description: string }[];
     };
     expect(discord.embeds[0]!.description.length).toBe(4096);

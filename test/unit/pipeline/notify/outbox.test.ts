@@ -2,6 +2,7 @@ import type { KafkaMessage } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Alert } from "../../../../src/model/alert";
 import type { Delivery } from "../../../../src/notify/deliver";
+import { webhook } from "../../../../src/notify/webhook";
 import { type AlertRef, Outbox } from "../../../../src/pipeline/notify/outbox";
 import { HookServer } from "../../../notify/servers";
 
@@ -20,7 +21,7 @@ const ref = (symbol: string, rule: string, ts: string, offset: number): AlertRef
 
 function box(path: string, groupWindowMs: number, cooldownMs: number, sent: { refs: AlertRef[]; delivery: Delivery }[]) {
   return new Outbox(
-    { name: "hook", kind: "webhook", url: hooks.url(path), shownUrl: "" },
+    webhook.resolve("hook", { kind: "webhook", url: hooks.url(path) }, {}),
     { groupWindowMs, cooldownMs, retryForMs: 1000, context: { timeZone: "UTC" }, signal: new AbortController().signal },
     { sent: async (_b, refs, delivery) => void sent.push({ refs, delivery }) },
   );
