@@ -12,8 +12,25 @@ export function decodeStatusRecord<T>(value: Buffer | null, is: (v: Record<strin
   return parsed.ok && is(parsed.value) ? (parsed.value as T) : undefined;
 }
 
-/** What `produce` says of a live feed while it streams, and when it stops. */
-export interface FeedStatus {
+/** What a live feed's connection went through. */
+export interface FeedCounts {
+  connections: number;
+  reconnects: number;
+  /**
+   * Gaps the feed showed (by its numbering, or a reconnection), and those not whole again; trades fetched for them
+   * from the venue's history, in so many REST calls; messages known to be still missing.
+   */
+  gaps: number;
+  gapsLeft: number;
+  repaired: number;
+  restCalls: number;
+  missed: number;
+  /** Ticks sent again by the feed (after a reconnection) and skipped. */
+  duplicates: number;
+}
+
+/** What `produce` says of a live feed while it streams, and when it stops: its counts, state and last gap. */
+export interface FeedStatus extends FeedCounts {
   /** The source's name (its `sources:` name, else the feed's). */
   source: string;
   /** The feed (coinbase, binance, alpaca, …). */
@@ -25,16 +42,6 @@ export interface FeedStatus {
   state: "connecting" | "streaming" | "reconnecting" | "stopped";
   /** Ticks Kafka acknowledged. */
   sent: number;
-  connections: number;
-  reconnects: number;
-  /** Gaps the feed showed, those not whole again, trades fetched for them in so many REST calls, trades still missing. */
-  gaps: number;
-  gapsLeft: number;
-  repaired: number;
-  restCalls: number;
-  missed: number;
-  /** Trades the feed sent again (after a reconnection) and that were skipped. */
-  duplicates: number;
   /** The last gap, and what became of it. */
   lastGap?: { at: string; detail: string };
   /** When this record was written. */

@@ -9,13 +9,13 @@ import { shownSecret } from "../../config/redact";
 import { errorMessage } from "../../errors";
 import { StatusPublisher } from "../../kafka/status";
 import { log } from "../../log";
-import { type FeedStatus, feedStatusTopic } from "../../model/status";
+import { type FeedCounts, type FeedStatus, feedStatusTopic } from "../../model/status";
 import type { FeedConnectionEvents } from "../../sources/feeds/types";
 
 /** What the status reads from produce's progress. */
 interface Counted {
   sent: number;
-  feed: Pick<FeedStatus, "connections" | "reconnects" | "gaps" | "gapsLeft" | "repaired" | "restCalls" | "missed" | "duplicates">;
+  feed: FeedCounts;
 }
 
 export class FeedStatusWriter {
@@ -77,14 +77,7 @@ export class FeedStatusWriter {
       topic: this.o.topic,
       state: this.state,
       sent: this.o.progress.sent,
-      connections: f.connections,
-      reconnects: f.reconnects,
-      gaps: f.gaps,
-      gapsLeft: f.gapsLeft,
-      repaired: f.repaired,
-      restCalls: f.restCalls,
-      missed: f.missed,
-      duplicates: f.duplicates,
+      ...f,
       ...(this.lastGap ? { lastGap: this.lastGap } : {}),
     };
     return { key: name, status };

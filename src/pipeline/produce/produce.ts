@@ -8,6 +8,7 @@ import type { LoadedConfig } from "../../config/loader";
 import { fieldError, RuntimeError } from "../../errors";
 import type { TickProducer } from "../../kafka/tickProducer";
 import { CalendarBook } from "../../model/calendar";
+import type { FeedCounts } from "../../model/status";
 import { decodeTick, type Tick } from "../../model/tick";
 import type { FeedConnectionEvents } from "../../sources/feeds/types";
 import { Pacer } from "../../sources/pacer";
@@ -61,22 +62,7 @@ export interface ProduceEvents {
   feed?: FeedConnectionEvents;
 }
 
-/** What a streaming feed's connection went through. */
-export interface FeedCounts {
-  connections: number;
-  reconnects: number;
-  /**
-   * Gaps the feed showed (by its numbering, or a reconnection), and those not whole again; trades fetched for them
-   * from the venue's history, in so many REST calls; messages known to be still missing.
-   */
-  gaps: number;
-  gapsLeft: number;
-  repaired: number;
-  restCalls: number;
-  missed: number;
-  /** Ticks sent again by the feed (after a reconnection) and skipped. */
-  duplicates: number;
-}
+export type { FeedCounts } from "../../model/status";
 
 export interface ProduceResult extends ProduceProgress {
   source: string;
