@@ -131,14 +131,33 @@ describe("fractional volumes", () => {
 
     const migrated = await stockpipe(["schema", "cassandra"], { env });
     expect(migrated.code, migrated.stderr).toBe(0);
-    expect(migrated.stderr + migrated.stdout).toContain("added columns ticks.volume_dec, latest_ticks.volume_dec, bars.volume_dec");
+    const added = /added columns ([^)]+)\)/.exec(migrated.stderr + migrated.stdout)?.[1]?.split(", ");
+    expect(added?.sort()).toEqual(
+      ["ticks", "latest_ticks"]
+        .flatMap((t) => ["volume_dec", "bid_size", "ask_size"].map((c) => `${t}.${c}`))
+        .concat(["bars.volume_dec", "bars.session"])
+        .sort(),
+    );
+    // A quote with its sizes, which the old tables could not have taken either.
+    const quote = { ...whole[1], seq: 1000, bid: 99.5, ask: 100.5, bidSize: 2, askSize: 0.25 };
+    await producer.send({ topic, messages: [{ key: quote.symbol, value: JSON.stringify(quote) }] });
     const again = await consume();
     expect(again.code, again.stderr).toBe(0);
-    const rows = (await cql.execute(`SELECT seq, volume, volume_dec FROM ${ks}.ticks`, [], { fetchSize: 5000 })).rows;
+    const rows = (await cql.execute(`SELECT seq, volume, volume_dec, bid_size, ask_size FROM ${ks}.ticks`, [], { fetchSize: 5000 })).rows;
     expect(
       rows
-        .map((r) => [r.get("seq").toNumber(), r.get("volume")?.toNumber() ?? null, r.get("volume_dec")?.toString() ?? null])
+        .map((r) => [
+          r.get("seq").toNumber(),
+          r.get("volume")?.toNumber() ?? null,
+          r.get("volume_dec")?.toString() ?? null,
+          r.get("bid_size"),
+          r.get("ask_size"),
+        ])
         .sort((x, y) => x[0] - y[0]),
-    ).toEqual([...whole.map((t) => [t.seq, t.volume, null]), [999, null, "0.5"]]);
+    ).toEqual([
+      ...whole.map((t) => [t.seq, t.volume, null, null, null]),
+      [999, null, "0.5", null, null],
+      [1000, quote.volume, null, 2, 0.25],
+    ]);
   });
 });

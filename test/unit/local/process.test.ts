@@ -15,8 +15,10 @@ describe("a service whose pid file was lost", () => {
     try {
       await new Promise((r) => child.once("spawn", r));
       expect(existsSync(dirs.pidFile)).toBe(false);
-      // On a loaded machine the new process may show its command line a moment after it is spawned.
-      const until = Date.now() + 5000;
+      // On a loaded machine the new process may show its command line a moment after it is spawned, and a scan of
+      // /proc may wait on a busy process (a JVM in a collection holds its memory map, which reading its command
+      // line needs): the test gives it time, as `local up` does.
+      const until = Date.now() + 25_000;
       while (runningPid("cassandra", dirs) === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       expect(runningPid("cassandra", dirs)).toBe(child.pid);
       expect(JSON.parse(readFileSync(dirs.pidFile, "utf8"))).toMatchObject({ pid: child.pid, marker: m });
@@ -25,5 +27,5 @@ describe("a service whose pid file was lost", () => {
     } finally {
       child.kill("SIGKILL");
     }
-  });
+  }, 30_000);
 });
