@@ -10,7 +10,7 @@ import { fieldError, UsageError } from "../errors";
 import { finalizeTick, type Tick, validateTick } from "../model/tick";
 import { parseMarketDate } from "../model/time";
 import { secret } from "../util/fields";
-import { sourceKit } from "./kit";
+import { credentials, sourceKit } from "./kit";
 import type { Rejected, Source, SourceItem } from "./types";
 
 export const SHAPES = ["auto", "yahoo", "finnhub", "alphavantage", "generic"] as const;
@@ -295,11 +295,7 @@ export const http = sourceKit({
       throw fieldError(UsageError, (n) => [
         `${n("shape")} generic needs ${n("map")} with at least price=… and ts=… (dotted paths into the response)`,
       ]);
-    let apiKey: string | undefined;
-    if (s.apiKeyEnv) {
-      apiKey = (ctx.env ?? process.env)[s.apiKeyEnv];
-      if (!apiKey) throw fieldError(UsageError, (n) => [`${n("apiKeyEnv")} ${s.apiKeyEnv}: that environment variable is not set`]);
-    }
+    const apiKey = s.apiKeyEnv ? credentials(ctx.env ?? process.env)(s.apiKeyEnv, "apiKeyEnv") : undefined;
     return new HttpSource({
       url: s.url,
       symbols: s.symbols,

@@ -20,7 +20,7 @@ import type { Tick } from "../../model/tick";
 import { feedKit, feedSymbols, restField, symbolsField } from "../kit";
 import { isoMs } from "./alpaca";
 import { decimal, parseFrame, tickEvent } from "./frames";
-import { advance } from "./repair";
+import { advance, resumeIds } from "./repair";
 import type { FeedEvent, FeedProtocol, FeedSession, IdGap, TradeHistory } from "./types";
 
 export interface KrakenOptions {
@@ -55,13 +55,9 @@ export function krakenFeed(o: KrakenOptions): FeedProtocol {
     confirms: true,
     promisesData: true,
     resume(latest: readonly Tick[]) {
-      for (const t of latest) {
-        if (t.source !== "kraken" || !o.symbols.includes(t.symbol) || typeof t.seq !== "number" || !Number.isSafeInteger(t.seq)) continue;
-        if (t.seq > (last.ids.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) {
-          last.ids.set(t.symbol, t.seq);
-          last.ms.set(t.symbol, Date.parse(t.ts));
-        }
-      }
+      resumeIds(last.ids, latest, "kraken", o.symbols);
+      // The history is read by time: the time of each symbol's latest trade too.
+      for (const t of latest) if (t.source === "kraken" && last.ids.get(t.symbol) === t.seq) last.ms.set(t.symbol, Date.parse(t.ts));
     },
     history: krakenHistory(o.rest ?? "https://api.kraken.com"),
     session(): FeedSession {
